@@ -1,0 +1,34 @@
+# make demo: set up and scan the bundled example.  make test: set up and run the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DLP_FINGERPRINT_KEY ?= dlp-demo-key-not-secret
+
+.PHONY: install demo test lint bench eval clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	@echo "== dlp preflight examples/lease-contract (a contract mail carrying an account number, address and date of birth)"
+	-$(BIN)/dlp preflight examples/lease-contract/campaign.yaml
+	@echo
+	@echo "== dlp preflight examples/survey-in-to (every customer in To instead of Bcc)"
+	-$(BIN)/dlp preflight examples/survey-in-to/campaign.yaml --quiet
+	@echo "== dlp preflight examples/newsletter (clean)"
+	-$(BIN)/dlp preflight examples/newsletter/campaign.yaml --quiet
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check dlp tests
+	$(BIN)/lint-imports
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

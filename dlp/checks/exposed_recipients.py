@@ -1,0 +1,64 @@
+"""exposed-recipients: a mass mail whose To/Cc shows every recipient to all the others.
+
+This is the Orange/Vodafone survey incident: hundreds of customers in To instead of Bcc.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from email.utils import getaddresses
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from dlp.checks.base import Check
+from dlp.model import Finding, ScanMessage, Severity
+from dlp.redact import redact_address
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    block_at: int = Field(10, ge=1)
+    warn_at: int = Field(3, ge=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> Params:
+        if self.warn_at > self.block_at:
+            raise ValueError("warn_at must not be above block_at")
+        return self
+
+
+def visible_addresses(message: ScanMessage) -> list[str]:
+    values = message.header("To") + message.header("Cc")
+    seen: dict[str, None] = {}
+    for _name, address in getaddresses(values):
+        address = address.strip().lower()
+        if "@" in address:
+            seen.setdefault(address, None)
+    return list(seen)
+
+
+class ExposedRecipients(Check):
+    rule_id = "exposed-recipients"
+    Params = Params
+
+    def check_message(self, message: ScanMessage) -> Iterable[Finding]:
+        external = [a for a in visible_addresses(message) if not self.ctx.is_internal(a)]
+        count = len(external)
+        if count < self.params.warn_at:
+            return
+        severity = Severity.BLOCK if count >= self.params.block_at else Severity.WARN
+        fields = (
+            "To and Cc" if message.header("Cc") and message.header("To") else ("Cc" if message.header("Cc") else "To")
+        )
+        shown = ", ".join(redact_address(a) for a in external[:3]) + (", …" if count > 3 else "")
+        yield self.finding(
+            f"{count} external addresses visible in {fields}: every recipient sees all the others",
+            scan_message=message,
+            field=fields.replace(" and ", "+"),
+            value=", ".join(sorted(external)),
+            excerpt=shown,
+            where=f"{fields}:{count >= self.params.block_at}",
+            count=count,
+            severity=severity,
+            extra={"external_addresses": count},
+        )

@@ -1,0 +1,230 @@
+"""The `dlp` command (Typer). The only module that knows about Typer; it parses options, calls the API,
+picks a reporter and maps the verdict to an exit code (0 pass/warn, 1 block, 2 bad input)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from dlp.errors import InputError
+from dlp.model import Report
+from dlp.policy import exit_code
+from dlp.reporters import NOT_YET, OutputFormat
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+app = typer.Typer(
+    name="dlp",
+    help="Data-loss-prevention scanner for outgoing bulk email. Exit codes: 0 pass/warn, 1 block, 2 bad input.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+rules_app = typer.Typer(help="Show or validate rule files.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+FormatOpt = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="Report format.", envvar="DLP_FORMAT", case_sensitive=False)
+]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")]
+RulesOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--rules", help="Extra or overriding rules file (repeatable).", envvar="DLP_RULES"),
+]
+ShowValuesOpt = Annotated[
+    bool, typer.Option("--show-values", help="Print unredacted personal values (off by default).")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict line (rich) and no progress bar.")]
+FailOnOpt = Annotated[
+    str, typer.Option("--fail-on", help="Lowest severity that exits 1: block (default) or warn.", case_sensitive=False)
+]
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"dlp: error: {message}", err=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+def _guard(action: Callable[[], int]) -> None:
+    """Run a command; bad input becomes one paragraph and exit 2, never a traceback."""
+    try:
+        code = action()
+    except InputError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        typer.echo("dlp: interrupted", err=True)
+        raise typer.Exit(130) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:
+        if os.environ.get("DLP_DEBUG"):
+            traceback.print_exc()
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set DLP_DEBUG=1 for the traceback; please report it)")
+    else:
+        raise typer.Exit(code)
+
+
+def _check_common(fmt: OutputFormat, fail_on: str) -> None:
+    if fmt in NOT_YET:
+        _fail(f"--format {fmt.value} is not available in this version yet; use rich or json")
+    if fail_on.lower() not in ("block", "warn"):
+        _fail(f"--fail-on takes 'block' or 'warn', not '{fail_on}'")
+
+
+def emit(report: Report, fmt: OutputFormat, output: Path | None, show_values: bool, quiet: bool, fail_on: str) -> int:
+    if fmt == OutputFormat.JSON:
+        from dlp.reporters.json_report import render as render_json
+
+        text = render_json(report, show_values=show_values)
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    else:
+        from dlp.reporters import rich_report
+
+        if output:
+            output.write_text(rich_report.render(report, show_values=show_values), encoding="utf-8")
+        elif quiet:
+            counts = report.counts()
+            typer.echo(
+                f"{report.verdict.value.upper()}: {counts['block']} block, {counts['warn']} warn, "
+                f"{counts['info']} info findings in {report.messages} messages"
+            )
+        else:
+            from rich.console import Console
+
+            rich_report.print_report(report, Console(), show_values=show_values)
+    return exit_code(report.verdict, fail_on.lower())
+
+
+def _progress(description: str, total: int | None, fmt: OutputFormat, quiet: bool) -> Any:
+    from dlp.reporters.rich_report import progress_bar
+
+    enabled = fmt == OutputFormat.RICH and not quiet and sys.stderr.isatty()
+    return progress_bar(description, total, enabled)
+
+
+@app.command()
+def preflight(
+    campaign: Annotated[Path, typer.Argument(help="The campaign file (campaign.yaml) or its folder.")],
+    fmt: FormatOpt = OutputFormat.RICH,
+    output: OutputOpt = None,
+    rules: RulesOpt = None,
+    show_values: ShowValuesOpt = False,
+    quiet: QuietOpt = False,
+    fail_on: FailOnOpt = "block",
+) -> None:
+    """Render every message of a campaign against its recipient list and scan it."""
+    _check_common(fmt, fail_on)
+
+    def action() -> int:
+        from dlp.api import preflight as run_preflight
+
+        with _progress("scanning", None, fmt, quiet) as progress:
+            report = run_preflight(campaign, rules or [], progress=progress)
+        return emit(report, fmt, output, show_values, quiet, fail_on)
+
+    _guard(action)
+
+
+@app.command()
+def check(
+    message: Annotated[str, typer.Argument(help="An RFC 5322 message file, or - for standard input.")] = "-",
+    fmt: FormatOpt = OutputFormat.RICH,
+    output: OutputOpt = None,
+    rules: RulesOpt = None,
+    show_values: ShowValuesOpt = False,
+    quiet: QuietOpt = False,
+    fail_on: FailOnOpt = "block",
+) -> None:
+    """Scan one message (a pre-send hook for any mailer)."""
+    _check_common(fmt, fail_on)
+
+    def action() -> int:
+        from dlp.api import scan_message
+        from dlp.sources.email_message import parse_bytes
+
+        if message == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            try:
+                data = Path(message).read_bytes()
+            except OSError as exc:
+                raise InputError(f"cannot read message: {exc.strerror}", path=message) from None
+        if not data.strip():
+            raise InputError("empty message", path=message if message != "-" else "<stdin>")
+        report = scan_message(parse_bytes(data), rules or [])
+        report.source = message if message != "-" else "<stdin>"
+        return emit(report, fmt, output, show_values, quiet, fail_on)
+
+    _guard(action)
+
+
+@rules_app.command("list")
+def rules_list(
+    rules: RulesOpt = None,
+    fmt: FormatOpt = OutputFormat.RICH,
+) -> None:
+    """Print the rule catalogue (id, severity, what it catches), with any --rules files applied."""
+
+    def action() -> int:
+        from dlp.rules import load_ruleset
+
+        ruleset = load_ruleset(rules or [])
+        if fmt == OutputFormat.JSON:
+            import json
+
+            data = [
+                {
+                    "id": r.id,
+                    "severity": r.severity.value,
+                    "enabled": r.enabled,
+                    "description": r.description,
+                    "remediation": r.remediation,
+                    "parameters": r.parameters,
+                }
+                for r in ruleset.rules.values()
+            ]
+            typer.echo(json.dumps(data, indent=2))
+            return EXIT_OK
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title="dlp rules", show_lines=True)
+        for column in ("id", "severity", "enabled", "catches"):
+            table.add_column(column)
+        for rule in ruleset.rules.values():
+            table.add_row(rule.id, rule.severity.value, "yes" if rule.enabled else "no", rule.description)
+        Console().print(table)
+        return EXIT_OK
+
+    _guard(action)
+
+
+@rules_app.command("validate")
+def rules_validate(files: Annotated[list[Path], typer.Argument(help="Rules files to validate.")]) -> None:
+    """Validate rules files against the schema and the catalogue (exit 2 naming the file on error)."""
+
+    def action() -> int:
+        from dlp.rules import load_ruleset
+
+        ruleset = load_ruleset(files)
+        typer.echo(f"ok: {', '.join(str(f) for f in files)} ({len(ruleset.rules)} rules in effect)")
+        return EXIT_OK
+
+    _guard(action)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

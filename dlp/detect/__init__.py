@@ -1,0 +1,1 @@
+"""Detection: Presidio's AnalyzerEngine plus dlp's own recognizers, configured for email."""

@@ -1,0 +1,46 @@
+"""DATE_OF_BIRTH: a date that the text itself calls a birth date.
+
+Stock Presidio sees only DATE_TIME, and every invoice date is one. A birth date is what makes a date
+personal data, so the birth context is part of the match (a variable-length lookbehind, which the
+`regex` engine Presidio uses supports) rather than a score nudge.
+"""
+
+from __future__ import annotations
+
+from presidio_analyzer import Pattern, PatternRecognizer
+
+BIRTH_CONTEXT = (
+    r"(?:date\s+of\s+birth|birth\s*date|birthdate|d\.?\s?o\.?\s?b\.?|born(?:\s+on)?|"
+    r"geburtsdatum|geboren(?:\s+am)?|date\s+de\s+naissance|n[ée]e?\s+le|"
+    r"data\s+di\s+nascita|nat[oa]\s+il|fecha\s+de\s+nacimiento|nacid[oa]\s+el)"
+)
+MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+DATE = (
+    r"(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}"
+    r"|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTHS}\.?,?\s+(?:19|20)\d{{2}}"
+    rf"|{MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})"
+)
+
+
+class DateOfBirthRecognizer(PatternRecognizer):
+    PATTERNS = [
+        Pattern(
+            "date after birth context",
+            rf"(?<={BIRTH_CONTEXT}\s{{0,3}}(?:is|was|:|-|–)?\s{{0,3}}){DATE}\b",
+            0.85,
+        ),
+    ]
+    CONTEXT = ["birth", "born", "dob", "geburtsdatum", "naissance", "nascita", "nacimiento"]
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entity="DATE_OF_BIRTH",
+            name="DateOfBirthRecognizer",
+            patterns=self.PATTERNS,
+            context=self.CONTEXT,
+            supported_language=supported_language,
+        )

@@ -1,0 +1,92 @@
+"""What a reader of an HTML part sees: visible text plus alt/title attributes, via a real HTML parser.
+
+Script, style and template contents are not shown to a reader; image alt text and link titles are
+(screen readers, blocked images), so personal data hidden there still leaks.
+"""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+INVISIBLE = "script, style, noscript, template, head > meta"
+BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "title",
+        "tr",
+        "ul",
+    ]
+)
+VISIBLE_ATTRIBUTES = ("alt", "title", "aria-label")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+def visible_text(html: str) -> str:
+    tree = HTMLParser(html)
+    for node in tree.css(INVISIBLE):
+        node.decompose()
+    root = tree.root
+    if root is None:
+        return ""
+    chunks: list[str] = []
+    for node in root.traverse(include_text=True):
+        if node.tag == "-text":
+            chunks.append(node.text(deep=False) or "")
+            continue
+        if node.tag in BLOCK_TAGS:
+            chunks.append("\n")
+        for attribute in VISIBLE_ATTRIBUTES:
+            value = node.attributes.get(attribute)
+            if value:
+                chunks.append(f"\n{value}\n")
+    lines = (_SPACES.sub(" ", line).strip() for line in "".join(chunks).split("\n"))
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def links(html: str) -> list[str]:
+    """Every href and src in the markup, in document order."""
+    tree = HTMLParser(html)
+    out = []
+    for node in tree.css("[href], [src]"):
+        for attribute in ("href", "src"):
+            value = node.attributes.get(attribute)
+            if value:
+                out.append(value)
+    return out

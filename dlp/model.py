@@ -1,0 +1,228 @@
+"""The values that flow through the pipeline: messages in, findings out.
+
+Sources produce `ScanMessage`s, checks produce `Finding`s, the policy turns findings into a `Report`.
+Raw personal values live only inside `Finding.value` and `Recipient`; everything meant for output goes
+through `Finding.to_dict(show_values=...)`, so one function decides what may leak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from dlp.redact import redact_address, redact_value
+
+
+class Severity(StrEnum):
+    BLOCK = "block"
+    WARN = "warn"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"block": 2, "warn": 1, "info": 0}[self.value]
+
+
+class Verdict(StrEnum):
+    BLOCK = "block"
+    WARN = "warn"
+    PASS = "pass"
+
+
+class PartKind(StrEnum):
+    HEADER = "header"
+    SUBJECT = "subject"
+    TEXT = "text"
+    HTML = "html"
+    ATTACHMENT = "attachment"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One row of a recipient list (or the addressee of an audited message).
+
+    `identity` tells people apart (customer id, else name, else address) so that two rows of one
+    person are not "two people" and two people on one address are.
+    """
+
+    row: int  # 1-based data row number in the recipient file (header is row 0)
+    email: str
+    identity: str
+    columns: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    line: int | None = None  # line in the recipient file, for error messages
+
+    @property
+    def names(self) -> list[str]:
+        """The recipient's own name values, used to tell personalisation from someone else's name."""
+        out = []
+        for key in ("name", "full_name", "first_name", "last_name", "firstname", "lastname", "surname"):
+            value = self.columns.get(key)
+            if isinstance(value, str) and value.strip():
+                out.append(value.strip())
+        return out
+
+
+@dataclass(frozen=True)
+class Part:
+    """One scannable piece of a message: a header, the subject, a body part or an attachment.
+
+    `text` is what a reader sees (visible text for HTML); `raw` keeps the source (HTML markup) for
+    checks that need links. `origin` names the template the part came from, so fingerprints are tied to
+    where a value arises in the campaign rather than to line numbers.
+    """
+
+    kind: PartKind
+    field: str  # "Subject", "To", "body.text", "body.html", "attachment:receipt.csv"
+    text: str
+    origin: str = ""
+    raw: str | None = None
+    filename: str | None = None
+    content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class RenderProblem:
+    """A template that failed for one message (undefined variable, render error)."""
+
+    field: str
+    kind: str  # "undefined" or "error"
+    detail: str
+    origin: str
+    variable: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class UnreadableAttachment:
+    field: str
+    reason: str
+
+
+@dataclass
+class ScanMessage:
+    """A message exactly as it would be (or was) sent."""
+
+    index: int
+    headers: list[tuple[str, str]]
+    parts: list[Part]
+    recipient: Recipient | None = None
+    source: str = ""  # campaign file or archive file the message came from
+    message_id: str | None = None
+    envelope_from: str | None = None
+    envelope_to: list[str] = field(default_factory=list)
+    problems: list[RenderProblem] = field(default_factory=list)
+    unreadable: list[UnreadableAttachment] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. a charset that had to be replaced
+
+    def header(self, name: str) -> list[str]:
+        lname = name.lower()
+        return [value for key, value in self.headers if key.lower() == lname]
+
+
+@dataclass(frozen=True)
+class Location:
+    message: int | None = None
+    field: str | None = None
+    line: int | None = None
+    recipient: str | None = None  # raw address; redacted on output
+    source: str | None = None
+    message_id: str | None = None
+    part: str | None = None
+
+    def to_dict(self, *, show_values: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key in ("message", "field", "line", "source", "message_id", "part"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        if self.recipient is not None:
+            out["recipient"] = self.recipient if show_values else redact_address(self.recipient)
+        return out
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, in one place (or, after aggregation, the same problem across many messages).
+
+    `value` is the raw offending value and is printed only with --show-values; `excerpt` is always
+    safe to print. `origin` says whether the value is literal in the template (it reaches every
+    recipient) or injected by a variable.
+    """
+
+    rule: str
+    severity: Severity
+    message: str
+    location: Location
+    fingerprint: str = ""
+    value: str | None = None
+    excerpt: str | None = None
+    entity_type: str | None = None
+    count: int = 1
+    origin: str | None = None
+    recipients: tuple[str, ...] = ()
+    recipients_total: int = 0
+    score: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def with_changes(self, **changes: Any) -> Finding:
+        return replace(self, **changes)
+
+    def safe_excerpt(self, *, show_values: bool) -> str | None:
+        if show_values and self.value is not None:
+            return self.value
+        if self.excerpt is not None:
+            return self.excerpt
+        if self.value is not None:
+            return redact_value(self.value, self.entity_type)
+        return None
+
+    def to_dict(self, *, show_values: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "message": self.message,
+            "location": self.location.to_dict(show_values=show_values),
+        }
+        excerpt = self.safe_excerpt(show_values=show_values)
+        if excerpt is not None:
+            out["excerpt"] = excerpt
+        out["count"] = self.count
+        out["fingerprint"] = self.fingerprint
+        if self.entity_type:
+            out["entity_type"] = self.entity_type
+        if self.origin:
+            out["origin"] = self.origin
+        if self.score is not None:
+            out["score"] = round(self.score, 2)
+        if self.recipients:
+            out["recipients"] = [r if show_values else redact_address(r) for r in self.recipients]
+            out["recipients_total"] = max(self.recipients_total, len(self.recipients))
+        if self.extra:
+            out["details"] = self.extra
+        return out
+
+
+@dataclass
+class Report:
+    """What every entry point returns: a verdict and the findings that led to it."""
+
+    verdict: Verdict
+    findings: list[Finding]
+    messages: int = 0
+    recipients: int = 0
+    seconds: float = 0.0
+    source: str = ""
+    notes: list[str] = field(default_factory=list)
+    sections: dict[str, Any] = field(default_factory=dict)
+    hints: dict[str, str] = field(default_factory=dict)  # rule id -> remediation, for the rules that fired
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in Severity}
+        for finding in self.findings:
+            out[finding.severity.value] += 1
+        return out
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return sorted({f.rule for f in self.findings})

@@ -1,0 +1,317 @@
+"""Render a campaign exactly as it will be sent: one message per row, or one broadcast message.
+
+Templates run in Jinja2's SandboxedEnvironment with StrictUndefined: a missing column is an error, never
+an empty string. A syntax error stops the run (exit 2, file and line); a per-row render problem (an
+undefined variable in some rows) is recorded on the message and becomes a `template-error` finding,
+so one bad row does not hide the other 9,999.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from dlp.campaign import Campaign
+from dlp.errors import InputError
+from dlp.extract import extract_text
+from dlp.htmltext import visible_text
+from dlp.model import Part, PartKind, Recipient, RenderProblem, ScanMessage, UnreadableAttachment
+
+AUTOESCAPE_SUFFIXES = ("html", "htm", "xml", "html.j2", "htm.j2", "html.jinja", "html.jinja2")
+_UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
+
+
+@dataclass
+class CompiledTemplate:
+    origin: str  # "subject", "to[0]", "body.text:survey.txt.j2", ...
+    template: jinja2.Template
+    source: str
+    filename: str | None = None  # template file (relative), for line numbers in problems
+    line_offset: int | None = None  # for inline templates: the campaign-file line of the key
+
+
+@dataclass
+class AttachmentTemplates:
+    index: int
+    content: CompiledTemplate  # the rendered template, or the template of the file's path
+    filename: CompiledTemplate | None
+    from_file: bool
+    default_name: str = "attachment.txt"
+
+
+def make_environment(base_dir: Path) -> SandboxedEnvironment:
+    return SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(base_dir)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(enabled_extensions=AUTOESCAPE_SUFFIXES, default_for_string=False),
+        keep_trailing_newline=True,
+    )
+
+
+class CampaignRenderer:
+    """Compiles every template of a campaign once, then renders messages from rows."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        self.campaign = campaign
+        self.env = make_environment(campaign.base_dir.resolve())
+        spec = campaign.spec
+        self.address_templates: dict[str, list[CompiledTemplate]] = {
+            "To": [
+                self._inline(v, f"to[{i}]", ("to", i) if isinstance(spec.to, list) else ("to",))
+                for i, v in enumerate(campaign.to)
+            ],
+            "Cc": [
+                self._inline(v, f"cc[{i}]", ("cc", i) if isinstance(spec.cc, list) else ("cc",))
+                for i, v in enumerate(campaign.cc)
+            ],
+            "Bcc": [
+                self._inline(v, f"bcc[{i}]", ("bcc", i) if isinstance(spec.bcc, list) else ("bcc",))
+                for i, v in enumerate(campaign.bcc)
+            ],
+        }
+        self.from_template = self._inline(spec.from_, "from", ("from",))
+        self.reply_to_template = self._inline(spec.reply_to, "reply_to", ("reply_to",)) if spec.reply_to else None
+        self.header_templates = {
+            name: self._inline(value, f"headers.{name}", ("headers", name)) for name, value in spec.headers.items()
+        }
+        self.subject_template = self._inline(spec.subject, "subject", ("subject",))
+        self.body_templates: dict[str, CompiledTemplate] = {}
+        for kind, name in (("text", spec.body.text), ("html", spec.body.html)):
+            if name:
+                self.body_templates[kind] = self._file(name, f"body.{kind}")
+        self.attachments: list[AttachmentTemplates] = []
+        for index, attachment in enumerate(spec.attachments):
+            keys = ("attachments", index)
+            filename = (
+                self._inline(attachment.filename, f"attachments[{index}].filename", (*keys, "filename"))
+                if attachment.filename
+                else None
+            )
+            if attachment.template:
+                self.attachments.append(
+                    AttachmentTemplates(
+                        index,
+                        self._file(attachment.template, f"attachments[{index}]"),
+                        filename,
+                        from_file=False,
+                        default_name=Path(attachment.template).name.removesuffix(".j2"),
+                    )
+                )
+            else:
+                path = self._inline(attachment.path or "", f"attachments[{index}].path", (*keys, "path"))
+                self.attachments.append(AttachmentTemplates(index, path, filename, from_file=True))
+
+    @property
+    def sources(self) -> dict[str, str]:
+        """Template source by origin, so checks can tell literal text from injected values."""
+        out = {t.origin: t.source for group in self.address_templates.values() for t in group}
+        out[self.subject_template.origin] = self.subject_template.source
+        for template in (*self.body_templates.values(), *self.header_templates.values()):
+            out[template.origin] = template.source
+        for attachment in self.attachments:
+            if not attachment.from_file:
+                out[attachment.content.origin] = attachment.content.source
+        return out
+
+    def _inline(self, source: str, origin: str, keys: tuple) -> CompiledTemplate:
+        line = self.campaign.line_of(*keys)
+        try:
+            template = self.env.from_string(source)
+        except jinja2.TemplateSyntaxError as exc:
+            raise InputError(
+                f"template syntax error in '{origin}': {exc.message}", path=self.campaign.path, line=line
+            ) from None
+        return CompiledTemplate(origin=origin, template=template, source=source, line_offset=line)
+
+    def _file(self, name: str, origin: str) -> CompiledTemplate:
+        path = self.campaign.resolve(name)
+        try:
+            source = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"template is not UTF-8 ({exc.reason} at byte {exc.start})", path=path) from None
+        except OSError as exc:
+            raise InputError(f"cannot read template: {exc.strerror}", path=path) from None
+        try:
+            # Through the loader, so autoescape follows the file name (.html.j2 escapes, .txt.j2 does not).
+            if path.is_relative_to(self.campaign.base_dir.resolve()):
+                template = self.env.get_template(path.relative_to(self.campaign.base_dir.resolve()).as_posix())
+            else:
+                template = self.env.from_string(source)
+        except jinja2.TemplateSyntaxError as exc:
+            raise InputError(f"template syntax error: {exc.message}", path=path, line=exc.lineno) from None
+        return CompiledTemplate(origin=f"{origin}:{name}", template=template, source=source, filename=str(path))
+
+    # ---- rendering -------------------------------------------------------------------------------
+
+    def _render(
+        self, compiled: CompiledTemplate, context: dict[str, Any], field_name: str, problems: list[RenderProblem]
+    ) -> str | None:
+        try:
+            return compiled.template.render(context)
+        except jinja2.UndefinedError as exc:
+            match = _UNDEFINED_NAME.search(str(exc))
+            variable = (match.group(1) or match.group(2)) if match else None
+            problems.append(
+                RenderProblem(
+                    field=field_name,
+                    kind="undefined",
+                    detail=str(exc.message or exc),
+                    origin=compiled.origin,
+                    variable=variable,
+                    line=_template_line(exc, compiled),
+                )
+            )
+        except jinja2.TemplateError as exc:
+            problems.append(
+                RenderProblem(
+                    field=field_name,
+                    kind="error",
+                    detail=str(exc),
+                    origin=compiled.origin,
+                    line=_template_line(exc, compiled),
+                )
+            )
+        except Exception as exc:  # a filter blowing up on a bad value is a render error of that row
+            problems.append(
+                RenderProblem(
+                    field=field_name,
+                    kind="error",
+                    detail=f"{type(exc).__name__}: {exc}",
+                    origin=compiled.origin,
+                    line=_template_line(exc, compiled),
+                )
+            )
+        return None
+
+    def _attachment(
+        self,
+        attachment: AttachmentTemplates,
+        context: dict[str, Any],
+        recipient: Recipient | None,
+        problems: list[RenderProblem],
+    ) -> tuple[str, bytes, str] | None:
+        field_name = f"attachments[{attachment.index}]"
+        rendered = self._render(attachment.content, context, field_name, problems)
+        if rendered is None:
+            return None
+        custom_name = self._render(attachment.filename, context, field_name, problems) if attachment.filename else None
+        if not attachment.from_file:
+            return custom_name or attachment.default_name, rendered.encode("utf-8"), attachment.content.origin
+        relative = rendered.strip()
+        path = self.campaign.resolve(relative)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            where = f"row {recipient.row} of the recipient list" if recipient else "the campaign"
+            raise InputError(
+                f"attachment '{relative}' (for {where}) cannot be read: {exc.strerror}",
+                path=self.campaign.path,
+                line=self.campaign.line_of("attachments", attachment.index),
+            ) from None
+        return custom_name or path.name, data, attachment.content.origin
+
+    def render(self, index: int, context: dict[str, Any], recipient: Recipient | None) -> ScanMessage:
+        problems: list[RenderProblem] = []
+        unreadable: list[UnreadableAttachment] = []
+        headers: list[tuple[str, str]] = []
+        parts: list[Part] = []
+        envelope: list[str] = []
+
+        def header(name: str, compiled: CompiledTemplate) -> str | None:
+            value = self._render(compiled, context, name, problems)
+            if value is None:
+                return None
+            value = " ".join(value.split())
+            return value
+
+        sender = header("From", self.from_template)
+        if sender:
+            headers.append(("From", sender))
+        for name, group in self.address_templates.items():
+            values = [v for v in (header(name, t) for t in group) if v]
+            if not values:
+                continue
+            joined = ", ".join(values)
+            envelope.append(joined)
+            if name != "Bcc":  # Bcc is not shown to recipients; it is part of the envelope only
+                headers.append((name, joined))
+        if self.reply_to_template and (value := header("Reply-To", self.reply_to_template)):
+            headers.append(("Reply-To", value))
+        for name, compiled in self.header_templates.items():
+            if (value := header(name, compiled)) is not None:
+                headers.append((name, value))
+        subject = header("Subject", self.subject_template)
+        if subject is not None:
+            headers.append(("Subject", subject))
+        for name, value in headers:
+            kind = PartKind.SUBJECT if name == "Subject" else PartKind.HEADER
+            origin = "subject" if name == "Subject" else name.lower()
+            parts.append(Part(kind=kind, field=name, text=value, origin=origin))
+
+        for kind, compiled in self.body_templates.items():
+            rendered = self._render(compiled, context, f"body.{kind}", problems)
+            if rendered is None:
+                continue
+            if kind == "html":
+                parts.append(Part(PartKind.HTML, "body.html", visible_text(rendered), compiled.origin, raw=rendered))
+            else:
+                parts.append(Part(PartKind.TEXT, "body.text", rendered, compiled.origin))
+
+        for attachment in self.attachments:
+            loaded = self._attachment(attachment, context, recipient, problems)
+            if loaded is None:
+                continue
+            filename, data, origin = loaded
+            extracted = extract_text(filename, data)
+            field_label = f"attachment:{filename}"
+            if extracted.text is None:
+                unreadable.append(UnreadableAttachment(field_label, extracted.reason or "unreadable"))
+                continue
+            parts.append(
+                Part(PartKind.ATTACHMENT, field_label, extracted.text, origin, raw=extracted.raw, filename=filename)
+            )
+
+        return ScanMessage(
+            index=index,
+            headers=headers,
+            parts=parts,
+            recipient=recipient,
+            source=str(self.campaign.path),
+            envelope_from=sender,
+            envelope_to=envelope,
+            problems=problems,
+            unreadable=unreadable,
+        )
+
+
+def _template_line(exc: BaseException, compiled: CompiledTemplate) -> int | None:
+    """Jinja rewrites tracebacks so template frames carry template line numbers; take the last one."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename in ("<template>", compiled.filename) or code.co_filename.endswith(
+            str(compiled.template.name or "\x00")
+        ):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    if compiled.line_offset is not None:
+        return compiled.line_offset
+    return line
+
+
+def render_campaign(campaign: Campaign, renderer: CampaignRenderer | None = None) -> Iterator[ScanMessage]:
+    renderer = renderer or CampaignRenderer(campaign)
+    recipients = campaign.recipient_list()
+    if campaign.spec.mode == "broadcast":
+        rows = [r.columns for r in recipients]
+        yield renderer.render(0, {"recipients": rows}, None)
+        return
+    for index, recipient in enumerate(recipients):
+        yield renderer.render(index, dict(recipient.columns), recipient)

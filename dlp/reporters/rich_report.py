@@ -1,0 +1,184 @@
+"""The terminal report: verdict banner, findings grouped by rule, details, summary. Only this knows Rich."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from dlp.model import Finding, Report, Severity, Verdict
+from dlp.redact import redact_address
+
+STYLE = {Verdict.BLOCK: "bold white on red", Verdict.WARN: "bold black on yellow", Verdict.PASS: "bold white on green"}
+SEVERITY_STYLE = {Severity.BLOCK: "bold red", Severity.WARN: "yellow", Severity.INFO: "cyan"}
+BANNER = {
+    Verdict.BLOCK: "BLOCK — do not send",
+    Verdict.WARN: "WARN — review before sending",
+    Verdict.PASS: "PASS — nothing found",
+}
+MAX_DETAIL_ROWS = 40
+
+
+def _where(finding: Finding) -> str:
+    loc = finding.location
+    bits = []
+    if loc.message is not None:
+        bits.append(f"msg {loc.message}")
+    if loc.field:
+        bits.append(loc.field)
+    if loc.line:
+        bits.append(f"line {loc.line}")
+    if loc.part:
+        bits.append(loc.part)
+    return " · ".join(bits)
+
+
+def _recipients(findings: list[Finding], show_values: bool) -> str:
+    seen: dict[str, None] = {}
+    total = 0
+    for finding in findings:
+        total += max(finding.recipients_total, len(finding.recipients))
+        for recipient in finding.recipients:
+            seen.setdefault(recipient, None)
+    shown = [r if show_values else redact_address(r) for r in list(seen)[:3]]
+    more = max(len(seen), total) - len(shown)
+    return ", ".join(shown) + (f" +{more}" if more > 0 else "")
+
+
+def build(report: Report, *, show_values: bool = False) -> Group:
+    banner = Text(f" {BANNER[report.verdict]} ", style=STYLE[report.verdict], justify="center")
+    title = report.sections.get("campaign", {}).get("name") or report.source
+    renderables: list[Any] = [Panel(banner, title=str(title) if title else None, expand=True)]
+
+    by_rule: dict[str, list[Finding]] = defaultdict(list)
+    for finding in report.findings:
+        by_rule[finding.rule].append(finding)
+    if by_rule:
+        table = Table(title="Findings by rule", show_lines=True, expand=True)
+        table.add_column("rule", style="bold", no_wrap=True)
+        table.add_column("severity", no_wrap=True)
+        table.add_column("count", justify="right")
+        table.add_column("recipients")
+        table.add_column("where")
+        table.add_column("what to do", ratio=2)
+        for rule, findings in sorted(by_rule.items(), key=lambda kv: (-max(f.severity.rank for f in kv[1]), kv[0])):
+            worst = max((f.severity for f in findings), key=lambda s: s.rank)
+            occurrences = sum(f.extra.get("messages", 1) for f in findings)
+            wheres = list(dict.fromkeys(f.location.field or "-" for f in findings))
+            table.add_row(
+                rule,
+                Text(worst.value, style=SEVERITY_STYLE[worst]),
+                str(occurrences),
+                _recipients(findings, show_values),
+                ", ".join(wheres[:4]) + (" …" if len(wheres) > 4 else ""),
+                report.hints.get(rule, ""),
+            )
+        renderables.append(table)
+
+        detail = Table(title="Details", expand=True)
+        detail.add_column("sev", no_wrap=True)
+        detail.add_column("rule", no_wrap=True)
+        detail.add_column("message", ratio=3)
+        detail.add_column("where", ratio=2)
+        detail.add_column("excerpt", ratio=2)
+        for finding in report.findings[:MAX_DETAIL_ROWS]:
+            messages = finding.extra.get("messages", 1)
+            text = finding.message + (f" ×{messages} messages" if messages > 1 else "")
+            detail.add_row(
+                Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity]),
+                finding.rule,
+                text,
+                _where(finding) + (f" ({finding.origin})" if finding.origin else ""),
+                finding.safe_excerpt(show_values=show_values) or "",
+            )
+        if len(report.findings) > MAX_DETAIL_ROWS:
+            detail.caption = f"{len(report.findings) - MAX_DETAIL_ROWS} more findings: use --format json for all"
+        renderables.append(detail)
+
+    for name, section in report.sections.items():
+        renderable = _section(name, section)
+        if renderable is not None:
+            renderables.append(renderable)
+
+    counts = report.counts()
+    summary = Text.assemble(
+        ("Summary: ", "bold"),
+        f"{report.messages} messages, {report.recipients} recipients, ",
+        (f"{counts['block']} block", SEVERITY_STYLE[Severity.BLOCK]),
+        ", ",
+        (f"{counts['warn']} warn", SEVERITY_STYLE[Severity.WARN]),
+        ", ",
+        (f"{counts['info']} info", SEVERITY_STYLE[Severity.INFO]),
+        f" findings in {report.seconds:.2f}s",
+    )
+    renderables.append(summary)
+    for note in report.notes:
+        renderables.append(Text(f"note: {note}", style="dim"))
+    return Group(*renderables)
+
+
+def _section(name: str, section: Any) -> Any:
+    """Extra report sections (e.g. recipient-list health) given as {"title": ..., "rows": [[k, v], ...]}."""
+    if not isinstance(section, dict) or "rows" not in section:
+        return None
+    table = Table(title=section.get("title", name), expand=False)
+    for column in section.get("columns", ["item", "value"]):
+        table.add_column(str(column))
+    for row in section["rows"]:
+        table.add_row(*(str(cell) for cell in row))
+    return table
+
+
+def print_report(report: Report, console: Console, *, show_values: bool = False) -> None:
+    console.print(build(report, show_values=show_values))
+
+
+def render(report: Report, *, show_values: bool = False, width: int = 120) -> str:
+    console = Console(record=True, width=width, force_terminal=False, color_system=None)
+    with console.capture():
+        console.print(build(report, show_values=show_values))
+    return console.export_text()
+
+
+class RateColumn(ProgressColumn):
+    def render(self, task: Any) -> Text:
+        return Text(f"{task.speed:,.0f} msg/s" if task.speed else "", style="cyan")
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None, enabled: bool) -> Iterator[Callable[[int], None]]:
+    """A progress bar with rate and ETA on a terminal; a no-op callback otherwise."""
+    if not enabled:
+        yield lambda _done: None
+        return
+    console = Console(stderr=True)
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    ]
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(description, total=total)
+
+        def update(done: int) -> None:
+            progress.update(task, completed=done)
+
+        yield update
