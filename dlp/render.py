@@ -44,6 +44,12 @@ class AttachmentTemplates:
     from_file: bool
     default_name: str = "attachment.txt"
 
+    @property
+    def label(self) -> str:
+        if self.filename is not None:
+            return self.filename.source
+        return self.default_name if not self.from_file else self.content.source
+
 
 def make_environment(base_dir: Path) -> SandboxedEnvironment:
     return SandboxedEnvironment(
@@ -251,7 +257,11 @@ class CampaignRenderer:
             headers.append(("Subject", subject))
         for name, value in headers:
             kind = PartKind.SUBJECT if name == "Subject" else PartKind.HEADER
-            origin = "subject" if name == "Subject" else name.lower()
+            origin = (
+                "subject"
+                if name == "Subject"
+                else (f"headers.{name}" if name in self.header_templates else name.lower())
+            )
             parts.append(Part(kind=kind, field=name, text=value, origin=origin))
 
         for kind, compiled in self.body_templates.items():
@@ -269,7 +279,8 @@ class CampaignRenderer:
                 continue
             filename, data, origin = loaded
             extracted = extract_text(filename, data)
-            field_label = f"attachment:{filename}"
+            # The label is the unrendered file name: a rendered one often carries an account id or a name.
+            field_label = f"attachment:{attachment.label}"
             if extracted.text is None:
                 unreadable.append(UnreadableAttachment(field_label, extracted.reason or "unreadable"))
                 continue

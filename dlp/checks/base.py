@@ -89,9 +89,13 @@ class Check:
             message_id=scan_message.message_id if scan_message else None,
         )
         where_key = where if where is not None else (origin or field or "")
+        # A check may pick a lower severity (warn below a threshold); the rule's severity is the ceiling, so
+        # a user who sets a rule to warn never gets a block from it.
+        if severity is None or severity.rank > self.rule.severity.rank:
+            severity = self.rule.severity
         return Finding(
             rule=self.rule.id,
-            severity=severity or self.rule.severity,
+            severity=severity,
             message=message_text,
             location=location,
             fingerprint=fingerprint(self.rule.id, value, where_key),

@@ -27,8 +27,9 @@ class Params(BaseModel):
         return self
 
 
-def visible_addresses(message: ScanMessage) -> list[str]:
-    values = message.header("To") + message.header("Cc")
+def visible_addresses(message: ScanMessage, header: str | None = None) -> list[str]:
+    """Distinct addresses shown in To and Cc (or in one of them), lower-cased, in order."""
+    values = message.header(header) if header else message.header("To") + message.header("Cc")
     seen: dict[str, None] = {}
     for _name, address in getaddresses(values):
         address = address.strip().lower()
@@ -47,9 +48,8 @@ class ExposedRecipients(Check):
         if count < self.params.warn_at:
             return
         severity = Severity.BLOCK if count >= self.params.block_at else Severity.WARN
-        fields = (
-            "To and Cc" if message.header("Cc") and message.header("To") else ("Cc" if message.header("Cc") else "To")
-        )
+        showing = [h for h in ("To", "Cc") if any(not self.ctx.is_internal(a) for a in visible_addresses(message, h))]
+        fields = " and ".join(showing)
         shown = ", ".join(redact_address(a) for a in external[:3]) + (", …" if count > 3 else "")
         yield self.finding(
             f"{count} external addresses visible in {fields}: every recipient sees all the others",

@@ -60,6 +60,17 @@ def _recipients(findings: list[Finding], show_values: bool) -> str:
     return ", ".join(shown) + (f" +{more}" if more > 0 else "")
 
 
+def _group_key(finding: Finding) -> tuple:
+    return (
+        finding.rule,
+        finding.severity,
+        finding.entity_type,
+        finding.location.field,
+        finding.origin,
+        finding.message,
+    )
+
+
 def build(report: Report, *, show_values: bool = False) -> Group:
     banner = Text(f" {BANNER[report.verdict]} ", style=STYLE[report.verdict], justify="center")
     title = report.sections.get("campaign", {}).get("name") or report.source
@@ -68,46 +79,73 @@ def build(report: Report, *, show_values: bool = False) -> Group:
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for finding in report.findings:
         by_rule[finding.rule].append(finding)
+    ordered_rules = sorted(by_rule, key=lambda rule: (-max(f.severity.rank for f in by_rule[rule]), rule))
     if by_rule:
-        table = Table(title="Findings by rule", show_lines=True, expand=True)
+        table = Table(title="Findings by rule", expand=True)
         table.add_column("rule", style="bold", no_wrap=True)
         table.add_column("severity", no_wrap=True)
-        table.add_column("count", justify="right")
-        table.add_column("recipients")
-        table.add_column("where")
-        table.add_column("what to do", ratio=2)
-        for rule, findings in sorted(by_rule.items(), key=lambda kv: (-max(f.severity.rank for f in kv[1]), kv[0])):
+        table.add_column("findings", justify="right")
+        table.add_column("messages", justify="right")
+        table.add_column("recipients", ratio=2)
+        table.add_column("where", ratio=2)
+        for rule in ordered_rules:
+            findings = by_rule[rule]
             worst = max((f.severity for f in findings), key=lambda s: s.rank)
+            messages = {f.location.message for f in findings if f.location.message is not None}
             occurrences = sum(f.extra.get("messages", 1) for f in findings)
             wheres = list(dict.fromkeys(f.location.field or "-" for f in findings))
             table.add_row(
                 rule,
                 Text(worst.value, style=SEVERITY_STYLE[worst]),
-                str(occurrences),
+                str(len(findings)),
+                str(max(len(messages), occurrences if len(findings) == 1 else len(messages))),
                 _recipients(findings, show_values),
                 ", ".join(wheres[:4]) + (" …" if len(wheres) > 4 else ""),
-                report.hints.get(rule, ""),
             )
         renderables.append(table)
 
+        hints = Table(title="What to do", show_header=False, expand=True, box=None)
+        hints.add_column("rule", style="bold", no_wrap=True)
+        hints.add_column("hint")
+        for rule in ordered_rules:
+            if report.hints.get(rule):
+                hints.add_row(rule, report.hints[rule])
+        renderables.append(hints)
+
+        groups: dict[tuple, list[Finding]] = defaultdict(list)
+        for finding in report.findings:
+            groups[_group_key(finding)].append(finding)
         detail = Table(title="Details", expand=True)
         detail.add_column("sev", no_wrap=True)
         detail.add_column("rule", no_wrap=True)
-        detail.add_column("message", ratio=3)
+        detail.add_column("what", ratio=3)
         detail.add_column("where", ratio=2)
+        detail.add_column("msgs", justify="right")
         detail.add_column("excerpt", ratio=2)
-        for finding in report.findings[:MAX_DETAIL_ROWS]:
-            messages = finding.extra.get("messages", 1)
-            text = finding.message + (f" ×{messages} messages" if messages > 1 else "")
-            detail.add_row(
-                Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity]),
-                finding.rule,
-                text,
-                _where(finding) + (f" ({finding.origin})" if finding.origin else ""),
-                finding.safe_excerpt(show_values=show_values) or "",
+        for findings in list(groups.values())[:MAX_DETAIL_ROWS]:
+            first = findings[0]
+            messages = sum(f.extra.get("messages", 1) for f in findings)
+            where = " · ".join(
+                bit
+                for bit in (
+                    first.location.field,
+                    f"line {first.location.line}" if first.location.line else "",
+                    first.location.part or "",
+                    f"({first.origin})" if first.origin else "",
+                )
+                if bit
             )
-        if len(report.findings) > MAX_DETAIL_ROWS:
-            detail.caption = f"{len(report.findings) - MAX_DETAIL_ROWS} more findings: use --format json for all"
+            excerpts = list(dict.fromkeys(f.safe_excerpt(show_values=show_values) or "" for f in findings))
+            detail.add_row(
+                Text(first.severity.value, style=SEVERITY_STYLE[first.severity]),
+                first.rule,
+                first.message,
+                where,
+                str(messages),
+                excerpts[0] + (f" (+{len(excerpts) - 1} more)" if len(excerpts) > 1 else ""),
+            )
+        if len(groups) > MAX_DETAIL_ROWS:
+            detail.caption = f"{len(groups) - MAX_DETAIL_ROWS} more groups: use --format json for every finding"
         renderables.append(detail)
 
     for name, section in report.sections.items():
