@@ -61,4 +61,5 @@ class ExposedRecipients(Check):
             count=count,
             severity=severity,
             extra={"external_addresses": count},
+            recipients=tuple(external),
         )
