@@ -20,7 +20,9 @@ from dlp.model import Finding, Part, PartKind, Recipient, ScanMessage
 
 ADDRESS_HEADERS = frozenset({"From", "To", "Cc", "Bcc", "Reply-To", "Sender", "Return-Path"})
 _WORD = re.compile(r"[^\W\d_]+")
-COMPANY_CONTACT_TYPES = frozenset({"PHONE_NUMBER", "STREET_ADDRESS", "EMAIL_ADDRESS"})
+# Written into the template itself, these are the sender's own: the help line, the office address, the
+# signature's name. A customer's value arrives through a variable (or as a different recipient's data).
+COMPANY_CONTACT_TYPES = frozenset({"PHONE_NUMBER", "STREET_ADDRESS", "EMAIL_ADDRESS", "PERSON"})
 ADDRESS_COLUMNS = ("address", "street", "street_address", "address1", "address_line1", "postal_address")
 
 
@@ -96,8 +98,6 @@ class EntityCheck(Check):
             return True
         if entity.entity_type == "EMAIL_ADDRESS" and self.ctx.is_internal(entity.text):
             return True
-        # Contact details written into the template itself are the sender's own (the help-line number,
-        # the office address in the footer), not a customer's.
         return origin == "template" and entity.entity_type in COMPANY_CONTACT_TYPES
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
