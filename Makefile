@@ -16,12 +16,12 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	@echo "== dlp preflight examples/lease-contract (a contract mail carrying an account number, address and date of birth)"
-	-$(BIN)/dlp preflight examples/lease-contract/campaign.yaml
+	@$(BIN)/dlp preflight examples/lease-contract/campaign.yaml; echo "(exit code $$?: 0 send, 1 do not send, 2 bad input)"
 	@echo
 	@echo "== dlp preflight examples/survey-in-to (every customer in To instead of Bcc)"
-	-$(BIN)/dlp preflight examples/survey-in-to/campaign.yaml --quiet
+	@$(BIN)/dlp preflight examples/survey-in-to/campaign.yaml --quiet; echo "(exit code $$?)"
 	@echo "== dlp preflight examples/newsletter (clean)"
-	-$(BIN)/dlp preflight examples/newsletter/campaign.yaml --quiet
+	@$(BIN)/dlp preflight examples/newsletter/campaign.yaml --quiet; echo "(exit code $$?)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 tests
