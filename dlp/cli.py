@@ -15,7 +15,7 @@ import typer
 from dlp.errors import InputError
 from dlp.model import Report
 from dlp.policy import exit_code
-from dlp.reporters import NOT_YET, OutputFormat
+from dlp.reporters import OutputFormat, write_report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -71,36 +71,12 @@ def _guard(action: Callable[[], int]) -> None:
 
 
 def _check_common(fmt: OutputFormat, fail_on: str) -> None:
-    if fmt in NOT_YET:
-        _fail(f"--format {fmt.value} is not available in this version yet; use rich or json")
     if fail_on.lower() not in ("block", "warn"):
         _fail(f"--fail-on takes 'block' or 'warn', not '{fail_on}'")
 
 
 def emit(report: Report, fmt: OutputFormat, output: Path | None, show_values: bool, quiet: bool, fail_on: str) -> int:
-    if fmt == OutputFormat.JSON:
-        from dlp.reporters.json_report import render as render_json
-
-        text = render_json(report, show_values=show_values)
-        if output:
-            output.write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text)
-    else:
-        from dlp.reporters import rich_report
-
-        if output:
-            output.write_text(rich_report.render(report, show_values=show_values), encoding="utf-8")
-        elif quiet:
-            counts = report.counts()
-            typer.echo(
-                f"{report.verdict.value.upper()}: {counts['block']} block, {counts['warn']} warn, "
-                f"{counts['info']} info findings in {report.messages} messages"
-            )
-        else:
-            from rich.console import Console
-
-            rich_report.print_report(report, Console(), show_values=show_values)
+    write_report(report, fmt, output, show_values=show_values, quiet=quiet)
     return exit_code(report.verdict, fail_on.lower())
 
 
@@ -194,15 +170,9 @@ def rules_list(
             ]
             typer.echo(json.dumps(data, indent=2))
             return EXIT_OK
-        from rich.console import Console
-        from rich.table import Table
+        from dlp.reporters.rich_report import print_rules
 
-        table = Table(title="dlp rules", show_lines=True)
-        for column in ("id", "severity", "enabled", "catches"):
-            table.add_column(column)
-        for rule in ruleset.rules.values():
-            table.add_row(rule.id, rule.severity.value, "yes" if rule.enabled else "no", rule.description)
-        Console().print(table)
+        print_rules([(r.id, r.severity.value, r.enabled, r.description) for r in ruleset.rules.values()])
         return EXIT_OK
 
     _guard(action)

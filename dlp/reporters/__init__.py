@@ -1,8 +1,12 @@
-"""Reporters only format a Report; each is one module. `FORMATS` is the exhaustive list of --format values."""
+"""Reporters only format a Report; each is one module. `OutputFormat` is the exhaustive list of --format values."""
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
+from pathlib import Path
+
+from dlp.model import Report
 
 
 class OutputFormat(StrEnum):
@@ -12,5 +16,41 @@ class OutputFormat(StrEnum):
     HTML = "html"
 
 
-# Formats that exist in the contract but are not built yet; the CLI says so (exit 2) instead of guessing.
-NOT_YET = {OutputFormat.SARIF, OutputFormat.HTML}
+def summary_line(report: Report) -> str:
+    counts = report.counts()
+    return (
+        f"{report.verdict.value.upper()}: {counts['block']} block, {counts['warn']} warn, "
+        f"{counts['info']} info findings in {report.messages} messages"
+    )
+
+
+def render_text(report: Report, fmt: OutputFormat, *, show_values: bool = False) -> str:
+    """The report as a string in the given format (the rich format as plain text, for files)."""
+    if fmt == OutputFormat.JSON:
+        from dlp.reporters import json_report as module
+    elif fmt == OutputFormat.SARIF:
+        from dlp.reporters import sarif_report as module  # type: ignore[no-redef]
+    elif fmt == OutputFormat.HTML:
+        from dlp.reporters import html_report as module  # type: ignore[no-redef]
+    else:
+        from dlp.reporters import rich_report as module  # type: ignore[no-redef]
+    return module.render(report, show_values=show_values)
+
+
+def write_report(
+    report: Report, fmt: OutputFormat, output: Path | None, *, show_values: bool = False, quiet: bool = False
+) -> None:
+    """Write the report where the user asked: a file, or stdout (the rich report drawn for the terminal)."""
+    if output is not None:
+        output.write_text(render_text(report, fmt, show_values=show_values), encoding="utf-8")
+        if not quiet:
+            print(summary_line(report), file=sys.stderr)
+        return
+    if fmt != OutputFormat.RICH:
+        sys.stdout.write(render_text(report, fmt, show_values=show_values))
+    elif quiet:
+        print(summary_line(report))
+    else:
+        from dlp.reporters import rich_report
+
+        rich_report.print_report(report, show_values=show_values)

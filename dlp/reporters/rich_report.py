@@ -182,8 +182,19 @@ def _section(name: str, section: Any) -> Any:
     return table
 
 
-def print_report(report: Report, console: Console, *, show_values: bool = False) -> None:
-    console.print(build(report, show_values=show_values))
+def print_report(report: Report, console: Console | None = None, *, show_values: bool = False) -> None:
+    (console or Console()).print(build(report, show_values=show_values))
+
+
+def print_rules(rows: list[tuple[str, str, bool, str]]) -> None:
+    """The rule catalogue as a table: (id, severity, enabled, what it catches)."""
+    table = Table(title="dlp rules", show_lines=True)
+    for column in ("id", "severity", "enabled", "catches"):
+        table.add_column(column)
+    for rule_id, severity, enabled, description in rows:
+        styled = Text(severity, style=SEVERITY_STYLE[Severity(severity)])
+        table.add_row(rule_id, styled, "yes" if enabled else "no", description)
+    Console().print(table)
 
 
 def render(report: Report, *, show_values: bool = False, width: int = 120) -> str:
