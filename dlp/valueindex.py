@@ -69,49 +69,45 @@ PRESIDIO_TYPES = (
     "US_PASSPORT", "US_DRIVER_LICENSE", "DATE_OF_BIRTH", "IP_ADDRESS", "UK_NINO", "CH_AHV", "IT_FISCAL_CODE",
 )  # fmt: skip
 SAMPLE_ROWS = 200
+RECENT_TEXTS = 16
+MAX_DIGIT_GROUPS = 6  # "+1 (415) 555-0187 x" : a number written in up to this many groups
 PRESIDIO_SAMPLE = 20
 
 
 # ---- normalisation ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Token:
-    text: str  # case-folded
-    start: int
-    end: int
-
-    @property
-    def digits(self) -> bool:
-        return self.text.isdigit()
+def words(text: str) -> list[str]:
+    """The normalised words of a text: case-folded runs of letters and digits."""
+    return [w.casefold() for w in _TOKEN.findall(text)]
 
 
-def tokens(text: str) -> list[Token]:
-    return [Token(m.group().casefold(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+def normal_form(text: str) -> str:
+    return key_of(words(text))
 
 
-def key_of(words: Iterable[str]) -> str:
+def key_of(parts: Iterable[str]) -> str:
     """The normal form: digit-only sequences joined ('#4155550187'), anything else space-joined words."""
-    words = list(words)
-    if words and all(w.isdigit() for w in words):
-        return "#" + "".join(words)
-    return " ".join(words)
+    parts = list(parts)
+    if parts and all(w.isdigit() for w in parts):
+        return "#" + "".join(parts)
+    return " ".join(parts)
 
 
 def value_keys(value: str, kind: str, region: str) -> list[str]:
     """Every normal form a value may take in a message (phones: international and national forms)."""
-    words = [t.text for t in tokens(value)]
-    if not words:
+    parts = words(value)
+    if not parts:
         return []
-    keys = [key_of(words)]
+    keys = [key_of(parts)]
     if kind == PHONE:
         try:
             number = phonenumbers.parse(value, region)
         except phonenumbers.NumberParseException:
             return keys
-        for fmt in (phonenumbers.PhoneNumberFormat.E164, phonenumbers.PhoneNumberFormat.NATIONAL):
-            keys.append("#" + re.sub(r"\D", "", phonenumbers.format_number(number, fmt)))
-        keys.append("#" + phonenumbers.national_significant_number(number))
+        national = phonenumbers.national_significant_number(number)
+        # +1 415 555 0187 / 415 555 0187; +44 20 7946 0958 / 020 7946 0958 (trunk prefix 0).
+        keys.extend((f"#{number.country_code}{national}", f"#{national}", f"#0{national}"))
     return list(dict.fromkeys(keys))
 
 
@@ -254,7 +250,9 @@ class ValueIndex:
     max_words: int = 1
     rows: int = 0
     dropped_shared: int = 0
+    starts: set[int] = field(default_factory=set)  # first words of multi-word values
     indexed_profiles: list[ColumnProfile] = field(default_factory=list, init=False)
+    _recent: dict[str, list[Match]] = field(default_factory=dict, init=False, repr=False)
 
     COMMON = ()  # marker: held by too many people to identify anyone
 
@@ -281,7 +279,9 @@ class ValueIndex:
                 continue
             for key in value_keys(value, profile.kind or "", self.settings.region):
                 if strong_enough(key, profile.kind or "", self.settings.min_digits, self.settings.min_chars):
-                    self.max_words = max(self.max_words, key.count(" ") + 1)
+                    if " " in key:
+                        self.max_words = max(self.max_words, key.count(" ") + 1)
+                        self.starts.add(hash(key.partition(" ")[0]))
                     self._add(hash(key), ident, number)
 
     def _add(self, digest: int, ident: int, column: int) -> None:
@@ -302,39 +302,70 @@ class ValueIndex:
         else:
             self.entries[digest] = (*codes, code)
 
+    def matches(self, text: str) -> list[Match]:
+        """`find`, remembered for the last few texts: three checks read the same parts of one message."""
+        cached = self._recent.get(text)
+        if cached is None:
+            cached = list(self.find(text))
+            self._recent[text] = cached
+            if len(self._recent) > RECENT_TEXTS:
+                self._recent.pop(next(iter(self._recent)))
+        return cached
+
     def find(self, text: str) -> Iterator[Match]:
-        """Every indexed value in `text`, longest first at each position; token n-grams, one lookup each."""
-        toks = tokens(text)
-        entries = self.entries
+        """Every indexed value in `text`, longest first at each position: one dict lookup per candidate.
+
+        A window of several words is tried only where its first word starts some multi-word value (a
+        small set), or where it is a run of digit groups (a phone or id written with separators), so
+        most words of a message cost one lookup.
+        """
+        found = [(m.group().casefold(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        count = len(found)
+        if not count:
+            return
+        # close[i]: how many words from i on belong together (a few spaces or punctuation, no paragraph);
+        # digits[i]: how many of those are digit groups.
+        close = [1] * count
+        digits = [0] * count
+        for i in range(count - 1, -1, -1):
+            is_digit = found[i][0].isdigit()
+            if i + 1 < count:
+                gap = found[i + 1][1] - found[i][2]
+                together = gap <= 3 and "\n\n" not in text[found[i][2] : found[i + 1][1]]
+                close[i] = close[i + 1] + 1 if together else 1
+                digits[i] = (digits[i + 1] + 1 if together else 1) if is_digit else 0
+            else:
+                digits[i] = 1 if is_digit else 0
+        entries, starts, max_words = self.entries, self.starts, self.max_words
         position = 0
-        while position < len(toks):
-            hit: Match | None = None
-            for n in range(min(self.max_words, len(toks) - position), 0, -1):
-                window = toks[position : position + n]
-                if n > 1 and not _close_together(text, window):
+        while position < count:
+            first = found[position][0]
+            longest = min(close[position], max_words if hash(first) in starts else 1)
+            longest = max(longest, min(digits[position], MAX_DIGIT_GROUPS))
+            hit = None
+            for n in range(longest, 0, -1):
+                window = found[position : position + n]
+                if n <= digits[position]:
+                    key = "#" + "".join(w[0] for w in window)
+                elif n > 1 and (n > close[position] or hash(first) not in starts):
                     continue
-                found = entries.get(hash(key_of(t.text for t in window)))
-                if found is None or found == ValueIndex.COMMON:
+                else:
+                    key = " ".join(w[0] for w in window)
+                value = entries.get(hash(key))
+                if value is None or value == ValueIndex.COMMON:
                     continue
-                codes = (found,) if isinstance(found, int) else found
-                hit = Match(window[0].start, window[-1].end, tuple(c >> 8 for c in codes), codes[0] & 0xFF)
-                position += n
+                codes = (value,) if isinstance(value, int) else value
+                hit = Match(window[0][1], window[-1][2], tuple(c >> 8 for c in codes), codes[0] & 0xFF)
                 break
             if hit is None:
                 position += 1
             else:
+                position += n
                 yield hit
 
     def describe(self, ident: int) -> tuple[int, str]:
         """(row number, address) of an identity, for reports: the row number is not personal data."""
         return self.identity_rows[ident], self.identity_emails[ident]
-
-
-def _close_together(text: str, window: list[Token]) -> bool:
-    """Tokens of one value are separated by a few spaces or punctuation, not by a paragraph."""
-    return all(
-        nxt.start - cur.end <= 3 and "\n\n" not in text[cur.end : nxt.start] for cur, nxt in itertools.pairwise(window)
-    )
 
 
 # ---- building, once per recipient list ------------------------------------------------------------------

@@ -186,7 +186,7 @@ def test_bulk_csv_attachment(tmp_path: Path, to: str, rows: int, expected: str |
 def test_broadcast_looping_over_the_list_is_bulk_and_cross_recipient(tmp_path: Path) -> None:
     rows = [
         (f"AC-2{i:05d}", f"Person{chr(65 + i)} Example", f"p{i}@example.org", f"+1 646 555 {i:04d}", "")
-        for i in range(11)
+        for i in range(25)
     ]
     campaign = """
     name: Member directory
@@ -205,10 +205,12 @@ def test_broadcast_looping_over_the_list_is_bulk_and_cross_recipient(tmp_path: P
     }
     report = preflight(write_campaign(tmp_path / "c", campaign, files))
     (bulk,) = rule(report, "bulk-personal-data")
-    assert bulk.severity == "block" and bulk.extra["list_recipients"] == 11
+    assert bulk.severity == "block" and bulk.extra["list_recipients"] == 25
     cross = rule(report, "cross-recipient-leak")
-    # One finding per other person up to the per-part limit, then one summary.
-    assert len(cross) == 11 or any("more other recipients" in f.message for f in cross)
+    # One finding per other person up to the per-part limit (20), then one summary of the rest.
+    assert len(cross) == 21 and len({f.extra.get("other_row") for f in cross}) == 21
+    (summary,) = [f for f in cross if "more other recipients" in f.message]
+    assert summary.count == 5
 
 
 def test_bulk_without_a_campaign_counts_detected_entities() -> None:

@@ -20,9 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.personal_data import EntityCheck
 from dlp.model import Finding, Part, PartKind, ScanMessage, Severity
-from dlp.valueindex import ValueIndex, context_index, tokens
+from dlp.valueindex import ValueIndex, context_index, normal_form
 
 EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+MIN_CHARS_PER_PERSON = 6  # "a@b.cd" or a 7-digit number, plus a separator
 ADDRESS_HEADERS = frozenset({"From", "To", "Cc", "Bcc", "Reply-To", "Sender", "Return-Path"})
 
 
@@ -31,7 +32,7 @@ class Params(BaseModel):
     threshold: int = Field(10, ge=2, description="distinct people in one message or attachment")
     internal_severity: Severity = Field(Severity.WARN, description="when every recipient is internal")
     region: str = "US"
-    entities: list[str] = Field(default_factory=lambda: ["PERSON"])
+    entities: list[str] = Field(default_factory=lambda: ["PERSON", "EMAIL_ADDRESS"])
     min_score: float = Field(0.5, ge=0, le=1)
     person_min_score: float = Field(0.85, ge=0, le=1)
 
@@ -86,16 +87,34 @@ class BulkPersonalData(EntityCheck):
     def _people(self, part: Part, message: ScanMessage, index: ValueIndex | None) -> People:
         people = People()
         text = part.text
+        if len(text) < self.params.threshold * MIN_CHARS_PER_PERSON:
+            return people  # too short to name that many people: skip the work
         if index is not None:
-            people.recipients = {m.owners[0] for m in index.find(text)}
+            people.recipients = {m.owners[0] for m in index.matches(text)}
         people.emails = {e.casefold() for e in EMAIL_RE.findall(text) if not self.ctx.is_internal(e)}
+        # phonenumbers' own matcher: Presidio's phone recognizer misses most numbers in a CSV's rows.
         for match in phonenumbers.PhoneNumberMatcher(text, self.params.region):
             people.phones.add(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164))
-        if self.ctx.analyze is not None:
-            for entity in self.ctx.analyze(part, message):
-                if self.wanted(entity) and entity.entity_type == "PERSON":
-                    people.names.add(" ".join(t.text for t in tokens(entity.text)))
+        if self.ctx.analyze is None:
+            return people
+        # The entities personal-data computed already (cached per paragraph): no second analysis.
+        for entity in self.ctx.analyze(part, message):
+            if not self.wanted(entity):
+                continue
+            if entity.entity_type == "PERSON":
+                people.names.add(normal_form(entity.text))
+            elif entity.entity_type == "PHONE_NUMBER":
+                people.phones.add(self._phone(entity.text))
+            elif entity.entity_type == "EMAIL_ADDRESS" and not self.ctx.is_internal(entity.text):
+                people.emails.add(entity.text.casefold())
         return people
+
+    def _phone(self, text: str) -> str:
+        try:
+            number = phonenumbers.parse(text, self.params.region)
+        except phonenumbers.NumberParseException:
+            return normal_form(text)
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
     def _finding(self, message: ScanMessage, where: str, origin: str, people: People) -> Finding:
         internal = self._all_internal(message)

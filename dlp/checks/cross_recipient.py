@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dlp.checks.base import Check, excerpt_for, line_at
 from dlp.model import Finding, Part, PartKind, ScanMessage
 from dlp.redact import redact_address
-from dlp.valueindex import Match, ValueIndex, context_index, tokens
+from dlp.valueindex import Match, ValueIndex, context_index, words
 
 # Address headers a recipient reads: another customer's address in Cc is their data too. From and
 # Bcc are the sender's and the envelope's.
@@ -65,8 +65,8 @@ class TemplateText:
         if not source:
             return False
         if origin not in self.normalised:
-            self.normalised[origin] = " " + " ".join(t.text for t in tokens(source)) + " "
-        return " " + " ".join(t.text for t in tokens(text)) + " " in self.normalised[origin]
+            self.normalised[origin] = " " + " ".join(words(source)) + " "
+        return " " + " ".join(words(text)) + " " in self.normalised[origin]
 
 
 class CrossRecipientLeak(Check):
@@ -87,7 +87,7 @@ class CrossRecipientLeak(Check):
 
     def _part(self, index: ValueIndex, message: ScanMessage, part: Part, own: int | None) -> Iterable[Finding]:
         by_person: dict[int, list[Match]] = {}
-        for match in index.find(part.text):
+        for match in index.matches(part.text):
             if own is not None and own in match.owners:
                 continue
             if self.template.contains(part.origin, part.text[match.start : match.end]):

@@ -66,9 +66,19 @@ def pieces(url: str) -> Iterator[Piece]:
             continue
         if "=" in section:
             for key, value in parse_qsl(section, keep_blank_values=True):
-                yield from _decoded(f"{name}:{key}", value)
+                if not value:  # "?anna@example.org" or "?a=1&anna@example.org": the key is the data
+                    yield from _decoded(name, key)
+                else:
+                    yield from _decoded(f"{name}:{safe_key(key)}", value)
         else:
             yield from _decoded(name, unquote_plus(section))
+
+
+def safe_key(key: str) -> str:
+    """Parameter names go into the report; a name that looks like data is not shown."""
+    if len(key) > 32 or "@" in key or sum(ch.isdigit() for ch in key) >= 4:
+        return "…"
+    return key
 
 
 def _decoded(where: str, text: str) -> Iterator[Piece]:
