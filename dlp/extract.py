@@ -102,6 +102,11 @@ def _docx(data: bytes) -> str:
     for table in document.tables:
         for row in table.rows:
             chunks.append("\t".join(cell.text for cell in row.cells))
+    # Letterheads and footers carry names, addresses and account numbers too.
+    for section in document.sections:
+        for part in (section.header, section.footer):
+            if not part.is_linked_to_previous:
+                chunks.extend(p.text for p in part.paragraphs)
     return "\n".join(chunks)
 
 

@@ -109,10 +109,13 @@ def bare_urls(text: str) -> list[str]:
 
 def all_links(text: str, html: str | None) -> list[str]:
     """href/src (and srcset) of the markup plus bare URLs of the text, each once, in order."""
-    found = links(html) if html else []
+    found: list[str] = []
     if html:
-        tree = HTMLParser(html)
-        for node in tree.css("[srcset]"):
+        for node in HTMLParser(html).css("[href], [src], [srcset]"):
+            for attribute in ("href", "src"):
+                value = node.attributes.get(attribute)
+                if value:
+                    found.append(value)
             for candidate in (node.attributes.get("srcset") or "").split(","):
                 if candidate.strip():
                     found.append(candidate.split()[0])

@@ -420,4 +420,6 @@ def columns_section(index: ValueIndex) -> dict[str, Any]:
         "rows": [[p.name, p.kind or "-", "yes" if p.indexed else "no", p.how] for p in index.profiles],
         "recipients_indexed": index.rows,
         "values_shared_by_many": index.dropped_shared,
+        "caption": f"{index.rows} rows indexed for cross-recipient-leak; {index.dropped_shared} values held by more "
+        f"than {index.settings.max_owners} people ignored as identifying nobody",
     }

@@ -1,6 +1,10 @@
 """What the cross-recipient value index costs: build time and memory for N recipients, and matching time.
 
     .venv/bin/python scripts/bench_value_index.py [N]        (default 100000)
+    .venv/bin/python scripts/bench_value_index.py N --campaign DIR
+        writes a per-recipient campaign of N rows to DIR (one row's referral line carries the next
+        customer's phone), plus DIR/leak-only.yaml, a rules file that leaves only the rules that need
+        no Presidio (to time the leak checks end to end: `dlp preflight DIR --rules DIR/leak-only.yaml`).
 
 Writes a synthetic recipient list (ids, full names, emails, phones, street addresses, and shared
 columns: city, plan) to a temporary folder, builds the index the way `dlp preflight` does (streamed
@@ -40,13 +44,58 @@ def row(i: int) -> list[str]:
     ]
 
 
+def write_list(path: Path, count: int, referral: bool = False) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("customer_id,name,email,phone,street_address,city,plan" + (",referrer_phone\n" if referral else "\n"))
+        for i in range(count):
+            extra = [row(i + 1)[3] if i == count // 2 else ""] if referral else []
+            fh.write(",".join(row(i) + extra) + "\n")
+
+
+CAMPAIGN = """name: Order confirmations (benchmark)
+from: "Acme Shop <orders@acme.example>"
+to: "{{ name }} <{{ email }}>"
+subject: "Your order, {{ name }}"
+body:
+  text: body.txt.j2
+  html: body.html.j2
+recipients: customers.csv
+"""
+TEXT = """Dear {{ name }},
+
+your order for customer {{ customer_id }} ships to {{ street_address }}, {{ city }}.
+We will call {{ phone }} if anything changes. Your {{ plan }} plan renews next month.
+{% if referrer_phone %}You were referred by a friend: {{ referrer_phone }}.{% endif %}
+Thank you for shopping with us.
+"""
+HTML = """<p>Dear {{ name }},</p><p>your order ships to {{ street_address }}, {{ city }}.</p>
+<p><a href="https://acme.example/orders/{{ customer_id }}">Track your order</a></p>
+<img src="https://pixel.adnet.example/o.gif?e={{ email | urlencode }}" alt="">
+"""
+LEAK_ONLY = """rules:
+  - id: personal-data
+    enabled: false
+  - id: sensitive-data
+    enabled: false
+  - id: bulk-personal-data
+    parameters: {entities: []}
+"""
+
+
+def write_campaign(folder: Path, count: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    write_list(folder / "customers.csv", count, referral=True)
+    (folder / "campaign.yaml").write_text(CAMPAIGN, encoding="utf-8")
+    (folder / "body.txt.j2").write_text(TEXT, encoding="utf-8")
+    (folder / "body.html.j2").write_text(HTML, encoding="utf-8")
+    (folder / "leak-only.yaml").write_text(LEAK_ONLY, encoding="utf-8")
+    print(f"wrote {folder}/campaign.yaml with {count:,} recipients")
+
+
 def main(count: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="dlp-bench-"))
     path = folder / "customers.csv"
-    with path.open("w", encoding="utf-8") as fh:
-        fh.write("customer_id,name,email,phone,street_address,city,plan\n")
-        for i in range(count):
-            fh.write(",".join(row(i)) + "\n")
+    write_list(path, count)
     process = psutil.Process()
     gc.collect()
     before = process.memory_info().rss
@@ -79,4 +128,8 @@ def main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    if len(sys.argv) > 3 and sys.argv[2] == "--campaign":
+        write_campaign(Path(sys.argv[3]), size)
+    else:
+        main(size)

@@ -256,13 +256,15 @@ def minimal_pdf(lines: list[str]) -> bytes:
 
 
 def docx_bytes(lines: list[str]) -> bytes:
+    """First line a paragraph, second in a table, the last in the page footer (letterhead-style)."""
     import docx
 
     document = docx.Document()
-    for line in lines[:-1]:
-        document.add_paragraph(line)
+    document.add_paragraph(lines[0])
     table = document.add_table(rows=1, cols=2)
-    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Contact", lines[-1]
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Reference", lines[1]
+    document.sections[0].footer.is_linked_to_previous = False
+    document.sections[0].footer.paragraphs[0].text = lines[-1]
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
