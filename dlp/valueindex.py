@@ -131,10 +131,11 @@ class ColumnProfile:
     kind: str | None  # EMAIL_ADDRESS, PHONE_NUMBER, PERSON, ID, STREET_ADDRESS, another Presidio type, or None
     how: str  # why: "header", "presidio 18/20", "shared values", ...
     sources: tuple[str, ...] = ()  # the list columns it is built from (a full name from first + last)
+    reference: bool = False  # its values are other rows' values: it is about someone else
 
     @property
     def indexed(self) -> bool:
-        return self.kind is not None
+        return self.kind is not None and not self.reference
 
 
 def header_words(name: str) -> list[str]:
@@ -253,6 +254,8 @@ class ValueIndex:
     starts: set[int] = field(default_factory=set)  # first words of multi-word values
     indexed_profiles: list[ColumnProfile] = field(default_factory=list, init=False)
     _recent: dict[str, list[Match]] = field(default_factory=dict, init=False, repr=False)
+    column_values: Counter[int] = field(default_factory=Counter, init=False, repr=False)
+    column_pairs: Counter[tuple[int, int]] = field(default_factory=Counter, init=False, repr=False)
 
     COMMON = ()  # marker: held by too many people to identify anyone
 
@@ -277,30 +280,64 @@ class ValueIndex:
             value = " ".join(str(columns.get(c) or "").strip() for c in profile.sources).strip()
             if not value:
                 continue
+            self.column_values[number] += 1
+            collided: set[int] = set()
             for key in value_keys(value, profile.kind or "", self.settings.region):
                 if strong_enough(key, profile.kind or "", self.settings.min_digits, self.settings.min_chars):
                     if " " in key:
                         self.max_words = max(self.max_words, key.count(" ") + 1)
                         self.starts.add(hash(key.partition(" ")[0]))
-                    self._add(hash(key), ident, number)
+                    collided |= self._add(hash(key), ident, number)
+            for other in collided:
+                self.column_pairs[(min(number, other), max(number, other))] += 1
 
-    def _add(self, digest: int, ident: int, column: int) -> None:
+    def _add(self, digest: int, ident: int, column: int) -> set[int]:
+        """Add one key; returns the other columns whose value (of another person) it equals."""
         code = (ident << 8) | column
         current = self.entries.get(digest)
         if current is None:
             self.entries[digest] = code
-            return
+            return set()
         if current == ValueIndex.COMMON:
-            return
+            return set()
         codes = (current,) if isinstance(current, int) else current
         if any(c >> 8 == ident for c in codes):
-            return
+            return set()
+        collided = {c & 0xFF for c in codes} - {column}
         owners = {c >> 8 for c in codes} | {ident}
         if len(owners) > self.settings.max_owners:
             self.entries[digest] = ValueIndex.COMMON
             self.dropped_shared += 1
         else:
             self.entries[digest] = (*codes, code)
+        return collided
+
+    def settle(self) -> None:
+        """Find columns about someone else from the data: when most values of column A are other rows'
+        values of column B (a `recommended_by` phone is another customer's `phone`), A is a reference, not
+        the row's own value; its entries are removed so the value stays its real owner's alone."""
+        references: dict[int, int] = {}
+        for (a, b), hits in self.column_pairs.items():
+            ratio_a, ratio_b = hits / max(self.column_values[a], 1), hits / max(self.column_values[b], 1)
+            ref, other = (a, b) if (ratio_a, a) > (ratio_b, b) else (b, a)
+            if hits >= 2 and max(ratio_a, ratio_b) >= 0.5:
+                references.setdefault(ref, other)
+        if not references:
+            return
+        for ref, other in references.items():
+            profile = self.indexed_profiles[ref]
+            profile.reference = True
+            profile.how = f"its values are other rows' {self.indexed_profiles[other].name}: about another person"
+        for digest, current in list(self.entries.items()):
+            if current == ValueIndex.COMMON:
+                continue
+            codes = tuple(
+                c for c in ((current,) if isinstance(current, int) else current) if c & 0xFF not in references
+            )
+            if not codes:
+                del self.entries[digest]
+            else:
+                self.entries[digest] = codes[0] if len(codes) == 1 else codes
 
     def matches(self, text: str) -> list[Match]:
         """`find`, remembered for the last few texts: three checks read the same parts of one message."""
@@ -380,6 +417,7 @@ def build_index(recipient_list: Any, settings: IndexSettings, analyze: Any | Non
     index = ValueIndex(settings=settings, profiles=classify_columns(columns, sample, analyze))
     for recipient in recipient_list:
         index.add_row(recipient.identity, recipient.row, recipient.email, recipient.columns)
+    index.settle()
     return index
 
 

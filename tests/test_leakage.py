@@ -74,22 +74,30 @@ def test_misfiled_statement_is_found_and_names_the_other_recipient(tmp_path: Pat
     assert "Carla" not in (finding.excerpt or "")
 
 
-def test_referral_line_with_another_customers_phone(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("column", "why"),
+    [
+        ("referrer_phone", "about another person (not this row's own)"),  # told by its header
+        ("recommended_by", "its values are other rows' phone: about another person"),  # told by the data
+    ],
+)
+def test_referral_line_with_another_customers_phone(tmp_path: Path, column: str, why: str) -> None:
     campaign = STATEMENTS.replace('attachments:\n  - path: "statements/{{ customer_id }}.txt"\n', "")
     files = {
         "body.txt.j2": "Dear {{ name }},\n\nyou were referred by a friend: call them on {{ referrer_phone }}.\n"
         "We have your number as {{ phone }} and will post to {{ street_address }}.\n",
         # Each customer was referred by the next one; the referrer's phone is that customer's own phone.
         "customers.csv": people_csv(
-            extra_header=",referrer_phone", extra=["(415) 555-0142", "415.555.0199", "+14155550123", ""]
+            extra_header=f",{column}", extra=["(415) 555-0142", "415.555.0199", "+14155550123", ""]
         ),
     }
+    files["body.txt.j2"] = files["body.txt.j2"].replace("referrer_phone", column)
     report = preflight(write_campaign(tmp_path / "c", campaign, files))
     findings = rule(report, "cross-recipient-leak")
     assert sorted((f.location.message, f.extra["other_row"]) for f in findings) == [(0, 2), (1, 3), (2, 4)]
     assert all(f.entity_type == "PHONE_NUMBER" and "phone number of another recipient" in f.message for f in findings)
     columns = {row[0]: row for row in report.sections["recipient-columns"]["rows"]}
-    assert columns["referrer_phone"][2] == "no" and columns["phone"][1] == "PHONE_NUMBER"
+    assert columns[column][2:] == ["no", why] and columns["phone"][1:3] == ["PHONE_NUMBER", "yes"]
 
 
 def test_merge_shifted_by_one_row(tmp_path: Path) -> None:
