@@ -46,6 +46,12 @@ FIRST_NAMES = ("first_name", "firstname", "given_name")
 LAST_NAMES = ("last_name", "lastname", "surname", "family_name")
 ID_LAST_WORDS = frozenset({"id", "number", "no", "num", "nr", "ref", "reference", "iban", "ssn", "nino", "ahv"})
 ID_WORDS = frozenset({"account", "contract", "order", "invoice", "policy", "customer", "member", "passport", "licence"})
+NOT_ID_WORDS = frozenset(
+    {
+        "date", "since", "time", "at", "on", "total", "amount", "count", "fee", "price", "balance", "points",
+        "score", "created", "updated", "year", "month", "day", "value", "limit",
+    }
+)  # fmt: skip
 BIRTH_WORDS = frozenset({"birth", "dob", "birthday", "birthdate"})
 STREET_WORDS = frozenset({"address", "street", "address1", "address2", "addr"})
 # Attributes many people share: never identifying on their own, whatever Presidio says of them.
@@ -161,8 +167,12 @@ def classify_by_header(name: str) -> tuple[str | None, str] | None:
         return PERSON, "header"
     if CATEGORICAL & set(words):
         return None, "shared attribute"
+    if "ip" in words:
+        return "IP_ADDRESS", "header"
     if STREET_WORDS & set(words):
         return STREET, "header"
+    if NOT_ID_WORDS & set(words):
+        return None  # order_date, account_balance: the values decide
     if words and (words[-1] in ID_LAST_WORDS or ID_WORDS & set(words)):
         return ID, "header"
     return None

@@ -388,12 +388,19 @@ def test_pii_in_link_without_a_campaign() -> None:
     msg["Subject"] = "hello"
     msg.set_content("Hi.\n")
     msg.add_alternative(
-        '<p>Hi</p><img src="https://ads.tracker.example/i?e=anna%2540example.org&tel=%2B14155550187">',
+        '<p>Hi</p><img src="https://ads.tracker.example/i?e=anna%2540example.org&tel=%2B14155550187">'
+        '<a href="https://news.acme.example/u?who=bob%40example.net">Unsubscribe</a>',
         subtype="html",
     )
     report = scan_message(msg)
-    found = {(f.extra["domain"], f.message.split(" in a link")[0]) for f in rule(report, "pii-in-link")}
-    assert found == {("ads.tracker.example", "an email address"), ("ads.tracker.example", "a phone number")}
+    found = {(f.extra["domain"], f.severity, f.message.split(" in a link")[0]) for f in rule(report, "pii-in-link")}
+    assert found == {
+        ("ads.tracker.example", "warn", "the recipient's email address"),  # double-encoded (%2540)
+        ("ads.tracker.example", "warn", "a phone number"),
+        ("news.acme.example", "info", "an email address"),
+    }
+    rendered = json.dumps([f.to_dict(show_values=False) for f in report.findings])
+    assert "anna@" not in rendered and "bob@" not in rendered and "5550187" not in rendered
 
 
 # ---- the index itself -------------------------------------------------------------------------------

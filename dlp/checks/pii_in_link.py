@@ -15,6 +15,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from email.utils import getaddresses
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 import phonenumbers
@@ -108,10 +109,21 @@ def host_of(url: str) -> str | None:
     return parts.hostname.lower()
 
 
-def email_hashes(address: str) -> dict[str, str]:
+def email_hashes(addresses: Iterable[str]) -> dict[str, str]:
     """Ad networks 'anonymise' addresses by hashing them; an unsalted hash is the address to anyone with it."""
-    normalised = address.strip().lower().encode()
-    return {hashlib.new(name, normalised).hexdigest(): name for name in ("md5", "sha1", "sha256")}
+    out = {}
+    for address in addresses:
+        normalised = address.strip().lower().encode()
+        out.update({hashlib.new(name, normalised).hexdigest(): name for name in ("md5", "sha1", "sha256")})
+    return out
+
+
+def recipient_addresses(message: ScanMessage) -> set[str]:
+    """Whose message this is: the campaign row's address, else (check, serve, audit) the To/Cc addresses."""
+    if message.recipient is not None:
+        return {message.recipient.email.strip().lower()} - {""}
+    found = getaddresses([*message.envelope_to, *message.header("To"), *message.header("Cc")])
+    return {address.strip().lower() for _name, address in found if "@" in address}
 
 
 class PiiInLink(Check):
@@ -120,9 +132,9 @@ class PiiInLink(Check):
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
         index = context_index(self.ctx)
-        own_email = message.recipient.email.strip().lower() if message.recipient else ""
+        own_emails = recipient_addresses(message)
         own_identity = index.identity_of(message.recipient.identity) if index and message.recipient else None
-        hashes = email_hashes(own_email) if own_email else {}
+        hashes = email_hashes(own_emails)
         for part in message.parts:
             if part.kind == PartKind.HEADER and part.field in SKIPPED_HEADERS:
                 continue
@@ -132,25 +144,26 @@ class PiiInLink(Check):
                 host = host_of(url)
                 if host is None:
                     continue
-                for hit in self._hits(url, own_email, hashes, index, own_identity):
+                for hit in self._hits(url, own_emails, hashes, index, own_identity):
                     if (host, hit.kind) in seen:
                         continue
                     seen.add((host, hit.kind))
                     yield self._finding(message, part, host, hit)
 
     def _hits(
-        self, url: str, own_email: str, hashes: dict[str, str], index: ValueIndex | None, own: int | None
+        self, url: str, own_emails: set[str], hashes: dict[str, str], index: ValueIndex | None, own: int | None
     ) -> Iterator[Hit]:
         for piece in pieces(url):
             lowered = piece.text.lower()
-            if own_email and own_email in lowered:
-                yield Hit("the recipient's email address", own_email, "EMAIL_ADDRESS", piece, own=True)
+            mine = next((address for address in own_emails if address in lowered), None)
+            if mine is not None:
+                yield Hit("the recipient's email address", mine, "EMAIL_ADDRESS", piece, own=True)
             elif piece.text.lower() in hashes:
                 yield Hit(
                     f"a {hashes[lowered]} hash of the recipient's email address", piece.text, "HASH", piece, own=True
                 )
             for address in EMAIL_RE.findall(piece.text):
-                if address.lower() != own_email and not self.ctx.is_internal(address):
+                if address.lower() not in own_emails and not self.ctx.is_internal(address):
                     yield Hit("an email address", address, "EMAIL_ADDRESS", piece)
             key_words = set(header_words(piece.where.partition(":")[2]))
             if piece.text.strip().startswith("+") or key_words & PHONE_WORDS:
