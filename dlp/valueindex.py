@@ -76,6 +76,7 @@ PRESIDIO_TYPES = (
 )  # fmt: skip
 SAMPLE_ROWS = 200
 RECENT_TEXTS = 16
+MAX_COLUMNS = 255
 MAX_DIGIT_GROUPS = 6  # "+1 (415) 555-0187 x" : a number written in up to this many groups
 PRESIDIO_SAMPLE = 20
 
@@ -270,7 +271,8 @@ class ValueIndex:
     COMMON = ()  # marker: held by too many people to identify anyone
 
     def __post_init__(self) -> None:
-        self.indexed_profiles = [p for p in self.profiles if p.indexed]
+        # A code keeps the column number in its low byte: 255 identifying columns is far beyond any list.
+        self.indexed_profiles = [p for p in self.profiles if p.indexed][:MAX_COLUMNS]
 
     def identity_of(self, identity: str) -> int | None:
         return self.identity_ids.get(identity)

@@ -114,7 +114,7 @@ class CrossRecipientLeak(Check):
         kinds = list(dict.fromkeys(kind_word(index.column(m.column).kind) for m in matches))
         first = matches[0]
         profile = index.column(first.column)
-        entity_type = "EMAIL_ADDRESS" if profile.kind == "EMAIL_ADDRESS" else profile.kind
+        entity_type = profile.kind
         shared = f" (shared by {len(first.owners)} recipients)" if len(first.owners) > 1 else ""
         return self.finding(
             f"{', '.join(kinds)} of another recipient (row {row}, {redact_address(address)}){shared} in {part.field}",
