@@ -459,5 +459,19 @@ def test_cli_report_redacts_values_and_shows_column_types(tmp_path: Path) -> Non
     assert not [s for s in secrets if s in text]
 
     run = run_dlp("preflight", str(path), "--format", "json", "--show-values")
-    shown = json.dumps(run.json)
-    assert "Carla Mendes" in shown or "AC-100345" in shown
+    (cross,) = [f for f in run.json["findings"] if f["rule"] == "cross-recipient-leak"]
+    assert cross["excerpt"] == "Carla Mendes" and cross["location"]["recipient"] == "rpatel@example.net"
+
+
+def test_cli_check_blocks_a_customer_export_to_an_outside_address() -> None:
+    msg = EmailMessage()
+    msg["From"] = "sales@acme.example"
+    msg["To"] = "leads@broker.example"
+    msg["Subject"] = "as discussed"
+    msg.set_content("Here you go.\n")
+    msg.add_attachment(export_csv(12).encode(), maintype="text", subtype="csv", filename="customers.csv")
+    run = run_dlp("check", "-", "--format", "json", input=msg.as_bytes())
+    assert run.code == 1, run.stderr
+    (bulk,) = [f for f in run.json["findings"] if f["rule"] == "bulk-personal-data"]
+    assert bulk["severity"] == "block" and bulk["count"] == 12
+    assert "customer3@example.org" not in run.stdout and "555 1003" not in run.stdout
