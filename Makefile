@@ -32,3 +32,7 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# The cross-recipient value index on 100,000 recipients: build time, memory, matching rate.
+bench-leak: $(STAMP)
+	$(BIN)/python scripts/bench_value_index.py 100000

@@ -65,17 +65,31 @@ def extract_text(filename: str, data: bytes, content_type: str | None = None) ->
         return Extracted(None, f"no text extractor for '{suffix or content_type or 'unknown'}' files")
     try:
         return Extracted(extractor(data))
+    except Unreadable as exc:
+        return Extracted(None, str(exc))
     except Exception as exc:  # a corrupt file must become a finding, not a crash
         return Extracted(None, f"could not read {suffix} file: {type(exc).__name__}: {exc}"[:200])
 
 
+class Unreadable(Exception):
+    """A file that opened but whose text we cannot get at; the message is the reason shown to the user."""
+
+
 def _pdf(data: bytes) -> str:
     import io
+    import logging
 
     from pypdf import PdfReader
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed-file chatter; the finding says it all
     reader = PdfReader(io.BytesIO(data))
-    return "\n\n".join(page.extract_text() or "" for page in reader.pages)
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise Unreadable("the PDF is encrypted with a password")
+    text = "\n\n".join(page.extract_text() or "" for page in reader.pages)
+    if not text.strip():
+        # A scanned letter is an image: it may carry anything, and nothing here can read it.
+        raise Unreadable(f"the PDF has no text layer ({len(reader.pages)} page(s); a scanned image?)")
+    return text
 
 
 def _docx(data: bytes) -> str:
@@ -88,6 +102,11 @@ def _docx(data: bytes) -> str:
     for table in document.tables:
         for row in table.rows:
             chunks.append("\t".join(cell.text for cell in row.cells))
+    # Letterheads and footers carry names, addresses and account numbers too.
+    for section in document.sections:
+        for part in (section.header, section.footer):
+            if not part.is_linked_to_previous:
+                chunks.extend(p.text for p in part.paragraphs)
     return "\n".join(chunks)
 
 

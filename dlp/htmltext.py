@@ -90,3 +90,34 @@ def links(html: str) -> list[str]:
             if value:
                 out.append(value)
     return out
+
+
+# A URL written out in text: scheme or www., up to whitespace or a closing bracket/quote. Trailing
+# sentence punctuation is not part of it.
+_BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'`]+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}'\""
+
+
+def bare_urls(text: str) -> list[str]:
+    """URLs written out in plain text (a text part, an attachment, link text)."""
+    out = []
+    for match in _BARE_URL.finditer(text):
+        url = match.group().rstrip(_TRAILING)
+        out.append(url if "://" in url else "http://" + url)
+    return out
+
+
+def all_links(text: str, html: str | None) -> list[str]:
+    """href/src (and srcset) of the markup plus bare URLs of the text, each once, in order."""
+    found: list[str] = []
+    if html:
+        for node in HTMLParser(html).css("[href], [src], [srcset]"):
+            for attribute in ("href", "src"):
+                value = node.attributes.get(attribute)
+                if value:
+                    found.append(value)
+            for candidate in (node.attributes.get("srcset") or "").split(","):
+                if candidate.strip():
+                    found.append(candidate.split()[0])
+    found.extend(bare_urls(text))
+    return list(dict.fromkeys(found))

@@ -11,9 +11,12 @@ from pydantic import ValidationError
 
 from dlp.checks.attachments import UnscannedAttachment
 from dlp.checks.base import Check, ScanContext
+from dlp.checks.bulk_data import BulkPersonalData
+from dlp.checks.cross_recipient import CrossRecipientLeak
 from dlp.checks.exposed_recipients import ExposedRecipients
 from dlp.checks.pattern_rule import PatternRule
 from dlp.checks.personal_data import PersonalData, SensitiveData
+from dlp.checks.pii_in_link import PiiInLink
 from dlp.checks.template_error import TemplateError
 from dlp.errors import InputError
 from dlp.rules import RuleSet
@@ -25,6 +28,9 @@ REGISTERED: tuple[type[Check], ...] = (
     PersonalData,
     UnscannedAttachment,
     PatternRule,
+    CrossRecipientLeak,
+    BulkPersonalData,
+    PiiInLink,
 )
 
 CHECKS: dict[str, list[type[Check]]] = {}

@@ -179,6 +179,8 @@ def _section(name: str, section: Any) -> Any:
         table.add_column(str(column))
     for row in section["rows"]:
         table.add_row(*(str(cell) for cell in row))
+    if section.get("caption"):
+        table.caption = str(section["caption"])
     return table
 
 

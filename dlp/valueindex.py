@@ -1,0 +1,475 @@
+"""An index of every recipient's identifying values, so a message can be asked "whose data is this?".
+
+A per-message scanner sees "a phone number"; only a tool holding the whole list can see "Bob's phone
+number in Alice's message". Matching must stay near-linear in the rendered size whatever the list size,
+so values are normalised to token sequences and stored as 64-bit hashes in one dict: a message is
+tokenised once and each token n-gram is one dict lookup (no loop over recipients, no raw values kept in
+memory). An Aho-Corasick automaton over the same keys costs ~270 MB for 100,000 recipients; the hashed
+dict ~70 MB.
+
+Normalisation (applied to list values and message text alike): case-folded alphanumeric tokens, so
+case, whitespace and punctuation do not matter ("Anne-Marie  SMITH" == "anne marie smith"); runs of
+digit groups are joined ("12,345" == "12 345" == "12345", "(415) 555-0187" == "415.555.0187"); phone
+numbers are stored in their E.164, national-significant and national forms (`phonenumbers`).
+
+Which columns are identifying is decided per column, from its header and from a Presidio analysis of a
+sample of its values; the result is shown in the report. Values shared by many people (a city, a plan)
+never identify anyone: a value held by more than `max_owners` people is dropped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import weakref
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import phonenumbers
+
+_TOKEN = re.compile(r"[^\W_]+")
+_SPLIT_HEADER = re.compile(r"[^a-z0-9]+")
+
+EMAIL = "EMAIL_ADDRESS"
+PHONE = "PHONE_NUMBER"
+PERSON = "PERSON"
+ID = "ID"
+STREET = "STREET_ADDRESS"
+
+EMAIL_HEADERS = frozenset({"email", "email_address", "e-mail", "e_mail", "mail", "emailaddress"})
+PHONE_WORDS = frozenset({"phone", "mobile", "tel", "telephone", "cell", "cellphone", "fax", "whatsapp", "msisdn"})
+NAME_HEADERS = frozenset({"name", "full_name", "fullname", "customer_name", "contact_name", "display_name"})
+NAME_PARTS = frozenset({"first_name", "firstname", "given_name", "last_name", "lastname", "surname", "family_name"})
+FIRST_NAMES = ("first_name", "firstname", "given_name")
+LAST_NAMES = ("last_name", "lastname", "surname", "family_name")
+ID_LAST_WORDS = frozenset({"id", "number", "no", "num", "nr", "ref", "reference", "iban", "ssn", "nino", "ahv"})
+ID_WORDS = frozenset({"account", "contract", "order", "invoice", "policy", "customer", "member", "passport", "licence"})
+NOT_ID_WORDS = frozenset(
+    {
+        "date", "since", "time", "at", "on", "total", "amount", "count", "fee", "price", "balance", "points",
+        "score", "created", "updated", "year", "month", "day", "value", "limit",
+    }
+)  # fmt: skip
+BIRTH_WORDS = frozenset({"birth", "dob", "birthday", "birthdate"})
+STREET_WORDS = frozenset({"address", "street", "address1", "address2", "addr"})
+# Attributes many people share: never identifying on their own, whatever Presidio says of them.
+CATEGORICAL = frozenset(
+    {
+        "city", "town", "country", "state", "region", "province", "county", "zip", "zipcode", "postcode",
+        "postal", "plan", "tier", "segment", "language", "lang", "locale", "gender", "status", "currency",
+        "title", "salutation", "device", "product", "type", "category", "channel", "source", "timezone",
+    }
+)  # fmt: skip
+# A column about somebody else: the referrer's phone is the referrer's, not this row's own value.
+RELATION_WORDS = frozenset(
+    {
+        "referrer", "referred", "referral", "referee", "friend", "partner", "spouse", "manager", "agent",
+        "advisor", "adviser", "sponsor", "parent", "guardian", "emergency", "other", "inviter", "invited",
+        "colleague", "representative", "beneficiary", "guarantor",
+    }
+)  # fmt: skip
+PRESIDIO_TYPES = (
+    PERSON, EMAIL, PHONE, STREET, "ACCOUNT_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "US_BANK_NUMBER",
+    "US_PASSPORT", "US_DRIVER_LICENSE", "DATE_OF_BIRTH", "IP_ADDRESS", "UK_NINO", "CH_AHV", "IT_FISCAL_CODE",
+)  # fmt: skip
+SAMPLE_ROWS = 200
+RECENT_TEXTS = 16
+MAX_COLUMNS = 255
+MAX_DIGIT_GROUPS = 6  # "+1 (415) 555-0187 x" : a number written in up to this many groups
+PRESIDIO_SAMPLE = 20
+
+
+# ---- normalisation ----------------------------------------------------------------------------------
+
+
+def words(text: str) -> list[str]:
+    """The normalised words of a text: case-folded runs of letters and digits."""
+    return [w.casefold() for w in _TOKEN.findall(text)]
+
+
+def normal_form(text: str) -> str:
+    return key_of(words(text))
+
+
+def key_of(parts: Iterable[str]) -> str:
+    """The normal form: digit-only sequences joined ('#4155550187'), anything else space-joined words."""
+    parts = list(parts)
+    if parts and all(w.isdigit() for w in parts):
+        return "#" + "".join(parts)
+    return " ".join(parts)
+
+
+def value_keys(value: str, kind: str, region: str) -> list[str]:
+    """Every normal form a value may take in a message (phones: international and national forms)."""
+    parts = words(value)
+    if not parts:
+        return []
+    keys = [key_of(parts)]
+    if kind == PHONE:
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            return keys
+        national = phonenumbers.national_significant_number(number)
+        # +1 415 555 0187 / 415 555 0187; +44 20 7946 0958 / 020 7946 0958 (trunk prefix 0).
+        keys.extend((f"#{number.country_code}{national}", f"#{national}", f"#0{national}"))
+    return list(dict.fromkeys(keys))
+
+
+def strong_enough(key: str, kind: str, min_digits: int, min_chars: int) -> bool:
+    """Short values ('12', 'Al') match everywhere by chance; a first name alone identifies nobody."""
+    if key.startswith("#"):
+        return len(key) - 1 >= min_digits
+    if kind == PERSON and " " not in key:
+        return False
+    return len(key.replace(" ", "")) >= min_chars
+
+
+# ---- column classification ----------------------------------------------------------------------------
+
+
+@dataclass
+class ColumnProfile:
+    """What a recipient-list column holds, and whether its values identify the row's person."""
+
+    name: str
+    kind: str | None  # EMAIL_ADDRESS, PHONE_NUMBER, PERSON, ID, STREET_ADDRESS, another Presidio type, or None
+    how: str  # why: "header", "presidio 18/20", "shared values", ...
+    sources: tuple[str, ...] = ()  # the list columns it is built from (a full name from first + last)
+    reference: bool = False  # its values are other rows' values: it is about someone else
+
+    @property
+    def indexed(self) -> bool:
+        return self.kind is not None and not self.reference
+
+
+def header_words(name: str) -> list[str]:
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+    return [w for w in _SPLIT_HEADER.split(spaced) if w]
+
+
+def classify_by_header(name: str) -> tuple[str | None, str] | None:
+    """(kind, reason) when the header alone decides; None when the values must be looked at."""
+    lowered = name.strip().lower()
+    words = header_words(name)
+    if RELATION_WORDS & set(words):
+        return None, "about another person (not this row's own)"
+    if lowered in EMAIL_HEADERS or (words and words[-1] in {"email", "mail"}):
+        return EMAIL, "header"
+    if PHONE_WORDS & set(words):
+        return PHONE, "header"
+    if BIRTH_WORDS & set(words):
+        return "DATE_OF_BIRTH", "header"
+    if lowered in NAME_PARTS:
+        return None, "name part (identifies nobody alone; indexed as full name)"
+    if lowered in NAME_HEADERS:
+        return PERSON, "header"
+    if CATEGORICAL & set(words):
+        return None, "shared attribute"
+    if "ip" in words:
+        return "IP_ADDRESS", "header"
+    if STREET_WORDS & set(words):
+        return STREET, "header"
+    if NOT_ID_WORDS & set(words):
+        return None  # order_date, account_balance: the values decide
+    if words and (words[-1] in ID_LAST_WORDS or ID_WORDS & set(words)):
+        return ID, "header"
+    return None
+
+
+def classify_columns(
+    columns: tuple[str, ...], sample: list[dict[str, Any]], analyze: Any | None
+) -> list[ColumnProfile]:
+    """Header first; else Presidio on up to 20 sample values; columns of few distinct values are shared."""
+    profiles: list[ColumnProfile] = []
+    for column in columns:
+        values = [str(v).strip() for row in sample if (v := row.get(column)) is not None and str(v).strip()]
+        distinct = len(set(v.lower() for v in values))
+        decided = classify_by_header(column)
+        if decided is not None:
+            kind, how = decided
+        elif not values:
+            kind, how = None, "empty"
+        elif analyze is None:
+            kind, how = None, "not classified (no detector)"
+        else:
+            kind, how = _presidio_kind(list(dict.fromkeys(values))[:PRESIDIO_SAMPLE], analyze)
+        if kind not in (None, EMAIL) and len(values) >= 20 and distinct < len(values) / 2:
+            kind, how = None, f"shared values ({distinct} distinct in {len(values)})"
+        profiles.append(ColumnProfile(column, kind, how, (column,)))
+    lower = {c.strip().lower(): c for c in columns}
+    if not any(p.kind == PERSON for p in profiles):
+        first = next((lower[c] for c in FIRST_NAMES if c in lower), None)
+        last = next((lower[c] for c in LAST_NAMES if c in lower), None)
+        if first and last:
+            profiles.append(ColumnProfile(f"{first} + {last}", PERSON, "full name from name parts", (first, last)))
+    return profiles
+
+
+def _presidio_kind(values: list[str], analyze: Any) -> tuple[str | None, str]:
+    """Analyse the sample as one text (one spaCy call); a type wins if it covers most of most values."""
+    text = ""
+    spans = []
+    for value in values:
+        spans.append((len(text), len(text) + len(value)))
+        text += value + "\n\n"
+    votes: Counter[str] = Counter()
+    for entity in analyze(text):
+        for start, end in spans:
+            if entity.start >= start and entity.end <= end and (entity.end - entity.start) >= 0.6 * (end - start):
+                votes[entity.entity_type] += 1
+                break
+    if votes:
+        kind, count = votes.most_common(1)[0]
+        if count * 2 > len(values):
+            return ("ID" if kind == "ACCOUNT_NUMBER" else kind), f"presidio {count}/{len(values)}"
+    return None, f"presidio: no personal data in {len(values)} samples"
+
+
+# ---- the index ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    """A value of the index found in a text: where, and whose (identity numbers) and which column."""
+
+    start: int
+    end: int
+    owners: tuple[int, ...]
+    column: int
+
+
+@dataclass
+class IndexSettings:
+    region: str = "US"
+    max_owners: int = 3
+    min_digits: int = 5
+    min_chars: int = 5
+
+
+@dataclass
+class ValueIndex:
+    """Hashed normal forms of identifying values -> (identity, column) codes; see the module docstring."""
+
+    settings: IndexSettings
+    profiles: list[ColumnProfile] = field(default_factory=list)
+    entries: dict[int, int | tuple[int, ...]] = field(default_factory=dict)
+    identity_ids: dict[str, int] = field(default_factory=dict)
+    identity_rows: list[int] = field(default_factory=list)
+    identity_emails: list[str] = field(default_factory=list)
+    max_words: int = 1
+    rows: int = 0
+    dropped_shared: int = 0
+    starts: set[int] = field(default_factory=set)  # first words of multi-word values
+    indexed_profiles: list[ColumnProfile] = field(default_factory=list, init=False)
+    _recent: dict[str, list[Match]] = field(default_factory=dict, init=False, repr=False)
+    column_values: Counter[int] = field(default_factory=Counter, init=False, repr=False)
+    column_pairs: Counter[tuple[int, int]] = field(default_factory=Counter, init=False, repr=False)
+
+    COMMON = ()  # marker: held by too many people to identify anyone
+
+    def __post_init__(self) -> None:
+        # A code keeps the column number in its low byte: 255 identifying columns is far beyond any list.
+        self.indexed_profiles = [p for p in self.profiles if p.indexed][:MAX_COLUMNS]
+
+    def identity_of(self, identity: str) -> int | None:
+        return self.identity_ids.get(identity)
+
+    def column(self, code: int) -> ColumnProfile:
+        return self.indexed_profiles[code]
+
+    def add_row(self, identity: str, row: int, email: str, columns: dict[str, Any]) -> None:
+        self.rows += 1
+        ident = self.identity_ids.get(identity)
+        if ident is None:
+            ident = len(self.identity_rows)
+            self.identity_ids[identity] = ident
+            self.identity_rows.append(row)
+            self.identity_emails.append(email)
+        for number, profile in enumerate(self.indexed_profiles):
+            value = " ".join(str(columns.get(c) or "").strip() for c in profile.sources).strip()
+            if not value:
+                continue
+            self.column_values[number] += 1
+            collided: set[int] = set()
+            for key in value_keys(value, profile.kind or "", self.settings.region):
+                if strong_enough(key, profile.kind or "", self.settings.min_digits, self.settings.min_chars):
+                    if " " in key:
+                        self.max_words = max(self.max_words, key.count(" ") + 1)
+                        self.starts.add(hash(key.partition(" ")[0]))
+                    collided |= self._add(hash(key), ident, number)
+            for other in collided:
+                self.column_pairs[(min(number, other), max(number, other))] += 1
+
+    def _add(self, digest: int, ident: int, column: int) -> set[int]:
+        """Add one key; returns the other columns whose value (of another person) it equals."""
+        code = (ident << 8) | column
+        current = self.entries.get(digest)
+        if current is None:
+            self.entries[digest] = code
+            return set()
+        if current == ValueIndex.COMMON:
+            return set()
+        codes = (current,) if isinstance(current, int) else current
+        if any(c >> 8 == ident for c in codes):
+            return set()
+        collided = {c & 0xFF for c in codes} - {column}
+        owners = {c >> 8 for c in codes} | {ident}
+        if len(owners) > self.settings.max_owners:
+            self.entries[digest] = ValueIndex.COMMON
+            self.dropped_shared += 1
+        else:
+            self.entries[digest] = (*codes, code)
+        return collided
+
+    def settle(self) -> None:
+        """Find columns about someone else from the data: when most values of column A are other rows'
+        values of column B (a `recommended_by` phone is another customer's `phone`), A is a reference, not
+        the row's own value; its entries are removed so the value stays its real owner's alone."""
+        references: dict[int, int] = {}
+        for (a, b), hits in self.column_pairs.items():
+            ratio_a, ratio_b = hits / max(self.column_values[a], 1), hits / max(self.column_values[b], 1)
+            ref, other = (a, b) if (ratio_a, a) > (ratio_b, b) else (b, a)
+            if hits >= 2 and max(ratio_a, ratio_b) >= 0.5:
+                references.setdefault(ref, other)
+        if not references:
+            return
+        for ref, other in references.items():
+            profile = self.indexed_profiles[ref]
+            profile.reference = True
+            profile.how = f"its values are other rows' {self.indexed_profiles[other].name}: about another person"
+        for digest, current in list(self.entries.items()):
+            if current == ValueIndex.COMMON:
+                continue
+            codes = tuple(
+                c for c in ((current,) if isinstance(current, int) else current) if c & 0xFF not in references
+            )
+            if not codes:
+                del self.entries[digest]
+            else:
+                self.entries[digest] = codes[0] if len(codes) == 1 else codes
+
+    def matches(self, text: str) -> list[Match]:
+        """`find`, remembered for the last few texts: three checks read the same parts of one message."""
+        cached = self._recent.get(text)
+        if cached is None:
+            cached = list(self.find(text))
+            self._recent[text] = cached
+            if len(self._recent) > RECENT_TEXTS:
+                self._recent.pop(next(iter(self._recent)))
+        return cached
+
+    def find(self, text: str) -> Iterator[Match]:
+        """Every indexed value in `text`, longest first at each position: one dict lookup per candidate.
+
+        A window of several words is tried only where its first word starts some multi-word value (a
+        small set), or where it is a run of digit groups (a phone or id written with separators), so
+        most words of a message cost one lookup.
+        """
+        found = [(m.group().casefold(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        count = len(found)
+        if not count:
+            return
+        # close[i]: how many words from i on belong together (a few spaces or punctuation, no paragraph);
+        # digits[i]: how many of those are digit groups.
+        close = [1] * count
+        digits = [0] * count
+        for i in range(count - 1, -1, -1):
+            is_digit = found[i][0].isdigit()
+            if i + 1 < count:
+                gap = found[i + 1][1] - found[i][2]
+                together = gap <= 3 and "\n\n" not in text[found[i][2] : found[i + 1][1]]
+                close[i] = close[i + 1] + 1 if together else 1
+                digits[i] = (digits[i + 1] + 1 if together else 1) if is_digit else 0
+            else:
+                digits[i] = 1 if is_digit else 0
+        entries, starts, max_words = self.entries, self.starts, self.max_words
+        position = 0
+        while position < count:
+            first = found[position][0]
+            longest = min(close[position], max_words if hash(first) in starts else 1)
+            longest = max(longest, min(digits[position], MAX_DIGIT_GROUPS))
+            hit = None
+            for n in range(longest, 0, -1):
+                window = found[position : position + n]
+                if n <= digits[position]:
+                    key = "#" + "".join(w[0] for w in window)
+                elif n > 1 and (n > close[position] or hash(first) not in starts):
+                    continue
+                else:
+                    key = " ".join(w[0] for w in window)
+                value = entries.get(hash(key))
+                if value is None or value == ValueIndex.COMMON:
+                    continue
+                codes = (value,) if isinstance(value, int) else value
+                hit = Match(window[0][1], window[-1][2], tuple(c >> 8 for c in codes), codes[0] & 0xFF)
+                break
+            if hit is None:
+                position += 1
+            else:
+                position += n
+                yield hit
+
+    def describe(self, ident: int) -> tuple[int, str]:
+        """(row number, address) of an identity, for reports: the row number is not personal data."""
+        return self.identity_rows[ident], self.identity_emails[ident]
+
+
+# ---- building, once per recipient list ------------------------------------------------------------------
+
+_CACHE: weakref.WeakKeyDictionary[Any, ValueIndex] = weakref.WeakKeyDictionary()
+
+
+def build_index(recipient_list: Any, settings: IndexSettings, analyze: Any | None) -> ValueIndex:
+    """Two streamed passes over the list: a sample to classify columns, then every row into the index."""
+    sample = [r.columns for r in itertools.islice(iter(recipient_list), SAMPLE_ROWS)]
+    columns = tuple(recipient_list.schema.columns) if sample or recipient_list.schema.columns else ()
+    index = ValueIndex(settings=settings, profiles=classify_columns(columns, sample, analyze))
+    for recipient in recipient_list:
+        index.add_row(recipient.identity, recipient.row, recipient.email, recipient.columns)
+    index.settle()
+    return index
+
+
+def context_index(ctx: Any) -> ValueIndex | None:
+    """The campaign's index, built on first use and shared by every check of the scan; None without a list.
+
+    Settings come from the cross-recipient-leak rule's parameters, so one index serves all three checks.
+    The inferred column types go into the report (`ctx.sections`).
+    """
+    recipient_list = getattr(ctx, "recipient_list", None)
+    if recipient_list is None:
+        return None
+    index = _CACHE.get(recipient_list)
+    if index is None:
+        rule = ctx.rules.rules.get("cross-recipient-leak")
+        params = rule.parameters if rule is not None else {}
+        settings = IndexSettings(**{k: v for k, v in params.items() if k in IndexSettings.__dataclass_fields__})
+        index = build_index(recipient_list, settings, _presidio(ctx))
+        _CACHE[recipient_list] = index
+        ctx.sections["recipient-columns"] = columns_section(index)
+    return index
+
+
+def _presidio(ctx: Any) -> Any:
+    from dlp.detect.engine import get_detector
+
+    def analyze(text: str) -> list:
+        return get_detector(extra_recognizers=ctx.rules.recognizers).analyze(text, entities=PRESIDIO_TYPES)
+
+    return analyze
+
+
+def columns_section(index: ValueIndex) -> dict[str, Any]:
+    """The inferred column types, as a report section (rich table; JSON under `sections`)."""
+    return {
+        "title": "Recipient columns (inferred)",
+        "columns": ["column", "type", "identifying", "why"],
+        "rows": [[p.name, p.kind or "-", "yes" if p.indexed else "no", p.how] for p in index.profiles],
+        "recipients_indexed": index.rows,
+        "values_shared_by_many": index.dropped_shared,
+        "caption": f"{index.rows} rows indexed for cross-recipient-leak; {index.dropped_shared} values held by more "
+        f"than {index.settings.max_owners} people ignored as identifying nobody",
+    }
