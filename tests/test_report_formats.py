@@ -69,3 +69,12 @@ def test_report_to_file_prints_the_verdict_line(tmp_path) -> None:
     assert run.code == 1 and run.stdout == ""
     assert run.stderr.startswith("BLOCK:")
     assert json.loads(out.read_text())["runs"][0]["results"][0]["ruleId"] == "exposed-recipients"
+
+
+def test_rich_report_to_file_is_the_plain_text_report(tmp_path) -> None:
+    out = tmp_path / "report.txt"
+    run = run_dlp("preflight", "examples/survey-in-to/campaign.yaml", "--output", str(out))
+    assert run.code == 1
+    text = out.read_text()
+    assert "BLOCK — do not send" in text and "exposed-recipients" in text and "Summary:" in text
+    assert "\x1b[" not in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -200,10 +201,11 @@ def print_rules(rows: list[tuple[str, str, bool, str]]) -> None:
 
 
 def render(report: Report, *, show_values: bool = False, width: int = 120) -> str:
-    console = Console(record=True, width=width, force_terminal=False, color_system=None)
-    with console.capture():
-        console.print(build(report, show_values=show_values))
-    return console.export_text()
+    """The report as plain text (no colour codes), for --output files."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
+    console.print(build(report, show_values=show_values))
+    return buffer.getvalue()
 
 
 class RateColumn(ProgressColumn):
