@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DLP_FINGERPRINT_KEY ?= dlp-demo-key-not-secret
 
-.PHONY: install demo test lint bench eval clean
+.PHONY: install demo test lint bench eval clean bench-leak load-serve
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,3 +36,7 @@ clean:
 # The cross-recipient value index on 100,000 recipients: build time, memory, matching rate.
 bench-leak: $(STAMP)
 	$(BIN)/python scripts/bench_value_index.py 100000
+
+# A bounded load run of dlp serve: 500 messages over 10 connections through a real relay and sink.
+load-serve: $(STAMP)
+	$(BIN)/python scripts/serve_load.py --messages 500 --connections 10

@@ -1,7 +1,7 @@
 """dlp: data-loss-prevention scanner for outgoing bulk email.
 
-Public API (stable, see SPEC): `analyze_text`, `scan_message`, `preflight`, and the `Report`, `Finding`
-and `Entity` types they return. Imports are lazy so `import dlp` stays cheap for CLI start-up.
+Public API (stable, see SPEC): `analyze_text`, `scan_message`, `preflight`, and the `Report`, `Finding`,
+`Entity`, `Verdict` and `Severity` types they return. Imports are lazy so `import dlp` stays cheap for CLI start-up.
 """
 
 from __future__ import annotations
@@ -9,12 +9,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Entity", "Finding", "Report", "__version__", "analyze_text", "preflight", "scan_message"]
+__all__ = [
+    "Entity",
+    "Finding",
+    "Report",
+    "Severity",
+    "Verdict",
+    "__version__",
+    "analyze_text",
+    "preflight",
+    "scan_message",
+]
 
 if TYPE_CHECKING:
     from dlp.api import analyze_text, preflight, scan_message
     from dlp.detect.entities import Entity
-    from dlp.model import Finding, Report
+    from dlp.model import Finding, Report, Severity, Verdict
 
 
 def __getattr__(name: str) -> Any:
@@ -26,7 +36,7 @@ def __getattr__(name: str) -> Any:
         from dlp.detect.entities import Entity
 
         return Entity
-    if name in ("Finding", "Report"):
+    if name in ("Finding", "Report", "Severity", "Verdict"):
         from dlp import model
 
         return getattr(model, name)

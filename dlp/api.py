@@ -7,18 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from email.message import EmailMessage
-from email.utils import getaddresses
 from pathlib import Path
 
 from dlp.campaign import load_campaign
 from dlp.checks.base import ScanContext
 from dlp.detect.engine import get_detector
 from dlp.detect.entities import Entity
+from dlp.message_scan import MessageScanner
 from dlp.model import Report
 from dlp.pipeline import ProgressHook, Scanner
 from dlp.render import CampaignRenderer, render_campaign
 from dlp.rules import load_ruleset
-from dlp.sources.email_message import to_scan_message
 
 
 def analyze_text(text: str, language: str = "en") -> list[Entity]:
@@ -48,10 +47,17 @@ def preflight(
     return report
 
 
+_message_scanners: dict[tuple[str, ...], MessageScanner] = {}
+
+
 def scan_message(msg: EmailMessage, rules: Sequence[str | Path] = ()) -> Report:
-    """Scan one message before it is sent (Django, Flask-Mail, scripts)."""
-    ruleset = load_ruleset([Path(r) for r in rules])
-    senders = {a.rpartition("@")[2].lower() for _n, a in getaddresses(msg.get_all("From", []) or []) if "@" in a}
-    ctx = ScanContext(rules=ruleset, sender_domains=senders)
-    scanner = Scanner.create(ruleset, ctx)
-    return scanner.scan([to_scan_message(msg)])
+    """Scan one message before it is sent (Django, Flask-Mail, scripts).
+
+    The detector and rules load on the first call and are reused by later calls with the same rules
+    files, so calling this before every `send()` costs the scan, not the start-up.
+    """
+    key = tuple(str(r) for r in rules)
+    scanner = _message_scanners.get(key)
+    if scanner is None:
+        scanner = _message_scanners[key] = MessageScanner.from_rule_files(rules)
+    return scanner.scan(msg)

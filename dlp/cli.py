@@ -124,9 +124,10 @@ def check(
     _check_common(fmt, fail_on)
 
     def action() -> int:
-        from dlp.api import scan_message
+        from dlp.message_scan import MessageScanner
         from dlp.sources.email_message import parse_bytes
 
+        source = message if message != "-" else "<stdin>"
         if message == "-":
             data = sys.stdin.buffer.read()
         else:
@@ -135,10 +136,63 @@ def check(
             except OSError as exc:
                 raise InputError(f"cannot read message: {exc.strerror}", path=message) from None
         if not data.strip():
-            raise InputError("empty message", path=message if message != "-" else "<stdin>")
-        report = scan_message(parse_bytes(data), rules or [])
-        report.source = message if message != "-" else "<stdin>"
+            raise InputError("empty message: nothing to scan", path=source)
+        report = MessageScanner.from_rule_files(rules or []).scan(parse_bytes(data), source=source)
         return emit(report, fmt, output, show_values, quiet, fail_on)
+
+    _guard(action)
+
+
+@app.command()
+def serve(
+    listen: Annotated[str, typer.Option("--listen", help="Address to accept mail on, HOST:PORT.")] = "127.0.0.1:10025",
+    relay_to: Annotated[
+        str, typer.Option("--relay", help="Upstream smarthost HOST:PORT that passing mail is relayed to.")
+    ] = "",
+    rules: RulesOpt = None,
+    starttls: Annotated[bool, typer.Option("--relay-starttls", help="Use STARTTLS to the upstream.")] = False,
+    user: Annotated[
+        str | None, typer.Option("--relay-user", help="Log in to the upstream as USER.", envvar="DLP_RELAY_USER")
+    ] = None,
+    password_env: Annotated[
+        str,
+        typer.Option("--relay-password-env", help="Environment variable holding the upstream password."),
+    ] = "DLP_RELAY_PASSWORD",
+    fail_open: Annotated[
+        bool,
+        typer.Option("--fail-open", help="Relay a message unscanned (with a loud log line) when its scan fails."),
+    ] = False,
+    max_size: Annotated[int, typer.Option("--max-size", help="Largest message accepted, in MiB.", min=1)] = 50,
+    timeout: Annotated[float, typer.Option("--relay-timeout", help="Seconds to wait on the upstream.")] = 60.0,
+) -> None:
+    """SMTP filtering relay: scan each message, relay pass/warn upstream, refuse block with 550 5.7.1."""
+
+    def action() -> int:
+        from dlp.message_scan import MessageScanner
+        from dlp.serve.config import ServeConfig, parse_hostport
+        from dlp.serve.server import serve_forever
+
+        if not relay_to:
+            raise InputError("dlp serve needs --relay HOST:PORT, the smarthost that passing mail goes to")
+        listen_host, listen_port = parse_hostport(listen, "--listen")
+        relay_host, relay_port = parse_hostport(relay_to, "--relay", default_port=25)
+        password = os.environ.get(password_env) if user else None
+        if user and password is None:
+            raise InputError(f"--relay-user is set but ${password_env} is empty: export the upstream password there")
+        config = ServeConfig(
+            listen_host=listen_host,
+            listen_port=listen_port,
+            relay_host=relay_host,
+            relay_port=relay_port,
+            relay_starttls=starttls,
+            relay_user=user,
+            relay_password=password,
+            relay_timeout=timeout,
+            fail_open=fail_open,
+            max_message_bytes=max_size * 1024 * 1024,
+        )
+        scanner = MessageScanner.from_rule_files(rules or [])
+        return serve_forever(config, scanner)
 
     _guard(action)
 

@@ -51,8 +51,17 @@ class ExposedRecipients(Check):
         showing = [h for h in ("To", "Cc") if any(not self.ctx.is_internal(a) for a in visible_addresses(message, h))]
         fields = " and ".join(showing)
         shown = ", ".join(redact_address(a) for a in external[:3]) + (", …" if count > 3 else "")
+        extra: dict[str, int] = {"external_addresses": count}
+        text = f"{count} external addresses visible in {fields}: every recipient sees all the others"
+        if message.envelope_to:
+            # At the SMTP hook we also know who actually receives this copy; a long RCPT list behind an
+            # undisclosed To never gets here (nothing is visible), one shown in To/Cc is the incident.
+            envelope = {a.strip().strip("<>").lower() for a in message.envelope_to}
+            receiving = sum(1 for a in external if a in envelope)
+            extra["receiving_this_copy"] = receiving
+            text += f" ({receiving} of them in this transaction's RCPT TO)"
         yield self.finding(
-            f"{count} external addresses visible in {fields}: every recipient sees all the others",
+            text,
             scan_message=message,
             field=fields.replace(" and ", "+"),
             value=", ".join(sorted(external)),
@@ -60,6 +69,6 @@ class ExposedRecipients(Check):
             where=f"{fields}:{count >= self.params.block_at}",
             count=count,
             severity=severity,
-            extra={"external_addresses": count},
+            extra=extra,
             recipients=tuple(external),
         )
