@@ -114,6 +114,7 @@ class ScanMessage:
     problems: list[RenderProblem] = field(default_factory=list)
     unreadable: list[UnreadableAttachment] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. a charset that had to be replaced
+    own_domains: frozenset[str] = frozenset()  # the sender's domains, when each message has its own sender
 
     def header(self, name: str) -> list[str]:
         lname = name.lower()

@@ -37,9 +37,12 @@ class ScanContext:
     recipient_list: Any = None  # dlp.recipients.RecipientList when scanning a campaign
     campaign: Any = None  # dlp.campaign.Campaign when scanning a campaign
 
-    def is_internal(self, address: str) -> bool:
+    def is_internal(self, address: str, message: ScanMessage | None = None) -> bool:
+        """The sending organisation's own address: the campaign's domains, plus (for audited or hooked
+        messages, where each message has its own sender) the domains of that message's sender."""
         domain = address.rpartition("@")[2].strip().lower().rstrip(">")
-        return any(domain == d or domain.endswith("." + d) for d in self.sender_domains)
+        domains = self.sender_domains | message.own_domains if message is not None else self.sender_domains
+        return any(domain == d or domain.endswith("." + d) for d in domains)
 
 
 class Check:

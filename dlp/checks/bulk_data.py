@@ -138,4 +138,4 @@ class BulkPersonalData(EntityCheck):
         if message.recipient is not None:
             addresses.append(message.recipient.email)
         addresses = [a for a in addresses if "@" in a]
-        return bool(addresses) and all(self.ctx.is_internal(a) for a in addresses)
+        return bool(addresses) and all(self.ctx.is_internal(a, message) for a in addresses)

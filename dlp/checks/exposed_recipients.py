@@ -43,12 +43,14 @@ class ExposedRecipients(Check):
     Params = Params
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
-        external = [a for a in visible_addresses(message) if not self.ctx.is_internal(a)]
+        external = [a for a in visible_addresses(message) if not self.ctx.is_internal(a, message)]
         count = len(external)
         if count < self.params.warn_at:
             return
         severity = Severity.BLOCK if count >= self.params.block_at else Severity.WARN
-        showing = [h for h in ("To", "Cc") if any(not self.ctx.is_internal(a) for a in visible_addresses(message, h))]
+        showing = [
+            h for h in ("To", "Cc") if any(not self.ctx.is_internal(a, message) for a in visible_addresses(message, h))
+        ]
         fields = " and ".join(showing)
         shown = ", ".join(redact_address(a) for a in external[:3]) + (", …" if count > 3 else "")
         extra: dict[str, int] = {"external_addresses": count}

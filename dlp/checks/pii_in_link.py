@@ -185,7 +185,7 @@ class PiiInLink(Check):
                     yield Hit(kind, value, profile.kind or "", piece, own=mine)
 
     def _finding(self, message: ScanMessage, part: Part, host: str, hit: Hit) -> Finding:
-        internal = self.ctx.is_internal(f"x@{host}")
+        internal = self.ctx.is_internal(f"x@{host}", message)
         label = hit.piece.where.replace("query:", "?").replace("fragment:", "#")
         encoded = " (base64-encoded)" if hit.piece.encoding == "base64" else ""
         finding = self.finding(
