@@ -144,6 +144,37 @@ def check(
 
 
 @app.command()
+def audit(
+    paths: Annotated[
+        list[str], typer.Argument(help=".eml files, mbox files (.gz too), Maildir folders, folders; - is stdin.")
+    ],
+    fmt: FormatOpt = OutputFormat.RICH,
+    output: OutputOpt = None,
+    rules: RulesOpt = None,
+    show_values: ShowValuesOpt = False,
+    quiet: QuietOpt = False,
+    fail_on: FailOnOpt = "block",
+    internal: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--internal-domain", help="Your organisation's mail domain (repeatable); the sender's own always counts."
+        ),
+    ] = None,
+) -> None:
+    """Scan past sends: every message is scanned or listed as unreadable with the reason."""
+    _check_common(fmt, fail_on)
+
+    def action() -> int:
+        from dlp.audit import audit as run_audit
+
+        with _progress("auditing", None, fmt, quiet) as progress:
+            report = run_audit(paths, rules or [], progress=progress, internal_domains=internal or [])
+        return emit(report, fmt, output, show_values, quiet, fail_on)
+
+    _guard(action)
+
+
+@app.command()
 def serve(
     listen: Annotated[str, typer.Option("--listen", help="Address to accept mail on, HOST:PORT.")] = "127.0.0.1:10025",
     relay_to: Annotated[

@@ -165,6 +165,7 @@ class Finding:
     recipients_total: int = 0
     score: float | None = None
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    also_at: tuple[Location, ...] = ()  # where else an aggregated finding occurred (first few)
 
     def with_changes(self, **changes: Any) -> Finding:
         return replace(self, **changes)
@@ -199,6 +200,8 @@ class Finding:
         if self.recipients:
             out["recipients"] = [r if show_values else redact_address(r) for r in self.recipients]
             out["recipients_total"] = max(self.recipients_total, len(self.recipients))
+        if self.also_at:
+            out["also_at"] = [loc.to_dict(show_values=show_values) for loc in self.also_at]
         if self.extra:
             out["details"] = self.extra
         return out

@@ -14,6 +14,7 @@ from dlp.model import Finding, Severity, Verdict
 from dlp.rules import RuleSet
 
 MAX_RECIPIENTS_LISTED = 20
+MAX_LOCATIONS_LISTED = 20
 
 
 def is_allowlisted(finding: Finding, ruleset: RuleSet) -> bool:
@@ -27,14 +28,19 @@ def aggregate(findings: Iterable[Finding]) -> list[Finding]:
     merged: dict[str, Finding] = {}
     recipients: dict[str, dict[str, None]] = {}
     counts: dict[str, int] = {}
+    locations: dict[str, list] = {}
     for finding in findings:
         key = finding.fingerprint or repr((finding.rule, finding.message, finding.location))
         if key not in merged:
             merged[key] = finding
             recipients[key] = dict.fromkeys(finding.recipients)
             counts[key] = 1
+            locations[key] = []
             continue
         counts[key] += 1
+        # Audits need every place a problem occurred, not just the first: keep a bounded sample.
+        if len(locations[key]) < MAX_LOCATIONS_LISTED and finding.location != merged[key].location:
+            locations[key].append(finding.location)
         if finding.severity.rank > merged[key].severity.rank:
             merged[key] = replace(merged[key], severity=finding.severity)
         bucket = recipients[key]
@@ -50,6 +56,7 @@ def aggregate(findings: Iterable[Finding]) -> list[Finding]:
                 count=finding.count if finding.count > 1 else occurrences,
                 recipients=tuple(everyone[:MAX_RECIPIENTS_LISTED]),
                 recipients_total=len(everyone),
+                also_at=tuple(dict.fromkeys(locations[key])),
                 extra={**finding.extra, "messages": occurrences} if occurrences > 1 else finding.extra,
             )
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from dlp.checks.archive_shared_address import ArchiveSharedAddress
 from dlp.checks.attachments import UnscannedAttachment
 from dlp.checks.base import Check, ScanContext
 from dlp.checks.bulk_data import BulkPersonalData
@@ -22,6 +23,7 @@ from dlp.errors import InputError
 from dlp.rules import RuleSet
 
 REGISTERED: tuple[type[Check], ...] = (
+    ArchiveSharedAddress,
     ExposedRecipients,
     TemplateError,
     SensitiveData,

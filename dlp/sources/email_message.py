@@ -17,7 +17,7 @@ from email.utils import getaddresses
 
 from dlp.extract import extract_text
 from dlp.htmltext import visible_text
-from dlp.model import Part, PartKind, ScanMessage, UnreadableAttachment
+from dlp.model import Part, PartKind, Recipient, ScanMessage, UnreadableAttachment
 
 SCANNED_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject")
 MAX_DEPTH = 25  # MIME nesting levels walked; real mail rarely passes 5
@@ -184,6 +184,19 @@ def sender_domains_of(message: Message, envelope_from: str | None = None) -> fro
     return frozenset(a.rpartition("@")[2].lower() for _n, a in getaddresses(values) if "@" in a)
 
 
+def addressee(message: Message) -> Recipient | None:
+    """The one person a message is for (a single To address, no Cc): their own name and address in it are
+    personalisation, exactly as for a campaign row."""
+    to = [(n, a) for n, a in getaddresses(header_values(message, "To")) if "@" in a]
+    if len(to) != 1 or header_values(message, "Cc"):
+        return None
+    name, address = to[0]
+    name = name.strip()
+    return Recipient(
+        row=0, email=address.strip(), identity=name or address.strip().lower(), columns={"name": name} if name else {}
+    )
+
+
 def to_scan_message(message: Message, index: int = 0, source: str = "") -> ScanMessage:
     headers: list[tuple[str, str]] = []
     parts: list[Part] = []
@@ -206,4 +219,5 @@ def to_scan_message(message: Message, index: int = 0, source: str = "") -> ScanM
         unreadable=walk.unreadable,
         notes=walk.notes,
         own_domains=sender_domains_of(message),
+        recipient=addressee(message),
     )

@@ -1,0 +1,279 @@
+"""shared-address across an audited archive: one mailbox that kept receiving mail meant for different
+people.
+
+This is the telco incident: staff typed one "dummy" address for customers who declined to give theirs,
+and a stranger received their contracts for years. No single message looks wrong; only the archive
+shows that one address was greeted as "Anna Rossi", "Marco Bianchi" and "Giulia Verdi". The person a
+message is for comes from the To display name, the greeting line ("Dear X", "Gentile X", ...), or an
+account-holder line. Names are compared by their words, so "Anna" and "Anna Rossi" are one person.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from email.utils import getaddresses, parsedate_to_datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dlp.checks.base import Check
+from dlp.model import Finding, PartKind, ScanMessage
+from dlp.redact import redact_address, redact_value
+
+NAME_WORD = r"[^\W\d_][\w'’.-]*"
+NAME = rf"({NAME_WORD}(?:[ \t]+{NAME_WORD}){{0,3}})"
+
+
+class Params(BaseModel):
+    # Shares its rule entry with the recipient-list check of the same rule: ignore the other's parameters.
+    model_config = ConfigDict(extra="ignore")
+    min_people: int = Field(2, ge=2)
+    greetings: list[str] = Field(
+        default_factory=lambda: [
+            "dear",
+            "hi",
+            "hello",
+            "hey",
+            "good morning",
+            "good afternoon",
+            "gentile",
+            "gentili",
+            "caro",
+            "cara",
+            "buongiorno",
+            "salve",
+            "hallo",
+            "liebe",
+            "lieber",
+            "sehr geehrte",
+            "sehr geehrter",
+            "guten tag",
+            "bonjour",
+            "cher",
+            "chère",
+            "madame",
+            "monsieur",
+            "hola",
+            "estimado",
+            "estimada",
+            "querido",
+            "querida",
+            "beste",
+            "geachte",
+            "olá",
+            "caro cliente",
+        ]
+    )
+    titles: list[str] = Field(
+        default_factory=lambda: [
+            "mr",
+            "mrs",
+            "ms",
+            "miss",
+            "dr",
+            "prof",
+            "herr",
+            "frau",
+            "sig",
+            "sig.ra",
+            "sigra",
+            "signor",
+            "signora",
+            "dott",
+            "dott.ssa",
+            "m",
+            "mme",
+            "mlle",
+            "sr",
+            "sra",
+            "señor",
+            "señora",
+            "dhr",
+            "mevr",
+        ]
+    )
+    generic_names: list[str] = Field(
+        default_factory=lambda: [
+            "customer",
+            "customers",
+            "client",
+            "cliente",
+            "clienti",
+            "kunde",
+            "kundin",
+            "kunden",
+            "sir",
+            "madam",
+            "sir or madam",
+            "all",
+            "team",
+            "there",
+            "friend",
+            "friends",
+            "member",
+            "members",
+            "valued customer",
+            "user",
+            "subscriber",
+            "colleague",
+            "colleagues",
+            "everyone",
+            "folks",
+            "utente",
+            "abbonato",
+            "signori",
+            "damen und herren",
+            "madame monsieur",
+            "usuario",
+            "usuaria",
+            "amigo",
+            "amiga",
+        ]
+    )
+    holder_labels: list[str] = Field(
+        default_factory=lambda: [
+            "account holder",
+            "customer name",
+            "name on account",
+            "name on the account",
+            "contract holder",
+            "intestatario",
+            "intestataria",
+            "kontoinhaber",
+            "kontoinhaberin",
+            "titulaire",
+            "titular",
+        ]
+    )
+    max_names_per_address: int = Field(20, ge=2)
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+@dataclass
+class _Mailbox:
+    people: list[frozenset[str]] = field(default_factory=list)
+    shown: list[str] = field(default_factory=list)  # a display form per person, redacted on output
+    messages: int = 0
+    first: str = ""
+    last: str = ""
+    where: list[str] = field(default_factory=list)
+
+    def add(self, tokens: frozenset[str], display: str, cap: int) -> None:
+        for i, known in enumerate(self.people):
+            if tokens <= known:
+                return
+            if known < tokens:  # a fuller form of someone already seen ("Anna" -> "Anna Rossi")
+                self.people[i] = tokens
+                self.shown[i] = display
+                return
+        if len(self.people) < cap:
+            self.people.append(tokens)
+            self.shown.append(display)
+
+
+class ArchiveSharedAddress(Check):
+    rule_id = "shared-address"
+    Params = Params
+
+    def __init__(self, rule, ctx) -> None:
+        super().__init__(rule, ctx)
+        words = "|".join(re.escape(g) for g in sorted(self.params.greetings, key=len, reverse=True))
+        titles = "|".join(re.escape(t) for t in sorted(self.params.titles, key=len, reverse=True))
+        labels = "|".join(re.escape(h) for h in sorted(self.params.holder_labels, key=len, reverse=True))
+        self.greeting = re.compile(
+            rf"^[ \t]*(?i:{words})[ \t]+(?:(?i:{titles})\.?[ \t]+)?{NAME}[ \t]*[,!:;]", re.MULTILINE
+        )
+        self.holder = re.compile(
+            rf"(?i:{labels})[ \t]*[:：][ \t]*(?:(?i:{titles})\.?[ \t]+)?{NAME}[ \t]*$", re.MULTILINE
+        )
+        self.titles = {_fold(t).rstrip(".") for t in self.params.titles}
+        self.generic = {_fold(g) for g in self.params.generic_names}
+        self.mailboxes: dict[str, _Mailbox] = {}
+
+    def _tokens(self, name: str) -> frozenset[str] | None:
+        words = [w.strip(".'’-") for w in _fold(name).split()]
+        words = [w for w in words if w and w not in self.titles]
+        if not words or " ".join(words) in self.generic or any(w in self.generic for w in words[:1]):
+            return None
+        if not name.strip()[:1].isupper():
+            return None
+        return frozenset(words)
+
+    def names_in(self, message: ScanMessage, address: str, display: str) -> list[str]:
+        names = []
+        if display and "@" not in display:
+            names.append(display)
+        body = next((p for p in message.parts if p.kind in (PartKind.TEXT, PartKind.HTML)), None)
+        if body is not None:
+            head = body.text[:2000]
+            match = self.greeting.search(head)
+            if match:
+                names.append(match.group(1))
+            for match in self.holder.finditer(body.text[:20000]):
+                names.append(match.group(1))
+        return names
+
+    def check_message(self, message: ScanMessage) -> Iterable[Finding]:
+        if self.ctx.recipient_list is not None:
+            return ()  # campaigns: the recipient-list check knows who each row is
+        to = [(n, a.strip().lower()) for n, a in getaddresses(message.header("To")) if "@" in a]
+        if len(to) != 1:
+            return ()  # a message to several people greets none of them by name
+        display, address = to[0]
+        month = _month(message)
+        for name in self.names_in(message, address, display.strip()):
+            tokens = self._tokens(name)
+            if tokens is None:
+                continue
+            box = self.mailboxes.get(address)
+            if box is None:
+                box = self.mailboxes[address] = _Mailbox(first=month, last=month)
+            box.add(tokens, name, self.params.max_names_per_address)
+        box = self.mailboxes.get(address)
+        if box is not None:
+            box.messages += 1
+            if month != "unknown":
+                box.first = min(box.first, month) if box.first != "unknown" else month
+                box.last = month if box.last == "unknown" else max(box.last, month)
+            if len(box.where) < 3:
+                box.where.append(f"{message.source} msg {message.index}")
+        return ()
+
+    def finish(self) -> Iterable[Finding]:
+        for address, box in self.mailboxes.items():
+            people = len(box.people)
+            if people < self.params.min_people:
+                continue
+            span = f", {box.first} to {box.last}" if box.first and box.first != "unknown" else ""
+            names = ", ".join(redact_value(n, "PERSON") for n in box.shown[:5])
+            yield self.finding(
+                f"one mailbox received mail addressed to {people} different people ({box.messages} messages{span})",
+                field="To",
+                value=address,
+                excerpt=f"{redact_address(address)}: {names}",
+                where="archive",
+                count=box.messages,
+                extra={
+                    "people": people,
+                    "messages": box.messages,
+                    "first": box.first,
+                    "last": box.last,
+                    "examples": box.where,
+                },
+                recipients=(address,),
+            )
+
+
+def _month(message: ScanMessage) -> str:
+    for value in message.header("Date"):
+        try:
+            return parsedate_to_datetime(value).strftime("%Y-%m")
+        except (TypeError, ValueError, IndexError):
+            continue
+    return "unknown"
