@@ -38,6 +38,21 @@ def visible_addresses(message: ScanMessage, header: str | None = None) -> list[s
     return list(seen)
 
 
+def envelope_exposure(message: ScanMessage, visible_external: list[str]) -> dict[str, int] | None:
+    """How many SMTP (RCPT TO) recipients see the visible list, when the envelope is known (check, serve).
+
+    A long RCPT list behind an undisclosed To is the right way to send a mass mail and shows nothing, so
+    only recipients that are also visible count.
+    """
+    if not message.envelope_to:
+        return None
+    envelope = {a.strip().lower() for _n, a in getaddresses(message.envelope_to) if "@" in a}
+    return {
+        "envelope_recipients": len(envelope),
+        "envelope_recipients_visible": len(envelope & set(visible_external)),
+    }
+
+
 class ExposedRecipients(Check):
     rule_id = "exposed-recipients"
     Params = Params
@@ -51,8 +66,19 @@ class ExposedRecipients(Check):
         showing = [h for h in ("To", "Cc") if any(not self.ctx.is_internal(a) for a in visible_addresses(message, h))]
         fields = " and ".join(showing)
         shown = ", ".join(redact_address(a) for a in external[:3]) + (", …" if count > 3 else "")
+        extra: dict[str, int] = {"external_addresses": count}
+        text = f"{count} external addresses visible in {fields}: every recipient sees all the others"
+        exposed = envelope_exposure(message, external)
+        if exposed is not None:
+            # At the SMTP door the envelope says who actually receives the message: when those recipients
+            # are the ones listed in To/Cc, the exposure is certain, not a drafting accident.
+            extra.update(exposed)
+            text = (
+                f"{count} external addresses visible in {fields}; {exposed['envelope_recipients_visible']} of the "
+                f"{exposed['envelope_recipients']} SMTP recipients are among them and see all the others"
+            )
         yield self.finding(
-            f"{count} external addresses visible in {fields}: every recipient sees all the others",
+            text,
             scan_message=message,
             field=fields.replace(" and ", "+"),
             value=", ".join(sorted(external)),
@@ -60,6 +86,6 @@ class ExposedRecipients(Check):
             where=f"{fields}:{count >= self.params.block_at}",
             count=count,
             severity=severity,
-            extra={"external_addresses": count},
+            extra=extra,
             recipients=tuple(external),
         )

@@ -1,0 +1,66 @@
+"""Settings of the relay, validated before anything listens (bad values are exit 2, not a crash later)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dlp.errors import InputError
+
+
+def parse_hostport(value: str, option: str, default_port: int | None = None) -> tuple[str, int]:
+    """`host:port`, `[v6]:port` or (with a default port) a bare host; port 0 lets the system pick one."""
+    text = value.strip()
+    host, port_text = text, ""
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port_text = rest.removeprefix(":")
+    elif text.count(":") == 1:
+        host, _, port_text = text.partition(":")
+    if not port_text:
+        if default_port is None:
+            raise InputError(f"{option} takes HOST:PORT (for example 127.0.0.1:10025), not '{value}'")
+        return host or "127.0.0.1", default_port
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise InputError(f"{option}: '{port_text}' is not a port number (in '{value}')") from None
+    if not 0 <= port <= 65535:
+        raise InputError(f"{option}: port {port} is out of range 0-65535")
+    return host or "127.0.0.1", port
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    """Where accepted mail goes. `tls` is 'none', 'starttls' (upgrade, required) or 'tls' (SMTPS)."""
+
+    host: str
+    port: int
+    tls: str = "none"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    cafile: Path | None = None
+    timeout: float = 60.0
+    helo: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.tls not in ("none", "starttls", "tls"):
+            raise InputError(f"--relay-tls takes none, starttls or tls, not '{self.tls}'")
+        if self.user and self.password is None:
+            raise InputError("--relay-user needs a password: set DLP_RELAY_PASSWORD (or --relay-password)")
+        if self.cafile is not None and not self.cafile.is_file():
+            raise InputError("cannot read the CA file", path=self.cafile)
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    listen_host: str
+    listen_port: int
+    relay: RelayConfig
+    rules: tuple[Path, ...] = ()
+    internal_domains: tuple[str, ...] = ()
+    fail_open: bool = False
+    workers: int = 1
+    max_size: int = 32 * 1024 * 1024
+    hostname: str | None = None
+    log_file: Path | None = None
