@@ -217,6 +217,9 @@ def serve(
         bool,
         typer.Option("--fail-open", help="Relay a message UNSCANNED (logged loudly) if its scan fails; default 451."),
     ] = False,
+    scan_timeout: Annotated[
+        float, typer.Option("--scan-timeout", help="Seconds to wait for a verdict before the scan counts as failed.")
+    ] = 120.0,
     workers: Annotated[int, typer.Option("--workers", help="Scanner processes (each loads the model).", min=1)] = 1,
     max_size: Annotated[int, typer.Option("--max-size", help="Largest message accepted, in bytes.", min=1024)] = (
         32 * 1024 * 1024
@@ -250,6 +253,7 @@ def serve(
             rules=tuple(rules or ()),
             internal_domains=tuple(internal_domains or ()),
             fail_open=fail_open,
+            scan_timeout=scan_timeout,
             workers=workers,
             max_size=max_size,
             hostname=hostname,

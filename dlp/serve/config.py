@@ -60,6 +60,7 @@ class ServeConfig:
     rules: tuple[Path, ...] = ()
     internal_domains: tuple[str, ...] = ()
     fail_open: bool = False
+    scan_timeout: float = 120.0  # seconds from end of DATA to a verdict (queueing included), else a scan failure
     workers: int = 1
     max_size: int = 32 * 1024 * 1024
     hostname: str | None = None

@@ -84,8 +84,11 @@ class DLPHandler:
         loop = asyncio.get_running_loop()
         outcome: ScanOutcome | None = None
         try:
-            outcome = await loop.run_in_executor(self.scan_pool, scan_bytes, data, mail_from, tuple(rcpt_tos))
-        except Exception as exc:
+            outcome = await asyncio.wait_for(
+                loop.run_in_executor(self.scan_pool, scan_bytes, data, mail_from, tuple(rcpt_tos)),
+                timeout=self.config.scan_timeout,
+            )
+        except Exception as exc:  # includes TimeoutError: no verdict in time is no verdict
             if os.environ.get("DLP_DEBUG"):
                 traceback.print_exc(file=sys.stderr)
             fields["error"] = type(exc).__name__

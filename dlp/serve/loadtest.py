@@ -82,9 +82,13 @@ class _SinkHandler:
         self.sink = sink
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.sink.lock:
-            self.sink.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
-        return self.sink.reply
+        reply = self.sink.reply
+        if reply.startswith("2"):  # a refused message is not delivered
+            with self.sink.lock:
+                self.sink.messages.append(
+                    Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+                )
+        return reply
 
 
 @dataclass

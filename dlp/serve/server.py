@@ -12,6 +12,7 @@ from typing import TextIO
 
 from aiosmtpd.smtp import SMTP
 
+from dlp.errors import InputError
 from dlp.serve.config import ServeConfig
 from dlp.serve.handler import DLPHandler, JsonLog
 from dlp.serve.scanning import start_pool
@@ -56,7 +57,13 @@ async def _run(config: ServeConfig, handler: DLPHandler, log: JsonLog) -> int:
             enable_SMTPUTF8=True,
         )
 
-    server = await loop.create_server(factory, host=config.listen_host, port=config.listen_port)
+    try:
+        server = await loop.create_server(factory, host=config.listen_host, port=config.listen_port)
+    except OSError as exc:
+        raise InputError(
+            f"cannot listen on {config.listen_host}:{config.listen_port}: {exc.strerror or exc} "
+            "(is another server using the port? pick another with --listen HOST:PORT)"
+        ) from None
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
