@@ -1,0 +1,115 @@
+"""`dlp check`, the `dlp.scan_message` API and the pre-send examples, run as a mailer or a script would."""
+
+from __future__ import annotations
+
+import email
+import os
+import subprocess
+import sys
+from email.message import EmailMessage
+from pathlib import Path
+
+import dlp
+from dlp.serve.loadtest import Sink, clean_message, leaking_message
+from tests.conftest import ROOT, run_dlp
+
+PRE_SEND = ROOT / "examples" / "pre-send"
+PEOPLE = [f"person{i}@example.net" for i in range(12)]
+
+
+def test_check_clean_message_exits_0(tmp_path: Path):
+    path = tmp_path / "clean.eml"
+    path.write_bytes(clean_message(1))
+    run = run_dlp("check", str(path), "--quiet")
+    assert run.code == 0, run.stderr
+    assert run.stdout.startswith("PASS")
+
+
+def test_check_leaking_message_from_stdin_exits_1_with_a_redacted_json_report():
+    run = run_dlp("check", "-", "--format", "json", input=leaking_message(2))
+    assert run.code == 1, run.stderr
+    report = run.json
+    assert report["verdict"] == "block"
+    assert {f["rule"] for f in report["findings"]} == {"sensitive-data"}
+    assert "536-22-8451" not in run.stdout and "4111 1111 1111 1111" not in run.stdout
+
+
+def test_check_envelope_recipients_all_shown_in_to_are_exposed(tmp_path: Path):
+    path = tmp_path / "shown.eml"
+    path.write_bytes(clean_message(3).replace(b"To: customer@example.org", b"To: " + ", ".join(PEOPLE).encode()))
+    args = [arg for person in PEOPLE for arg in ("--envelope-to", person)]
+    run = run_dlp("check", str(path), "--format", "json", *args)
+    assert run.code == 1, run.stderr
+    [finding] = run.json["findings"]
+    assert finding["rule"] == "exposed-recipients"
+    assert finding["details"]["envelope_recipients"] == 12 and finding["details"]["envelope_recipients_visible"] == 12
+    assert "person3@example.net" not in run.stdout
+
+
+def test_check_bad_input_exits_2_naming_the_file(tmp_path: Path):
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(b"this is not a mail message at all\nno headers here\n")
+    run = run_dlp("check", str(garbage))
+    assert run.code == 2 and "garbage.bin:1" in run.stderr and "not an RFC 5322 message" in run.stderr
+    assert "Traceback" not in run.stderr
+    run = run_dlp("check", str(tmp_path / "missing.eml"))
+    assert run.code == 2 and "missing.eml" in run.stderr and "Traceback" not in run.stderr
+
+
+def _message(body: str, to: str = "customer@example.org") -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = "Acme <shop@acme.example>"
+    msg["To"] = to
+    msg["Subject"] = "Your order"
+    msg.set_content(body)
+    return msg
+
+
+def test_api_scan_message_passes_clean_and_blocks_a_leak():
+    assert dlp.scan_message(_message("Your order has shipped.\n\nThe Acme team\n")).verdict.value == "pass"
+    report = dlp.scan_message(_message("Card on file: 4111 1111 1111 1111\n"))
+    assert report.verdict.value == "block" and report.rule_ids == ["sensitive-data"]
+    # A compat32 message, as Django's EmailMessage.message() returns, is scanned the same way.
+    legacy = email.message_from_bytes(leaking_message(4))
+    assert dlp.scan_message(legacy).verdict.value == "block"
+
+
+def test_api_envelope_and_internal_domains():
+    shown = _message("Team update.\n", to=", ".join(PEOPLE))
+    report = dlp.scan_message(shown, envelope_to=PEOPLE)
+    assert report.verdict.value == "block" and report.rule_ids == ["exposed-recipients"]
+    assert dlp.scan_message(shown, internal_domains=["example.net"]).verdict.value == "pass"
+    hidden = _message("Team update.\n", to="undisclosed-recipients:;")
+    assert dlp.scan_message(hidden, envelope_to=PEOPLE).verdict.value == "pass"
+
+
+def test_example_script_sends_only_what_passes():
+    sink = Sink().start()
+    try:
+        script = [sys.executable, str(PRE_SEND / "scan_before_send.py"), "--smtp", f"127.0.0.1:{sink.port}"]
+        leak = subprocess.run([*script, "--leak"], capture_output=True, text=True, timeout=120)
+        assert leak.returncode == 1 and "not sent" in leak.stdout and "4111 1111 1111 1111" not in leak.stdout
+        assert sink.messages == []
+        clean = subprocess.run(script, capture_output=True, text=True, timeout=120)
+        assert clean.returncode == 0, clean.stderr
+        [message] = sink.messages
+        assert message.headers["Subject"] == "Your invoice is ready"
+    finally:
+        sink.stop()
+
+
+def test_sendmail_filter_hands_over_only_what_passes(tmp_path: Path):
+    delivered = tmp_path / "delivered.eml"
+    fake_sendmail = tmp_path / "sendmail"
+    fake_sendmail.write_text(f'#!/bin/sh\necho "$@" > {tmp_path}/args\ncat > {delivered}\n', encoding="utf-8")
+    fake_sendmail.chmod(0o755)
+    env = {**os.environ, "SENDMAIL": str(fake_sendmail), "DLP": str(Path(sys.executable).parent / "dlp")}
+    wrapper = [str(PRE_SEND / "dlp-sendmail"), "-t", "-i"]
+    leak = subprocess.run(wrapper, input=leaking_message(5), capture_output=True, env=env, timeout=120)
+    assert leak.returncode == 77 and b"NOT sent" in leak.stderr
+    assert not delivered.exists()
+    clean = subprocess.run(wrapper, input=clean_message(6), capture_output=True, env=env, timeout=120)
+    assert clean.returncode == 0, clean.stderr
+    assert delivered.read_bytes() == clean_message(6)
+    assert (tmp_path / "args").read_text().split() == ["-t", "-i"]
+    assert clean.stdout == b""  # the report went to stderr; stdout is left to the mailer
