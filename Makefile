@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DLP_FINGERPRINT_KEY ?= dlp-demo-key-not-secret
 
-.PHONY: install demo test lint bench eval clean
+.PHONY: install demo test lint bench eval clean serve-load
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 tests
+
+# A bounded load run of `dlp serve` against a local sink: every clean message must arrive exactly once.
+SERVE_LOAD_ARGS ?= --messages 500 --connections 10
+serve-load: $(STAMP)
+	$(BIN)/python -m dlp.serve.loadtest $(SERVE_LOAD_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check dlp tests
