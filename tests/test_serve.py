@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import smtplib
+import ssl
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from dlp.serve.loadtest import (
     ServeProcess,
@@ -185,3 +189,57 @@ def test_bad_options_exit_2_without_a_traceback(tmp_path: Path):
     bad_rules.write_text("rules:\n  - id: exposed-recipients\n    parameters: {block_at: many}\n", encoding="utf-8")
     run = run_dlp("serve", "--relay", "127.0.0.1:25", "--rules", str(bad_rules))
     assert run.code == 2 and "bad.yaml" in run.stderr and "Traceback" not in run.stderr
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def test_upstream_starttls_and_auth(tmp_path: Path):
+    cert, key = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    accepted = {"password": b"s3cret"}
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data == (b"mailer", accepted["password"])
+        # handled=False: aiosmtpd itself answers 535 to a refusal.
+        return AuthResult(success=True, auth_data=auth_data.login) if ok else AuthResult(success=False, handled=False)
+
+    sink = Sink(
+        options={
+            "tls_context": context,
+            "require_starttls": True,
+            "authenticator": authenticator,
+            "auth_required": True,
+        }
+    ).start()
+    log = tmp_path / "serve.log"
+    os.environ["DLP_RELAY_PASSWORD"] = "s3cret"  # read by the server process, never on its command line
+    try:
+        server = start_serve(
+            sink.port, log, "--relay-tls", "starttls", "--relay-cafile", str(cert), "--relay-user", "mailer"
+        )
+    finally:
+        del os.environ["DLP_RELAY_PASSWORD"]
+    try:
+        send(server.port, clean_message(3001))
+        [message] = arrived(sink, 3001)
+        assert message.tls and message.login == "mailer"
+        accepted["password"] = b"rotated"  # the upstream now refuses our credentials: keep the message
+        error = smtp_error(server.port, clean_message(3002))
+        assert error.smtp_code == 451 and b"authenticate" in error.smtp_error
+        assert arrived(sink, 3002) == []
+    finally:
+        server.stop()
+        sink.stop()
+    assert "s3cret" not in log.read_text(encoding="utf-8")

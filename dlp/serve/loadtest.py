@@ -71,6 +71,8 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     content: bytes
+    tls: bool = False
+    login: str | None = None
 
     @property
     def headers(self) -> Any:
@@ -84,9 +86,16 @@ class _SinkHandler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         reply = self.sink.reply
         if reply.startswith("2"):  # a refused message is not delivered
+            login = session.auth_data.decode() if isinstance(session.auth_data, bytes) else session.auth_data
             with self.sink.lock:
                 self.sink.messages.append(
-                    Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+                    Received(
+                        envelope.mail_from,
+                        list(envelope.rcpt_tos),
+                        envelope.original_content,
+                        tls=session.ssl is not None,
+                        login=login,
+                    )
                 )
         return reply
 
@@ -100,9 +109,10 @@ class Sink:
     messages: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     controller: Controller | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # more aiosmtpd SMTP options (TLS, AUTH)
 
     def start(self) -> Sink:
-        self.controller = Controller(_SinkHandler(self), hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(_SinkHandler(self), hostname="127.0.0.1", port=self.port, **self.options)
         self.controller.start()
         return self
 
