@@ -18,9 +18,11 @@ from dlp.serve.loadtest import (
     Sink,
     check_delivery,
     clean_message,
+    launch_serve,
     leaking_message,
     run_load,
     start_serve,
+    wait_listening,
 )
 from tests.conftest import run_dlp
 
@@ -165,8 +167,10 @@ def test_load_run_delivers_every_clean_message_exactly_once(relay):
 
 def test_scan_failure_fails_closed_by_default_and_open_only_when_asked(tmp_path: Path):
     sink = Sink().start()
-    closed = start_serve(sink.port, tmp_path / "closed.log", "--scan-timeout", "0.001")
-    opened = start_serve(sink.port, tmp_path / "open.log", "--scan-timeout", "0.001", "--fail-open")
+    closed_proc = launch_serve(sink.port, tmp_path / "closed.log", "--scan-timeout", "0.001")
+    opened_proc = launch_serve(sink.port, tmp_path / "open.log", "--scan-timeout", "0.001", "--fail-open")
+    closed = wait_listening(closed_proc, tmp_path / "closed.log")
+    opened = wait_listening(opened_proc, tmp_path / "open.log")
     try:
         error = smtp_error(closed.port, clean_message(2001))
         assert error.smtp_code == 451 and b"could not scan" in error.smtp_error

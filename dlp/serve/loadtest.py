@@ -149,12 +149,15 @@ class ServeProcess:
         return self.proc.wait()
 
 
-def start_serve(relay_port: int, log_path: Path, *extra: str, timeout: float = 120.0) -> ServeProcess:
-    """Start `dlp serve` on a free port (port 0) and wait for its 'listening' log line."""
+def launch_serve(relay_port: int, log_path: Path, *extra: str) -> subprocess.Popen:
+    """Start `dlp serve` on a free port (port 0); `wait_listening` then waits until it accepts mail."""
     args = [sys.executable, "-m", "dlp", "serve", "--listen", "127.0.0.1:0", "--relay", f"127.0.0.1:{relay_port}"]
     args += ["--log", str(log_path), *extra]
     log_path.touch()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def wait_listening(proc: subprocess.Popen, log_path: Path, timeout: float = 120.0) -> ServeProcess:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for line in log_path.read_text(encoding="utf-8").splitlines():
@@ -167,6 +170,10 @@ def start_serve(relay_port: int, log_path: Path, *extra: str, timeout: float = 1
         time.sleep(0.1)
     proc.kill()
     raise RuntimeError("dlp serve did not start listening in time")
+
+
+def start_serve(relay_port: int, log_path: Path, *extra: str, timeout: float = 120.0) -> ServeProcess:
+    return wait_listening(launch_serve(relay_port, log_path, *extra), log_path, timeout)
 
 
 @dataclass
