@@ -220,7 +220,9 @@ def serve(
     scan_timeout: Annotated[
         float, typer.Option("--scan-timeout", help="Seconds to wait for a verdict before the scan counts as failed.")
     ] = 120.0,
-    workers: Annotated[int, typer.Option("--workers", help="Scanner processes (each loads the model).", min=1)] = 1,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Scanner processes, one per core (1: a thread in the server).", min=1)
+    ] = 1,
     max_size: Annotated[int, typer.Option("--max-size", help="Largest message accepted, in bytes.", min=1024)] = (
         32 * 1024 * 1024
     ),
