@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DLP_FINGERPRINT_KEY ?= dlp-demo-key-not-secret
 
-.PHONY: install demo test lint bench eval clean bench-leak load-serve
+.PHONY: install demo test lint bench eval clean bench-leak serve-load
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 tests
 
+# A bounded load run of `dlp serve` against a local sink: every clean message must arrive exactly once.
+SERVE_LOAD_ARGS ?= --messages 500 --connections 10
+serve-load: $(STAMP)
+	$(BIN)/python -m dlp.serve.loadtest $(SERVE_LOAD_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check dlp tests
 	$(BIN)/lint-imports
@@ -36,7 +41,3 @@ clean:
 # The cross-recipient value index on 100,000 recipients: build time, memory, matching rate.
 bench-leak: $(STAMP)
 	$(BIN)/python scripts/bench_value_index.py 100000
-
-# A bounded load run of dlp serve: 500 messages over 10 connections through a real relay and sink.
-load-serve: $(STAMP)
-	$(BIN)/python scripts/serve_load.py --messages 500 --connections 10

@@ -5,19 +5,21 @@ Each is a thin door onto the same pipeline the CLI uses.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from email.message import EmailMessage
+import threading
+from collections.abc import Iterable, Sequence
+from email.message import Message
+from email.utils import getaddresses
 from pathlib import Path
 
 from dlp.campaign import load_campaign
 from dlp.checks.base import ScanContext
 from dlp.detect.engine import get_detector
 from dlp.detect.entities import Entity
-from dlp.message_scan import MessageScanner
 from dlp.model import Report
 from dlp.pipeline import ProgressHook, Scanner
 from dlp.render import CampaignRenderer, render_campaign
 from dlp.rules import load_ruleset
+from dlp.sources.email_message import to_scan_message
 
 
 def analyze_text(text: str, language: str = "en") -> list[Entity]:
@@ -47,17 +49,73 @@ def preflight(
     return report
 
 
-_message_scanners: dict[tuple[str, ...], MessageScanner] = {}
+class MessageScanner:
+    """Scans single messages against one rule set, reusing the detector and its paragraph cache.
 
-
-def scan_message(msg: EmailMessage, rules: Sequence[str | Path] = ()) -> Report:
-    """Scan one message before it is sent (Django, Flask-Mail, scripts).
-
-    The detector and rules load on the first call and are reused by later calls with the same rules
-    files, so calling this before every `send()` costs the scan, not the start-up.
+    `dlp serve` and repeated API calls scan many unrelated messages: the rules are read and the spaCy
+    model loaded once, while the checks are built afresh per message so no state (list- or archive-level
+    findings) leaks from one sender's message into another's verdict.
     """
-    key = tuple(str(r) for r in rules)
-    scanner = _message_scanners.get(key)
-    if scanner is None:
-        scanner = _message_scanners[key] = MessageScanner.from_rule_files(rules)
-    return scanner.scan(msg)
+
+    def __init__(self, rules: Sequence[str | Path] = (), internal_domains: Iterable[str] = ()) -> None:
+        self.ruleset = load_ruleset([Path(r) for r in rules])
+        self.internal_domains = {d.strip().lower().lstrip("@") for d in internal_domains if d.strip()}
+        self._analyze = Scanner.create(self.ruleset).ctx.analyze  # loads spaCy now, not on the first message
+
+    def scan(
+        self,
+        msg: Message,
+        *,
+        envelope_from: str | None = None,
+        envelope_to: Sequence[str] = (),
+        source: str = "",
+    ) -> Report:
+        senders = {a.rpartition("@")[2].lower() for _n, a in getaddresses(msg.get_all("From", []) or []) if "@" in a}
+        ctx = ScanContext(
+            rules=self.ruleset,
+            source=source,
+            sender_domains=senders | self.internal_domains,
+            analyze=self._analyze,
+        )
+        scan = to_scan_message(msg, source=source)
+        if envelope_from is not None:
+            scan.envelope_from = envelope_from
+        scan.envelope_to = list(envelope_to)
+        report = Scanner.create(self.ruleset, ctx).scan([scan])
+        report.source = source
+        return report
+
+
+_SCANNERS: dict[tuple, MessageScanner] = {}
+_SCANNERS_LOCK = threading.Lock()
+
+
+def _scanner_for(rules: Sequence[str | Path], internal_domains: Iterable[str]) -> MessageScanner:
+    """One MessageScanner per rule files (and their modification times): a web app calling
+    scan_message before every send pays for reading rules once, and still sees an edited rules file."""
+    files = tuple(Path(r).resolve() for r in rules)
+    stamps = tuple(f.stat().st_mtime_ns if f.exists() else None for f in files)
+    key = (files, stamps, tuple(sorted(internal_domains)))
+    with _SCANNERS_LOCK:
+        scanner = _SCANNERS.get(key)
+        if scanner is None:
+            scanner = MessageScanner(rules, internal_domains)
+            _SCANNERS[key] = scanner
+        return scanner
+
+
+def scan_message(
+    msg: Message,
+    rules: Sequence[str | Path] = (),
+    *,
+    envelope_from: str | None = None,
+    envelope_to: Sequence[str] = (),
+    internal_domains: Iterable[str] = (),
+) -> Report:
+    """Scan one message before it is sent (Django, Flask-Mail, scripts); raises InputError on bad rules.
+
+    `msg` may be an `email.message.EmailMessage` or any stdlib `Message` (Django's `message()`,
+    Flask-Mail's `msg.as_bytes()` parsed). `envelope_to` is the SMTP recipient list when it differs from
+    To/Cc (Bcc sends); addresses at `internal_domains` and at the From domain are not "external".
+    """
+    return _scanner_for(rules, internal_domains).scan(msg, envelope_from=envelope_from, envelope_to=envelope_to)

@@ -110,6 +110,12 @@ def preflight(
     _guard(action)
 
 
+InternalDomainOpt = Annotated[
+    list[str] | None,
+    typer.Option("--internal-domain", help="A domain of your own: its addresses are not external (repeatable)."),
+]
+
+
 @app.command()
 def check(
     message: Annotated[str, typer.Argument(help="An RFC 5322 message file, or - for standard input.")] = "-",
@@ -119,12 +125,18 @@ def check(
     show_values: ShowValuesOpt = False,
     quiet: QuietOpt = False,
     fail_on: FailOnOpt = "block",
+    envelope_to: Annotated[
+        list[str] | None,
+        typer.Option("--envelope-to", help="An SMTP recipient (RCPT TO), when it differs from To/Cc (repeatable)."),
+    ] = None,
+    envelope_from: Annotated[str | None, typer.Option("--envelope-from", help="The SMTP sender (MAIL FROM).")] = None,
+    internal_domains: InternalDomainOpt = None,
 ) -> None:
-    """Scan one message (a pre-send hook for any mailer)."""
+    """Scan one message (a pre-send hook for any mailer: `dlp check - < message.eml`)."""
     _check_common(fmt, fail_on)
 
     def action() -> int:
-        from dlp.message_scan import MessageScanner
+        from dlp.api import scan_message
         from dlp.sources.email_message import parse_bytes
 
         source = message if message != "-" else "<stdin>"
@@ -136,8 +148,22 @@ def check(
             except OSError as exc:
                 raise InputError(f"cannot read message: {exc.strerror}", path=message) from None
         if not data.strip():
-            raise InputError("empty message: nothing to scan", path=source)
-        report = MessageScanner.from_rule_files(rules or []).scan(parse_bytes(data), source=source)
+            raise InputError("empty message", path=source)
+        parsed = parse_bytes(data)
+        if not parsed.keys():
+            raise InputError(
+                "this is not an RFC 5322 message: it has no header lines (From:, To:, Subject: ...) before its body",
+                path=source,
+                line=1,
+            )
+        report = scan_message(
+            parsed,
+            rules or [],
+            envelope_from=envelope_from,
+            envelope_to=envelope_to or (),
+            internal_domains=internal_domains or (),
+        )
+        report.source = source
         return emit(report, fmt, output, show_values, quiet, fail_on)
 
     _guard(action)
@@ -176,54 +202,80 @@ def audit(
 
 @app.command()
 def serve(
-    listen: Annotated[str, typer.Option("--listen", help="Address to accept mail on, HOST:PORT.")] = "127.0.0.1:10025",
-    relay_to: Annotated[
-        str, typer.Option("--relay", help="Upstream smarthost HOST:PORT that passing mail is relayed to.")
-    ] = "",
+    relay: Annotated[str, typer.Option("--relay", help="Upstream SMTP server HOST:PORT that accepted mail goes to.")],
+    listen: Annotated[
+        str, typer.Option("--listen", help="Address to accept mail on (HOST:PORT; port 0 picks a free one).")
+    ] = "127.0.0.1:10025",
     rules: RulesOpt = None,
-    starttls: Annotated[bool, typer.Option("--relay-starttls", help="Use STARTTLS to the upstream.")] = False,
-    user: Annotated[
-        str | None, typer.Option("--relay-user", help="Log in to the upstream as USER.", envvar="DLP_RELAY_USER")
+    internal_domains: InternalDomainOpt = None,
+    relay_tls: Annotated[
+        str, typer.Option("--relay-tls", help="Upstream encryption: none, starttls (required) or tls (SMTPS).")
+    ] = "none",
+    relay_user: Annotated[str | None, typer.Option("--relay-user", help="Upstream AUTH user name.")] = None,
+    relay_password: Annotated[
+        str | None,
+        typer.Option("--relay-password", envvar="DLP_RELAY_PASSWORD", help="Upstream AUTH password (prefer env)."),
     ] = None,
-    password_env: Annotated[
-        str,
-        typer.Option("--relay-password-env", help="Environment variable holding the upstream password."),
-    ] = "DLP_RELAY_PASSWORD",
+    relay_cafile: Annotated[
+        Path | None, typer.Option("--relay-cafile", help="CA bundle to verify the upstream's certificate.")
+    ] = None,
+    relay_timeout: Annotated[float, typer.Option("--relay-timeout", help="Seconds to wait on the upstream.")] = 60.0,
     fail_open: Annotated[
         bool,
-        typer.Option("--fail-open", help="Relay a message unscanned (with a loud log line) when its scan fails."),
+        typer.Option("--fail-open", help="Relay a message UNSCANNED (logged loudly) if its scan fails; default 451."),
     ] = False,
-    max_size: Annotated[int, typer.Option("--max-size", help="Largest message accepted, in MiB.", min=1)] = 50,
-    timeout: Annotated[float, typer.Option("--relay-timeout", help="Seconds to wait on the upstream.")] = 60.0,
+    scan_timeout: Annotated[
+        float, typer.Option("--scan-timeout", help="Seconds to wait for a verdict before the scan counts as failed.")
+    ] = 120.0,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Scanner processes, one per core (1: a thread in the server).", min=1)
+    ] = 1,
+    max_size: Annotated[int, typer.Option("--max-size", help="Largest message accepted, in bytes.", min=1024)] = (
+        32 * 1024 * 1024
+    ),
+    hostname: Annotated[str | None, typer.Option("--hostname", help="Name in our greeting and EHLO.")] = None,
+    log_file: Annotated[
+        Path | None, typer.Option("--log", help="Append the JSON log lines to FILE (default standard error).")
+    ] = None,
 ) -> None:
     """SMTP filtering relay: scan each message, relay pass/warn upstream, refuse block with 550 5.7.1."""
 
     def action() -> int:
-        from dlp.message_scan import MessageScanner
-        from dlp.serve.config import ServeConfig, parse_hostport
-        from dlp.serve.server import serve_forever
+        from dlp.serve.config import RelayConfig, ServeConfig, parse_hostport
+        from dlp.serve.server import serve as run_server
 
-        if not relay_to:
-            raise InputError("dlp serve needs --relay HOST:PORT, the smarthost that passing mail goes to")
         listen_host, listen_port = parse_hostport(listen, "--listen")
-        relay_host, relay_port = parse_hostport(relay_to, "--relay", default_port=25)
-        password = os.environ.get(password_env) if user else None
-        if user and password is None:
-            raise InputError(f"--relay-user is set but ${password_env} is empty: export the upstream password there")
+        relay_host, relay_port = parse_hostport(relay, "--relay", default_port=25)
         config = ServeConfig(
             listen_host=listen_host,
             listen_port=listen_port,
-            relay_host=relay_host,
-            relay_port=relay_port,
-            relay_starttls=starttls,
-            relay_user=user,
-            relay_password=password,
-            relay_timeout=timeout,
+            relay=RelayConfig(
+                host=relay_host,
+                port=relay_port,
+                tls=relay_tls.lower(),
+                user=relay_user,
+                password=relay_password,
+                cafile=relay_cafile,
+                timeout=relay_timeout,
+                helo=hostname,
+            ),
+            rules=tuple(rules or ()),
+            internal_domains=tuple(internal_domains or ()),
             fail_open=fail_open,
-            max_message_bytes=max_size * 1024 * 1024,
+            scan_timeout=scan_timeout,
+            workers=workers,
+            max_size=max_size,
+            hostname=hostname,
+            log_file=log_file,
         )
-        scanner = MessageScanner.from_rule_files(rules or [])
-        return serve_forever(config, scanner)
+        if log_file is None:
+            return run_server(config)
+        try:
+            stream = log_file.open("a", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot open the log file: {exc.strerror}", path=log_file) from None
+        with stream:
+            return run_server(config, stream)
 
     _guard(action)
 

@@ -1,74 +1,111 @@
-"""`dlp check` and the documented ways to hook it into a mailer: exit codes, JSON, the sendmail filter,
-and the Python API example."""
+"""`dlp check`, the `dlp.scan_message` API and the pre-send examples, run as a mailer or a script would."""
 
 from __future__ import annotations
 
+import email
 import os
+import runpy
 import subprocess
 import sys
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_dlp
-from serve_harness import Sink, message
 
-CLEAN = message("Ticket closed", ["jane@client.example"], "Hi Jane,\n\nWe closed ticket 4471.\n")
-LEAKING = message(
-    "Your details", ["jane@client.example"], "Hi Jane,\n\nYour date of birth: 14/03/1986, SSN 536-90-4399.\n"
-)
+import dlp
+from dlp.serve.loadtest import Sink, clean_message, leaking_message
+from tests.conftest import ROOT, run_dlp
+
+PRE_SEND = ROOT / "examples" / "pre-send"
+PEOPLE = [f"person{i}@example.net" for i in range(12)]
 
 
-def test_check_exit_codes_and_json(tmp_path: Path) -> None:
-    clean = tmp_path / "clean.eml"
-    clean.write_bytes(CLEAN.as_bytes())
-    assert run_dlp("check", str(clean), "--quiet").code == 0
-    run = run_dlp("check", "-", "--format", "json", input=LEAKING.as_bytes())
-    assert run.code == 1
+def test_check_reads_stdin_and_reports_leaks_and_envelope_exposure_redacted():
+    """One process, two problems: a card number in the body and 12 SMTP recipients all shown in To."""
+    shown = leaking_message(2).replace(b"To: customer@example.org", b"To: " + ", ".join(PEOPLE).encode())
+    args = [arg for person in PEOPLE for arg in ("--envelope-to", person)]
+    run = run_dlp("check", "-", "--format", "json", *args, input=shown)
+    assert run.code == 1, run.stderr
     report = run.json
     assert report["verdict"] == "block" and report["source"] == "<stdin>"
-    assert {f["rule"] for f in report["findings"]} >= {"sensitive-data"}
-    assert "536-90-4399" not in run.stdout and "14/03/1986" not in run.stdout
-    for args, expected in ((str(tmp_path / "missing.eml"),), "cannot read message"), (("-",), "empty message"):
-        run = run_dlp("check", *args, input=b"")
-        assert run.code == 2 and expected in run.stderr and "Traceback" not in run.stderr
+    by_rule = {f["rule"]: f for f in report["findings"]}
+    assert set(by_rule) == {"sensitive-data", "exposed-recipients"}
+    details = by_rule["exposed-recipients"]["details"]
+    assert details["envelope_recipients"] == 12 and details["envelope_recipients_visible"] == 12
+    for raw in ("536-22-8451", "4111 1111 1111 1111", "person3@example.net"):
+        assert raw not in run.stdout
 
 
-@pytest.fixture()
-def fake_sendmail(tmp_path: Path) -> tuple[Path, Path]:
-    """A stand-in for /usr/sbin/sendmail that records its arguments and the message it was given."""
-    out = tmp_path / "delivered.eml"
-    script = tmp_path / "sendmail"
-    script.write_text(f'#!/bin/sh\necho "$@" > {out}.args\ncat > {out}\n')
-    script.chmod(0o755)
-    return script, out
+def test_check_bad_input_exits_2_naming_the_file(tmp_path: Path):
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(b"this is not a mail message at all\nno headers here\n")
+    run = run_dlp("check", str(garbage))
+    assert run.code == 2 and "garbage.bin:1" in run.stderr and "not an RFC 5322 message" in run.stderr
+    assert "Traceback" not in run.stderr
+    run = run_dlp("check", str(tmp_path / "missing.eml"))
+    assert run.code == 2 and "missing.eml" in run.stderr and "Traceback" not in run.stderr
 
 
-def test_sendmail_pipe_filter_passes_clean_and_stops_leaks(fake_sendmail: tuple[Path, Path]) -> None:
-    script, delivered = fake_sendmail
-    env = {**os.environ, "DLP": f"{sys.executable} -m dlp", "DLP_SENDMAIL": str(script)}
-    hook = ROOT / "examples" / "hooks" / "dlp-sendmail"
-    ok = subprocess.run([hook, "-t", "-i"], input=CLEAN.as_bytes(), env=env, capture_output=True, cwd=ROOT)
-    assert ok.returncode == 0, ok.stderr
-    assert delivered.read_bytes() == CLEAN.as_bytes()
-    assert Path(f"{delivered}.args").read_text().split() == ["-t", "-i"]
-    delivered.unlink()
-    blocked = subprocess.run([hook, "-t"], input=LEAKING.as_bytes(), env=env, capture_output=True, cwd=ROOT)
-    assert blocked.returncode == 77 and b"blocked" in blocked.stderr
-    assert not delivered.exists()
+def _message(body: str, to: str = "customer@example.org") -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = "Acme <shop@acme.example>"
+    msg["To"] = to
+    msg["Subject"] = "Your order"
+    msg.set_content(body)
+    return msg
 
 
-def test_python_api_example_sends_only_what_passes() -> None:
+def test_api_scan_message_passes_clean_and_blocks_a_leak():
+    assert dlp.scan_message(_message("Your order has shipped.\n\nThe Acme team\n")).verdict.value == "pass"
+    report = dlp.scan_message(_message("Card on file: 4111 1111 1111 1111\n"))
+    assert report.verdict.value == "block" and report.rule_ids == ["sensitive-data"]
+    # A compat32 message, as Django's EmailMessage.message() returns, is scanned the same way.
+    legacy = email.message_from_bytes(leaking_message(4))
+    assert dlp.scan_message(legacy).verdict.value == "block"
+
+
+def test_api_envelope_and_internal_domains():
+    shown = _message("Team update.\n", to=", ".join(PEOPLE))
+    report = dlp.scan_message(shown, envelope_to=PEOPLE)
+    assert report.verdict.value == "block" and report.rule_ids == ["exposed-recipients"]
+    assert dlp.scan_message(shown, internal_domains=["example.net"]).verdict.value == "pass"
+    hidden = _message("Team update.\n", to="undisclosed-recipients:;")
+    assert dlp.scan_message(hidden, envelope_to=PEOPLE).verdict.value == "pass"
+
+
+def test_example_script_sends_only_what_passes(monkeypatch, capsys):
+    """The example runs as written (in this process, where the model is already loaded)."""
     sink = Sink().start()
+    script = str(PRE_SEND / "scan_before_send.py")
     try:
-        run = subprocess.run(
-            [sys.executable, "examples/hooks/send_with_check.py", f"127.0.0.1:{sink.port}"],
-            capture_output=True,
-            cwd=ROOT,
-            env={**os.environ},
-            timeout=300,
-        )
-        assert run.returncode == 0, run.stdout + run.stderr
-        assert [r.data.count(b"Ticket") + r.data.count(b"ticket") > 0 for r in sink.handler.received] == [True]
-        assert b"block" in run.stdout and b"1986" not in run.stdout
+        monkeypatch.setattr(sys, "argv", [script, "--smtp", f"127.0.0.1:{sink.port}", "--leak"])
+        with pytest.raises(SystemExit) as leak:
+            runpy.run_path(script, run_name="__main__")
+        out = capsys.readouterr().out
+        assert leak.value.code == 1 and "not sent" in out and "4111 1111 1111 1111" not in out
+        assert sink.messages == []
+        monkeypatch.setattr(sys, "argv", [script, "--smtp", f"127.0.0.1:{sink.port}"])
+        with pytest.raises(SystemExit) as clean:
+            runpy.run_path(script, run_name="__main__")
+        assert clean.value.code == 0 and "sent via" in capsys.readouterr().out
+        [message] = sink.messages
+        assert message.headers["Subject"] == "Your invoice is ready"
     finally:
         sink.stop()
+
+
+def test_sendmail_filter_hands_over_only_what_passes(tmp_path: Path):
+    delivered = tmp_path / "delivered.eml"
+    fake_sendmail = tmp_path / "sendmail"
+    fake_sendmail.write_text(f'#!/bin/sh\necho "$@" > {tmp_path}/args\ncat > {delivered}\n', encoding="utf-8")
+    fake_sendmail.chmod(0o755)
+    env = {**os.environ, "SENDMAIL": str(fake_sendmail), "DLP": str(Path(sys.executable).parent / "dlp")}
+    wrapper = [str(PRE_SEND / "dlp-sendmail"), "-t", "-i"]
+    leak = subprocess.run(wrapper, input=leaking_message(5), capture_output=True, env=env, timeout=120)
+    assert leak.returncode == 77 and b"NOT sent" in leak.stderr
+    assert not delivered.exists()
+    clean = subprocess.run(wrapper, input=clean_message(6), capture_output=True, env=env, timeout=120)
+    assert clean.returncode == 0, clean.stderr
+    assert delivered.read_bytes() == clean_message(6)
+    assert (tmp_path / "args").read_text().split() == ["-t", "-i"]
+    assert clean.stdout == b""  # the report went to stderr; stdout is left to the mailer

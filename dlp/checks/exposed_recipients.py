@@ -38,6 +38,21 @@ def visible_addresses(message: ScanMessage, header: str | None = None) -> list[s
     return list(seen)
 
 
+def envelope_exposure(message: ScanMessage, visible_external: list[str]) -> dict[str, int] | None:
+    """How many SMTP (RCPT TO) recipients see the visible list, when the envelope is known (check, serve).
+
+    A long RCPT list behind an undisclosed To is the right way to send a mass mail and shows nothing, so
+    only recipients that are also visible count.
+    """
+    if not message.envelope_to:
+        return None
+    envelope = {a.strip().lower() for _n, a in getaddresses(message.envelope_to) if "@" in a}
+    return {
+        "envelope_recipients": len(envelope),
+        "envelope_recipients_visible": len(envelope & set(visible_external)),
+    }
+
+
 class ExposedRecipients(Check):
     rule_id = "exposed-recipients"
     Params = Params
@@ -55,13 +70,15 @@ class ExposedRecipients(Check):
         shown = ", ".join(redact_address(a) for a in external[:3]) + (", …" if count > 3 else "")
         extra: dict[str, int] = {"external_addresses": count}
         text = f"{count} external addresses visible in {fields}: every recipient sees all the others"
-        if message.envelope_to:
-            # At the SMTP hook we also know who actually receives this copy; a long RCPT list behind an
-            # undisclosed To never gets here (nothing is visible), one shown in To/Cc is the incident.
-            envelope = {a.strip().strip("<>").lower() for a in message.envelope_to}
-            receiving = sum(1 for a in external if a in envelope)
-            extra["receiving_this_copy"] = receiving
-            text += f" ({receiving} of them in this transaction's RCPT TO)"
+        exposed = envelope_exposure(message, external)
+        if exposed is not None:
+            # At the SMTP door the envelope says who actually receives the message: when those recipients
+            # are the ones listed in To/Cc, the exposure is certain, not a drafting accident.
+            extra.update(exposed)
+            text = (
+                f"{count} external addresses visible in {fields}; {exposed['envelope_recipients_visible']} of the "
+                f"{exposed['envelope_recipients']} SMTP recipients are among them and see all the others"
+            )
         yield self.finding(
             text,
             scan_message=message,

@@ -1,14 +1,15 @@
-"""Settings of the relay, parsed and checked once at start-up."""
+"""Settings of the relay, validated before anything listens (bad values are exit 2, not a crash later)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from dlp.errors import InputError
 
 
-def parse_hostport(value: str, what: str, default_port: int | None = None) -> tuple[str, int]:
-    """'host:port', '[::1]:port' or (with a default) 'host' -> (host, port)."""
+def parse_hostport(value: str, option: str, default_port: int | None = None) -> tuple[str, int]:
+    """`host:port`, `[v6]:port` or (with a default port) a bare host; port 0 lets the system pick one."""
     text = value.strip()
     host, port_text = text, ""
     if text.startswith("["):
@@ -18,23 +19,49 @@ def parse_hostport(value: str, what: str, default_port: int | None = None) -> tu
         host, _, port_text = text.partition(":")
     if not port_text:
         if default_port is None:
-            raise InputError(f"{what} '{value}' needs a port, as HOST:PORT")
+            raise InputError(f"{option} takes HOST:PORT (for example 127.0.0.1:10025), not '{value}'")
         return host or "127.0.0.1", default_port
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise InputError(f"{what} '{value}': the port must be a number from 1 to 65535")
-    return host or "127.0.0.1", int(port_text)
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise InputError(f"{option}: '{port_text}' is not a port number (in '{value}')") from None
+    if not 0 <= port <= 65535:
+        raise InputError(f"{option}: port {port} is out of range 0-65535")
+    return host or "127.0.0.1", port
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    """Where accepted mail goes. `tls` is 'none', 'starttls' (upgrade, required) or 'tls' (SMTPS)."""
+
+    host: str
+    port: int
+    tls: str = "none"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    cafile: Path | None = None
+    timeout: float = 60.0
+    helo: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.tls not in ("none", "starttls", "tls"):
+            raise InputError(f"--relay-tls takes none, starttls or tls, not '{self.tls}'")
+        if self.user and self.password is None:
+            raise InputError("--relay-user needs a password: set DLP_RELAY_PASSWORD (or --relay-password)")
+        if self.cafile is not None and not self.cafile.is_file():
+            raise InputError("cannot read the CA file", path=self.cafile)
 
 
 @dataclass(frozen=True)
 class ServeConfig:
-    listen_host: str = "127.0.0.1"
-    listen_port: int = 10025
-    relay_host: str = "127.0.0.1"
-    relay_port: int = 25
-    relay_starttls: bool = False
-    relay_user: str | None = None
-    relay_password: str | None = None
-    relay_timeout: float = 60.0
+    listen_host: str
+    listen_port: int
+    relay: RelayConfig
+    rules: tuple[Path, ...] = ()
+    internal_domains: tuple[str, ...] = ()
     fail_open: bool = False
-    max_message_bytes: int = 50 * 1024 * 1024
-    hostname: str = "dlp"
+    scan_timeout: float = 120.0  # seconds from end of DATA to a verdict (queueing included), else a scan failure
+    workers: int = 1
+    max_size: int = 32 * 1024 * 1024
+    hostname: str | None = None
+    log_file: Path | None = None

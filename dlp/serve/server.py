@@ -1,65 +1,86 @@
-"""Run the relay until SIGINT/SIGTERM: load the scanner first, then listen, then say so."""
+"""Run the relay: load the scanner, listen, serve until SIGTERM/SIGINT, then finish what is in flight."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextlib
+import ipaddress
 import signal
-import threading
-from collections.abc import Sequence
-from email.message import EmailMessage
+import sys
+from typing import TextIO
 
-from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 from dlp.errors import InputError
-from dlp.message_scan import MessageScanner
-from dlp.model import Report
 from dlp.serve.config import ServeConfig
-from dlp.serve.handler import DlpHandler
-from dlp.serve.log import log_event
+from dlp.serve.handler import DLPHandler, JsonLog
+from dlp.serve.scanning import start_pool
+
+RELAY_THREADS = 32
+SHUTDOWN_GRACE = 30.0  # seconds to let scans and relays in flight answer their clients
 
 
-def build_handler(config: ServeConfig, scanner: MessageScanner) -> DlpHandler:
-    def scan(msg: EmailMessage, mail_from: str, rcpt_tos: Sequence[str]) -> Report:
-        return scanner.scan(msg, envelope_from=mail_from, envelope_to=rcpt_tos, source="smtp")
-
-    return DlpHandler(config, scan)
-
-
-def start(config: ServeConfig, handler: DlpHandler) -> Controller:
-    controller = Controller(
-        handler,
-        hostname=config.listen_host,
-        port=config.listen_port,
-        server_hostname=config.hostname,
-        data_size_limit=config.max_message_bytes,
-        enable_SMTPUTF8=True,
-        decode_data=False,
-        ready_timeout=10.0,
-    )
+def _is_loopback(host: str) -> bool:
     try:
-        controller.start()
-    except Exception as exc:  # port in use, address not available: a usage problem, not a crash
-        raise InputError(f"cannot listen on {config.listen_host}:{config.listen_port}: {exc}") from None
-    return controller
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
-def serve_forever(config: ServeConfig, scanner: MessageScanner) -> int:
-    handler = build_handler(config, scanner)
-    controller = start(config, handler)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    if config.listen_host not in {"127.0.0.1", "::1", "localhost"}:
-        log_event("warning", detail="listening beyond loopback: make sure only your mailers can reach this port")
-    log_event(
+def serve(config: ServeConfig, log_stream: TextIO | None = None) -> int:
+    stream = log_stream or sys.stderr
+    log = JsonLog(stream)
+    log.write("starting", msg="loading rules and the detector", workers=config.workers)
+    scan_pool = start_pool(config.workers, config.rules, config.internal_domains)
+    relay_pool = concurrent.futures.ThreadPoolExecutor(max_workers=RELAY_THREADS, thread_name_prefix="dlp-relay")
+    if config.relay.user and config.relay.tls == "none" and not _is_loopback(config.relay.host):
+        log.write("insecure-auth", level="warning", msg="AUTH to a non-loopback upstream without TLS")
+    if not _is_loopback(config.listen_host):
+        log.write("open-listener", level="warning", msg="listening beyond loopback: restrict who can connect")
+    try:
+        return asyncio.run(_run(config, DLPHandler(config, scan_pool, relay_pool, log), log))
+    finally:
+        relay_pool.shutdown(wait=True)
+        scan_pool.shutdown(wait=True, cancel_futures=True)
+
+
+async def _run(config: ServeConfig, handler: DLPHandler, log: JsonLog) -> int:
+    loop = asyncio.get_running_loop()
+
+    def factory() -> SMTP:
+        return SMTP(
+            handler,
+            hostname=config.hostname,
+            ident="dlp serve",
+            data_size_limit=config.max_size,
+            enable_SMTPUTF8=True,
+        )
+
+    try:
+        server = await loop.create_server(factory, host=config.listen_host, port=config.listen_port)
+    except OSError as exc:
+        raise InputError(
+            f"cannot listen on {config.listen_host}:{config.listen_port}: {exc.strerror or exc} "
+            "(is another server using the port? pick another with --listen HOST:PORT)"
+        ) from None
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    sockname = server.sockets[0].getsockname()
+    log.write(
         "listening",
-        listen=f"{config.listen_host}:{config.listen_port}",
-        relay=f"{config.relay_host}:{config.relay_port}",
-        starttls=config.relay_starttls,
-        auth=bool(config.relay_user),
+        listen=f"{sockname[0]}:{sockname[1]}",
+        relay=f"{config.relay.host}:{config.relay.port}",
+        relay_tls=config.relay.tls,
         fail_open=config.fail_open,
     )
-    stop.wait()
-    controller.stop()
-    handler.close()
-    log_event("stopped")
+    await stop.wait()
+    log.write("stopping", msg="no new connections; finishing messages in flight")
+    server.close()
+    deadline = loop.time() + SHUTDOWN_GRACE
+    while handler.inflight and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    await server.wait_closed()
     return 0
