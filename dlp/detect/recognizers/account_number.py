@@ -1,7 +1,8 @@
-"""ACCOUNT_NUMBER: customer, account, contract and IMEI numbers named as such.
+"""ACCOUNT_NUMBER: customer, account, contract, policy and IMEI numbers named as such.
 
 A bare 8-digit number is an order, a tracking id or a date to a regex; what makes it an account number
-in mail is the label in front of it, so the label is part of the match.
+in mail is the label in front of it, so the label is part of the match. An IMEI is recognisable by
+itself (15 digits, Luhn) once the word IMEI is near.
 """
 
 from __future__ import annotations
@@ -10,17 +11,21 @@ from presidio_analyzer import Pattern, PatternRecognizer
 
 LABEL = (
     r"(?:account|acct\.?|a/c|customer|client|contract|membership|member|policy|subscriber|billing\s+account|"
-    r"imei|kundennummer|vertragsnummer|kontonummer|numéro\s+de\s+(?:client|contrat|compte)|"
-    r"numero\s+(?:cliente|contratto|di\s+conto)|número\s+de\s+(?:cliente|contrato|cuenta))"
+    r"loyalty|subscription|meter|patient|insurance|"
+    r"imei|kundennummer|kunden-nr\.?|kundennr\.?|vertragsnummer|vertrags-nr\.?|kontonummer|konto-nr\.?|konto|"
+    r"numéro\s+(?:de\s+)?(?:client|contrat|compte|d'abonné)|n°\s+(?:de\s+)?(?:client|contrat|compte)|"
+    r"numero\s+(?:cliente|contratto|di\s+conto|conto)|codice\s+cliente|"
+    r"número\s+de\s+(?:cliente|contrato|cuenta)|nº\s+de\s+(?:cliente|contrato|cuenta))"
 )
-NUMBER = r"(?:[A-Z]{1,4}[-‐ ]?)?\d[\d\- ]{4,22}\d"
+SUFFIX = r"(?:number|no\.?|nr\.?|num\.?|#|id|ref\.?|n°|nº|code)"
+NUMBER = r"(?:[A-Z]{1,4}[-‐]?)?\d(?:[\d\-]|\s(?=\d)){4,22}\d(?:[-‐][A-Z0-9]{1,4})?"
 
 
 class AccountNumberRecognizer(PatternRecognizer):
     PATTERNS = [
         Pattern(
             "labelled account number",
-            rf"(?<=\b{LABEL}\s{{0,2}}(?:number|no\.?|nr\.?|#|id|n°|nº)?\s{{0,2}}[:#]?\s{{0,3}}){NUMBER}\b",
+            rf"(?i)(?<=\b{LABEL}\s{{0,2}}(?:{SUFFIX}\s{{0,2}})?(?:is|:|#|=)?\s{{0,3}}){NUMBER}\b",
             0.75,
         ),
     ]
