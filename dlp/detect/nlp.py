@@ -37,7 +37,9 @@ def model_installed(model: str) -> bool:
 
 
 def blank_pipeline(language: str) -> Language:
-    nlp = spacy.blank(language)
+    # The language-neutral tokenizer: spaCy's French blank pipeline alone takes ~6 s to build (its tokenizer
+    # exceptions), and patterns need only word boundaries for their context words.
+    nlp = spacy.blank("xx")
     nlp.add_pipe("dlp_lower_lemma")
     return nlp
 

@@ -21,99 +21,25 @@ SALUTATION = re.compile(
     r"gentile|caro|cara|ciao|señor|señora|sr|sra|estimado|estimada|hola|name|nom|nome|nombre|"
     r"contact|attn|c/o|from|by|agent|advisor|adviser|manager|signed)\.?,?:?\s*$"
 )
+
+
 # Words spaCy's small models tag as PERSON in contracts and receipts; never a person's name on their own.
-NOT_NAMES = frozenset(
-    {
-        "lessee",
-        "lessor",
-        "tenant",
-        "landlord",
-        "licensee",
-        "licensor",
-        "borrower",
-        "lender",
-        "buyer",
-        "seller",
-        "customer",
-        "client",
-        "user",
-        "member",
-        "subscriber",
-        "holder",
-        "cardholder",
-        "policyholder",
-        "guarantor",
-        "contractor",
-        "party",
-        "parties",
-        "recipient",
-        "sender",
-        "applicant",
-        "account",
-        "admin",
-        "administrator",
-        "support",
-        "team",
-        "staff",
-        "manager",
-        "agent",
-        "owner",
-        "employee",
-        "employer",
-        "beneficiary",
-        "pixel",
-        "galaxy",
-        "iphone",
-        "ipad",
-        "macbook",
-        "imac",
-        "airpods",
-        "kindle",
-        "alexa",
-        "echo",
-        "surface",
-        "xbox",
-        "playstation",
-        "android",
-        "windows",
-        "chrome",
-        "gmail",
-        "outlook",
-        "excel",
-        "word",
-        "teams",
-        "zoom",
-        "slack",
-        "netflix",
-        "spotify",
-        "paypal",
-        "venmo",
-        "visa",
-        "mastercard",
-        "amex",
-        "maestro",
-        "password",
-        "passwort",
-        "login",
-        "username",
-        "iban",
-        "swift",
-        "bic",
-        "pin",
-        "otp",
-        "ssn",
-        "dob",
-        "tin",
-        "vat",
-        "faq",
-        "api",
-        "url",
-        "qr",
-        "sim",
-        "esim",
-        "wifi",
-        "gdpr",
-    }
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+NOT_NAMES = _words(
+    """
+    lessee lessor tenant landlord licensee licensor borrower lender buyer seller customer client user
+    member subscriber holder cardholder policyholder guarantor contractor party parties recipient sender
+    applicant account admin administrator support team staff manager agent owner employee employer
+    beneficiary valued sir madam friend friends all everyone colleague colleagues partner partners pixel
+    galaxy iphone ipad macbook imac airpods kindle alexa echo surface xbox playstation android windows
+    chrome gmail outlook excel word teams zoom slack netflix spotify paypal venmo visa mastercard amex
+    maestro password passwort login username iban swift bic pin otp ssn dob tin vat faq api url qr sim
+    esim wifi gdpr insurance telecom bank energy mobile services group ltd inc llc gmbh corp company
+    solutions systems airlines airways hotel hotels pharmacy
+    """
 )
 OTHER_ID_LABEL = re.compile(
     r"(?i)\b(?:order|invoice|tracking|track|parcel|shipment|reference|ref|ticket|case|booking|confirmation|"
@@ -121,6 +47,24 @@ OTHER_ID_LABEL = re.compile(
     r"facture|colis|ordine|fattura|pedido|factura|reservation|claim|incident|request)\b"
     r"\s{0,2}(?:number|no\.?|nr\.?|#|id|code)?\s{0,2}[:#]?\s{0,2}$"
 )
+# Presidio ids whose patterns match any number of the right length; in mail they are only that id when
+# the text names it nearby.
+CONTEXT_REQUIRED = {
+    "UK_NHS": re.compile(r"(?i)\bnhs\b"),
+    "DE_TAX_ID": re.compile(r"(?i)steuer|\btax\b|identifikationsnummer|\bidnr\b|\btin\b"),
+    "MEDICAL_LICENSE": re.compile(r"(?i)\bdea\b|licen[cs]e"),
+    "US_BANK_NUMBER": re.compile(r"(?i)\b(?:bank|account|acct|routing|checking|savings)\b"),
+    "US_PASSPORT": re.compile(r"(?i)passport"),
+    "US_DRIVER_LICENSE": re.compile(r"(?i)driver|licen[cs]e|\bdl\b"),
+    "US_ITIN": re.compile(r"(?i)\bitin\b|taxpayer"),
+}
+
+
+def has_required_context(entity_type: str, text: str, start: int) -> bool:
+    pattern = CONTEXT_REQUIRED.get(entity_type)
+    return pattern is None or bool(pattern.search(text[max(0, start - 60) : start]))
+
+
 ID_LIKE = frozenset(
     {"US_SSN", "US_BANK_NUMBER", "US_ITIN", "US_DRIVER_LICENSE", "US_PASSPORT", "DE_TAX_ID", "UK_NHS", "PHONE_NUMBER"}
 )
@@ -153,3 +97,47 @@ def person_score(text: str, start: int, end: int, score: float) -> float:
 
 def labelled_as_other_id(text: str, start: int) -> bool:
     return bool(OTHER_ID_LABEL.search(text[max(0, start - 40) : start]))
+
+
+# Structurally validated or labelled entities beat a phone-shaped or NER guess over the same characters:
+# "EA 04 73 07 A" is a NINO, not the phone "04 73 07"; "Williams Rd" inside an address is the address.
+SPECIFIC = frozenset(
+    {
+        "EMAIL_ADDRESS",
+        "IBAN_CODE",
+        "CREDIT_CARD",
+        "CH_AHV",
+        "FR_INSEE",
+        "IT_FISCAL_CODE",
+        "ES_NIF",
+        "ES_NIE",
+        "UK_NINO",
+        "US_SSN",
+        "CREDENTIAL",
+        "DATE_OF_BIRTH",
+        "STREET_ADDRESS",
+        "ACCOUNT_NUMBER",
+        "DE_TAX_ID",
+        "US_ITIN",
+    }
+)
+
+
+def overlap_rank(entity_type: str, score: float, length: int) -> tuple:
+    if entity_type in SPECIFIC and score >= 0.5:
+        tier = 0
+    elif entity_type == "PERSON":
+        tier = 2
+    else:
+        tier = 1
+    return (tier, -score, -length)
+
+
+GLUE = re.compile(r"[^\W_]")
+
+
+def glued(text: str, start: int, end: int) -> bool:
+    """A value whose span runs into letters or digits is a piece of a longer token (a tracking id)."""
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    return bool((before and GLUE.match(before)) or (after and GLUE.match(after)))

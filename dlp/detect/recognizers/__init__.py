@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from presidio_analyzer import EntityRecognizer
 from presidio_analyzer.predefined_recognizers import (
-    CreditCardRecognizer,
     CryptoRecognizer,
     DeTaxIdRecognizer,
     EmailRecognizer,
@@ -31,14 +30,15 @@ from presidio_analyzer.predefined_recognizers import (
 from dlp.detect.recognizers.account_number import AccountNumberRecognizer
 from dlp.detect.recognizers.credential import CredentialRecognizer
 from dlp.detect.recognizers.date_of_birth import DateOfBirthRecognizer
+from dlp.detect.recognizers.introduced_name import IntroducedNameRecognizer
 from dlp.detect.recognizers.national_ids import ChAhvRecognizer, FrInseeRecognizer
+from dlp.detect.recognizers.payment_card import PaymentCardRecognizer
 from dlp.detect.recognizers.phone import EmailPhoneRecognizer
 from dlp.detect.recognizers.street_address import StreetAddressRecognizer
 
 # Presidio's own, reused as shipped (their checksums and context words), instantiated per language.
 PREDEFINED: tuple[type[EntityRecognizer], ...] = (
     EmailRecognizer,
-    CreditCardRecognizer,
     IbanRecognizer,
     IpRecognizer,
     CryptoRecognizer,
@@ -57,6 +57,7 @@ PREDEFINED: tuple[type[EntityRecognizer], ...] = (
 )
 
 OWN: tuple[type[EntityRecognizer], ...] = (
+    PaymentCardRecognizer,
     EmailPhoneRecognizer,
     StreetAddressRecognizer,
     DateOfBirthRecognizer,
@@ -64,6 +65,7 @@ OWN: tuple[type[EntityRecognizer], ...] = (
     CredentialRecognizer,
     ChAhvRecognizer,
     FrInseeRecognizer,
+    IntroducedNameRecognizer,
 )
 
 

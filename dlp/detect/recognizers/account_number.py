@@ -9,15 +9,20 @@ from __future__ import annotations
 
 from presidio_analyzer import Pattern, PatternRecognizer
 
-LABEL = (
-    r"(?:account|acct\.?|a/c|customer|client|contract|membership|member|policy|subscriber|billing\s+account|"
-    r"loyalty|subscription|meter|patient|insurance|"
-    r"imei|kundennummer|kunden-nr\.?|kundennr\.?|vertragsnummer|vertrags-nr\.?|kontonummer|konto-nr\.?|konto|"
-    r"numéro\s+(?:de\s+)?(?:client|contrat|compte|d'abonné)|n°\s+(?:de\s+)?(?:client|contrat|compte)|"
-    r"numero\s+(?:cliente|contratto|di\s+conto|conto)|codice\s+cliente|"
+# Labels that name a number by themselves ("IMEI 35...", "Kundennummer: ...", "account 1234...").
+NUMBER_LABEL = (
+    r"(?:account|acct\.?|a/c|imei|kundennummer|kunden-nr\.?|kundennr\.?|vertragsnummer|vertrags-nr\.?|"
+    r"kontonummer|konto-nr\.?|numéro\s+(?:de\s+)?(?:client|contrat|compte|d'abonné)|"
+    r"n°\s+(?:de\s+)?(?:client|contrat|compte)|numero\s+(?:cliente|contratto|di\s+conto|conto)|codice\s+cliente|"
     r"número\s+de\s+(?:cliente|contrato|cuenta)|nº\s+de\s+(?:cliente|contrato|cuenta))"
 )
+# Labels that need "number"/"no."/"ID" after them: "customer: 0612..." may well be the customer's phone.
+OWNER_LABEL = (
+    r"(?:customer|client|contract|membership|member|policy|subscriber|billing\s+account|loyalty|subscription|"
+    r"meter|patient|insurance|konto)"
+)
 SUFFIX = r"(?:number|no\.?|nr\.?|num\.?|#|id|ref\.?|n°|nº|code)"
+LABELLED = rf"(?:{NUMBER_LABEL}\s{{0,2}}(?:{SUFFIX}\s{{0,2}})?|{OWNER_LABEL}\s{{0,2}}{SUFFIX}\s{{0,2}})"
 NUMBER = r"(?:[A-Z]{1,4}[-‐]?)?\d(?:[\d\-]|\s(?=\d)){4,22}\d(?:[-‐][A-Z0-9]{1,4})?"
 
 
@@ -25,7 +30,7 @@ class AccountNumberRecognizer(PatternRecognizer):
     PATTERNS = [
         Pattern(
             "labelled account number",
-            rf"(?i)(?<=\b{LABEL}\s{{0,2}}(?:{SUFFIX}\s{{0,2}})?(?:is|:|#|=)?\s{{0,3}}){NUMBER}\b",
+            rf"(?i)(?<=\b{LABELLED}(?:is|:|#|=|lautet|est|è|es)?\s{{0,3}}){NUMBER}\b",
             0.75,
         ),
     ]

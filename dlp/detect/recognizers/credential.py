@@ -15,15 +15,21 @@ SECRET_LABEL = (
 )
 CODE_LABEL = (
     r"(?:pin(?:\s+code)?|pin-code|one[\s-]time\s+(?:code|password|passcode)|otp|verification\s+code|"
-    r"security\s+code|confirmation\s+code|login\s+code|access\s+code|2fa\s+code|sms\s+code|"
+    r"security\s+code|confirmation\s+code|login\s+code|access\s+code|(?:2fa\s+)?backup\s+code|2fa\s+code|"
+    r"sms\s+code|puk(?:\s+code)?|unlock\s+code|"
     r"code\s+de\s+(?:vérification|confirmation|sécurité)|code\s+pin|bestätigungscode|sicherheitscode|"
     r"codice\s+(?:di\s+verifica|pin|otp)|código\s+(?:de\s+verificación|pin|de\s+seguridad))"
 )
 ANSWER_LABEL = (
-    r"(?:security\s+answer|secret\s+answer|answer\s+to\s+(?:your|the)\s+security\s+question|"
+    r"(?:security\s+(?:question\s+)?answer|secret\s+answer|answer\s+to\s+(?:your|the)\s+security\s+question|"
     r"mother'?s\s+maiden\s+name|memorable\s+word|name\s+of\s+your\s+first\s+pet)"
 )
-SEP = r"\s{0,2}(?:is|was|:|=|-|–|est|ist|è|es)?\s{0,2}[:=]?\s{0,2}[\"'“‘«]?"
+# One qualifier may stand between the label and the value: "mot de passe provisoire :", "contraseña temporal es".
+QUALIFIER = (
+    r"(?:\s+(?:provisoire|temporaire|temporal|provisional|temporaneo|provvisorio|neues|neue|nuevo|nouveau|nuovo|"
+    r"new|temporary|initial))?"
+)
+SEP = rf"{QUALIFIER}\s{{0,2}}(?:is|was|:|=|-|–|est|ist|lautet|è|es)?\s{{0,2}}[:=]?\s{{0,2}}[\"'“‘«]?"
 # A password after "is": require a digit or symbol so "your password is incorrect" is not one.
 STRONG_VALUE = r"(?=[^\s\"'”’»]*[\d!@#$%^&*_+=?~])[^\s\"'”’»,;]{4,64}(?<![.,;:!?)])"
 ANY_VALUE = r"[^\s\"'”’»,;]{4,64}(?<![.,;:!?)])"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+import phonenumbers
+from phonenumbers import PhoneNumberType
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
@@ -22,9 +24,11 @@ PHONE_CONTEXT = re.compile(
 OTHER_ID_LABEL = re.compile(
     r"(?i)\b(?:order|invoice|tracking|track|parcel|shipment|reference|ref|ticket|case|booking|confirmation|"
     r"receipt|transaction|serial|sku|item|article|bestellung|rechnung|sendung|commande|facture|colis|"
-    r"ordine|fattura|pedido|factura|imei|iban|account|acct|customer|contract|policy|member)\b[^\n]{0,20}$"
+    r"ordine|fattura|pedido|factura|imei|iban|account|acct|customer|contract|policy|member|kundennummer|"
+    r"insurance|nino|ssn|passport|licen[cs]e)\b[^\n]{0,20}$"
 )
 SSN_SHAPE = re.compile(r"^\d{3}-\d{2}-\d{4}$")
+DATE_SHAPE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
 GLUED = re.compile(r"[\w#/\-_.]")
 
 
@@ -51,21 +55,36 @@ class EmailPhoneRecognizer(PhoneRecognizer):
                 continue
             if OTHER_ID_LABEL.search(before) and not PHONE_CONTEXT.search(before[-12:]):
                 continue
-            if SSN_SHAPE.match(span.strip()):
+            if SSN_SHAPE.match(span.strip()) or DATE_SHAPE.match(span.strip()):
                 continue  # ###-##-#### is written for SSNs, never for phones
             digits = sum(ch.isdigit() for ch in span)
             formatted = span.lstrip().startswith(("+", "(", "00")) or bool(re.search(r"\d[\s.\-/)]\d", span))
-            if PHONE_CONTEXT.search(before):
+            if _business_line(span):
+                score = self.SCORE_BARE  # toll-free and premium lines belong to businesses, never to a person
+            elif PHONE_CONTEXT.search(before):
                 score = self.SCORE_CONTEXT
             elif formatted and digits >= 7:
                 score = self.SCORE_FORMATTED
             else:
                 score = self.SCORE_BARE
             result.score = score
+            # Scored here from the words in front; Presidio's context boost would lift every digit run.
+            result.recognition_metadata[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
             out.append(result)
         return out
 
-    def enhance_using_context(
-        self, text, raw_recognizer_results, other_raw_recognizer_results, nlp_artifacts, context=None
-    ):
-        return raw_recognizer_results  # scored above from the words in front, not from Presidio's boost
+
+BUSINESS_TYPES = frozenset(
+    {PhoneNumberType.TOLL_FREE, PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST, PhoneNumberType.UAN}
+)
+
+
+def _business_line(span: str) -> bool:
+    for region in ("US", "GB", "DE", "FR", "IT", "ES", "CH"):
+        try:
+            number = phonenumbers.parse(span, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.number_type(number) in BUSINESS_TYPES
+    return False
