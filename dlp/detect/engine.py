@@ -14,6 +14,7 @@ import importlib.util
 import logging
 import os
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -120,6 +121,7 @@ class Detector:
         self.engine = AnalyzerEngine(registry=registry, nlp_engine=self.nlp_engine, supported_languages=languages)
         self.languages = tuple(languages)
         self.languages_without_ner: set[str] = set()
+        self.no_ner_analyses: Counter[str] = Counter()
         self._lock = threading.Lock()
 
     @property
@@ -150,6 +152,7 @@ class Detector:
         lang = self.language_of(text, language)
         if not self.has_ner(lang):
             self.languages_without_ner.add(lang)
+            self.no_ner_analyses[lang] += 1
         if wanted is not None:
             wanted = [e for e in wanted if e in self._entities_for(lang)] or None
             if wanted is None:
@@ -175,14 +178,18 @@ def clean_results(text: str, results: Iterable) -> list[Entity]:
         if result.entity_type == "PERSON":
             if not plausible_person(span):
                 continue
-            score = person_score(text, result.start, result.end, score)
+            if recognizer_name(result) != "IntroducedNameRecognizer":  # that one matched a salutation already
+                score = person_score(text, result.start, result.end, score)
         elif not plausible_identifier(result.entity_type, text, result.start, result.end):
             continue
-        recognizer = ""
-        if result.recognition_metadata:
-            recognizer = str(result.recognition_metadata.get("recognizer_name", ""))
-        out.append(Entity(result.entity_type, result.start, result.end, score, span, recognizer))
+        out.append(Entity(result.entity_type, result.start, result.end, score, span, recognizer_name(result)))
     return _drop_overlaps(out)
+
+
+def recognizer_name(result) -> str:
+    if result.recognition_metadata:
+        return str(result.recognition_metadata.get("recognizer_name", ""))
+    return ""
 
 
 def plausible_identifier(entity_type: str, text: str, start: int, end: int) -> bool:

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import re
 
+from dlp.detect.recognizers.introduced_name import CUE
+
 _ACRONYM = re.compile(r"^[A-Z0-9]{2,5}s?$")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+# The cues that introduce a name in mail (shared with the recognizer that finds names after them), plus
+# sign-offs, after which a lone first name is the writer's.
 SALUTATION = re.compile(
-    r"(?i)\b(?:dear|hi|hello|hey|mr|mrs|ms|miss|mx|dr|prof|sir|madam|thanks|thank\s+you|regards|cheers|"
-    r"sincerely|herr|frau|liebe|lieber|hallo|monsieur|madame|mme|mlle|bonjour|cher|chère|signor|signora|"
-    r"gentile|caro|cara|ciao|señor|señora|sr|sra|estimado|estimada|hola|name|nom|nome|nombre|"
-    r"contact|attn|c/o|from|by|agent|advisor|adviser|manager|signed)\.?,?:?\s*$"
+    rf"(?i)(?:\b{CUE}|\b(?:thanks|thank\s+you|regards|cheers|sincerely|best|from|by|agent|advisor|adviser|"
+    r"manager|signed|attn|c/o)\.?,?:?)\s*$"
 )
 
 

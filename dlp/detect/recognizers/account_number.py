@@ -12,7 +12,7 @@ from presidio_analyzer import Pattern, PatternRecognizer
 # Labels that name a number by themselves ("IMEI 35...", "Kundennummer: ...", "account 1234...").
 NUMBER_LABEL = (
     r"(?:account|acct\.?|a/c|imei|kundennummer|kunden-nr\.?|kundennr\.?|vertragsnummer|vertrags-nr\.?|"
-    r"kontonummer|konto-nr\.?|numéro\s+(?:de\s+)?(?:client|contrat|compte|d'abonné)|"
+    r"kontonummer|versichertennummer|versicherungsnummer|mitgliedsnummer|policennummer|konto-nr\.?|numéro\s+(?:de\s+)?(?:client|contrat|compte|d'abonné)|"
     r"n°\s+(?:de\s+)?(?:client|contrat|compte)|numero\s+(?:cliente|contratto|di\s+conto|conto)|codice\s+cliente|"
     r"número\s+de\s+(?:cliente|contrato|cuenta)|nº\s+de\s+(?:cliente|contrato|cuenta))"
 )

@@ -21,13 +21,13 @@ CODE_LABEL = (
     r"codice\s+(?:di\s+verifica|pin|otp)|código\s+(?:de\s+verificación|pin|de\s+seguridad))"
 )
 ANSWER_LABEL = (
-    r"(?:security\s+(?:question\s+)?answer|secret\s+answer|answer\s+to\s+(?:your|the)\s+security\s+question|"
+    r"(?:security\s+(?:question\s+)?answer|secret\s+answer|security\s+word|secret\s+word|security\s+phrase|answer\s+to\s+(?:your|the)\s+security\s+question|"
     r"mother'?s\s+maiden\s+name|memorable\s+word|name\s+of\s+your\s+first\s+pet)"
 )
 # One qualifier may stand between the label and the value: "mot de passe provisoire :", "contraseña temporal es".
 QUALIFIER = (
     r"(?:\s+(?:provisoire|temporaire|temporal|provisional|temporaneo|provvisorio|neues|neue|nuevo|nouveau|nuovo|"
-    r"new|temporary|initial))?"
+    r"temporanea|provvisoria|new|temporary|initial))?"
 )
 SEP = rf"{QUALIFIER}\s{{0,2}}(?:is|was|:|=|-|–|est|ist|lautet|è|es)?\s{{0,2}}[:=]?\s{{0,2}}[\"'“‘«]?"
 # A password after "is": require a digit or symbol so "your password is incorrect" is not one.
@@ -46,6 +46,11 @@ class CredentialRecognizer(PatternRecognizer):
             "security answer",
             rf"(?i)(?<=\b{ANSWER_LABEL}\s{{0,2}}(?:is|:|=)\s{{0,2}}[\"'“‘]?)"
             r"[^\s\"'”’,.;]{2,40}(?:\s[A-Z][^\s\"'”’,.;]{1,30})?",
+            0.8,
+        ),
+        Pattern(
+            "code to verify",
+            r"(?<=\bcode\s{1,2})\d{4,8}\b(?=[^\n]{0,40}\b(?:verif|confirm|sign\s+in|log\s*in|authenticat))",
             0.8,
         ),
         Pattern("aws access key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", 0.9),

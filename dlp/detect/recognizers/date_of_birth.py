@@ -35,7 +35,7 @@ class DateOfBirthRecognizer(PatternRecognizer):
     PATTERNS = [
         Pattern(
             "date after birth context",
-            rf"(?i)(?<=\b{BIRTH_CONTEXT}\s{{0,3}}(?:is|was|:|-|–|\(dob\))?\s{{0,3}}[:(]?\s{{0,2}}){DATE}(?!\d)",
+            rf"(?i)(?<=\b{BIRTH_CONTEXT}\s{{0,3}}(?:is|was|as|:|-|–|\(dob\))?\s{{0,3}}[:(]?\s{{0,2}}){DATE}(?!\d)",
             0.85,
         ),
     ]

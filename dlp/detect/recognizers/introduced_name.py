@@ -13,7 +13,7 @@ from presidio_analyzer import Pattern, PatternRecognizer
 CUE = (
     r"(?:dear|hi|hello|mr\.?|mrs\.?|ms\.?|miss|dr\.?|prof\.?|herr|frau|hallo|liebe[r]?|monsieur|madame|mme\.?|"
     r"mlle\.?|m\.|bonjour|cher|chère|signor[a]?|sig\.(?:ra)?|gentile|egregio|caro|cara|señor[a]?|sr\.|sra\.|"
-    r"estimad[oa]|don|doña|hola|"
+    r"estimad[oa]|don|doña|hola|happy\s+birthday,?|congratulations,?|"
     r"(?:customer|client|account\s+holder|cardholder|tenant|lessee|patient|employee|beneficiary|recipient|"
     r"name|full\s+name|kunde|kundin|nom|nome|nombre|titular|inhaber(?:in)?)\s*:)"
 )

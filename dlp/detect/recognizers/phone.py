@@ -59,7 +59,7 @@ class EmailPhoneRecognizer(PhoneRecognizer):
                 continue  # ###-##-#### is written for SSNs, never for phones
             digits = sum(ch.isdigit() for ch in span)
             formatted = span.lstrip().startswith(("+", "(", "00")) or bool(re.search(r"\d[\s.\-/)]\d", span))
-            if _business_line(span):
+            if _business_line(span, REGIONS_BY_LANGUAGE.get(self.supported_language, ("US", "GB"))):
                 score = self.SCORE_BARE  # toll-free and premium lines belong to businesses, never to a person
             elif PHONE_CONTEXT.search(before):
                 score = self.SCORE_CONTEXT
@@ -79,8 +79,18 @@ BUSINESS_TYPES = frozenset(
 )
 
 
-def _business_line(span: str) -> bool:
-    for region in ("US", "GB", "DE", "FR", "IT", "ES", "CH"):
+REGIONS_BY_LANGUAGE = {
+    "en": ("US", "GB"),
+    "de": ("DE", "CH", "AT"),
+    "fr": ("FR", "CH", "BE"),
+    "it": ("IT", "CH"),
+    "es": ("ES",),
+}
+
+
+def _business_line(span: str, regions: tuple[str, ...]) -> bool:
+    """Toll-free/premium/shared-cost in the region the mail is most likely written from."""
+    for region in regions:
         try:
             number = phonenumbers.parse(span, region)
         except phonenumbers.NumberParseException:
