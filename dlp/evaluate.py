@@ -151,8 +151,9 @@ def stock_predictor() -> Callable[[Sample], list[Span]]:
     return predict
 
 
-def table(ours: Counts, stock: Counts, title: str) -> str:
-    entities = sorted(set(ours.tp) | set(ours.fn) | set(ours.fp) | set(stock.tp) | set(stock.fn) | set(stock.fp))
+def table(ours: Counts, stock: Counts | None, title: str) -> str:
+    other = stock or Counts()
+    entities = sorted(set(ours.tp) | set(ours.fn) | set(ours.fp) | set(other.tp) | set(other.fn) | set(other.fp))
     lines = [
         title,
         f"{'entity':<18} {'n':>5} | {'dlp P':>6} {'R':>6} {'F1':>6} | {'stock P':>7} {'R':>6} {'F1':>6}",
@@ -160,8 +161,12 @@ def table(ours: Counts, stock: Counts, title: str) -> str:
     ]
     for entity in entities:
         p, r, f, n = ours.row(entity)
+        row = f"{entity:<18} {n:>5} | {p:>6.2f} {r:>6.2f} {f:>6.2f} |"
+        if stock is None:
+            lines.append(row + f" {'-':>7} {'-':>6} {'-':>6}")
+            continue
         sp, sr, sf, _ = stock.row(entity)
-        lines.append(f"{entity:<18} {n:>5} | {p:>6.2f} {r:>6.2f} {f:>6.2f} | {sp:>7.2f} {sr:>6.2f} {sf:>6.2f}")
+        lines.append(row + f" {sp:>7.2f} {sr:>6.2f} {sf:>6.2f}")
     return "\n".join(lines)
 
 
@@ -174,13 +179,15 @@ def main(argv: list[str] | None = None) -> int:
     paths = args.corpus or sorted(DEFAULT_CORPUS.glob("*.txt"))
     samples = load_corpus(paths)
     started = time.perf_counter()
-    ours = score(samples, dlp_predictor(), keep_errors=args.errors)
-    stock = Counts() if args.no_stock else score(samples, stock_predictor())
+    predict = dlp_predictor()
+    ours = score(samples, predict, keep_errors=args.errors)
+    stock_predict = None if args.no_stock else stock_predictor()
+    stock = None if stock_predict is None else score(samples, stock_predict)
     english = [s for s in samples if s.language == "en"]
     print(table(ours, stock, f"All languages: {len(samples)} samples from {', '.join(p.name for p in paths)}"))
     print()
-    ours_en = score(english, dlp_predictor())
-    stock_en = Counts() if args.no_stock else score(english, stock_predictor())
+    ours_en = score(english, predict)
+    stock_en = None if stock_predict is None else score(english, stock_predict)
     print(table(ours_en, stock_en, f"English only: {len(english)} samples"))
     for error in ours.errors:
         print(error)
