@@ -242,3 +242,15 @@ def test_evaluation_floor_on_the_hand_written_corpus() -> None:
 def test_markup_parser_keeps_offsets() -> None:
     text, spans = parse_marked("Call [[PHONE_NUMBER|555 0100]] or [[PERSON|Ann]].")
     assert text == "Call 555 0100 or Ann." and [text[s:e] for _, s, e in spans] == ["555 0100", "Ann"]
+
+
+def test_batch_analysis_matches_one_by_one(detector) -> None:
+    texts = [
+        "Call me on +1 415 555 0198 about the lease.",
+        "",
+        "Il suo numero AHV è 756.9217.0769.85 e la pratica è chiusa.",
+        "Order 123-45-6789 has shipped; SSN 536-22-8726 is on file.",
+    ]
+    batch = detector.analyze_many(texts)
+    assert batch == [detector.analyze(t) for t in texts]
+    assert [e.entity_type for e in batch[3]] == ["US_SSN"]

@@ -161,6 +161,37 @@ class Detector:
             results = self.engine.analyze(text=text, language=lang, entities=wanted)
         return clean_results(text, results)
 
+    def analyze_many(
+        self, texts: Sequence[str], language: str = "en", entities: Iterable[str] | None = None
+    ) -> list[list[Entity]]:
+        """`analyze` for many texts at once: spaCy runs over each language's texts in one `nlp.pipe` batch."""
+        out: list[list[Entity]] = [[] for _ in texts]
+        wanted_all = None if entities is None else sorted(set(entities) - NEVER_REPORTED)
+        if wanted_all is not None and not wanted_all:
+            return out
+        by_language: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            if text.strip():
+                by_language.setdefault(self.language_of(text, language), []).append(i)
+        for lang, indexes in by_language.items():
+            if not self.has_ner(lang):
+                self.languages_without_ner.add(lang)
+                self.no_ner_analyses[lang] += len(indexes)
+            wanted = wanted_all
+            if wanted is not None:
+                wanted = [e for e in wanted if e in self._entities_for(lang)]
+                if not wanted:
+                    continue
+            with self._lock:
+                batch = [texts[i] for i in indexes]
+                artifacts = self.nlp_engine.process_batch(batch, language=lang)
+                for i, (text, nlp_artifacts) in zip(indexes, artifacts, strict=True):
+                    results = self.engine.analyze(
+                        text=text, language=lang, entities=wanted, nlp_artifacts=nlp_artifacts
+                    )
+                    out[i] = clean_results(text, results)
+        return out
+
     def _entities_for(self, language: str) -> set[str]:
         cache = self.__dict__.setdefault("_entity_cache", {})
         if language not in cache:
