@@ -7,7 +7,8 @@ Terrace" and "742 Evergreen Terrace, Springfield, IL 62704" are the same leak). 
 thresholds the product reports at (rules/default.yaml: min_score 0.5, PERSON 0.85); stock Presidio is
 Presidio's AnalyzerEngine with its predefined recognizers and the same spaCy model, English, every
 result it returns (its default threshold), since that is what it reports out of the box. Types outside
-the catalogue (ORGANIZATION, DATE_TIME, LOCATION, NRP, URL) are not scored for either.
+the catalogue (ORGANIZATION, DATE_TIME, LOCATION, NRP, URL) are not scored for either. Rows with n=0 are
+types nobody labelled: only false positives (the FP column) count there.
 """
 
 from __future__ import annotations
@@ -156,17 +157,18 @@ def table(ours: Counts, stock: Counts | None, title: str) -> str:
     entities = sorted(set(ours.tp) | set(ours.fn) | set(ours.fp) | set(other.tp) | set(other.fn) | set(other.fp))
     lines = [
         title,
-        f"{'entity':<18} {'n':>5} | {'dlp P':>6} {'R':>6} {'F1':>6} | {'stock P':>7} {'R':>6} {'F1':>6}",
-        "-" * 72,
+        f"{'entity':<18} {'n':>5} | {'dlp P':>6} {'R':>6} {'F1':>6} {'FP':>5} |"
+        f" {'stock P':>7} {'R':>6} {'F1':>6} {'FP':>5}",
+        "-" * 84,
     ]
     for entity in entities:
         p, r, f, n = ours.row(entity)
-        row = f"{entity:<18} {n:>5} | {p:>6.2f} {r:>6.2f} {f:>6.2f} |"
+        row = f"{entity:<18} {n:>5} | {p:>6.2f} {r:>6.2f} {f:>6.2f} {ours.fp[entity]:>5} |"
         if stock is None:
-            lines.append(row + f" {'-':>7} {'-':>6} {'-':>6}")
+            lines.append(row + f" {'-':>7} {'-':>6} {'-':>6} {'-':>5}")
             continue
         sp, sr, sf, _ = stock.row(entity)
-        lines.append(row + f" {sp:>7.2f} {sr:>6.2f} {sf:>6.2f}")
+        lines.append(row + f" {sp:>7.2f} {sr:>6.2f} {sf:>6.2f} {stock.fp[entity]:>5}")
     return "\n".join(lines)
 
 
