@@ -147,7 +147,7 @@ def test_language_without_a_model_degrades_to_patterns_with_one_note(tmp_path: P
     kinds = {f.entity_type for f in report.findings}
     assert {"DATE_OF_BIRTH", "ACCOUNT_NUMBER"} <= kinds
     notes = [n for n in report.notes if "patterns only" in n]
-    assert len(notes) == 1 and "German" in notes[0] and "de-core-news-sm" in notes[0]
+    assert len(notes) == 1 and "German" in notes[0] and "de_core_news_sm" in notes[0]
 
 
 # -- the campaign's own contact details ---------------------------------------------------------

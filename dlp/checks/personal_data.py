@@ -193,11 +193,11 @@ class EntityCheck(Check):
         from dlp.detect.nlp import NER_MODELS
 
         names = ", ".join(LANGUAGE_NAMES.get(lang, lang) for lang in languages)
-        packages = ", ".join(NER_MODELS[lang].replace("_", "-") for lang in languages if lang in NER_MODELS)
+        models = ", ".join(NER_MODELS[lang] for lang in languages if lang in NER_MODELS)
         self.ctx.notes.append(
             NO_NER_NOTE.format(languages=names)
             + " (no spaCy model for it is installed): names are found only after a salutation or label."
-            + (f" Install {packages} for full name detection." if packages else "")
+            + (f" Install the spaCy model {models} to find names in it." if models else "")
         )
 
 
