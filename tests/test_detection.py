@@ -254,3 +254,12 @@ def test_batch_analysis_matches_one_by_one(detector) -> None:
     batch = detector.analyze_many(texts)
     assert batch == [detector.analyze(t) for t in texts]
     assert [e.entity_type for e in batch[3]] == ["US_SSN"]
+
+
+def test_the_no_model_note_belongs_to_the_scan_that_saw_the_language() -> None:
+    german = make_message(
+        "Sehr geehrte Frau Schneider, Ihr Geburtsdatum 12.05.1978 ist vermerkt. Danke.", "k@example.org"
+    )
+    english = make_message("Hello, your order has shipped and will arrive on Monday.", "c@example.org")
+    assert any("German" in n for n in scan_message(german).notes)
+    assert not any("patterns only" in n for n in scan_message(english).notes)

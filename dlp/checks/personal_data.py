@@ -103,8 +103,9 @@ class EntityCheck(Check):
     def __init__(self, rule, ctx) -> None:
         super().__init__(rule, ctx)
         self.entities = frozenset(self.params.entities)
-        detector = getattr(ctx.analyze, "detector", None)
-        self._no_ner_before = Counter(getattr(detector, "no_ner_analyses", {}))
+        # Snapshot of the detector's patterns-only analyses when this scan starts (the detector is shared
+        # by the whole process), taken at the first message: ctx.analyze is set after the checks are built.
+        self._no_ner_before: Counter | None = None
         self._held: list[Finding] = []
         self._messages_with: Counter = Counter()
         self._last_message: dict[tuple, int] = {}
@@ -129,6 +130,9 @@ class EntityCheck(Check):
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
         self._messages_seen += 1
+        if self._no_ner_before is None:
+            detector = getattr(self.ctx.analyze, "detector", None)
+            self._no_ner_before = Counter(getattr(detector, "no_ner_analyses", {}))
         analyze = self.ctx.analyze
         if analyze is None:
             return
@@ -187,7 +191,8 @@ class EntityCheck(Check):
         counts = getattr(detector, "no_ner_analyses", None)
         if not counts:
             return
-        languages = sorted(lang for lang, n in counts.items() if n > self._no_ner_before.get(lang, 0))
+        before = self._no_ner_before or Counter()
+        languages = sorted(lang for lang, n in counts.items() if n > before.get(lang, 0))
         if not languages or any(note.startswith(NO_NER_NOTE.split("{")[0]) for note in self.ctx.notes):
             return
         from dlp.detect.nlp import NER_MODELS
