@@ -42,6 +42,12 @@ class CredentialRecognizer(PatternRecognizer):
         ),
         Pattern("labelled secret", rf"(?i)(?<=\b{SECRET_LABEL}{SEP}){STRONG_VALUE}", 0.8),
         Pattern("labelled code", rf"(?i)(?<=\b{CODE_LABEL}{SEP})\d{{4,8}}\b", 0.85),
+        # "your access code for the portal is 583920": a few words may stand between the label and "is".
+        Pattern(
+            "labelled code, qualified",
+            rf"(?i)(?<=\b{CODE_LABEL}(?:\s+[^\W\d_]+){{1,4}}\s+(?:is|:|ist|est|è|es)\s{{0,2}}:?\s{{0,2}})\d{{4,8}}\b",
+            0.8,
+        ),
         Pattern(
             "security answer",
             rf"(?i)(?<=\b{ANSWER_LABEL}\s{{0,2}}(?:is|:|=)\s{{0,2}}[\"'“‘]?)"

@@ -29,6 +29,12 @@ US_ADDRESS = (
     rf"{STREET_TYPES}\b\.?(?:\s+(?-i:N|S|E|W|NE|NW|SE|SW)\b\.?)?"
     rf"{UNIT}?(?:{US_TAIL}|{UK_TAIL})?"
 )
+# No street-type word ("27 Kingsway", "10 Downing"), but a city and a UK postcode or US state + ZIP after
+# it: the postcode anchors the address.
+ANCHORED = (
+    rf"\b\d{{1,5}}[A-Za-z]?\s+(?:{NAME_WORD}\s?){{1,4}},\s*{CITY},?\s+"
+    r"(?:(?-i:[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})|(?-i:[A-Z]{2})\s+\d{5}(?:-\d{4})?)\b"
+)
 EU_POSTCODE_CITY = (
     r"(?:,?\s+(?:(?-i:[A-Z]{1,2})-)?\d{4,5}\s+(?-i:[A-ZÀ-Ý][\wÀ-ÿ'\-]+(?:[\s\-][A-ZÀ-Ý][\wÀ-ÿ'\-]+){0,2}))"
 )
@@ -56,6 +62,7 @@ SOUTHERN = rf"\b{SOUTHERN_TYPES}\s+{STREET_NAME},?\s+(?:n\.?\s?|nº\s?|no\.?\s?)
 class StreetAddressRecognizer(PatternRecognizer):
     PATTERNS = [
         Pattern("us/uk street address", US_ADDRESS, 0.7),
+        Pattern("street and city anchored by a postcode", ANCHORED, 0.7),
         Pattern("germanic street address", GERMANIC, 0.7),
         Pattern("germanic street address, two words", GERMANIC_SPLIT, 0.7),
         Pattern("french street address", FRENCH, 0.7),
