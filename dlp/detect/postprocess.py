@@ -32,6 +32,9 @@ def _words(text: str) -> frozenset[str]:
 
 NOT_NAMES = _words(
     """
+    store shop app apps building floor room network wi-fi hub portal online plus pro ultra mini lite
+    office department desk centre center square mall station airport terminal
+    service program programme plan premium basic standard edition series model version update release
     lessee lessor tenant landlord licensee licensor borrower lender buyer seller customer client user
     member subscriber holder cardholder policyholder guarantor contractor party parties recipient sender
     applicant account admin administrator support team staff manager agent owner employee employer
