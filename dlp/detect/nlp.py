@@ -1,0 +1,83 @@
+"""spaCy pipelines per language, loaded on first use.
+
+An English-only campaign should not pay for loading French; a language whose NER model is not installed
+still needs a tokenizer (Presidio's context words work on tokens and lemmas), so it gets a blank
+pipeline whose lemma is the lower-cased word: patterns run, NER does not.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import spacy
+from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+from spacy.language import Language
+
+# Small CPU models per language; `en` comes from the detector settings (DLP_SPACY_MODEL).
+NER_MODELS: dict[str, str] = {
+    "fr": "fr_core_news_sm",
+    "de": "de_core_news_sm",
+    "it": "it_core_news_sm",
+    "es": "es_core_news_sm",
+}
+
+
+@Language.component("dlp_lower_lemma")
+def _lower_lemma(doc):
+    for token in doc:
+        token.lemma_ = token.lower_
+    return doc
+
+
+def model_installed(model: str) -> bool:
+    try:
+        return importlib.util.find_spec(model) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def blank_pipeline(language: str) -> Language:
+    # The language-neutral tokenizer: spaCy's French blank pipeline alone takes ~6 s to build (its tokenizer
+    # exceptions), and patterns need only word boundaries for their context words.
+    nlp = spacy.blank("xx")
+    nlp.add_pipe("dlp_lower_lemma")
+    return nlp
+
+
+class _LazyPipelines(dict):
+    def __init__(self, models: dict[str, str | None]) -> None:
+        super().__init__()
+        self.models = models
+
+    def __missing__(self, language: str) -> Language:
+        model = self.models.get(language)
+        nlp = spacy.load(model) if model else blank_pipeline(language)
+        self[language] = nlp
+        return nlp
+
+    def keys(self):  # type: ignore[override]
+        return self.models.keys()
+
+
+class LazySpacyNlpEngine(SpacyNlpEngine):
+    """Presidio's spaCy engine, but each language's pipeline is loaded when first analysed."""
+
+    def __init__(self, models: dict[str, str | None], preload: tuple[str, ...] = ("en",)) -> None:
+        super().__init__(
+            models=[{"lang_code": lang, "model_name": model or "blank"} for lang, model in models.items()],
+            ner_model_configuration=NerModelConfiguration(),
+        )
+        self.model_by_language = dict(models)
+        self.preload = preload
+
+    def load(self) -> None:
+        self.nlp = _LazyPipelines(self.model_by_language)
+        for language in self.preload:
+            if language in self.model_by_language:
+                _ = self.nlp[language]
+
+    def get_supported_languages(self) -> list[str]:
+        return list(self.model_by_language)
+
+    def has_ner(self, language: str) -> bool:
+        return bool(self.model_by_language.get(language))

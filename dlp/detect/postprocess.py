@@ -1,0 +1,148 @@
+"""Email-specific clean-up of Presidio results: what stock Presidio gets wrong on customer mail.
+
+- PERSON from a small spaCy model: acronyms, role words ("Lessee"), product names ("Pixel") and lone
+  capitalised words are tagged as names. A name the model is sure of in mail is either two or more
+  capitalised words ("Maria Rossi") or one word after a salutation or title ("Dear Anna", "Mr Smith");
+  a lone word without that gets a score below the reporting threshold instead of being dropped, so a
+  caller who wants everything still can.
+- Numbers that look like an SSN or a bank number but are labelled as an order, invoice or tracking
+  number ("Order 123-45-6789") are that, not a government id.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dlp.detect.recognizers.introduced_name import CUE
+
+_ACRONYM = re.compile(r"^[A-Z0-9]{2,5}s?$")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+# The cues that introduce a name in mail (shared with the recognizer that finds names after them), plus
+# sign-offs, after which a lone first name is the writer's.
+SALUTATION = re.compile(
+    rf"(?i)(?:\b{CUE}|\b(?:thanks|thank\s+you|regards|cheers|sincerely|best|from|by|agent|advisor|adviser|"
+    r"manager|signed|attn|c/o)\.?,?:?)\s*$"
+)
+
+
+# Words spaCy's small models tag as PERSON in contracts and receipts; never a person's name on their own.
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+NOT_NAMES = _words(
+    """
+    store shop app apps building floor room network wi-fi hub portal online plus pro ultra mini lite
+    office department desk centre center square mall station airport terminal
+    service program programme plan premium basic standard edition series model version update release
+    lessee lessor tenant landlord licensee licensor borrower lender buyer seller customer client user
+    member subscriber holder cardholder policyholder guarantor contractor party parties recipient sender
+    applicant account admin administrator support team staff manager agent owner employee employer
+    beneficiary valued sir madam friend friends all everyone colleague colleagues partner partners pixel
+    galaxy iphone ipad macbook imac airpods kindle alexa echo surface xbox playstation android windows
+    chrome gmail outlook excel word teams zoom slack netflix spotify paypal venmo visa mastercard amex
+    maestro password passwort login username iban swift bic pin otp ssn dob tin vat faq api url qr sim
+    esim wifi gdpr insurance telecom bank energy mobile services group ltd inc llc gmbh corp company
+    solutions systems airlines airways hotel hotels pharmacy
+    """
+)
+OTHER_ID_LABEL = re.compile(
+    r"(?i)\b(?:order|invoice|tracking|track|parcel|shipment|reference|ref|ticket|case|booking|confirmation|"
+    r"receipt|transaction|serial|sku|item|article|model|part|bestell\w*|rechnung\w*|sendung\w*|commande|"
+    r"facture|colis|ordine|fattura|pedido|factura|reservation|claim|incident|request)\b"
+    r"\s{0,2}(?:number|no\.?|nr\.?|#|id|code)?\s{0,2}[:#]?\s{0,2}$"
+)
+# Presidio ids whose patterns match any number of the right length; in mail they are only that id when
+# the text names it nearby.
+CONTEXT_REQUIRED = {
+    "UK_NHS": re.compile(r"(?i)\bnhs\b"),
+    "DE_TAX_ID": re.compile(r"(?i)steuer|\btax\b|identifikationsnummer|\bidnr\b|\btin\b"),
+    "MEDICAL_LICENSE": re.compile(r"(?i)\bdea\b|licen[cs]e"),
+    "US_BANK_NUMBER": re.compile(r"(?i)\b(?:bank|account|acct|routing|checking|savings)\b"),
+    "US_PASSPORT": re.compile(r"(?i)passport"),
+    "US_DRIVER_LICENSE": re.compile(r"(?i)driver|licen[cs]e|\bdl\b"),
+    "US_ITIN": re.compile(r"(?i)\bitin\b|taxpayer"),
+}
+
+
+def has_required_context(entity_type: str, text: str, start: int) -> bool:
+    pattern = CONTEXT_REQUIRED.get(entity_type)
+    return pattern is None or bool(pattern.search(text[max(0, start - 60) : start]))
+
+
+ID_LIKE = frozenset(
+    {"US_SSN", "US_BANK_NUMBER", "US_ITIN", "US_DRIVER_LICENSE", "US_PASSPORT", "DE_TAX_ID", "UK_NHS", "PHONE_NUMBER"}
+)
+
+
+def plausible_person(text: str) -> bool:
+    """A name has letters and an upper-case letter; no digits, no address syntax, not an acronym."""
+    stripped = text.strip(" .,:;'\"")
+    if not stripped or not _HAS_LETTER.search(stripped) or any(ch.isdigit() for ch in stripped):
+        return False
+    if _ACRONYM.match(stripped):
+        return False
+    if "@" in stripped or "/" in stripped or "\n" in stripped or "_" in stripped:
+        return False
+    words = stripped.split()
+    if any(w.lower().strip(".,'’s") in NOT_NAMES for w in words):
+        return False
+    return any(word[:1].isupper() for word in words)
+
+
+def person_score(text: str, start: int, end: int, score: float) -> float:
+    """Keep the NER score for multi-word or introduced names; lower it for a lone capitalised word."""
+    words = [w for w in text[start:end].split() if w[:1].isupper()]
+    if len(words) >= 2:
+        return score
+    if SALUTATION.search(text[max(0, start - 25) : start]):
+        return score
+    return min(score, 0.6)
+
+
+def labelled_as_other_id(text: str, start: int) -> bool:
+    return bool(OTHER_ID_LABEL.search(text[max(0, start - 40) : start]))
+
+
+# Structurally validated or labelled entities beat a phone-shaped or NER guess over the same characters:
+# "EA 04 73 07 A" is a NINO, not the phone "04 73 07"; "Williams Rd" inside an address is the address.
+SPECIFIC = frozenset(
+    {
+        "EMAIL_ADDRESS",
+        "IBAN_CODE",
+        "CREDIT_CARD",
+        "CH_AHV",
+        "FR_INSEE",
+        "IT_FISCAL_CODE",
+        "ES_NIF",
+        "ES_NIE",
+        "UK_NINO",
+        "US_SSN",
+        "CREDENTIAL",
+        "DATE_OF_BIRTH",
+        "STREET_ADDRESS",
+        "ACCOUNT_NUMBER",
+        "DE_TAX_ID",
+        "US_ITIN",
+    }
+)
+
+
+def overlap_rank(entity_type: str, score: float, length: int) -> tuple:
+    if entity_type in SPECIFIC and score >= 0.5:
+        tier = 0
+    elif entity_type == "PERSON":
+        tier = 2
+    else:
+        tier = 1
+    return (tier, -score, -length)
+
+
+GLUE = re.compile(r"[^\W_]")
+
+
+def glued(text: str, start: int, end: int) -> bool:
+    """A value whose span runs into letters or digits is a piece of a longer token (a tracking id)."""
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    return bool((before and GLUE.match(before)) or (after and GLUE.match(after)))

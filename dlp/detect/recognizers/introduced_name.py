@@ -1,0 +1,33 @@
+"""PERSON where the mail itself introduces a name: "Dear Maria Rossi", "Herr Müller", "Customer: Jo Bell".
+
+Small NER models miss many names (and every name in a language without a model), but mail announces
+names with salutations, titles and form labels in every language we serve. One to three capitalised
+words after such a cue are a name; role words ("Dear Customer") are removed later with the other PERSON
+noise (`dlp.detect.postprocess`).
+"""
+
+from __future__ import annotations
+
+from presidio_analyzer import Pattern, PatternRecognizer
+
+CUE = (
+    r"(?:dear|hi|hello|mr\.?|mrs\.?|ms\.?|miss|dr\.?|prof\.?|herr|frau|hallo|liebe[r]?|monsieur|madame|mme\.?|"
+    r"mlle\.?|m\.|bonjour|cher|chère|signor[a]?|sig\.(?:ra)?|gentile|egregio|caro|cara|señor[a]?|sr\.|sra\.|"
+    r"estimad[oa]|don|doña|hola|happy\s+birthday,?|congratulations,?|"
+    r"(?:customer|client|account\s+holder|cardholder|tenant|lessee|patient|employee|beneficiary|recipient|"
+    r"name|full\s+name|kunde|kundin|nom|nome|nombre|titular|inhaber(?:in)?)\s*:)"
+)
+WORD = r"[A-ZÀ-Ý][a-zà-ÿ'’\-]+"
+NAME = rf"(?-i:{WORD}(?:\s(?:{WORD}|(?:van|von|de|del|della|di|da|le|la)\s{WORD})){{0,2}})"
+
+
+class IntroducedNameRecognizer(PatternRecognizer):
+    PATTERNS = [Pattern("name after a salutation, title or label", rf"(?<=\b{CUE}\s{{1,2}}){NAME}\b", 0.85)]
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entity="PERSON",
+            name="IntroducedNameRecognizer",
+            patterns=self.PATTERNS,
+            supported_language=supported_language,
+        )
