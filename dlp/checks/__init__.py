@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from dlp.checks.address_checks import DisposableAddress, InvalidAddress, PlaceholderAddress
 from dlp.checks.attachments import UnscannedAttachment
 from dlp.checks.base import Check, ScanContext
 from dlp.checks.exposed_recipients import ExposedRecipients
 from dlp.checks.pattern_rule import PatternRule
 from dlp.checks.personal_data import PersonalData, SensitiveData
+from dlp.checks.recipient_list import DuplicateRecipient, SharedAddress
 from dlp.checks.template_error import TemplateError
 from dlp.errors import InputError
 from dlp.rules import RuleSet
@@ -25,6 +27,11 @@ REGISTERED: tuple[type[Check], ...] = (
     PersonalData,
     UnscannedAttachment,
     PatternRule,
+    SharedAddress,
+    PlaceholderAddress,
+    InvalidAddress,
+    DisposableAddress,
+    DuplicateRecipient,
 )
 
 CHECKS: dict[str, list[type[Check]]] = {}
