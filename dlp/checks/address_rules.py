@@ -122,7 +122,7 @@ class PlaceholderMatcher:
         squashed = _SEPARATORS.sub("", local)
         stem = squashed.rstrip("0123456789")
         if squashed in self.words or (stem and stem in self.words):
-            return f"filler local part '{stem or squashed}'"
+            return "the local part is a word for 'no address' (from filler_words)"
         for reserved in self.domains:
             if _within(domain, (reserved,)):
                 return f"reserved or made-up domain '{reserved}'"
@@ -169,7 +169,9 @@ class InvalidParams(BaseModel):
         default_factory=list,
         description="real mail domains; a domain one edit away from one of them (and not itself listed) is a typo",
     )
-    min_typo_target_length: int = Field(6, ge=3, description="shorter major domains are too close to everything")
+    min_typo_name_length: int = Field(
+        5, ge=2, description="major domains whose name (gmail in gmail.com) is shorter are too close to real words"
+    )
 
     @field_validator("major_domains")
     @classmethod
@@ -205,7 +207,7 @@ class InvalidMatcher:
     def build(cls, params: InvalidParams) -> InvalidMatcher:
         return cls(
             known=frozenset(params.major_domains),
-            targets=tuple(d for d in params.major_domains if len(d) >= params.min_typo_target_length),
+            targets=tuple(d for d in params.major_domains if len(d.split(".", 1)[0]) >= params.min_typo_name_length),
         )
 
     def reason(self, address: str) -> tuple[str, str | None] | None:
@@ -227,8 +229,13 @@ class InvalidMatcher:
 
     def typo_of(self, domain: str) -> str | None:
         for target in self.targets:
-            if domain != target and osa_distance(domain, target, 1) <= 1:
-                return target
+            if domain == target or osa_distance(domain, target, 1) > 1:
+                continue
+            name, _, suffix = domain.partition(".")
+            target_name, _, target_suffix = target.partition(".")
+            if name == target_name and _offline_extract()(domain).suffix and (suffix, target_suffix) != ("co", "com"):
+                continue  # hotmail.be is the Belgian hotmail, not a typo of hotmail.de
+            return target
         return None
 
 
