@@ -13,10 +13,10 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from conftest import run_dlp, write_campaign
 from faker import Faker
 from rich.console import Console
 
-from conftest import run_dlp, write_campaign
 from dlp.api import preflight, scan_message
 from dlp.checks.address_rules import (
     DisposableMatcher,
