@@ -25,7 +25,7 @@ from dlp.checks.address_rules import (
     InvalidParams,
     PlaceholderMatcher,
     PlaceholderParams,
-    osa_distance,
+    one_edit_variants,
 )
 from dlp.errors import InputError
 from dlp.reporters import json_report, rich_report
@@ -333,8 +333,7 @@ def test_typos_and_real_neighbours():
         "a@hotmail.se",
     ):
         assert matcher.reason(real) is None, real
-    assert osa_distance("gmial.com", "gmail.com") == 1
-    assert osa_distance("gmail.com", "hotmail.com") > 1
+    assert "gmial.com" in one_edit_variants("gmail.com") and "hotmail.com" not in one_edit_variants("gmail.com")
     disposable = DisposableMatcher.build(DisposableParams(extra_domains=["burner.test"]))
     assert disposable.reason("x@sub.mailinator.com")
     assert disposable.reason("x@burner.test")

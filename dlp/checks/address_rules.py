@@ -179,36 +179,34 @@ class InvalidParams(BaseModel):
         return [v.strip().lower().lstrip("@") for v in value if v and v.strip()]
 
 
-def osa_distance(a: str, b: str, limit: int = 2) -> int:
-    """Edit distance with adjacent transpositions (gmial -> gmail is one edit); stops early past `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
+_DOMAIN_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789-."
+
+
+def one_edit_variants(word: str) -> set[str]:
+    """Every string one edit (delete, transpose, replace, insert) from `word`: a typo table built once,
+    so checking a million addresses is a dict lookup each, not a million edit-distance computations."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in _DOMAIN_ALPHABET}
+    out |= {a + c + b for a, b in splits for c in _DOMAIN_ALPHABET}
+    out.discard(word)
+    return out
 
 
 @dataclass(frozen=True)
 class InvalidMatcher:
     known: frozenset[str]
-    targets: tuple[str, ...]
+    typos: dict[str, str]  # one-edit variant -> the major domain it is a typo of
 
     @classmethod
     def build(cls, params: InvalidParams) -> InvalidMatcher:
-        return cls(
-            known=frozenset(params.major_domains),
-            targets=tuple(d for d in params.major_domains if len(d.split(".", 1)[0]) >= params.min_typo_name_length),
-        )
+        typos: dict[str, str] = {}
+        for target in params.major_domains:
+            if len(target.split(".", 1)[0]) >= params.min_typo_name_length:
+                for variant in one_edit_variants(target):
+                    typos.setdefault(variant, target)
+        return cls(known=frozenset(params.major_domains), typos=typos)
 
     def reason(self, address: str) -> tuple[str, str | None] | None:
         """(why, suggested domain) when the address cannot be a real mailbox, else None."""
@@ -228,15 +226,14 @@ class InvalidMatcher:
         return None
 
     def typo_of(self, domain: str) -> str | None:
-        for target in self.targets:
-            if domain == target or osa_distance(domain, target, 1) > 1:
-                continue
-            name, _, suffix = domain.partition(".")
-            target_name, _, target_suffix = target.partition(".")
-            if name == target_name and _offline_extract()(domain).suffix and (suffix, target_suffix) != ("co", "com"):
-                continue  # hotmail.be is the Belgian hotmail, not a typo of hotmail.de
-            return target
-        return None
+        target = self.typos.get(domain)
+        if target is None:
+            return None
+        name, _, suffix = domain.partition(".")
+        target_name, _, target_suffix = target.partition(".")
+        if name == target_name and _offline_extract()(domain).suffix and (suffix, target_suffix) != ("co", "com"):
+            return None  # hotmail.be is the Belgian hotmail, not a typo of hotmail.de
+        return target
 
 
 def _first_sentence(text: str) -> str:
