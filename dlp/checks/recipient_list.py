@@ -44,7 +44,6 @@ class Group:
     """An address seen on more than one row: the people there and a sample of the rows."""
 
     address: str
-    first_line: int | None
     people: set[int] = field(default_factory=set)
     rows: list[int] = field(default_factory=list)
     row_count: int = 0
@@ -138,7 +137,7 @@ def _run_pass(ctx: ScanContext) -> ListPass:
             continue
         group = result.groups.get(key)
         if group is None:
-            group = Group(address=address, first_line=None)
+            group = Group(address=address)
             first_person, first_row = seen >> 32, seen & 0xFFFFFFFF
             if first_person:
                 group.people.add(first_person)
