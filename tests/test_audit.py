@@ -52,7 +52,7 @@ def contract(name: str, address: str, day: int) -> EmailMessage:
 def survey(i: int) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = "survey@telco.example"
-    msg["To"] = ", ".join(f"customer{i}-{k}@client{k}.example" for k in range(14))
+    msg["To"] = ", ".join(f"{FIRST[k % 12].lower()}.{LAST[k % 10].lower()}{i}{k}@client{k}.example" for k in range(14))
     msg["Subject"] = "How did we do?"
     msg["Date"] = format_datetime(START + timedelta(days=40 + i))
     msg.set_content("Please answer our three-question survey.\n")
@@ -128,6 +128,8 @@ def test_audit_finds_exactly_the_planted_problems(archive: Path) -> None:
     [shared] = by_rule["shared-address"]
     assert shared["details"]["people"] == 3 and shared["details"]["messages"] == 4
     assert shared["location"]["field"] == "To"
+    placeholders = [f for f in report["findings"] if f["rule"] == "placeholder-address"]
+    assert [f["excerpt"] for f in placeholders] == ["x***@gmail.com"]  # the planted filler, nothing else
     cards = by_rule["sensitive-data"]
     assert {f["entity_type"] for f in cards} == {"CREDIT_CARD"}
     assert sum(f["count"] for f in cards) == 2

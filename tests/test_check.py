@@ -22,7 +22,7 @@ PEOPLE = [f"person{i}@example.net" for i in range(12)]
 
 def test_check_reads_stdin_and_reports_leaks_and_envelope_exposure_redacted():
     """One process, two problems: a card number in the body and 12 SMTP recipients all shown in To."""
-    shown = leaking_message(2).replace(b"To: customer@example.org", b"To: " + ", ".join(PEOPLE).encode())
+    shown = leaking_message(2).replace(b"To: jordan.lee@example.org", b"To: " + ", ".join(PEOPLE).encode())
     args = [arg for person in PEOPLE for arg in ("--envelope-to", person)]
     run = run_dlp("check", "-", "--format", "json", *args, input=shown)
     assert run.code == 1, run.stderr
@@ -46,7 +46,7 @@ def test_check_bad_input_exits_2_naming_the_file(tmp_path: Path):
     assert run.code == 2 and "missing.eml" in run.stderr and "Traceback" not in run.stderr
 
 
-def _message(body: str, to: str = "customer@example.org") -> EmailMessage:
+def _message(body: str, to: str = "jordan.lee@example.org") -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = "Acme <shop@acme.example>"
     msg["To"] = to

@@ -26,7 +26,7 @@ from dlp.serve.loadtest import (
 )
 from tests.conftest import run_dlp
 
-RAW_VALUES = ("536-22-8451", "4111 1111 1111 1111", "customer@example.org")
+RAW_VALUES = ("536-22-8451", "4111 1111 1111 1111", "jordan.lee@example.org")
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServeProce
 
 def send(port: int, data: bytes, rcpt: list[str] | None = None, sender: str = "shop@acme.example") -> dict:
     with smtplib.SMTP("127.0.0.1", port, timeout=60) as smtp:
-        return smtp.sendmail(sender, rcpt or ["customer@example.org"], data)
+        return smtp.sendmail(sender, rcpt or ["jordan.lee@example.org"], data)
 
 
 def smtp_error(port: int, data: bytes, rcpt: list[str] | None = None) -> smtplib.SMTPResponseException:
@@ -71,7 +71,7 @@ def test_clean_message_is_relayed_with_its_verdict_header_and_envelope(relay):
     [message] = arrived(sink, 1001)
     assert message.headers["X-DLP-Verdict"] == "pass"
     assert message.mail_from == "shop@acme.example"
-    assert message.rcpt_tos == ["customer@example.org"]
+    assert message.rcpt_tos == ["jordan.lee@example.org"]
     assert message.content.endswith(data.split(b"\r\n\r\n", 1)[1])  # the body is relayed byte for byte
     line = wait_for_log(server, lambda x: x.get("action") == "relayed" and x.get("size") == len(data))
     assert line["verdict"] == "pass" and line["reply_code"] == 250 and line["upstream_code"] == 250
@@ -115,11 +115,11 @@ def test_a_forged_verdict_header_from_the_client_is_replaced(relay):
 def test_many_smtp_recipients_all_shown_in_to_are_exposed_but_undisclosed_to_is_fine(relay):
     server, sink = relay
     people = [f"person{i}@example.net" for i in range(12)]
-    shown = clean_message(1006).replace(b"To: customer@example.org", b"To: " + ", ".join(people).encode())
+    shown = clean_message(1006).replace(b"To: jordan.lee@example.org", b"To: " + ", ".join(people).encode())
     error = smtp_error(server.port, shown, people)
     assert error.smtp_code == 550 and "exposed-recipients" in error.smtp_error.decode()
     assert arrived(sink, 1006) == []
-    hidden = clean_message(1007).replace(b"To: customer@example.org", b"To: undisclosed-recipients:;")
+    hidden = clean_message(1007).replace(b"To: jordan.lee@example.org", b"To: undisclosed-recipients:;")
     assert send(server.port, hidden, people) == {}
     [message] = arrived(sink, 1007)
     assert message.rcpt_tos == people  # every recipient gets it, once, in one upstream transaction

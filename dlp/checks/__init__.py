@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from dlp.checks.address_checks import DisposableAddress, InvalidAddress, PlaceholderAddress
 from dlp.checks.archive_shared_address import ArchiveSharedAddress
 from dlp.checks.attachments import UnscannedAttachment
 from dlp.checks.base import Check, ScanContext
@@ -18,6 +19,7 @@ from dlp.checks.exposed_recipients import ExposedRecipients
 from dlp.checks.pattern_rule import PatternRule
 from dlp.checks.personal_data import PersonalData, SensitiveData
 from dlp.checks.pii_in_link import PiiInLink
+from dlp.checks.recipient_list import DuplicateRecipient, SharedAddress
 from dlp.checks.template_error import TemplateError
 from dlp.errors import InputError
 from dlp.rules import RuleSet
@@ -33,6 +35,11 @@ REGISTERED: tuple[type[Check], ...] = (
     CrossRecipientLeak,
     BulkPersonalData,
     PiiInLink,
+    SharedAddress,
+    PlaceholderAddress,
+    InvalidAddress,
+    DisposableAddress,
+    DuplicateRecipient,
 )
 
 CHECKS: dict[str, list[type[Check]]] = {}

@@ -182,6 +182,20 @@ def _section(name: str, section: Any) -> Any:
         table.add_row(*(str(cell) for cell in row))
     if section.get("caption"):
         table.caption = str(section["caption"])
+    if section.get("worst_rows"):
+        return Group(table, _worst_rows(section))
+    return table
+
+
+def _worst_rows(section: dict[str, Any]) -> Table:
+    """The recipient-list health section's worst rows (addresses already redacted by the check)."""
+    table = Table(title="Worst rows", expand=False)
+    for column in ("row", "address", "issues"):
+        table.add_column(column)
+    for item in section["worst_rows"]:
+        table.add_row(str(item.get("row", "")), str(item.get("address", "")), str(item.get("issues", "")))
+    if section.get("identity"):
+        table.caption = f"people told apart by: {section['identity']}"
     return table
 
 

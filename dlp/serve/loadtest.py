@@ -44,7 +44,7 @@ def clean_message(seq: int) -> bytes:
     day = _WEEKDAYS[(seq // 100) % 5]
     return (
         "From: Acme Shop <shop@acme.example>\r\n"
-        "To: customer@example.org\r\n"
+        "To: jordan.lee@example.org\r\n"
         "Subject: Your parcel has shipped\r\n"
         f"{SEQ_HEADER}: {seq}\r\n"
         "\r\n"
@@ -58,7 +58,7 @@ def clean_message(seq: int) -> bytes:
 def leaking_message(seq: int) -> bytes:
     return (
         "From: Acme Shop <shop@acme.example>\r\n"
-        "To: customer@example.org\r\n"
+        "To: jordan.lee@example.org\r\n"
         "Subject: Your account details\r\n"
         f"{SEQ_HEADER}: {seq}\r\n"
         "\r\n"
@@ -204,7 +204,7 @@ def run_load(port: int, messages: int, connections: int, leak_every: int = 10) -
                 for seq in range(first, messages, connections):
                     data = clean_message(seq) if seq in clean else leaking_message(seq)
                     try:
-                        smtp.sendmail("shop@acme.example", ["customer@example.org"], data)
+                        smtp.sendmail("shop@acme.example", ["jordan.lee@example.org"], data)
                         code = 250
                     except smtplib.SMTPDataError as exc:
                         code = exc.smtp_code

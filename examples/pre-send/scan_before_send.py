@@ -21,7 +21,7 @@ import dlp
 def build(leak: bool) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = "Acme Billing <billing@acme.example>"
-    msg["To"] = "customer@example.org"
+    msg["To"] = "jordan.lee@example.org"
     msg["Subject"] = "Your invoice is ready"
     body = "Hello,\n\nYour invoice for March is ready in your account.\n"
     if leak:

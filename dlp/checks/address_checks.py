@@ -1,0 +1,166 @@
+"""placeholder-address, invalid-address, disposable-address: is this address a real person's mailbox?
+
+They run per message, on the recipient row's address in a preflight, or on To/Cc/envelope addresses
+of a message from `dlp check`, `dlp serve` or an audit, so every entry point gets them. A filler
+address is the Sprint/Swisscom incident: staff typed `none@provider` and a stranger who owns that
+mailbox received contracts for years; that is why a filler address whose message carries personal data
+blocks, and one whose message carries none only warns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cached_property
+
+from dlp.checks.address_rules import (
+    DisposableMatcher,
+    DisposableParams,
+    InvalidMatcher,
+    InvalidParams,
+    PlaceholderMatcher,
+    PlaceholderParams,
+    message_addresses,
+)
+from dlp.checks.base import Check
+from dlp.checks.personal_data import is_recipients_own, origin_of, scannable_parts
+from dlp.checks.recipient_list import list_pass
+from dlp.model import Finding, ScanMessage, Severity
+from dlp.redact import redact_address
+
+
+def _address_field(message: ScanMessage) -> str:
+    return "recipient list" if message.recipient is not None else "To"
+
+
+class PlaceholderAddress(Check):
+    rule_id = "placeholder-address"
+    Params = PlaceholderParams
+
+    def matcher(self, message: ScanMessage) -> PlaceholderMatcher:
+        """Built per sender: a campaign has one, an audited archive has one per message (own_domains)."""
+        domains = frozenset(self.ctx.sender_domains) | message.own_domains
+        cache = self.__dict__.setdefault("_matchers", {})
+        matcher = cache.get(domains)
+        if matcher is None:
+            if len(cache) > 256:
+                cache.clear()
+            matcher = cache[domains] = PlaceholderMatcher.build(self.params, domains)
+        return matcher
+
+    def check_message(self, message: ScanMessage) -> Iterable[Finding]:
+        matcher = self.matcher(message)
+        for address in message_addresses(message):
+            reason = matcher.reason(address)
+            if reason is None:
+                continue
+            carried = self.personal_data_types(message)
+            if carried:
+                severity = Severity.BLOCK
+                why = f"and the message carries personal data ({', '.join(carried)})"
+            else:
+                severity = Severity.WARN
+                why = "(the message carries no personal data)"
+            yield self.finding(
+                f"{redact_address(address)} looks like a filler address typed in for a customer: {reason} {why}; "
+                "such addresses often belong to a real stranger",
+                scan_message=message,
+                field=_address_field(message),
+                line=message.recipient.line if message.recipient else None,
+                value=address.lower(),
+                excerpt=redact_address(address),
+                entity_type="EMAIL_ADDRESS",
+                where="address",
+                severity=severity,
+                extra={"reason": reason, "personal_data": carried},
+                recipients=(address,),
+            )
+
+    def finish(self) -> Iterable[Finding]:
+        list_pass(self.ctx)  # the recipient-list health section, in a campaign scan
+        return ()
+
+    def personal_data_types(self, message: ScanMessage) -> list[str]:
+        """Entity types of personal data in what this message delivers, excluding the template's own text.
+
+        Uses the analysis the personal-data checks already ran (cached per paragraph); when no entity
+        check is enabled there is no analyser and the finding stays a warning.
+        """
+        if self.ctx.analyze is None:
+            return []
+        wanted = set(self.params.personal_entities)
+        found: set[str] = set()
+        for part in scannable_parts(message):
+            for entity in self.ctx.analyze(part, message):
+                if entity.entity_type not in wanted or entity.score < self.params.min_score:
+                    continue
+                if entity.entity_type == "EMAIL_ADDRESS" and is_recipients_own(entity, message.recipient):
+                    continue
+                if origin_of(entity.text, part, message, self.ctx.template_sources) == "template":
+                    continue  # the company's own help line or office address, the same for everyone
+                found.add(entity.entity_type)
+        return sorted(found)
+
+
+class InvalidAddress(Check):
+    rule_id = "invalid-address"
+    Params = InvalidParams
+
+    @cached_property
+    def matcher(self) -> InvalidMatcher:
+        return InvalidMatcher.build(self.params)
+
+    def finish(self) -> Iterable[Finding]:
+        list_pass(self.ctx)  # the recipient-list health section, in a campaign scan
+        return ()
+
+    def check_message(self, message: ScanMessage) -> Iterable[Finding]:
+        for address in message_addresses(message):
+            result = self.matcher.reason(address)
+            if result is None:
+                continue
+            reason, suggestion = result
+            shown = redact_address(address) if address else "(empty)"
+            hint = f"; did you mean @{suggestion}?" if suggestion else ""
+            yield self.finding(
+                f"{shown} cannot be a real mailbox: {reason}{hint}",
+                scan_message=message,
+                field=_address_field(message),
+                line=message.recipient.line if message.recipient else None,
+                value=address.lower() or None,
+                excerpt=shown,
+                entity_type="EMAIL_ADDRESS",
+                where="address" if address else f"empty:{message.recipient.row if message.recipient else ''}",
+                extra={"reason": reason, **({"suggestion": suggestion} if suggestion else {})},
+                recipients=(address,) if address else (),
+            )
+
+
+class DisposableAddress(Check):
+    rule_id = "disposable-address"
+    Params = DisposableParams
+
+    @cached_property
+    def matcher(self) -> DisposableMatcher:
+        return DisposableMatcher.build(self.params)
+
+    def finish(self) -> Iterable[Finding]:
+        list_pass(self.ctx)  # the recipient-list health section, in a campaign scan
+        return ()
+
+    def check_message(self, message: ScanMessage) -> Iterable[Finding]:
+        for address in message_addresses(message):
+            reason = self.matcher.reason(address) if address else None
+            if reason is None:
+                continue
+            yield self.finding(
+                f"{redact_address(address)} is at a {reason}: whoever reads that inbox later may not be the customer",
+                scan_message=message,
+                field=_address_field(message),
+                line=message.recipient.line if message.recipient else None,
+                value=address.lower(),
+                excerpt=redact_address(address),
+                entity_type="EMAIL_ADDRESS",
+                where="address",
+                extra={"reason": reason},
+                recipients=(address,),
+            )
