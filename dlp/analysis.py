@@ -5,8 +5,11 @@ its content) and shifting the entities back to part offsets gives the same entit
 whole part, at a fraction of the cost, *provided each line is analysed with enough of its real
 neighbourhood*: spaCy's tagger and NER see about four tokens either side (en_core_web_sm's tok2vec is
 four window-1 convolutions deep), and Presidio's context enhancer looks back five keywords. So the text
-analysed for a line is the line plus `context_words` whitespace-separated words of the real text on
-each side (a word is at least one token), and the cache key is that whole window. An entity belongs to
+analysed for a line is the line plus `context_words` whitespace-separated words of the real text before
+it (a word is at least one token) and `RIGHT_WORDS` after it (Presidio reads no context after a value,
+so only spaCy's four tokens matter there), and the cache key is that whole window. A short right
+context matters: the line before a per-recipient one (a signature above an unsubscribe link) stays
+cacheable. An entity belongs to
 the line it starts in, so a value running over a line break is reported once, whole.
 
 `SegmentAnalyzer` only looks results up; `plan`/`fill` let the pipeline collect the windows a batch of
@@ -27,6 +30,7 @@ from dlp.detect.entities import Entity
 from dlp.model import Part, ScanMessage
 
 CONTEXT_WORDS = 6
+RIGHT_WORDS = 4
 _WORD = re.compile(r"\S+")
 
 
@@ -61,7 +65,9 @@ def line_spans(text: str) -> Iterator[tuple[int, int]]:
         start = end
 
 
-def windows(text: str, language: str = "en", context_words: int = CONTEXT_WORDS) -> Iterator[Window]:
+def windows(
+    text: str, language: str = "en", context_words: int = CONTEXT_WORDS, right_words: int = RIGHT_WORDS
+) -> Iterator[Window]:
     if not text.strip():
         return
     words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
@@ -72,11 +78,10 @@ def windows(text: str, language: str = "en", context_words: int = CONTEXT_WORDS)
         first = bisect.bisect_left(starts, start)  # first word starting in the line
         after = bisect.bisect_left(starts, end)  # first word starting after the line
         left_word = max(0, first - context_words)
-        right_word = min(len(words), after + context_words) - 1
+        right_word = min(len(words), after + right_words) - 1
         w_start = words[left_word][0] if left_word < first else start
         w_end = words[right_word][1] if right_word >= after else end
         w_end = max(w_end, end)
-        # An entity that starts in the line may run past its end: keep a little text for it to end in.
         window_text = text[w_start:w_end]
         yield Window(language, window_text, start - w_start, end - w_start, w_start)
 
@@ -134,7 +139,7 @@ class SegmentAnalyzer:
     # -- bulk use by the pipeline ---------------------------------------------------------------
 
     def windows_of(self, text: str, language: str = "en") -> Iterator[Window]:
-        return windows(text, language, self.context_words)
+        return windows(text, language, self.context_words, min(self.context_words, RIGHT_WORDS))
 
     def missing(self, texts: Iterable[str], language: str = "en") -> dict[tuple[str, str, int, int], Window]:
         """Windows of these texts that are not cached yet (deduplicated)."""

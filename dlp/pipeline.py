@@ -111,6 +111,8 @@ class Scanner:
         findings: list[Finding] = []
         count = 0
         recipients: set[str] = set()
+        if progress is not None and hasattr(progress, "set_total"):
+            progress.set_total(expected_messages(self.ctx))
         for message in self._prepared(messages):
             count += 1
             if message.recipient is not None:
@@ -177,6 +179,30 @@ class Scanner:
         for window, entities in zip(pending, handle.result(), strict=True):
             analyzer.store(window, entities)
         yield from chunk
+
+
+def expected_messages(ctx: ScanContext) -> int | None:
+    """How many messages a campaign scan will produce, for the progress bar's ETA (an estimate: a CSV
+    field with a line break in it counts twice). None when unknown (archives, single messages)."""
+    campaign = ctx.campaign
+    if campaign is not None and getattr(campaign.spec, "mode", None) == "broadcast":
+        return 1
+    recipient_list = ctx.recipient_list
+    path = getattr(recipient_list, "path", None)
+    if path is None:
+        return None
+    lines = 0
+    last = b"\n"
+    try:
+        with open(path, "rb") as fh:
+            while block := fh.read(1 << 20):
+                lines += block.count(b"\n")
+                last = block[-1:]
+    except OSError:
+        return None
+    lines += last != b"\n"  # a last line without its newline
+    header = 0 if getattr(recipient_list, "kind", "csv") == "jsonl" else 1
+    return max(0, lines - header)
 
 
 def _chunks(messages: Iterable[ScanMessage], size: int) -> Iterator[list[ScanMessage]]:

@@ -173,3 +173,73 @@ def test_a_label_on_the_line_before_still_scores_the_value() -> None:
     bare = SegmentAnalyzer(detector, ["PHONE_NUMBER"], context_words=0).analyze_text(text)
     assert [(e.start, e.score) for e in bare] == [(38, 0.4)]  # what a context-free cache would get wrong
     assert SegmentAnalyzer(detector, ["PHONE_NUMBER"]).analyze_text(text) == whole
+
+
+def test_messages_are_streamed_in_chunks_not_read_whole() -> None:
+    """Memory stays bounded: checks of the first messages run before the source is read to its end."""
+    from dlp.model import Part, PartKind, ScanMessage
+    from dlp.pipeline import CHUNK, Scanner
+    from dlp.rules import load_ruleset
+
+    consumed = 0
+
+    def source():
+        nonlocal consumed
+        for index in range(CHUNK * 6):
+            consumed += 1
+            text = f"Hello,\n\nyour order {index % 3} has shipped.\n"
+            yield ScanMessage(index=index, headers=[], parts=[Part(PartKind.TEXT, "body.text", text, "body")])
+
+    seen_at_first_check: list[int] = []
+
+    def progress(done: int) -> None:
+        if done == 1:
+            seen_at_first_check.append(consumed)
+
+    report = Scanner.create(load_ruleset([]), workers=0).scan(source(), progress)
+    assert report.messages == CHUNK * 6
+    assert seen_at_first_check == [CHUNK]
+
+
+def test_progress_bar_on_a_terminal_shows_count_rate_and_eta(tmp_path: Path) -> None:
+    """On a TTY the bar shows; with --format json (or no TTY) it never does."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    import threading
+
+    from conftest import EXAMPLES, ROOT
+
+    primary, secondary = pty.openpty()
+    env = {**os.environ, "COLUMNS": "160", "TERM": "xterm"}
+    chunks: list[bytes] = []
+
+    def drain() -> None:  # a terminal nobody reads fills up and blocks the writer
+        while True:
+            try:
+                data = os.read(primary, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    proc = subprocess.run(
+        [sys.executable, "-m", "dlp", "preflight", str(EXAMPLES / "newsletter" / "campaign.yaml")],
+        stdout=subprocess.PIPE,
+        stderr=secondary,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
+    os.close(secondary)
+    reader.join(timeout=10)
+    os.close(primary)
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode in (0, 1)
+    assert "scanning" in screen and "ETA" in screen
+    assert "/25" in screen  # count out of the 25 rows of the recipient list
+    assert "scanning" not in proc.stdout.decode("utf-8", "replace")
