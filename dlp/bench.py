@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"dlp peak memory      PSS {pss / 2**20:,.0f} MiB (RSS summed over processes {rss / 2**20:,.0f} MiB)")
     if "naive" in results:
-        print(f"dlp / naive Presidio = {results['dlp'] / results['naive']:,.0f}x   (goal >= 100x)")
+        print(f"dlp / naive Presidio = {results['dlp'] / results['naive']:,.1f}x   (goal >= 100x)")
     print(f"render-only / dlp    = {results['render'] / results['dlp']:,.1f}x   (goal <= 5x)")
     return 0
 
