@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DLP_FINGERPRINT_KEY ?= dlp-demo-key-not-secret
 
-.PHONY: install demo test lint bench eval clean bench-leak serve-load
+.PHONY: install demo test lint bench bench-memory bench-leak eval serve-load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ serve-load: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check dlp tests
 	$(BIN)/lint-imports
+
+# make bench: 20,000-recipient personalised newsletter; render-only vs naive Presidio vs dlp preflight (msg/s).
+bench: $(STAMP)
+	$(BIN)/python -m dlp.bench --recipients $${BENCH_RECIPIENTS:-20000} --naive-sample $${BENCH_NAIVE:-100}
+
+# make bench-memory: peak memory of dlp preflight on 1,000,000 recipients (long: minutes to hours).
+bench-memory: $(STAMP)
+	$(BIN)/python -m dlp.bench --recipients 1000000 --naive-sample 0 --render-limit 20000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

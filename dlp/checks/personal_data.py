@@ -128,11 +128,15 @@ class EntityCheck(Check):
             return True
         return origin == "template" and entity.entity_type in COMPANY_CONTACT_TYPES
 
+    def begin_scan(self) -> None:
+        """Snapshot the shared detector's patterns-only counts: this scan's note covers only what it saw."""
+        detector = getattr(self.ctx.analyze, "detector", None)
+        self._no_ner_before = Counter(getattr(detector, "no_ner_analyses", {}))
+
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
         self._messages_seen += 1
         if self._no_ner_before is None:
-            detector = getattr(self.ctx.analyze, "detector", None)
-            self._no_ner_before = Counter(getattr(detector, "no_ner_analyses", {}))
+            self.begin_scan()
         analyze = self.ctx.analyze
         if analyze is None:
             return

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console, Group
 from rich.panel import Panel
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 from rich.text import Text
 
@@ -222,30 +211,5 @@ def render(report: Report, *, show_values: bool = False, width: int = 120) -> st
     return buffer.getvalue()
 
 
-class RateColumn(ProgressColumn):
-    def render(self, task: Any) -> Text:
-        return Text(f"{task.speed:,.0f} msg/s" if task.speed else "", style="cyan")
-
-
-@contextmanager
-def progress_bar(description: str, total: int | None, enabled: bool) -> Iterator[Callable[[int], None]]:
-    """A progress bar with rate and ETA on a terminal; a no-op callback otherwise."""
-    if not enabled:
-        yield lambda _done: None
-        return
-    console = Console(stderr=True)
-    columns = [
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        RateColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    ]
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task(description, total=total)
-
-        def update(done: int) -> None:
-            progress.update(task, completed=done)
-
-        yield update
+# The progress bar lives in its own module; importable from here for callers that know this one.
+from dlp.reporters.progress import RateColumn, progress_bar  # noqa: E402, F401
