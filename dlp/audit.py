@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -160,12 +160,7 @@ def sender_key(message: ScanMessage) -> str:
 
 
 def month_key(message: ScanMessage) -> str:
-    for value in message.header("Date"):
-        try:
-            return parsedate_to_datetime(value).strftime("%Y-%m")
-        except (TypeError, ValueError, IndexError):
-            continue
-    return "(no date)"
+    return message.month(default="(no date)")
 
 
 def campaign_key(message: ScanMessage) -> str:

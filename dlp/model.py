@@ -8,6 +8,7 @@ through `Finding.to_dict(show_values=...)`, so one function decides what may lea
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
@@ -119,6 +120,15 @@ class ScanMessage:
     def header(self, name: str) -> list[str]:
         lname = name.lower()
         return [value for key, value in self.headers if key.lower() == lname]
+
+    def month(self, default: str = "unknown") -> str:
+        """YYYY-MM of the Date header, for audit summaries and spans; `default` when absent or unparsable."""
+        for value in self.header("Date"):
+            try:
+                return parsedate_to_datetime(value).strftime("%Y-%m")
+            except (TypeError, ValueError, IndexError):
+                continue
+        return default
 
 
 @dataclass(frozen=True)

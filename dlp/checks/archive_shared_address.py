@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import getaddresses
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -226,7 +226,7 @@ class ArchiveSharedAddress(Check):
         if len(to) != 1:
             return ()  # a message to several people greets none of them by name
         display, address = to[0]
-        month = _month(message)
+        month = message.month()
         for name in self.names_in(message, address, display.strip()):
             tokens = self._tokens(name)
             if tokens is None:
@@ -269,11 +269,3 @@ class ArchiveSharedAddress(Check):
                 recipients=(address,),
             )
 
-
-def _month(message: ScanMessage) -> str:
-    for value in message.header("Date"):
-        try:
-            return parsedate_to_datetime(value).strftime("%Y-%m")
-        except (TypeError, ValueError, IndexError):
-            continue
-    return "unknown"
