@@ -164,6 +164,14 @@ class _Mailbox:
     last: str = ""
     where: list[str] = field(default_factory=list)
 
+    def seen(self, month: str, where: str) -> None:
+        self.messages += 1
+        if month != "unknown":
+            self.first = month if self.first == "unknown" else min(self.first, month)
+            self.last = month if self.last == "unknown" else max(self.last, month)
+        if len(self.where) < 3 and where not in self.where:
+            self.where.append(where)
+
     def add(self, tokens: frozenset[str], display: str, cap: int) -> None:
         for i, known in enumerate(self.people):
             if tokens <= known:
@@ -194,7 +202,8 @@ class ArchiveSharedAddress(Check):
         )
         self.titles = {_fold(t).rstrip(".") for t in self.params.titles}
         self.generic = {_fold(g) for g in self.params.generic_names}
-        self.mailboxes: dict[str, _Mailbox] = {}
+        self.mailboxes: dict[str, _Mailbox] = {}  # addresses that have seen two or more people
+        self.single: dict[int, tuple[frozenset[str], str, int, str, str, str]] = {}  # hash(address) -> one person
 
     def _tokens(self, name: str) -> frozenset[str] | None:
         words = [w.strip(".'’-") for w in _fold(name).split()]
@@ -227,23 +236,46 @@ class ArchiveSharedAddress(Check):
             return ()  # a message to several people greets none of them by name
         display, address = to[0]
         month = message.month()
+        where = f"{message.source} msg {message.index}"
+        named = False
         for name in self.names_in(message, address, display.strip()):
             tokens = self._tokens(name)
-            if tokens is None:
-                continue
-            box = self.mailboxes.get(address)
-            if box is None:
-                box = self.mailboxes[address] = _Mailbox(first=month, last=month)
-            box.add(tokens, name, self.params.max_names_per_address)
+            if tokens is not None:
+                self._person(address, tokens, name, where)
+                named = True
         box = self.mailboxes.get(address)
         if box is not None:
-            box.messages += 1
-            if month != "unknown":
-                box.first = min(box.first, month) if box.first != "unknown" else month
-                box.last = month if box.last == "unknown" else max(box.last, month)
-            if len(box.where) < 3:
-                box.where.append(f"{message.source} msg {message.index}")
+            box.seen(month, where)
+        elif named:
+            key = hash(address)
+            tokens, shown, messages, first, last, first_where = self.single[key]
+            first = month if first == "unknown" else min(first, month) if month != "unknown" else first
+            last = month if last == "unknown" else max(last, month) if month != "unknown" else last
+            self.single[key] = (tokens, shown, messages + 1, first, last, first_where)
         return ()
+
+    def _person(self, address: str, tokens: frozenset[str], shown: str, where: str) -> None:
+        """Most addresses only ever see one person: keep those as one compact tuple under the address's
+        hash, and build a full record only when a second person turns up."""
+        box = self.mailboxes.get(address)
+        if box is not None:
+            box.add(tokens, shown, self.params.max_names_per_address)
+            return
+        key = hash(address)
+        known = self.single.get(key)
+        if known is None:
+            self.single[key] = (tokens, shown, 0, "unknown", "unknown", where)
+            return
+        old_tokens, old_shown, messages, first, last, first_where = known
+        if tokens <= old_tokens:
+            return
+        if old_tokens < tokens:  # a fuller form of the same person ("Anna" -> "Anna Rossi")
+            self.single[key] = (tokens, shown, messages, first, last, first_where)
+            return
+        del self.single[key]
+        box = self.mailboxes[address] = _Mailbox(messages=messages, first=first, last=last, where=[first_where])
+        box.add(old_tokens, old_shown, self.params.max_names_per_address)
+        box.add(tokens, shown, self.params.max_names_per_address)
 
     def finish(self) -> Iterable[Finding]:
         for address, box in self.mailboxes.items():
@@ -268,4 +300,3 @@ class ArchiveSharedAddress(Check):
                 },
                 recipients=(address,),
             )
-
