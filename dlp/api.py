@@ -8,7 +8,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from email.message import Message
-from email.utils import getaddresses
 from pathlib import Path
 
 from dlp.campaign import load_campaign
@@ -75,14 +74,13 @@ class MessageScanner:
         envelope_to: Sequence[str] = (),
         source: str = "",
     ) -> Report:
-        senders = {a.rpartition("@")[2].lower() for _n, a in getaddresses(msg.get_all("From", []) or []) if "@" in a}
+        scan = to_scan_message(msg, source=source)  # reads the sender's domains (From, Sender) once
         ctx = ScanContext(
             rules=self.ruleset,
             source=source,
-            sender_domains=senders | self.internal_domains,
+            sender_domains=set(scan.own_domains) | self.internal_domains,
             analyze=self._analyze,
         )
-        scan = to_scan_message(msg, source=source)
         if envelope_from is not None:
             scan.envelope_from = envelope_from
         scan.envelope_to = list(envelope_to)

@@ -38,6 +38,7 @@ class _Group:
     messages: int = 0
     block: int = 0
     warn: int = 0
+    addressees: set[int] = field(default_factory=set)  # up to MIN_SUBJECT_REPEATS hashed To addresses
 
 
 @dataclass
@@ -90,6 +91,8 @@ class AuditBooks:
             group.messages += 1
             group.block += block
             group.warn += warn
+            if books is self.by_campaign and len(group.addressees) < MIN_SUBJECT_REPEATS:
+                group.addressees.add(hash(tuple(message.header("To"))))
         for note in message.notes:
             self.notes[note.split(": ", 1)[-1].split(";")[0]] += 1
 
@@ -119,7 +122,9 @@ class AuditBooks:
         campaigns: dict[str, _Group] = {}
         other = _Group()
         for key, group in self.by_campaign.items():
-            if key.startswith("subject: ") and group.messages < MIN_SUBJECT_REPEATS:
+            # A subject that names its addressee ("Your contract, Anna Rossi") repeats for that one person:
+            # only a subject sent to several different addressees is a campaign, safe to show.
+            if key.startswith("subject: ") and len(group.addressees) < MIN_SUBJECT_REPEATS:
                 other.messages += group.messages
                 other.block += group.block
                 other.warn += group.warn
@@ -129,7 +134,7 @@ class AuditBooks:
         if other.messages:
             ranked.append(("(other subjects)", other))
         out["audit-by-campaign"] = {
-            "title": f"By campaign (List-Id, or a subject seen {MIN_SUBJECT_REPEATS}+ times)",
+            "title": f"By campaign (List-Id, or a subject sent to {MIN_SUBJECT_REPEATS}+ addressees)",
             "columns": columns,
             "rows": _rows(ranked),
         }
@@ -164,8 +169,8 @@ def month_key(message: ScanMessage) -> str:
 
 
 def campaign_key(message: ScanMessage) -> str:
-    """List-Id, else the subject without reply prefixes and with digits masked; rare subjects (which may
-    carry a name) are never shown: they fall into '(other subjects)' until seen three times."""
+    """List-Id, else the subject without reply prefixes and with digits masked. Subjects are shown only once
+    sent to several addressees (see `AuditBooks.sections`), since a subject may name its addressee."""
     for value in message.header("List-Id"):
         return f"list: {value.strip()[:120]}"
     subject = next(iter(message.header("Subject")), "")

@@ -219,3 +219,19 @@ def test_audit_bad_paths_and_stdin() -> None:
     msg = card_leak(9)
     run = run_dlp("audit", "-", "--format", "json", input=msg.as_bytes())
     assert run.code == 1 and run.json["findings"][0]["location"]["source"] == "<stdin>#1"
+
+
+def test_a_subject_naming_its_one_addressee_is_never_shown(tmp_path: Path) -> None:
+    box = mailbox.mbox(tmp_path / "statements.mbox")
+    for month in range(1, 5):
+        msg = EmailMessage()
+        msg["From"], msg["To"] = "billing@telco.example", "Anna Rossi <anna.rossi@mail.example>"
+        msg["Subject"] = "Your statement, Anna Rossi"
+        msg["Date"] = format_datetime(START + timedelta(days=31 * month))
+        msg.set_content("Your statement is ready in your account.\n")
+        box.add(msg)
+    box.flush()
+    run = run_dlp("audit", str(tmp_path / "statements.mbox"), "--format", "json")
+    campaigns = [row[0] for row in run.json["sections"]["audit-by-campaign"]["rows"]]
+    assert campaigns == ["(other subjects)"]
+    assert "Rossi" not in run.stdout

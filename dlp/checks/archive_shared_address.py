@@ -214,7 +214,7 @@ class ArchiveSharedAddress(Check):
             return None
         return frozenset(words)
 
-    def names_in(self, message: ScanMessage, address: str, display: str) -> list[str]:
+    def names_in(self, message: ScanMessage, display: str) -> list[str]:
         names = []
         if display and "@" not in display:
             names.append(display)
@@ -238,7 +238,7 @@ class ArchiveSharedAddress(Check):
         month = message.month()
         where = f"{message.source} msg {message.index}"
         named = False
-        for name in self.names_in(message, address, display.strip()):
+        for name in self.names_in(message, display.strip()):
             tokens = self._tokens(name)
             if tokens is not None:
                 self._person(address, tokens, name, where)

@@ -248,9 +248,3 @@ def read_archive(paths: Iterable[str | Path], stdin: BinaryIO | None = None) -> 
         else:
             raise InputError("no such file or folder", path=path)
 
-
-def read_bytes_as_archive(data: bytes, source: str) -> Iterator[ArchiveItem]:
-    """For tests and the API: an in-memory mbox or message."""
-    kind = _sniff(data[:4096])
-    lines = _lines([data])
-    yield from split_mbox(lines, source) if kind == "mbox" else _read_whole(lines, source)
