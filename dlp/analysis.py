@@ -12,8 +12,10 @@ context matters: the line before a per-recipient one (a signature above an unsub
 cacheable. An entity belongs to
 the line it starts in, so a value running over a line break is reported once, whole.
 
-`SegmentAnalyzer` only looks results up; `plan`/`fill` let the pipeline collect the windows a batch of
-messages needs, analyse the missing ones in bulk (`nlp.pipe`, worker processes) and store them.
+`SegmentAnalyzer` only looks results up; `missing`/`fill` let the pipeline collect the windows a batch of
+messages needs, analyse the missing ones in bulk (`nlp.pipe`, worker processes) and store them. A
+part's uncached windows that overlap are analysed as one text (`Unit`): the words they share are
+analysed once.
 `WholeAnalyzer` is the straightforward path (every part analysed whole) that the fast path must match.
 """
 
@@ -22,7 +24,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from dlp.detect.engine import NEVER_REPORTED, Detector
@@ -117,6 +119,51 @@ def analyze_windows(
     return out
 
 
+@dataclass(frozen=True)
+class Unit:
+    """Neighbouring uncached windows of one part, analysed as one text.
+
+    A part's new lines are usually close together (a points line, a signature over a per-recipient
+    unsubscribe link), and their windows overlap; analysing the union once costs the shared words once.
+    Each member still gets exactly the entities that start in its own line, which the union covers with
+    at least the member's own context on both sides.
+    """
+
+    language: str
+    text: str
+    offset: int  # where `text` starts in the part
+    members: tuple[Window, ...]
+
+    def entities_for(self, member: Window, entities: Iterable[Entity]) -> list[Entity]:
+        """`entities` of this unit, as the member window's own (in the member's coordinates)."""
+        shift = self.offset - member.offset
+        return keep_for_window(member, (e.shifted(shift) for e in entities))
+
+
+def merge_windows(part_text: str, windows_in_order: Sequence[Window]) -> list[Unit]:
+    units: list[Unit] = []
+    group: list[Window] = []
+    end = -1
+    for window in windows_in_order:  # in text order, so only the last group can overlap the next window
+        if group and window.offset > end:
+            units.append(_unit(part_text, group))
+            group, end = [], -1
+        group.append(window)
+        end = max(end, window.offset + len(window.text))
+    if group:
+        units.append(_unit(part_text, group))
+    return units
+
+
+def _unit(part_text: str, group: list[Window]) -> Unit:
+    if len(group) == 1:
+        only = group[0]
+        return Unit(only.language, only.text, only.offset, (only,))
+    start = min(w.offset for w in group)
+    stop = max(w.offset + len(w.text) for w in group)
+    return Unit(group[0].language, part_text[start:stop], start, tuple(group))
+
+
 class SegmentAnalyzer:
     """Caches entities per line-in-context; bounded so a million-row campaign stays in memory bounds."""
 
@@ -140,14 +187,20 @@ class SegmentAnalyzer:
     def windows_of(self, text: str, language: str = "en") -> Iterator[Window]:
         return windows(text, language, self.context_words, min(self.context_words, RIGHT_WORDS))
 
-    def missing(self, texts: Iterable[str], language: str = "en") -> dict[tuple[str, str, int, int], Window]:
-        """Windows of these texts that are not cached yet (deduplicated)."""
-        out: dict[tuple[str, str, int, int], Window] = {}
+    def missing(self, texts: Iterable[str], language: str = "en", pending: Container = ()) -> list[Unit]:
+        """What to analyse so every window of these texts is cached: each uncached window once (not if
+        it is in `pending`, already being analysed), neighbours in one part merged into one unit."""
+        out: list[Unit] = []
+        seen: set[tuple[str, str, int, int]] = set()
         for text in texts:
+            new: list[Window] = []
             for window in self.windows_of(text, language):
                 key = window.key
-                if key not in self.cache and key not in out:
-                    out[key] = window
+                if key not in self.cache and key not in seen and key not in pending:
+                    seen.add(key)
+                    new.append(window)
+            if new:
+                out.extend(merge_windows(text, new))
         return out
 
     def store(self, window: Window, entities: Iterable[Entity]) -> None:
@@ -156,14 +209,19 @@ class SegmentAnalyzer:
         while len(self.cache) > self.max_entries:
             self.cache.popitem(last=False)
 
-    def fill(self, pending: Sequence[Window]) -> None:
-        """Analyse windows in this process, batched."""
+    def store_unit(self, unit: Unit, entities: Iterable[Entity]) -> None:
+        found = list(entities)
+        for member in unit.members:
+            self.store(member, unit.entities_for(member, found))
+
+    def fill(self, pending: Sequence[Unit]) -> None:
+        """Analyse units in this process, batched."""
         if not pending:
             return
         assert self.detector is not None
-        results = analyze_windows(self.detector, [(w.language, w.text) for w in pending], self.entities)
-        for window, entities in zip(pending, results, strict=True):
-            self.store(window, entities)
+        results = analyze_windows(self.detector, [(u.language, u.text) for u in pending], self.entities)
+        for unit, entities in zip(pending, results, strict=True):
+            self.store_unit(unit, entities)
 
     # -- the per-part lookup the checks call -----------------------------------------------------
 
@@ -174,7 +232,7 @@ class SegmentAnalyzer:
             cached = self.cache.get(key)
             if cached is None:
                 self.misses += 1
-                self.fill([window])
+                self.fill([Unit(window.language, window.text, window.offset, (window,))])
                 cached = self.cache[key]
             else:
                 self.hits += 1

@@ -21,7 +21,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from email.utils import getaddresses
 
-from dlp.analysis import SegmentAnalyzer, WholeAnalyzer, Window
+from dlp.analysis import SegmentAnalyzer, Unit, WholeAnalyzer
 from dlp.checks import build_checks
 from dlp.checks.base import Check, ScanContext
 from dlp.checks.personal_data import EntityCheck, scannable_parts
@@ -150,13 +150,15 @@ class Scanner:
         pool = None
         misses = 0
         # Chunks in flight: (messages, windows being analysed by workers, their result handle).
-        inflight: deque[tuple[list[ScanMessage], list[Window], set, Future]] = deque()
+        inflight: deque[tuple[list[ScanMessage], list[Unit], set, Future]] = deque()
         try:
             for chunk in _chunks(messages, CHUNK):
-                missing = analyzer.missing(part.text for message in chunk for part in scannable_parts(message))
                 # A window another chunk already sent to the workers is not sent again.
-                pending = [w for key, w in missing.items() if not any(key in keys for _m, _w, keys, _h in inflight)]
-                misses += len(pending)
+                in_flight = _InFlight(keys for _m, _u, keys, _h in inflight)
+                pending = analyzer.missing(
+                    (part.text for message in chunk for part in scannable_parts(message)), pending=in_flight
+                )
+                misses += sum(len(unit.members) for unit in pending)
                 if pool is None and self.workers > 1 and misses >= POOL_AFTER_MISSES:
                     from dlp.workers import AnalysisPool
 
@@ -165,7 +167,8 @@ class Scanner:
                     analyzer.fill(pending)
                     yield from chunk
                     continue
-                inflight.append((chunk, pending, {w.key for w in pending}, pool.submit(pending)))
+                keys = {member.key for unit in pending for member in unit.members}
+                inflight.append((chunk, pending, keys, pool.submit(pending)))
                 # Keep the workers busy while this process renders the next chunk and runs checks.
                 while len(inflight) > self.workers:
                     yield from self._complete(inflight.popleft(), analyzer)
@@ -179,9 +182,19 @@ class Scanner:
     @staticmethod
     def _complete(item, analyzer: SegmentAnalyzer) -> Iterator[ScanMessage]:
         chunk, pending, _keys, handle = item
-        for window, entities in zip(pending, handle.result(), strict=True):
-            analyzer.store(window, entities)
+        for unit, entities in zip(pending, handle.result(), strict=True):
+            analyzer.store_unit(unit, entities)
         yield from chunk
+
+
+class _InFlight:
+    """Membership over the key sets of the chunks whose windows are with the workers."""
+
+    def __init__(self, key_sets: Iterable[set]) -> None:
+        self.key_sets = list(key_sets)
+
+    def __contains__(self, key: object) -> bool:
+        return any(key in keys for keys in self.key_sets)
 
 
 def expected_messages(ctx: ScanContext) -> int | None:

@@ -11,7 +11,7 @@ import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from dlp.analysis import Window, analyze_windows
+from dlp.analysis import Unit, analyze_windows
 from dlp.detect.engine import Detector, get_detector
 from dlp.detect.entities import Entity
 
@@ -42,8 +42,8 @@ class AnalysisPool:
             initargs=(list(recognizers), list(entities)),
         )
 
-    def submit(self, windows: Sequence[Window]) -> Future:
-        return self.executor.submit(_analyse, [(w.language, w.text) for w in windows])
+    def submit(self, units: Sequence[Unit]) -> Future:
+        return self.executor.submit(_analyse, [(u.language, u.text) for u in units])
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)

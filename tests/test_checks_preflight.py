@@ -118,7 +118,7 @@ def test_presidio_noise_is_not_reported() -> None:
 def test_signature_and_company_contacts_in_the_template_are_not_findings(tmp_path: Path) -> None:
     files = {
         "body.txt.j2": "Dear {{ name }},\n\nthanks for your order.\n\nKind regards,\nJennifer Whitaker\n"
-                       "Customer Care, 1200 Market Street, Philadelphia, PA 19107\nPhone: +1 215 555 0143\n",
+        "Customer Care, 1200 Market Street, Philadelphia, PA 19107\nPhone: +1 215 555 0143\n",
         "people.csv": "name,email\nAnn Lee,ann@example.org\n",
     }
     report = preflight(write_campaign(tmp_path / "c", PER_RECIPIENT, files))

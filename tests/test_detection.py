@@ -263,3 +263,25 @@ def test_the_no_model_note_belongs_to_the_scan_that_saw_the_language() -> None:
     english = make_message("Hello, your order has shipped and will arrive on Monday.", "c@example.org")
     assert any("German" in n for n in scan_message(german).notes)
     assert not any("patterns only" in n for n in scan_message(english).notes)
+
+
+def test_recognizer_prefilters_never_change_what_is_found() -> None:
+    """A prefilter only skips texts it proves cannot match; one that skipped a real match would lose
+    findings silently. Every prefiltered recognizer must give Presidio's own answer on the whole corpus."""
+    from presidio_analyzer import PatternRecognizer
+
+    from dlp.detect.recognizers import project_recognizers
+    from dlp.detect.recognizers.prefilter import PrefilteredPatternRecognizer
+
+    texts = [sample.text for sample in load_corpus(sorted(DEFAULT_CORPUS.glob("*.txt")))]
+    prefiltered = [r for r in project_recognizers("en") if isinstance(r, PrefilteredPatternRecognizer)]
+    assert {type(r).__name__ for r in prefiltered} >= {"AccountNumberRecognizer", "CredentialRecognizer"}
+    for recognizer in prefiltered:
+        matched = skipped = 0
+        for text in texts:
+            ours = recognizer.analyze(text, recognizer.supported_entities)
+            presidio = PatternRecognizer.analyze(recognizer, text, recognizer.supported_entities)
+            assert [(r.start, r.end, r.score) for r in ours] == [(r.start, r.end, r.score) for r in presidio], text
+            matched += bool(presidio)
+            skipped += not recognizer.REQUIRES.search(text)
+        assert matched >= 20 and skipped >= 100, (type(recognizer).__name__, matched, skipped)

@@ -1,6 +1,7 @@
-"""The fast path (line cache, batched analysis, worker processes) finds exactly what the straightforward
-path (every part analysed whole by Presidio, no cache, no pool) finds, on a campaign whose templates
-vary per recipient: names, numbers, addresses, conditional blocks, labels on the line before a value."""
+"""The fast path (line cache, neighbouring new lines analysed as one text, batched analysis, worker
+processes) finds exactly what the straightforward path (every part analysed whole by Presidio, no
+cache, no pool) finds, on a campaign whose templates vary per recipient: names, numbers, addresses,
+conditional blocks, labels on the line before a value."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import write_campaign
 
+import dlp.analysis
 import dlp.pipeline
 import dlp.workers
 from dlp.api import preflight
@@ -161,7 +163,17 @@ def test_fast_path_equals_straightforward_in_process_and_with_workers(
     assert reference.messages == 60
 
     monkeypatch.setenv("DLP_WORKERS", "0")
+    merged: list[int] = []
+    store_unit = dlp.analysis.SegmentAnalyzer.store_unit
+
+    def recording_store_unit(self, unit, entities):
+        merged.append(len(unit.members))
+        return store_unit(self, unit, entities)
+
+    monkeypatch.setattr(dlp.analysis.SegmentAnalyzer, "store_unit", recording_store_unit)
     in_process = preflight(varied_campaign)
+    # Neighbouring new lines were analysed together (one text per run of overlapping windows).
+    assert max(merged) >= 3 and sum(merged) > len(merged)
     assert in_process.verdict == reference.verdict
     assert _findings(in_process) == _findings(reference)
     _assert_same_names(in_process, reference)

@@ -184,7 +184,8 @@ class Detector:
                     continue
             with self._lock:
                 batch = [texts[i] for i in indexes]
-                artifacts = self.nlp_engine.process_batch(batch, language=lang)
+                # spaCy batches only what it is given at once; Presidio's default batch_size is 1.
+                artifacts = self.nlp_engine.process_batch(batch, language=lang, batch_size=max(1, len(batch)))
                 for i, (text, nlp_artifacts) in zip(indexes, artifacts, strict=True):
                     results = self.engine.analyze(
                         text=text, language=lang, entities=wanted, nlp_artifacts=nlp_artifacts

@@ -247,4 +247,3 @@ def read_archive(paths: Iterable[str | Path], stdin: BinaryIO | None = None) -> 
             yield from _read_file(path, named=True)
         else:
             raise InputError("no such file or folder", path=path)
-

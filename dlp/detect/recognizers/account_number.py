@@ -7,7 +7,11 @@ itself (15 digits, Luhn) once the word IMEI is near.
 
 from __future__ import annotations
 
-from presidio_analyzer import Pattern, PatternRecognizer
+import re
+
+from presidio_analyzer import Pattern
+
+from dlp.detect.recognizers.prefilter import PrefilteredPatternRecognizer
 
 # Labels that name a number by themselves ("IMEI 35...", "Kundennummer: ...", "account 1234...").
 NUMBER_LABEL = (
@@ -23,10 +27,12 @@ OWNER_LABEL = (
 )
 SUFFIX = r"(?:number|no\.?|nr\.?|num\.?|#|id|ref\.?|n°|nº|code)"
 LABELLED = rf"(?:{NUMBER_LABEL}\s{{0,2}}(?:{SUFFIX}\s{{0,2}})?|{OWNER_LABEL}\s{{0,2}}{SUFFIX}\s{{0,2}})"
-NUMBER = r"(?:[A-Z]{1,4}[-‐]?)?\d(?:[\d\-]|\s(?=\d)){4,22}\d(?:[-‐][A-Z0-9]{1,4})?"
+DIGIT_RUN = r"\d(?:[\d\-]|\s(?=\d)){4,22}\d"
+NUMBER = rf"(?:[A-Z]{{1,4}}[-‐]?)?{DIGIT_RUN}(?:[-‐][A-Z0-9]{{1,4}})?"
 
 
-class AccountNumberRecognizer(PatternRecognizer):
+class AccountNumberRecognizer(PrefilteredPatternRecognizer):
+    REQUIRES = re.compile(DIGIT_RUN)  # every NUMBER contains this digit run
     PATTERNS = [
         Pattern(
             "labelled account number",

@@ -6,7 +6,11 @@ part of the pattern. Keys from well-known providers have a recognisable shape an
 
 from __future__ import annotations
 
-from presidio_analyzer import Pattern, PatternRecognizer
+import re
+
+from presidio_analyzer import Pattern
+
+from dlp.detect.recognizers.prefilter import PrefilteredPatternRecognizer
 
 SECRET_LABEL = (
     r"(?:password|passwort|kennwort|mot\s+de\s+passe|contraseña|contrasena|parola\s+d'ordine|passcode|pass\s*phrase|"
@@ -35,7 +39,11 @@ STRONG_VALUE = r"(?=[^\s\"'”’»]*[\d!@#$%^&*_+=?~])[^\s\"'”’»,;]{4,64}(
 ANY_VALUE = r"[^\s\"'”’»,;]{4,64}(?<![.,;:!?)])"
 
 
-class CredentialRecognizer(PatternRecognizer):
+class CredentialRecognizer(PrefilteredPatternRecognizer):
+    # Every pattern below needs one of its labels before the value, or one of these key prefixes.
+    REQUIRES = re.compile(
+        rf"(?i)(?:{SECRET_LABEL}|{CODE_LABEL}|{ANSWER_LABEL}|code)|AKIA|ASIA|[sr]k_|gh[pousr]_|xox|AIza|-----BEGIN"
+    )
     PATTERNS = [
         Pattern(
             "labelled secret, colon", rf"(?i)(?<=\b{SECRET_LABEL}\s{{0,2}}[:=]\s{{0,2}}[\"'“‘«]?){ANY_VALUE}", 0.85
