@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DLP_FINGERPRINT_KEY ?= dlp-demo-key-not-secret
 
-.PHONY: install demo test lint bench bench-memory bench-leak eval serve-load clean
+.PHONY: install demo test lint bench bench-memory bench-floor bench-leak eval serve-load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: $(STAMP)
 # make bench-memory: peak memory of dlp preflight on 1,000,000 recipients (long: minutes to hours).
 bench-memory: $(STAMP)
 	$(BIN)/python -m dlp.bench --recipients 1000000 --naive-sample 0 --render-limit 20000
+
+# The floor for exact analysis: only each message's new lines, alone, batched (bounds what make bench can reach).
+bench-floor: $(STAMP)
+	$(BIN)/python scripts/bench_floor.py 800
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -164,14 +164,20 @@ def _unit(part_text: str, group: list[Window]) -> Unit:
     return Unit(group[0].language, part_text[start:stop], start, tuple(group))
 
 
+# A cached window costs ~0.7 KB. The windows worth keeping are the template's (a few hundred per
+# campaign), re-read by every message and so kept by the LRU order; per-recipient windows never come
+# back. 50,000 bounds the cache at ~35 MB with room for many templates or an archive's many senders.
+CACHE_WINDOWS = 50_000
+
+
 class SegmentAnalyzer:
-    """Caches entities per line-in-context; bounded so a million-row campaign stays in memory bounds."""
+    """Caches entities per line-in-context (least recently used out), so memory stays bounded."""
 
     def __init__(
         self,
         detector: Detector | None,
         entities: Iterable[str],
-        max_entries: int = 200_000,
+        max_entries: int = CACHE_WINDOWS,
         context_words: int = CONTEXT_WORDS,
     ) -> None:
         self.detector = detector
@@ -236,6 +242,7 @@ class SegmentAnalyzer:
                 cached = self.cache[key]
             else:
                 self.hits += 1
+                self.cache.move_to_end(key)
             out.extend(e.shifted(window.offset) for e in cached)
         return out
 

@@ -113,15 +113,16 @@ class Scanner:
         started = time.perf_counter()
         findings: list[Finding] = []
         count = 0
-        recipients: set[str] = set()
+        # Distinct recipients, counted by 64-bit hash: a million addresses as strings would be ~120 MB.
+        recipients: set[int] = set()
         if progress is not None and hasattr(progress, "set_total"):
             progress.set_total(expected_messages(self.ctx))
         for message in self._prepared(messages):
             count += 1
             if message.recipient is not None:
-                recipients.add(message.recipient.email.lower())
+                recipients.add(hash(message.recipient.email.lower()))
             else:
-                recipients.update(a.lower() for _n, a in getaddresses(message.envelope_to) if a)
+                recipients.update(hash(a.lower()) for _n, a in getaddresses(message.envelope_to) if a)
             findings.extend(self.findings_for(message))
             if progress is not None:
                 progress(count)
