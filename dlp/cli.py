@@ -112,7 +112,11 @@ def preflight(
 
 InternalDomainOpt = Annotated[
     list[str] | None,
-    typer.Option("--internal-domain", help="A domain of your own: its addresses are not external (repeatable)."),
+    typer.Option(
+        "--internal-domain",
+        help="A domain of your own: its addresses are not external (repeatable; in an audit each sender's own "
+        "domain always counts).",
+    ),
 ]
 
 
@@ -180,12 +184,7 @@ def audit(
     show_values: ShowValuesOpt = False,
     quiet: QuietOpt = False,
     fail_on: FailOnOpt = "block",
-    internal: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--internal-domain", help="Your organisation's mail domain (repeatable); the sender's own always counts."
-        ),
-    ] = None,
+    internal: InternalDomainOpt = None,
 ) -> None:
     """Scan past sends: every message is scanned or listed as unreadable with the reason."""
     _check_common(fmt, fail_on)

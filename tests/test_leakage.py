@@ -171,6 +171,13 @@ def export_csv(count: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def mail(sender: str, to: str, subject: str, body: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, to, subject
+    msg.set_content(body)
+    return msg
+
+
 @pytest.mark.parametrize(
     ("to", "rows", "expected"),
     [("ops@agency.example", 12, "block"), ("crm@acme.example", 12, "warn"), ("ops@agency.example", 9, None)],
@@ -222,11 +229,7 @@ def test_broadcast_looping_over_the_list_is_bulk_and_cross_recipient(tmp_path: P
 
 
 def test_bulk_without_a_campaign_counts_detected_entities() -> None:
-    msg = EmailMessage()
-    msg["From"] = "sales@acme.example"
-    msg["To"] = "someone@outside.example"
-    msg["Subject"] = "leads"
-    msg.set_content("Leads attached.")
+    msg = mail("sales@acme.example", "someone@outside.example", "leads", "Leads attached.")
     msg.add_attachment(export_csv(15).encode(), maintype="text", subtype="csv", filename="leads.csv")
     report = scan_message(msg)
     (finding,) = rule(report, "bulk-personal-data")
@@ -382,11 +385,7 @@ def test_personal_data_in_links(tmp_path: Path) -> None:
 
 
 def test_pii_in_link_without_a_campaign() -> None:
-    msg = EmailMessage()
-    msg["From"] = "news@acme.example"
-    msg["To"] = "anna@example.org"
-    msg["Subject"] = "hello"
-    msg.set_content("Hi.\n")
+    msg = mail("news@acme.example", "anna@example.org", "hello", "Hi.\n")
     msg.add_alternative(
         '<p>Hi</p><img src="https://ads.tracker.example/i?e=anna%2540example.org&tel=%2B14155550187">'
         '<a href="https://news.acme.example/u?who=bob%40example.net">Unsubscribe</a>',
@@ -464,11 +463,7 @@ def test_cli_report_redacts_values_and_shows_column_types(tmp_path: Path) -> Non
 
 
 def test_cli_check_blocks_a_customer_export_to_an_outside_address() -> None:
-    msg = EmailMessage()
-    msg["From"] = "sales@acme.example"
-    msg["To"] = "leads@broker.example"
-    msg["Subject"] = "as discussed"
-    msg.set_content("Here you go.\n")
+    msg = mail("sales@acme.example", "leads@broker.example", "as discussed", "Here you go.\n")
     msg.add_attachment(export_csv(12).encode(), maintype="text", subtype="csv", filename="customers.csv")
     run = run_dlp("check", "-", "--format", "json", input=msg.as_bytes())
     assert run.code == 1, run.stderr

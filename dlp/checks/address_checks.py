@@ -28,11 +28,32 @@ from dlp.model import Finding, ScanMessage, Severity
 from dlp.redact import redact_address
 
 
-def _address_field(message: ScanMessage) -> str:
-    return "recipient list" if message.recipient is not None else "To"
+class AddressCheck(Check):
+    """What the three address checks share: where an address finding points, and the list section."""
+
+    def address_finding(self, message: ScanMessage, address: str, what: str, **details) -> Finding:
+        """A finding about one recipient address ("<redacted address> <what>"): its row in a preflight,
+        the To line otherwise."""
+        shown = redact_address(address) if address else "(empty)"
+        details.setdefault("where", "address")
+        return self.finding(
+            f"{shown} {what}",
+            scan_message=message,
+            field="recipient list" if message.recipient is not None else "To",
+            line=message.recipient.line if message.recipient else None,
+            value=address.lower() or None,
+            excerpt=shown,
+            entity_type="EMAIL_ADDRESS",
+            recipients=(address,) if address else (),
+            **details,
+        )
+
+    def finish(self) -> Iterable[Finding]:
+        list_pass(self.ctx)  # the recipient-list health section, in a campaign scan
+        return ()
 
 
-class PlaceholderAddress(Check):
+class PlaceholderAddress(AddressCheck):
     rule_id = "placeholder-address"
     Params = PlaceholderParams
 
@@ -49,35 +70,27 @@ class PlaceholderAddress(Check):
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
         matcher = self.matcher(message)
+        carried: list[str] | None = None  # what the message carries: the same for each of its addresses
         for address in message_addresses(message):
             reason = matcher.reason(address)
             if reason is None:
                 continue
-            carried = self.personal_data_types(message)
+            if carried is None:
+                carried = self.personal_data_types(message)
             if carried:
                 severity = Severity.BLOCK
                 why = f"and the message carries personal data ({', '.join(carried)})"
             else:
                 severity = Severity.WARN
                 why = "(the message carries no personal data)"
-            yield self.finding(
-                f"{redact_address(address)} looks like a filler address typed in for a customer: {reason} {why}; "
+            yield self.address_finding(
+                message,
+                address,
+                f"looks like a filler address typed in for a customer: {reason} {why}; "
                 "such addresses often belong to a real stranger",
-                scan_message=message,
-                field=_address_field(message),
-                line=message.recipient.line if message.recipient else None,
-                value=address.lower(),
-                excerpt=redact_address(address),
-                entity_type="EMAIL_ADDRESS",
-                where="address",
                 severity=severity,
                 extra={"reason": reason, "personal_data": carried},
-                recipients=(address,),
             )
-
-    def finish(self) -> Iterable[Finding]:
-        list_pass(self.ctx)  # the recipient-list health section, in a campaign scan
-        return ()
 
     def personal_data_types(self, message: ScanMessage) -> list[str]:
         """Entity types of personal data in what this message delivers, excluding the template's own text.
@@ -101,7 +114,7 @@ class PlaceholderAddress(Check):
         return sorted(found)
 
 
-class InvalidAddress(Check):
+class InvalidAddress(AddressCheck):
     rule_id = "invalid-address"
     Params = InvalidParams
 
@@ -109,33 +122,23 @@ class InvalidAddress(Check):
     def matcher(self) -> InvalidMatcher:
         return InvalidMatcher.build(self.params)
 
-    def finish(self) -> Iterable[Finding]:
-        list_pass(self.ctx)  # the recipient-list health section, in a campaign scan
-        return ()
-
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
         for address in message_addresses(message):
             result = self.matcher.reason(address)
             if result is None:
                 continue
             reason, suggestion = result
-            shown = redact_address(address) if address else "(empty)"
             hint = f"; did you mean @{suggestion}?" if suggestion else ""
-            yield self.finding(
-                f"{shown} cannot be a real mailbox: {reason}{hint}",
-                scan_message=message,
-                field=_address_field(message),
-                line=message.recipient.line if message.recipient else None,
-                value=address.lower() or None,
-                excerpt=shown,
-                entity_type="EMAIL_ADDRESS",
+            yield self.address_finding(
+                message,
+                address,
+                f"cannot be a real mailbox: {reason}{hint}",
                 where="address" if address else f"empty:{message.recipient.row if message.recipient else ''}",
                 extra={"reason": reason, **({"suggestion": suggestion} if suggestion else {})},
-                recipients=(address,) if address else (),
             )
 
 
-class DisposableAddress(Check):
+class DisposableAddress(AddressCheck):
     rule_id = "disposable-address"
     Params = DisposableParams
 
@@ -143,24 +146,14 @@ class DisposableAddress(Check):
     def matcher(self) -> DisposableMatcher:
         return DisposableMatcher.build(self.params)
 
-    def finish(self) -> Iterable[Finding]:
-        list_pass(self.ctx)  # the recipient-list health section, in a campaign scan
-        return ()
-
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
         for address in message_addresses(message):
             reason = self.matcher.reason(address) if address else None
             if reason is None:
                 continue
-            yield self.finding(
-                f"{redact_address(address)} is at a {reason}: whoever reads that inbox later may not be the customer",
-                scan_message=message,
-                field=_address_field(message),
-                line=message.recipient.line if message.recipient else None,
-                value=address.lower(),
-                excerpt=redact_address(address),
-                entity_type="EMAIL_ADDRESS",
-                where="address",
+            yield self.address_finding(
+                message,
+                address,
+                f"is at a {reason}: whoever reads that inbox later may not be the customer",
                 extra={"reason": reason},
-                recipients=(address,),
             )

@@ -222,18 +222,15 @@ class SharedAddress(Check):
             people = len(group.people)
             if people < self.params.min_people:
                 continue
-            yield self.finding(
-                f"{redact_address(group.address)} is the address of {people} different people "
-                f"(rows {_rows_text(group)}): a placeholder typed in by staff, or a shared inbox; "
-                "every one of their messages would reach the same mailbox",
-                field=result.email_column,
-                value=group.address,
-                excerpt=redact_address(group.address),
-                entity_type="EMAIL_ADDRESS",
+            yield _group_finding(
+                self,
+                result,
+                group,
+                f"is the address of {people} different people (rows {_rows_text(group)}): a placeholder typed in "
+                "by staff, or a shared inbox; every one of their messages would reach the same mailbox",
                 where="list",
                 count=group.row_count,
-                extra={"people": people, "rows": sorted(group.rows), "row_count": group.row_count},
-                recipients=(group.address,),
+                extra={"people": people},
             )
 
 
@@ -249,15 +246,27 @@ class DuplicateRecipient(Check):
         for group in result.groups.values():
             if not group.duplicate_rows:
                 continue
-            yield self.finding(
-                f"{redact_address(group.address)} appears on {group.row_count} rows (rows {_rows_text(group)}) "
-                f"with {group.duplicate_rows} repeat(s) of the same person: they would get the message more than once",
-                field=result.email_column,
-                value=group.address,
-                excerpt=redact_address(group.address),
-                entity_type="EMAIL_ADDRESS",
+            yield _group_finding(
+                self,
+                result,
+                group,
+                f"appears on {group.row_count} rows (rows {_rows_text(group)}) with {group.duplicate_rows} "
+                "repeat(s) of the same person: they would get the message more than once",
                 where="duplicate",
                 count=group.duplicate_rows,
-                extra={"rows": sorted(group.rows), "row_count": group.row_count},
-                recipients=(group.address,),
             )
+
+
+def _group_finding(check: Check, result, group, what: str, *, where: str, count: int, extra=None) -> Finding:
+    """A finding about one address of the list and the rows that carry it."""
+    return check.finding(
+        f"{redact_address(group.address)} {what}",
+        field=result.email_column,
+        value=group.address,
+        excerpt=redact_address(group.address),
+        entity_type="EMAIL_ADDRESS",
+        where=where,
+        count=count,
+        extra={**(extra or {}), "rows": sorted(group.rows), "row_count": group.row_count},
+        recipients=(group.address,),
+    )
