@@ -28,6 +28,7 @@ from dlp.checks.personal_data import EntityCheck, scannable_parts
 from dlp.detect.engine import get_detector
 from dlp.model import Finding, Report, ScanMessage
 from dlp.policy import apply_policy
+from dlp.redact import fingerprint_key_warning
 from dlp.rules import RuleSet
 
 ProgressHook = Callable[[int], None]
@@ -75,6 +76,9 @@ class Scanner:
         workers: int | None = None,
     ) -> Scanner:
         ctx = ctx or ScanContext(rules=ruleset)
+        key_warning = fingerprint_key_warning()  # a bad key is exit 2 before any work, not mid-scan
+        if key_warning and key_warning not in ctx.notes:
+            ctx.notes.append(key_warning)
         checks = build_checks(ruleset, ctx, only)
         straightforward = _env_flag(STRAIGHTFORWARD_ENV) if straightforward is None else straightforward
         entity_types: set[str] = set()

@@ -13,6 +13,8 @@ import os
 import secrets
 from pathlib import Path
 
+from dlp.errors import InputError
+
 KEY_ENV = "DLP_FINGERPRINT_KEY"
 KEY_FILE_ENV = "DLP_FINGERPRINT_KEY_FILE"
 
@@ -50,15 +52,49 @@ def redact_value(value: str, entity_type: str | None = None) -> str:
     return " ".join(w[:1] + "*" * min(max(len(w) - 1, 2), 6) for w in words)
 
 
-def _load_key() -> bytes:
+MIN_KEY_LENGTH = 16  # characters; the generated key has 64 hex characters
+
+
+class FingerprintKeyError(InputError):
+    """A fingerprint key that would make fingerprints guessable or cannot be read: exit 2, naming where."""
+
+
+def default_key_path() -> Path:
+    return Path(os.environ.get(KEY_FILE_ENV) or Path.home() / ".config" / "dlp" / "fingerprint.key")
+
+
+def _checked(key: bytes, where: str, path: Path | None = None) -> bytes:
+    if len(key) < MIN_KEY_LENGTH:
+        what = "is empty" if not key else f"has only {len(key)} characters"
+        fix = (
+            f"delete it to have dlp create a new random key, or write one: openssl rand -hex 32 > {path}"
+            if path is not None
+            else "use a long random value, e.g. the output of: openssl rand -hex 32"
+        )
+        # An empty or short HMAC key makes a fingerprint of an SSN as easy to brute-force as a plain hash.
+        raise FingerprintKeyError(
+            f"the fingerprint key {where} {what}; a key needs at least {MIN_KEY_LENGTH} characters: {fix}",
+            path=path,
+        )
+    return key
+
+
+def _load_key() -> tuple[bytes, str | None]:
+    """The HMAC key and, when it could not be kept, a warning that fingerprints change between runs."""
     env = os.environ.get(KEY_ENV)
     if env:
-        return env.encode()
-    key_path = Path(os.environ.get(KEY_FILE_ENV) or Path.home() / ".config" / "dlp" / "fingerprint.key")
+        return _checked(env.encode(), f"in {KEY_ENV}"), None
+    key_path = default_key_path()
     try:
-        return key_path.read_bytes().strip()
-    except OSError:
-        pass
+        return _checked(key_path.read_bytes().strip(), "file", key_path), None
+    except (FileNotFoundError, NotADirectoryError):
+        pass  # no key yet: create one below
+    except OSError as exc:
+        raise FingerprintKeyError(
+            f"cannot read the fingerprint key file ({exc.strerror or exc}); make it a file this user can read, "
+            f"or set {KEY_ENV} or {KEY_FILE_ENV}",
+            path=key_path,
+        ) from None
     key = secrets.token_hex(32).encode()
     try:
         key_path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,14 +102,27 @@ def _load_key() -> bytes:
         with os.fdopen(fd, "wb") as fh:
             fh.write(key)
     except FileExistsError:
-        return key_path.read_bytes().strip()
-    except OSError:
-        # Read-only home: fingerprints stay stable within this run only; better than failing a scan.
-        pass
-    return key
+        # Another dlp process created it a moment ago: use theirs, so both agree.
+        return _checked(key_path.read_bytes().strip(), "file", key_path), None
+    except OSError as exc:
+        # Read-only home: scan anyway, but say that baselines and allowlisted fingerprints will not match.
+        return key, (
+            f"fingerprints are not stable across runs: the key file {key_path} could not be created "
+            f"({exc.strerror or exc}); set {KEY_ENV} or {KEY_FILE_ENV} to keep baselines and allowlists working"
+        )
+    return key, None
 
 
 _KEY: bytes | None = None
+_KEY_WARNING: str | None = None
+
+
+def fingerprint_key_warning() -> str | None:
+    """Load the key now (raising on a bad one, so a scan fails before it starts) and return any warning."""
+    global _KEY, _KEY_WARNING
+    if _KEY is None:
+        _KEY, _KEY_WARNING = _load_key()
+    return _KEY_WARNING
 
 
 def fingerprint(rule: str, value: str | None, where: str) -> str:
@@ -82,9 +131,9 @@ def fingerprint(rule: str, value: str | None, where: str) -> str:
     Line numbers are deliberately not part of it, so a baseline survives edits above the finding and
     a new value on an old line gets a new fingerprint.
     """
-    global _KEY
     if _KEY is None:
-        _KEY = _load_key()
+        fingerprint_key_warning()
+    assert _KEY is not None
     normalised = " ".join((value or "").lower().split())
     digest = hmac.new(_KEY, f"{rule}\x00{normalised}\x00{where}".encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
