@@ -178,7 +178,9 @@ def _attachment(part: Message, path: str, name: str, content_type: str, disposit
 
 
 def sender_domains_of(message: Message, envelope_from: str | None = None) -> frozenset[str]:
-    values = header_values(message, "From") + header_values(message, "Sender")
+    # From only: a Sender header (or anything else the author writes) on the recipients' domain must not
+    # make those recipients "internal"; shared providers and public suffixes are filtered in is_internal.
+    values = header_values(message, "From")
     if envelope_from:
         values.append(envelope_from)
     return frozenset(a.rpartition("@")[2].lower() for _n, a in getaddresses(values) if "@" in a)
