@@ -98,6 +98,7 @@ class RenderProblem:
 class UnreadableAttachment:
     field: str
     reason: str
+    unsafe: bool = False  # refused, not failed: its path left the campaign folder or it is not a regular file
 
 
 @dataclass

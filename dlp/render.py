@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 
 from dlp.campaign import Campaign
@@ -22,6 +23,7 @@ from dlp.errors import InputError
 from dlp.extract import extract_text
 from dlp.htmltext import visible_text
 from dlp.model import Part, PartKind, Recipient, RenderProblem, ScanMessage, UnreadableAttachment
+from dlp.safepath import UnsafePath, inside, not_regular, read_regular
 
 AUTOESCAPE_SUFFIXES = ("html", "htm", "xml", "html.j2", "htm.j2", "html.jinja", "html.jinja2")
 _UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
@@ -51,9 +53,28 @@ class AttachmentTemplates:
         return self.default_name if not self.from_file else self.content.source
 
 
+class CampaignLoader(jinja2.FileSystemLoader):
+    """Jinja's file loader refuses `..`; this one also refuses a symlink out of the campaign folder and a
+    FIFO or device (`{% include name %}` must not read /etc/shadow or hang on a pipe)."""
+
+    def __init__(self, base_dir: Path) -> None:
+        super().__init__(str(base_dir))
+        self.base_dir = base_dir
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
+        pieces = split_template_path(template)  # TemplateNotFound on '..' pieces, as before
+        try:
+            path = inside(self.base_dir, "/".join(pieces))
+        except UnsafePath as exc:
+            raise jinja2.TemplateError(f"an included template {exc.reason}; it was not read") from None
+        if (reason := not_regular(path)) is not None:
+            raise jinja2.TemplateError(f"an included template {reason}; it was not read")
+        return super().get_source(environment, template)
+
+
 def make_environment(base_dir: Path) -> SandboxedEnvironment:
     return SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(base_dir)),
+        loader=CampaignLoader(base_dir),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=AUTOESCAPE_SUFFIXES, default_for_string=False),
         keep_trailing_newline=True,
@@ -201,6 +222,7 @@ class CampaignRenderer:
         context: dict[str, Any],
         recipient: Recipient | None,
         problems: list[RenderProblem],
+        unreadable: list[UnreadableAttachment],
     ) -> tuple[str, bytes, str] | None:
         field_name = f"attachments[{attachment.index}]"
         rendered = self._render(attachment.content, context, field_name, problems)
@@ -210,13 +232,24 @@ class CampaignRenderer:
         if not attachment.from_file:
             return custom_name or attachment.default_name, rendered.encode("utf-8"), attachment.content.origin
         relative = rendered.strip()
-        path = self.campaign.resolve(relative)
+        # Messages name the path template and the row, never the rendered path: it is made of row data.
+        template = attachment.content.source
         try:
-            data = path.read_bytes()
+            path = inside(self.campaign.base_dir, relative)
+            data = read_regular(path)
+        except UnsafePath as exc:
+            unreadable.append(
+                UnreadableAttachment(
+                    f"attachment:{attachment.label}",
+                    f"the path '{template}' rendered for this row {exc.reason}; the file was not read",
+                    unsafe=True,
+                )
+            )
+            return None
         except OSError as exc:
             where = f"row {recipient.row} of the recipient list" if recipient else "the campaign"
             raise InputError(
-                f"attachment '{relative}' (for {where}) cannot be read: {exc.strerror}",
+                f"attachment '{template}' (for {where}) cannot be read: {exc.strerror}",
                 path=self.campaign.path,
                 line=self.campaign.line_of("attachments", attachment.index),
             ) from None
@@ -274,7 +307,7 @@ class CampaignRenderer:
                 parts.append(Part(PartKind.TEXT, "body.text", rendered, compiled.origin))
 
         for attachment in self.attachments:
-            loaded = self._attachment(attachment, context, recipient, problems)
+            loaded = self._attachment(attachment, context, recipient, problems, unreadable)
             if loaded is None:
                 continue
             filename, data, origin = loaded
