@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 from dlp.checks.base import ScanContext
 from dlp.model import Finding, Report, ScanMessage, Severity
 from dlp.pipeline import ProgressHook, Scanner
-from dlp.redact import redact_address
+from dlp.redact import redact_address, redact_list_id, redact_path
 from dlp.rules import load_ruleset
 from dlp.sources.archive import ArchiveItem, read_archive
 from dlp.sources.email_message import parse_bytes, to_scan_message
@@ -59,18 +59,18 @@ class AuditBooks:
     def unreadable_message(self, label: str, reason: str) -> None:
         self.unreadable += 1
         if len(self.unreadable_list) < MAX_UNREADABLE_LISTED:
-            self.unreadable_list.append([label, reason])
+            self.unreadable_list.append([redact_path(label), reason])
 
     def lost(self, item: ArchiveItem) -> None:
         if item.skipped:
             self.skipped += 1
             if len(self.skipped_list) < MAX_UNREADABLE_LISTED:
-                self.skipped_list.append(item.label)
+                self.skipped_list.append(redact_path(item.label))
             return
         if item.damaged:
             self.damaged += 1
             if len(self.unreadable_list) < MAX_UNREADABLE_LISTED:
-                self.unreadable_list.append([item.label, item.reason or "damaged"])
+                self.unreadable_list.append([redact_path(item.label), item.reason or "damaged"])
             return
         self.read += 1
         self.unreadable_message(item.label, item.reason or "unreadable")
@@ -172,7 +172,7 @@ def campaign_key(message: ScanMessage) -> str:
     """List-Id, else the subject without reply prefixes and with digits masked. Subjects are shown only once
     sent to several addressees (see `AuditBooks.sections`), since a subject may name its addressee."""
     for value in message.header("List-Id"):
-        return f"list: {value.strip()[:120]}"
+        return f"list: {redact_list_id(value)[:120]}"  # a List-Id can name a person: masked like a file name
     subject = next(iter(message.header("Subject")), "")
     return "subject: " + (_DIGITS.sub("#", _REPLY_PREFIX.sub("", subject)).strip()[:120] or "(none)")
 

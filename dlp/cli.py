@@ -47,7 +47,9 @@ FailOnOpt = Annotated[
 
 
 def _fail(message: str) -> None:
-    typer.echo(f"dlp: error: {message}", err=True)
+    from dlp.redact import strip_controls  # a file name in the message must not drive the terminal
+
+    typer.echo(f"dlp: error: {strip_controls(message)}", err=True)
     raise typer.Exit(EXIT_ERROR)
 
 

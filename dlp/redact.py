@@ -10,7 +10,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from dlp.errors import InputError
@@ -50,6 +54,90 @@ def redact_value(value: str, entity_type: str | None = None) -> str:
         return "".join(out)
     words = value.split()
     return " ".join(w[:1] + "*" * min(max(len(w) - 1, 2), 6) for w in words)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_EMAIL = re.compile(r"[^\s<>()\[\],;:\"'/\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_LETTERS = re.compile(r"[^\W\d_]{3,}")
+_DIGIT_GROUPS = re.compile(r"\d(?:[\d .-]*\d)?")
+_EXTENSION = re.compile(r"(\.[A-Za-z0-9]{1,5}){1,2}$")
+
+
+def strip_controls(text: str) -> str:
+    """Terminal escapes (ESC, CSI, OSC, bidi overrides) in a file name or header never reach a terminal or
+    a report raw: each becomes a visible `\\xNN`."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else "?", text)
+
+
+@cache
+def _plain_words() -> frozenset[str]:
+    text = resources.files("dlp.data").joinpath("filename_words.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+def _mask_words(text: str, *, keep_plain: bool) -> str:
+    """Cut every word of 3+ letters to its first letter, except (when `keep_plain`) words that only say what
+    a document is; addresses become `a***@domain` first, so their domain stays readable."""
+    text = _EMAIL.sub(lambda m: "\x00" + redact_address(m.group(0)) + "\x00", text)
+    pieces = text.split("\x00")
+    for i in range(0, len(pieces), 2):  # even pieces are outside the masked addresses
+        pieces[i] = _LETTERS.sub(
+            lambda m: m.group(0) if keep_plain and m.group(0).lower() in _plain_words() else m.group(0)[0] + "***",
+            pieces[i],
+        )
+    return "".join(pieces)
+
+
+def redact_filename(name: str) -> str:
+    """`Anna.Rossi_SSN_536-22-8451.txt` -> `A***.R***_SSN_###-##-####.txt`: the extension and the shape stay,
+    so a reviewer can tell which attachment is meant; names, numbers and addresses do not."""
+    match = _EXTENSION.search(name)
+    stem, ext = (name[: match.start()], match.group(0)) if match and match.start() > 0 else (name, "")
+    masked = _mask_words(stem, keep_plain=True)
+    return strip_controls(re.sub(r"\d", "#", masked) + ext)
+
+
+def redact_message_id(value: str) -> str:
+    """`<20240301.anna.meyer@mail.example>` -> `<20240301.a***.m***@mail.example>`: the domain and the digits
+    (times, counters) stay to find the message; words, which may be a name, do not."""
+    value = strip_controls(value.strip())
+    local, at, domain = value.rpartition("@")
+    if not at:
+        return _mask_words(value, keep_plain=False)
+    return _LETTERS.sub(lambda m: m.group(0)[0] + "***", local) + at + domain
+
+
+def redact_list_id(value: str) -> str:
+    """`Acme News <news.acme.example>` keeps plain words and the list's domain-like tail; anything else that
+    could name a person (`Anna Meyer's list <anna.meyer.example.com>`) is masked."""
+    value = strip_controls(value.strip())
+    phrase, _, rest = value.partition("<")
+    ident = rest.rstrip(">").strip()
+    out = _mask_words(phrase, keep_plain=True)
+    if ident:
+        labels = ident.split(".")
+        head, tail = labels[:-2], labels[-2:]
+        masked = [_mask_words(label, keep_plain=True) for label in head]
+        out = f"{out}<{'.'.join([*masked, *tail])}>"
+    return _DIGIT_GROUPS.sub(lambda m: m.group(0) if sum(c.isdigit() for c in m.group(0)) < 6 else "#", out)
+
+
+def redact_path(path: str) -> str:
+    """A source path or archive label as shown in a report: an address in a folder or file name becomes
+    `a***@domain`, a long number (an SSN, a phone number) `#`; the rest stays, so the message can be found."""
+    path = _EMAIL.sub(lambda m: redact_address(m.group(0)), strip_controls(path))
+    return _DIGIT_GROUPS.sub(
+        lambda m: m.group(0) if sum(c.isdigit() for c in m.group(0)) < 6 or m.group(0).isdigit() else "#", path
+    )
+
+
+def scrub_text(text: str, values: Iterable[str] = ()) -> str:
+    """Free text that may echo data (an error message): known values, addresses and number groups masked."""
+    for value in sorted({v for v in values if len(v) >= 3}, key=len, reverse=True):
+        text = text.replace(value, redact_value(value))
+    text = _EMAIL.sub(lambda m: redact_address(m.group(0)), text)
+    text = _DIGIT_GROUPS.sub(lambda m: m.group(0) if sum(c.isdigit() for c in m.group(0)) < 3 else "#", text)
+    return strip_controls(text)
 
 
 MIN_KEY_LENGTH = 16  # characters; the generated key has 64 hex characters

@@ -232,7 +232,8 @@ class CampaignRenderer:
         if not attachment.from_file:
             return custom_name or attachment.default_name, rendered.encode("utf-8"), attachment.content.origin
         relative = rendered.strip()
-        # Messages name the path template and the row, never the rendered path: it is made of row data.
+        # A refused path is named by its template and the row, never as rendered: the row value could be
+        # anything. A missing file is named as rendered, since that is the file the user must provide.
         template = attachment.content.source
         try:
             path = inside(self.campaign.base_dir, relative)
@@ -249,7 +250,7 @@ class CampaignRenderer:
         except OSError as exc:
             where = f"row {recipient.row} of the recipient list" if recipient else "the campaign"
             raise InputError(
-                f"attachment '{template}' (for {where}) cannot be read: {exc.strerror}",
+                f"attachment '{relative}' (for {where}) cannot be read: {exc.strerror}",
                 path=self.campaign.path,
                 line=self.campaign.line_of("attachments", attachment.index),
             ) from None

@@ -18,6 +18,7 @@ from email.utils import getaddresses
 from dlp.extract import extract_text
 from dlp.htmltext import visible_text
 from dlp.model import Part, PartKind, Recipient, ScanMessage, UnreadableAttachment
+from dlp.redact import redact_filename
 
 SCANNED_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject")
 MAX_DEPTH = 25  # MIME nesting levels walked; real mail rarely passes 5
@@ -147,7 +148,9 @@ def _walk(part: Message, path: str, depth: int, walk: _Walk) -> None:
 
 
 def _attachment(part: Message, path: str, name: str, content_type: str, disposition: str | None, walk: _Walk) -> None:
-    label = f"attachment:{name}"
+    # A sender's file name carries names and numbers (Anna_Rossi_SSN_536-22-8451.pdf): the label shown in
+    # reports is redacted; Part.filename keeps the real one for choosing the extractor.
+    label = f"attachment:{name if name == f'part-{path}' else redact_filename(name)}"
     try:
         data = part.get_payload(decode=True) or b""
     except Exception as exc:
