@@ -51,7 +51,9 @@ class TemplateError(Check):
                     f"undefined variable '{variable}' in {problem.field}: the recipient row has no "
                     f"such column (or key)"
                 )
-                where = f"undefined:{problem.origin}:{problem.variable}"
+                # Keys taken from row data differ per row yet are one problem: one finding across messages.
+                key = problem.variable if variable == problem.variable else "(row data)"
+                where = f"undefined:{problem.origin}:{key}"
             else:
                 text = f"render error in {problem.field}: {scrub_text(problem.detail, _row_values(message))}"
                 where = f"error:{problem.origin}:{problem.detail}"
