@@ -58,3 +58,15 @@ def test_output_into_a_missing_folder_is_a_clear_exit_2(campaign_dir: Path, tmp_
     assert result.exit_code == 2
     assert "cannot write the report" in result.stderr and "report.json" in result.stderr
     assert "internal error" not in result.stderr
+
+
+def test_names_and_tokens_are_not_a_language() -> None:
+    """A To header of names or a column of hex tokens is no language: an English-only campaign must not
+    print "German text was checked with patterns only" (it did for the bundled survey and newsletter)."""
+    from dlp.detect.languages import detect_language
+
+    names = "Anna Meyer <anna.meyer@example.com>, Ben Olsen <ben@example.net>, Jörg Brandt, Ute Kühn, Lars Vogel"
+    tokens = "\n\n".join(["e6bcd5b0bc77c1c7", "d1b6b1be37ed3fd0", "cb097488531f1c39", "83cd7f4e97bc4459"] * 5)
+    assert detect_language(names) == "en"
+    assert detect_language(tokens) == "en"
+    assert detect_language("Wir freuen uns, dass Sie bei uns sind, und danken Ihnen für die Treue.") == "de"
