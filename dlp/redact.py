@@ -122,13 +122,21 @@ def redact_list_id(value: str) -> str:
     return _DIGIT_GROUPS.sub(lambda m: m.group(0) if sum(c.isdigit() for c in m.group(0)) < 6 else "#", out)
 
 
+_DATE = re.compile(r"\d{4}[-.]\d{2}(?:[-.]\d{2})?|\d{2}[-.]\d{2}[-.]\d{4}")
+
+
 def redact_path(path: str) -> str:
     """A source path or archive label as shown in a report: an address in a folder or file name becomes
-    `a***@domain`, a long number (an SSN, a phone number) `#`; the rest stays, so the message can be found."""
+    `a***@domain`, a grouped long number (an SSN, a phone or card number) `#`; plain digit runs (Maildir
+    timestamps, message numbers) and dates stay, so the message can be found."""
     path = _EMAIL.sub(lambda m: redact_address(m.group(0)), strip_controls(path))
-    return _DIGIT_GROUPS.sub(
-        lambda m: m.group(0) if sum(c.isdigit() for c in m.group(0)) < 6 or m.group(0).isdigit() else "#", path
-    )
+
+    def number(match: re.Match[str]) -> str:
+        text = match.group(0)
+        keep = sum(c.isdigit() for c in text) < 6 or text.isdigit() or _DATE.fullmatch(text)
+        return text if keep else "#"
+
+    return _DIGIT_GROUPS.sub(number, path)
 
 
 def scrub_text(text: str, values: Iterable[str] = ()) -> str:
