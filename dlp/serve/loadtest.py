@@ -79,9 +79,19 @@ class Received:
         return BytesHeaderParser().parsebytes(self.content)
 
 
+REFUSE_PREFIX = "refuse-"  # a recipient `refuse-550@…` or `refuse-452@…` is refused by the sink with that code
+
+
 class _SinkHandler:
     def __init__(self, sink: Sink) -> None:
         self.sink = sink
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list) -> str:
+        code = address.partition("@")[0].removeprefix(REFUSE_PREFIX)
+        if address.startswith(REFUSE_PREFIX) and code.isdigit():
+            return f"{code} {code[0]}.1.1 <{address}>: recipient refused by the sink"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         reply = self.sink.reply
