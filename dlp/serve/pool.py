@@ -3,17 +3,16 @@
 Why our own small supervisor and not a `ProcessPoolExecutor`: an executor whose worker dies is broken
 for good (every later message would get 451 while the server looks healthy), and it cannot stop one
 task that runs too long (a thread cannot be stopped at all; a regex stuck in C code even holds the GIL).
-Here each scanner is one `spawn`ed process (a fresh interpreter: nothing of the server's sockets or
-threads is copied, and no fork happens inside the server) with one pipe, and:
+Here each scanner is one process with one pipe, forked from a fork server that preloaded the model
+(`preload`): nothing of the server's sockets or threads is copied, no fork happens inside the server,
+and a new scanner is ready in well under a second. And:
 
 - a scan that runs past `scan_timeout` is abandoned and its process killed, so its cost is bounded;
 - a scanner that dies (killed, crashed, out of memory) is replaced; the message it held gets 451 once;
 - while scanners are held by slow messages, as many extra scanners (up to `size` more) are started so
   the other clients keep being served; the extras stop once they are no longer needed;
-- scanners die with the server (`die_with_parent`), even after `kill -9`.
-
-Processes are only started from the thread that runs the event loop (the kernel ties a parent-death
-signal to the thread that started the child).
+- scanners die with the server, even after `kill -9`: the fork server exits when its pipe from the
+  server closes, and each scanner dies with the fork server (`die_with_parent`).
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import json
 import multiprocessing
 import os
 import signal
@@ -30,7 +30,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from dlp.serve.scanning import ScanOutcome, init_worker, scan_bytes
+from dlp.serve.preload import SETTINGS_ENV
+from dlp.serve.scanning import ScanOutcome, init_worker, ready, scan_bytes
 
 START_TIMEOUT = 300.0  # seconds a new scanner may take to load the model
 WAIT_ALLOWANCE = 60.0  # on top of scan_timeout, how long a message may wait for a free scanner
@@ -41,17 +42,20 @@ class ScanFailed(Exception):
     """No verdict for this message: the handler answers 451 (or relays unscanned under --fail-open)."""
 
 
-def _scanner_main(conn: Connection, parent_pid: int, rules: list[str], internal_domains: list[str]) -> None:
-    """A scanner process: load the model once, then scan one message per request until the pipe closes."""
+def _scanner_main(conn: Connection, rules: list[str], internal_domains: list[str]) -> None:
+    """A scanner process: load the model (unless the fork server did), then scan one message per request
+    until the pipe closes."""
     from dlp.workers import die_with_parent
 
-    die_with_parent(parent_pid)
+    # Our parent is the fork server, which exits when the server does (its pipe from the server closes).
+    die_with_parent(os.getppid())
     # Ctrl-C and a service manager's SIGTERM reach the whole process group; the server decides when
     # scanners stop (after the messages in flight), and they die with it in any case.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
-        init_worker([Path(r) for r in rules], internal_domains)
+        if not ready():
+            init_worker([Path(r) for r in rules], internal_domains)
     except BaseException as exc:  # reported to the server, which refuses to start
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return
@@ -68,6 +72,18 @@ def _scanner_main(conn: Connection, parent_pid: int, rules: list[str], internal_
         conn.send(reply)
 
 
+def _scanner_context(rules: Sequence[Path], internal_domains: Sequence[str]) -> Any:
+    """Scanners fork from a fork server that preloaded the model (see `preload`); `spawn` where there is
+    no fork server (Windows), each scanner then loading the model itself."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    settings = {"rules": [str(r) for r in rules], "internal_domains": list(internal_domains)}
+    os.environ[SETTINGS_ENV] = json.dumps(settings)  # read by the fork server when it starts
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["dlp.serve.preload"])
+    return context
+
+
 class Scanner:
     """One scanner process and the server's end of its pipe."""
 
@@ -76,7 +92,7 @@ class Scanner:
         self.conn: Connection = ours
         self.process = context.Process(
             target=_scanner_main,
-            args=(theirs, os.getpid(), [str(r) for r in rules], list(internal_domains)),
+            args=(theirs, [str(r) for r in rules], list(internal_domains)),
             name="dlp-scanner",
             daemon=True,
         )
@@ -136,9 +152,9 @@ class ScannerPool:
         self.rules = list(rules)
         self.internal_domains = list(internal_domains)
         self.scan_timeout = scan_timeout
-        self.slow_after = min(5.0, scan_timeout / 4)  # a scan this old holds its scanner "for long"
+        self.slow_after = min(2.0, scan_timeout / 4)  # a scan this old holds its scanner "for long"
         self.on_event = on_event
-        self.context = multiprocessing.get_context("spawn")
+        self.context = _scanner_context(self.rules, self.internal_domains)
         self.idle: list[Scanner] = []
         self.busy: set[Scanner] = set()
         self.starting = 0

@@ -75,6 +75,15 @@ def init_worker(rules: Sequence[Path], internal_domains: Sequence[str]) -> None:
     _SCANNER = MessageScanner(list(rules), internal_domains)
 
 
+def ready() -> bool:
+    return _SCANNER is not None
+
+
+def reset_worker() -> None:
+    global _SCANNER
+    _SCANNER = None
+
+
 def scan_bytes(data: bytes, envelope_from: str, envelope_to: Sequence[str]) -> ScanOutcome:
     if _SCANNER is None:
         raise RuntimeError("scanner process was not initialised")

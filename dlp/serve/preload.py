@@ -1,0 +1,25 @@
+"""Imported once by the scanners' fork server: load the rules and the model there, before any fork.
+
+Each scanner process is then forked from that one small, single-threaded process (never from the
+server, whose sockets and threads must not be copied) and starts in milliseconds with the model already
+loaded, sharing its pages copy-on-write. A replacement for a killed scanner, or an extra one while a
+slow message holds the others, is so ready before the waiting clients notice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from dlp.serve import scanning
+
+SETTINGS_ENV = "DLP_SERVE_PRELOAD"
+
+_settings = os.environ.get(SETTINGS_ENV)
+if _settings:
+    try:
+        _parsed = json.loads(_settings)
+        scanning.init_worker([Path(r) for r in _parsed["rules"]], _parsed["internal_domains"])
+    except Exception:  # each scanner then loads the rules itself and reports the error to the server
+        scanning.reset_worker()
