@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 SEQ_HEADER = "X-Load-Seq"
 _ADJECTIVES = ["blue", "quiet", "rapid", "gentle", "bright", "solid", "narrow", "wooden", "silver", "steady"]
@@ -110,6 +111,15 @@ class _SinkHandler:
         return reply
 
 
+class _LongLineSMTP(SMTP):
+    line_length_limit = 1024 * 1024  # a real MTA takes lines far over RFC 5321's 1000 octets
+
+
+class _SinkController(Controller):
+    def factory(self) -> SMTP:
+        return _LongLineSMTP(self.handler, **self.SMTP_kwargs)
+
+
 @dataclass
 class Sink:
     """The upstream MTA stand-in: an aiosmtpd server that keeps what it receives."""
@@ -122,7 +132,7 @@ class Sink:
     options: dict[str, Any] = field(default_factory=dict)  # more aiosmtpd SMTP options (TLS, AUTH)
 
     def start(self) -> Sink:
-        self.controller = Controller(_SinkHandler(self), hostname="127.0.0.1", port=self.port, **self.options)
+        self.controller = _SinkController(_SinkHandler(self), hostname="127.0.0.1", port=self.port, **self.options)
         self.controller.start()
         return self
 

@@ -8,6 +8,7 @@ slow message holds the others, is so ready before the waiting clients notice.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 from pathlib import Path
@@ -15,6 +16,10 @@ from pathlib import Path
 from dlp.serve import scanning
 
 SETTINGS_ENV = "DLP_SERVE_PRELOAD"
+
+# The fork server exits when the server is gone (even after `kill -9`); freeing the model would take it
+# seconds, so it ends at once. Scanners forked from it never run atexit handlers (they leave by _exit).
+atexit.register(os._exit, 0)
 
 _settings = os.environ.get(SETTINGS_ENV)
 if _settings:
