@@ -30,8 +30,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from dlp.serve.preload import SETTINGS_ENV
-from dlp.serve.scanning import ScanOutcome, init_worker, ready, scan_bytes
+from dlp.serve.scanning import SETTINGS_ENV, ScanOutcome, init_worker, ready, scan_bytes
 
 START_TIMEOUT = 300.0  # seconds a new scanner may take to load the model
 WAIT_ALLOWANCE = 60.0  # on top of scan_timeout, how long a message may wait for a free scanner

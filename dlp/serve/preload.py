@@ -1,4 +1,5 @@
-"""Imported once by the scanners' fork server: load the rules and the model there, before any fork.
+"""Imported by the scanners' fork server, and only there (it ends its process at exit): load the rules
+and the model there, once, before any fork.
 
 Each scanner process is then forked from that one small, single-threaded process (never from the
 server, whose sockets and threads must not be copied) and starts in milliseconds with the model already
@@ -14,8 +15,7 @@ import os
 from pathlib import Path
 
 from dlp.serve import scanning
-
-SETTINGS_ENV = "DLP_SERVE_PRELOAD"
+from dlp.serve.scanning import SETTINGS_ENV
 
 # The fork server exits when the server is gone (even after `kill -9`); freeing the model would take it
 # seconds, so it ends at once. Scanners forked from it never run atexit handlers (they leave by _exit).

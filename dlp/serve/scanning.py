@@ -20,6 +20,7 @@ REASON_LIMIT = 160
 REASONS_SHOWN = 3
 _HEADER_NAME = re.compile(r"[a-z][a-z0-9-]{0,40}")
 
+SETTINGS_ENV = "DLP_SERVE_PRELOAD"  # rules and domains, as JSON, for the fork server's preload
 _SCANNER = None  # this process's MessageScanner
 
 
