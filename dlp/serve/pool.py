@@ -11,8 +11,11 @@ and a new scanner is ready in well under a second. And:
 - a scanner that dies (killed, crashed, out of memory) is replaced; the message it held gets 451 once;
 - while scanners are held by slow messages, as many extra scanners (up to `size` more) are started so
   the other clients keep being served; the extras stop once they are no longer needed;
-- scanners die with the server, even after `kill -9`: the fork server exits when its pipe from the
-  server closes, and each scanner dies with the fork server (`die_with_parent`).
+- scanners die with the server, even after `kill -9`: the fork server dies with the server, and each
+  scanner with the fork server (`die_with_parent`, a parent-death signal on Linux).
+
+Processes are started from the event loop's thread only (the kernel ties the parent-death signal to the
+thread that started the child, and that thread lives as long as the server).
 """
 
 from __future__ import annotations

@@ -16,9 +16,14 @@ from pathlib import Path
 
 from dlp.serve import scanning
 from dlp.serve.scanning import SETTINGS_ENV
+from dlp.workers import die_with_parent
 
-# The fork server exits when the server is gone (even after `kill -9`); freeing the model would take it
-# seconds, so it ends at once. Scanners forked from it never run atexit handlers (they leave by _exit).
+# The fork server dies with the server, even after `kill -9`: the end of its pipe from the server is not
+# enough, since every process forked from it holds a copy of that pipe (a scanner stuck in a scan would
+# keep it open, and so the fork server, and so itself). Its scanners die with it in turn.
+die_with_parent(os.getppid())
+# At a normal exit, freeing the model would take seconds: end at once. Scanners forked from here never
+# run atexit handlers (they leave by _exit).
 atexit.register(os._exit, 0)
 
 _settings = os.environ.get(SETTINGS_ENV)
