@@ -77,10 +77,19 @@ def test_kill_9_leaves_no_process_and_the_port_can_be_reused_then_shutdown_answe
         for line in session_processes(first.proc.pid):
             os.kill(int(line.split()[0]), signal.SIGKILL)
 
-    second = launch(sink, port, tmp_path / "second.log", "--shutdown-grace", "2")
+    second = launch(sink, port, tmp_path / "second.log", "--shutdown-grace", "2", "--session-timeout", "4")
     try:
         with smtplib.SMTP("127.0.0.1", port, timeout=60) as smtp:
             assert smtp.sendmail("shop@acme.example", ["jordan.lee@example.org"], clean_message(2)) == {}
+        # A session that lasts too long is ended with 421 (here one that keeps sending NOOPs).
+        smtp = smtplib.SMTP("127.0.0.1", port, timeout=30)
+        opened = time.monotonic()
+        code, text = 250, b""
+        while code == 250 and time.monotonic() - opened < 20:
+            time.sleep(0.5)
+            code, text = smtp.noop()
+        assert code == 421 and text.startswith(b"4.4.2") and 3.5 <= time.monotonic() - opened < 10
+        smtp.close()
         # A client still connected when the grace period ends gets 421, not a dropped connection.
         idle = socket.create_connection(("127.0.0.1", port), timeout=30)
         assert idle.recv(200).startswith(b"220")
