@@ -147,6 +147,9 @@ class DLPHandler:
             "size": len(data),
             "recipients": len(rcpt_tos),
         }
+        upstream: Upstream | None = getattr(session, "dlp_upstream", None)
+        if upstream is not None and upstream.refused:
+            fields["upstream_refused_recipients"] = upstream.refused
         outcome: ScanOutcome | None = None
         try:
             outcome = await self.scanners.scan(data, mail_from, tuple(rcpt_tos))
@@ -180,7 +183,7 @@ class DLPHandler:
         else:
             fields["verdict"] = "unscanned"
             header = "unscanned; scan-error"
-        upstream: Upstream | None = getattr(session, "dlp_upstream", None)
+        upstream = getattr(session, "dlp_upstream", None)  # still open (no RSET or hang-up meanwhile)?
         if upstream is None:
             result = RelayResult("451 4.4.2 lost the upstream connection; try again later", "deferred")
         else:

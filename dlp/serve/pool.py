@@ -162,7 +162,7 @@ class ScannerPool:
         self.starting = 0
         self.waiters: collections.deque[asyncio.Future[Scanner]] = collections.deque()
         # Threads that talk to scanners (a pipe read or write may block); one per scanner at most.
-        self.threads = concurrent.futures.ThreadPoolExecutor(max_workers=2 * size + 2, thread_name_prefix="dlp-pipe")
+        self.threads = concurrent.futures.ThreadPoolExecutor(max_workers=3 * size + 2, thread_name_prefix="dlp-pipe")
         self._tasks: set[asyncio.Future] = set()
         self._closed = False
 

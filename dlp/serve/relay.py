@@ -88,6 +88,7 @@ class Upstream:
         self.config = config
         self.smtp: smtplib.SMTP | None = None
         self.recipients = 0
+        self.refused = 0  # recipients the upstream refused (the client was told, per recipient)
 
     def open(self, mail_from: str, mail_options: Sequence[str] = ()) -> RelayResult:
         """Connect, authenticate and send MAIL FROM; the reply is the one for the client's MAIL."""
@@ -131,6 +132,7 @@ class Upstream:
         if code in (250, 251):
             self.recipients += 1
             return RelayResult("250 2.1.5 recipient ok", "open", code)
+        self.refused += 1
         return _from_code(code, text, "RCPT")
 
     def data(self, payload: bytes) -> RelayResult:
