@@ -122,6 +122,14 @@ class DLPHandler:
         self.end_upstream(session)
         return "221 Bye"
 
+    async def handle_exception(self, error: Exception) -> str:
+        """A bug in a hook: 451 so the client keeps the message; the exception's text (which can hold an
+        address) goes neither to the client nor to the log."""
+        if os.environ.get("DLP_DEBUG"):
+            traceback.print_exception(error, file=sys.stderr)
+        self.log.write("internal-error", level="error", error=type(error).__name__)
+        return "451 4.3.0 dlp serve internal error; try again later"
+
     # -- the message --------------------------------------------------------------------------------------
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
