@@ -64,6 +64,12 @@ def test_kill_9_leaves_no_process_and_the_port_can_be_reused_then_shutdown_answe
     first = launch(sink, port, tmp_path / "first.log", "--workers", "2")
     try:
         assert len(session_processes(first.proc.pid)) >= 3  # the server and its scanners
+        # With --workers 2, a killed scanner is replaced: no message after it gets 451.
+        [listening] = [line for line in first.log_lines() if line.get("event") == "listening"]
+        os.kill(listening["scanners"][0], signal.SIGKILL)
+        for seq in (10, 11, 12):
+            with smtplib.SMTP("127.0.0.1", port, timeout=60) as smtp:
+                assert smtp.sendmail("shop@acme.example", ["jordan.lee@example.org"], clean_message(seq)) == {}
         # Killed while it scans a large message (which once forked an analysis pool inside the server).
         client = threading.Thread(target=_send_ignoring_errors, args=(port, big_message(1)), daemon=True)
         client.start()
