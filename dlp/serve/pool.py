@@ -41,7 +41,12 @@ SUPERVISE_EVERY = 0.2
 
 
 class ScanFailed(Exception):
-    """No verdict for this message: the handler answers 451 (or relays unscanned under --fail-open)."""
+    """No verdict for this message: the handler answers 451 (or relays unscanned under --fail-open).
+    `lost` says why the scanner that held it must be replaced (timeout, died), if it must."""
+
+    def __init__(self, message: str, lost: str | None = None) -> None:
+        super().__init__(message)
+        self.lost = lost
 
 
 def _scanner_main(conn: Connection, rules: list[str], internal_domains: list[str]) -> None:
@@ -49,7 +54,7 @@ def _scanner_main(conn: Connection, rules: list[str], internal_domains: list[str
     until the pipe closes."""
     from dlp.workers import die_with_parent
 
-    # Our parent is the fork server, which exits when the server does (its pipe from the server closes).
+    # Our parent is the fork server, which dies with the server (see `preload`).
     die_with_parent(os.getppid())
     # Ctrl-C and a service manager's SIGTERM reach the whole process group; the server decides when
     # scanners stop (after the messages in flight), and they die with it in any case.
@@ -69,9 +74,11 @@ def _scanner_main(conn: Connection, rules: list[str], internal_domains: list[str
             return
         try:
             reply: tuple[str, Any] = ("ok", scan_bytes(data, envelope_from, envelope_to))
-        except Exception as exc:  # one bad message must not end the scanner
+        except Exception as exc:  # one bad message must not end the scanner...
             reply = ("error", type(exc).__name__)
         conn.send(reply)
+        if reply[1] == "MemoryError":  # ...unless it left the heap in doubt: the supervisor starts a new one
+            return
 
 
 def _scanner_context(rules: Sequence[Path], internal_domains: Sequence[str]) -> Any:
@@ -121,11 +128,11 @@ class Scanner:
         except (OSError, ValueError) as exc:
             raise _NotStarted(type(exc).__name__) from None
         if not self.conn.poll(timeout):
-            raise ScanFailed(f"scan timed out after {timeout:g}s")
+            raise ScanFailed(f"scan timed out after {timeout:g}s", lost="timeout")
         try:
             status, detail = self.conn.recv()
         except (EOFError, OSError):
-            raise ScanFailed("the scanner process died") from None
+            raise ScanFailed("the scanner process died", lost="died") from None
         if status != "ok":
             raise ScanFailed(f"scan error ({detail})")
         return detail
@@ -222,9 +229,8 @@ class ScannerPool:
                 self._retire(scanner, "died")
                 continue
             except ScanFailed as exc:
-                reason = "timeout" if "timed out" in str(exc) else "died" if "died" in str(exc) else None
-                if reason:
-                    self._retire(scanner, reason)
+                if exc.lost:
+                    self._retire(scanner, exc.lost)
                 else:
                     self._release(scanner)
                 raise
