@@ -138,6 +138,16 @@ SOURCES = {
             " names -> PERSON, CALLE -> STREET_ADDRESS, e-mail, phone and fax, identifiers -> ID_NUMBER, a"
             " date after 'nacimiento' -> DATE_OF_BIRTH, places and other dates -> IGNORE",
         ),
+        Source(
+            "schwifty-ibans",
+            "mdomke/schwifty",
+            "23462330ec05c024fecfb9f275a213709c100e1c",
+            "MIT",
+            "LICENSE",
+            ("tests/test_iban.py",),
+            "the valid and experimental IBANs of schwifty's tests (one per country, printed form) and the"
+            " compact IBANs of its BIC tests; each value alone as a sample, gold IBAN_CODE",
+        ),
     ]
 }
 
@@ -449,6 +459,23 @@ def _chunks(text: str, spans: list[list], source: str, limit: int = 500) -> list
     return out
 
 
+# ---------------------------------------------------------------- IBANs
+
+IBAN_LITERAL = re.compile(r'"([A-Z]{2}\d{2}(?: ?[A-Z0-9]{1,4}){2,8})"')
+
+
+def ibans(mirror: Mirror, source: Source) -> list[Sample]:
+    code = mirror.read(source.paths[0])
+    valid_part = code.split("invalid = [")[0] + code.split("experimental = [")[1].split("sepa_countries")[0]
+    compact_part = code.split("def test_bic_from_iban")[0].split("test_magic_methods")[-1]
+    out = []
+    for value in dict.fromkeys(IBAN_LITERAL.findall(valid_part) + IBAN_LITERAL.findall(compact_part)):
+        country = value[:2].lower()
+        lang = COUNTRY_LANG.get(country, "en")
+        out.append(Sample(value, [[0, len(value), "IBAN_CODE"]], lang, f"{lang}-{country.upper()}", source.name))
+    return out
+
+
 # ---------------------------------------------------------------- real mail
 
 EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
@@ -491,17 +518,17 @@ def _messages(corpus: Path) -> list[email.message.Message]:
             continue
         if path.suffix == ".mbox":
             box = mailbox.mbox(str(path), factory=None, create=False)
-            for key in box.keys():
+            for key in box.iterkeys():
                 out.append(email.message_from_bytes(box.get_bytes(key), policy=email.policy.default))
         elif path.suffix in {".eml", ".raw", ".msg", ""} and path.stat().st_size < 200_000:
             try:
                 msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            except Exception:  # noqa: BLE001 - malformed fixtures are simply not used
+            except Exception:
                 continue
             try:
                 if msg.get("From"):
                     out.append(msg)
-            except Exception:  # noqa: BLE001 - a header the library cannot parse: fixture not used
+            except Exception:
                 continue
     return out
 
@@ -530,15 +557,23 @@ def mail_samples(corpus: Path, rng: random.Random, count: int = 160) -> list[Sam
     for msg in messages:
         try:
             names |= _display_names(msg)
-        except Exception:  # noqa: BLE001 - a header the library cannot parse gives no names
+        except Exception:
             continue
     first_names = {n.split()[0] for n in names if len(n.split()[0]) >= 3}
-    name_re = re.compile(
-        r"\b(?:" + "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True)) + r")\b"
-    ) if names else None
-    first_re = re.compile(r"(?:^|(?<=\n)|(?<=Hi )|(?<=Hello )|(?<=Dear )|(?<=Thanks,\n)|(?<=Cheers,\n))(?:"
-                          + "|".join(sorted(map(re.escape, first_names), key=len, reverse=True))
-                          + r")\b(?=[,.!\n]|$)") if first_names else None
+    name_re = (
+        re.compile(r"\b(?:" + "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True)) + r")\b")
+        if names
+        else None
+    )
+    first_re = (
+        re.compile(
+            r"(?:^|(?<=\n)|(?<=Hi )|(?<=Hello )|(?<=Dear )|(?<=Thanks,\n)|(?<=Cheers,\n))(?:"
+            + "|".join(sorted(map(re.escape, first_names), key=len, reverse=True))
+            + r")\b(?=[,.!\n]|$)"
+        )
+        if first_names
+        else None
+    )
     samples: list[Sample] = []
     seen: set[str] = set()
     for msg in messages:
@@ -585,6 +620,7 @@ def build(mirrors: Path, mail_corpus: Path) -> list[Sample]:
     )
     samples += conll_source(mirror("europeana-fr"), SOURCES["europeana-fr"], "fr", {"PER"}, set(), (170, 50), rng, True)
     samples += meddocan(mirror("meddocan"), SOURCES["meddocan"], rng)
+    samples += ibans(mirror("schwifty-ibans"), SOURCES["schwifty-ibans"])
     samples += mail_samples(mail_corpus, rng)
     unique: dict[str, Sample] = {}
     for sample in samples:
@@ -607,9 +643,13 @@ def write(samples: list[Sample], out: Path, mirrors: Path) -> None:
     for old in (out / "dev").glob("*.jsonl"):
         old.unlink()
     for name, rows in sorted(by_source.items()):
-        lines = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in sorted(rows, key=lambda r: r["id"]))
+        lines = "".join(
+            json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in sorted(rows, key=lambda r: r["id"])
+        )
         (out / "dev" / f"{name}.jsonl").write_text(lines, encoding="utf-8")
-    payload = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in sorted(unseen, key=lambda r: r["id"]))
+    payload = "".join(
+        json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in sorted(unseen, key=lambda r: r["id"])
+    )
     packed = base64.encodebytes(gzip.compress(payload.encode("utf-8"), mtime=0))
     (out / "unseen" / "unseen.jsonl.gz.b64").write_bytes(packed)
     for source in SOURCES.values():
