@@ -96,7 +96,7 @@ def test_token_scoring_follows_the_documented_rules() -> None:
     assert counts.fp["ID_NUMBER"] == 3  # 02, 1234, 5678
     # any personal data: 6 of 7 gold tokens found, no clean token marked ("Call", "at" stay clean)
     assert (counts.tp[external.ANY], counts.fn[external.ANY], counts.fp[external.ANY]) == (6, 1, 0)
-    precision, recall, f1, n = counts.prf("PERSON")
+    precision, recall, _f1, n = counts.prf("PERSON")
     assert (precision, n) == (1.0, 3) and recall == pytest.approx(2 / 3)
 
 
