@@ -27,7 +27,6 @@ import gzip
 import hashlib
 import json
 import mailbox
-import random
 import re
 import subprocess
 import xml.etree.ElementTree as ET
@@ -40,7 +39,6 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "tests" / "data" / "eval" / "external"
 UNSEEN_SHARE = 45  # percent of samples (by hash) kept unseen
-SEED = 19
 
 
 @dataclass(frozen=True)
@@ -291,11 +289,17 @@ def ner_kind(token: str, tag: str, person_tags: set[str], ignore_tags: set[str])
     return "O"
 
 
-def pick(samples: list[Sample], with_person: int, without: int, rng: random.Random) -> list[Sample]:
+def take(pool: list[Sample], count: int) -> list[Sample]:
+    """The `count` samples of `pool` with the smallest ids: a fixed choice that a change elsewhere in the pool
+    (one sample more or less) moves by at most one sample, unlike a random draw."""
+    return sorted(pool, key=lambda s: s.id)[:count]
+
+
+def pick(samples: list[Sample], with_person: int, without: int) -> list[Sample]:
     """Sentences naming a person, plus some that name none (so precision is measured too)."""
     named = [s for s in samples if any(k == "PERSON" for *_, k in s.spans) and 20 <= len(s.text) <= 400]
     clean = [s for s in samples if not s.spans and 30 <= len(s.text) <= 400]
-    return rng.sample(named, min(with_person, len(named))) + rng.sample(clean, min(without, len(clean)))
+    return take(named, min(with_person, len(named))) + take(clean, min(without, len(clean)))
 
 
 def conll_source(
@@ -305,7 +309,6 @@ def conll_source(
     person_tags: set[str],
     ignore_tags: set[str],
     counts: tuple[int, int],
-    rng: random.Random,
     split_on_stops: bool = False,
 ) -> list[Sample]:
     out: list[Sample] = []
@@ -318,7 +321,7 @@ def conll_source(
                 sample.lang = sample.locale = lang
                 sample.source = source.name
                 out.append(sample)
-    return pick(out, *counts, rng)
+    return pick(out, *counts)
 
 
 # ---------------------------------------------------------------- addresses
@@ -336,7 +339,7 @@ COUNTRY_LANG = {
 }  # fmt: skip
 
 
-def address_formatting(mirror: Mirror, source: Source, rng: random.Random, per_country: int = 1000) -> list[Sample]:
+def address_formatting(mirror: Mirror, source: Source, per_country: int = 1000) -> list[Sample]:
     out: list[Sample] = []
     for path in mirror.list(source.paths[0]):
         country = Path(path).stem.lower()
@@ -372,14 +375,14 @@ def address_formatting(mirror: Mirror, source: Source, rng: random.Random, per_c
             limit = per_country * 3
         else:
             limit = per_country
-        out.extend(rng.sample(cases, min(limit, len(cases))))
+        out.extend(take(cases, min(limit, len(cases))))
     return out
 
 
 USADDRESS_PARTS = {"Recipient", "NotAddress", "LandmarkName", "SubaddressType", "BuildingName"}
 
 
-def usaddress(mirror: Mirror, source: Source, rng: random.Random, count: int = 250) -> list[Sample]:
+def usaddress(mirror: Mirror, source: Source, count: int = 250) -> list[Sample]:
     root = ET.fromstring(mirror.read(source.paths[0]))
     out: list[Sample] = []
     for node in root.iter("AddressString"):
@@ -393,7 +396,7 @@ def usaddress(mirror: Mirror, source: Source, rng: random.Random, count: int = 2
         text = " ".join("".join(child.itertext()) for child in node).strip()
         end = len(text.rstrip(",. "))
         out.append(Sample(text, [[0, end, "STREET_ADDRESS"]], "en", "en-US", source.name))
-    return rng.sample(out, min(count, len(out)))
+    return take(out, min(count, len(out)))
 
 
 # ---------------------------------------------------------------- MEDDOCAN (brat, Spanish)
@@ -429,7 +432,7 @@ MEDDOCAN_TYPES = {
 }
 
 
-def meddocan(mirror: Mirror, source: Source, rng: random.Random, count: int = 260) -> list[Sample]:
+def meddocan(mirror: Mirror, source: Source, count: int = 260) -> list[Sample]:
     chunks: list[Sample] = []
     for pattern in source.paths:
         for path in mirror.list(pattern):
@@ -445,12 +448,14 @@ def meddocan(mirror: Mirror, source: Source, rng: random.Random, count: int = 26
                 mapped = MEDDOCAN_TYPES.get(kind, "IGNORE")
                 if mapped == "DATE":
                     mapped = "DATE_OF_BIRTH" if "nacimiento" in text[max(0, start - 40) : start].lower() else "IGNORE"
+                if mapped == "ID_NUMBER" and not any(c.isdigit() for c in text[start:end]):
+                    mapped = "IGNORE"  # a few identifier labels sit on words ("heterosexual"): source slips
                 if mapped != "O":
                     spans.append([start, end, mapped])
             chunks.extend(_chunks(text, spans, source.name))
     named = [c for c in chunks if any(k not in {"IGNORE"} for *_, k in c.spans)]
     clean = [c for c in chunks if not c.spans]
-    return rng.sample(named, min(count, len(named))) + rng.sample(clean, min(count // 5, len(clean)))
+    return take(named, min(count, len(named))) + take(clean, min(count // 5, len(clean)))
 
 
 def _chunks(text: str, spans: list[list], source: str, limit: int = 500) -> list[Sample]:
@@ -682,21 +687,15 @@ def mail_samples(corpus: Path) -> list[Sample]:
 
 
 def build(mirrors: Path, mail_corpus: Path) -> list[Sample]:
-    def rng(name: str) -> random.Random:
-        """One generator per source, so a change to one source's sampling leaves the others' samples as they were."""
-        return random.Random(f"{SEED}:{name}")
-
     def mirror(name: str) -> Mirror:
         return Mirror(mirrors, SOURCES[name].repo, SOURCES[name].commit)
 
     samples: list[Sample] = []
-    samples += address_formatting(
-        mirror("address-formatting"), SOURCES["address-formatting"], rng("address-formatting")
-    )
-    samples += usaddress(mirror("usaddress"), SOURCES["usaddress"], rng("usaddress"))
-    samples += conll_source(mirror("wikigold"), SOURCES["wikigold"], "en", {"PER"}, set(), (150, 50), rng("wikigold"))
-    samples += conll_source(mirror("btc"), SOURCES["btc"], "en", {"PER"}, set(), (120, 40), rng("btc"))
-    samples += conll_source(mirror("wnut17"), SOURCES["wnut17"], "en", {"person"}, set(), (100, 30), rng("wnut17"))
+    samples += address_formatting(mirror("address-formatting"), SOURCES["address-formatting"])
+    samples += usaddress(mirror("usaddress"), SOURCES["usaddress"])
+    samples += conll_source(mirror("wikigold"), SOURCES["wikigold"], "en", {"PER"}, set(), (150, 50))
+    samples += conll_source(mirror("btc"), SOURCES["btc"], "en", {"PER"}, set(), (120, 40))
+    samples += conll_source(mirror("wnut17"), SOURCES["wnut17"], "en", {"person"}, set(), (100, 30))
     samples += conll_source(
         mirror("germeval2014"),
         SOURCES["germeval2014"],
@@ -704,12 +703,9 @@ def build(mirrors: Path, mail_corpus: Path) -> list[Sample]:
         {"PER"},
         {"PERpart", "PERderiv"},
         (170, 50),
-        rng("germeval2014"),
     )
-    samples += conll_source(
-        mirror("europeana-fr"), SOURCES["europeana-fr"], "fr", {"PER"}, set(), (170, 50), rng("europeana-fr"), True
-    )
-    samples += meddocan(mirror("meddocan"), SOURCES["meddocan"], rng("meddocan"))
+    samples += conll_source(mirror("europeana-fr"), SOURCES["europeana-fr"], "fr", {"PER"}, set(), (170, 50), True)
+    samples += meddocan(mirror("meddocan"), SOURCES["meddocan"])
     samples += ibans(mirror("schwifty-ibans"), SOURCES["schwifty-ibans"])
     samples += libpostal(mirror("libpostal"), SOURCES["libpostal"])
     samples += card_numbers(mirror("creditcard-testnumbers"), SOURCES["creditcard-testnumbers"])

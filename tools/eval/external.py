@@ -162,12 +162,30 @@ def score_part(rows: list[dict], predict: Callable[[dict], list[Span]], keep_err
 
 
 def _explain(row: dict, predicted: list[Span]) -> str:
-    gold = sorted((s, e, k) for k, s, e in gold_spans(row) if k != IGNORE)
-    pred = sorted((s, e, t) for k, s, e in predicted if (t := scored_type(k)))
+    """One line per erring sample: gold spans missed or only partly found, detections on other text."""
     text = row["text"]
-    missed = [f"{k}:{text[s:e]!r}" for s, e, k in gold if not any(ps < e and s < pe and pk == k for ps, pe, pk in pred)]
-    wrong = [f"{k}:{text[s:e]!r}" for s, e, k in pred if not any(gs < e and s < ge and gk == k for gs, ge, gk in gold)]
-    return f"[{row['source']} {row['locale']} {row['id']}] missed {missed} extra {wrong}"
+    spans = gold_spans(row)
+    pred = [(t, s, e) for k, s, e in predicted if (t := scored_type(k))]
+    missed, partial, extra = [], [], []
+    for kind, start, end in spans:
+        if kind == IGNORE:
+            continue
+        tokens = [m.span() for m in TOKEN.finditer(text, start, end)]
+        found = [t for t in tokens if any(k == kind and s < t[1] and t[0] < e for k, s, e in pred)]
+        if not found:
+            missed.append(f"{kind}:{text[start:end]!r}")
+        elif len(found) < len(tokens):
+            got = " ".join(text[a:b] for a, b in found)
+            partial.append(f"{kind}:{text[start:end]!r} found {got!r}")
+    for kind, start, end in pred:
+        if not any(gk in (kind, IGNORE) and gs < end and start < ge for gk, gs, ge in spans):
+            extra.append(f"{kind}:{text[start:end]!r}")
+    parts = [
+        f"missed {missed}" if missed else "",
+        f"partly {partial}" if partial else "",
+        f"extra {extra}" if extra else "",
+    ]
+    return f"[{row['source']} {row['locale']} {row['id']}] " + " ".join(p for p in parts if p)
 
 
 # ---------------------------------------------------------------- detectors
@@ -233,11 +251,11 @@ def locale_table(ours: PartResult, stock: PartResult | None, kind: str, minimum:
 
 
 def source_table(ours: PartResult, stock: PartResult | None) -> list[str]:
-    lines = [f"{ANY} by source", f"{'source':<20} {'tokens':>6} | {'dlp P':>6} {'R':>6} {'F1':>6} | {'stock F1':>8}"]
+    lines = [f"{ANY} by source", f"{'source':<24} {'tokens':>6} | {'dlp P':>6} {'R':>6} {'F1':>6} | {'stock F1':>8}"]
     for source in sorted(ours.by_source):
         counts = ours.by_source[source]
         stock_f1 = f"{stock.by_source[source].prf(ANY)[2]:>8.2f}" if stock else f"{'-':>8}"
-        lines.append(f"{source:<20} {counts.prf(ANY)[3]:>6} | {_cells(counts, ANY)} | {stock_f1}")
+        lines.append(f"{source:<24} {counts.prf(ANY)[3]:>6} | {_cells(counts, ANY)} | {stock_f1}")
     return lines
 
 
