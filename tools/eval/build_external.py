@@ -720,7 +720,7 @@ def is_unseen(sample_id: str) -> bool:
     return int(sample_id, 16) % 100 < UNSEEN_SHARE
 
 
-def write(samples: list[Sample], out: Path, mirrors: Path) -> None:
+def write(samples: list[Sample], out: Path, mirrors: Path, mail_corpus: Path) -> None:
     dev = [s.as_json() for s in samples if not is_unseen(s.id)]
     unseen = [s.as_json() for s in samples if is_unseen(s.id)]
     (out / "dev").mkdir(parents=True, exist_ok=True)
@@ -751,10 +751,13 @@ def write(samples: list[Sample], out: Path, mirrors: Path) -> None:
             encoding="utf-8",
         )
     mail = out / "mail"
-    mail.mkdir(parents=True, exist_ok=True)
+    (mail / "licenses").mkdir(parents=True, exist_ok=True)
+    for licence in sorted((mail_corpus.parent / "licenses").glob("*")):
+        (mail / "licenses" / licence.name).write_bytes(licence.read_bytes())
     (mail / "SOURCE").write_text(
-        f"source: {MAIL_SOURCE}\nlicences: see /work/shared/corpus/README.md (Apache-2.0 ponymail, imap_tools,"
-        " mime4j; MIT enmime)\n",
+        f"source: {MAIL_SOURCE}\nlicences: the corpus folders' own (Apache-2.0: ponymail, imap_tools, mime4j;"
+        " MIT: enmime, postal-mime, stalwart), copied to licenses/; sources and commits in"
+        " /work/shared/corpus/README.md\n",
         encoding="utf-8",
     )
     counts = Counter((("unseen" if is_unseen(s.id) else "dev"), s.source) for s in samples)
@@ -769,7 +772,7 @@ def main() -> None:
     parser.add_argument("--mail", type=Path, default=Path("/work/shared/corpus/mail"))
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
-    write(build(args.mirrors, args.mail), args.out, args.mirrors)
+    write(build(args.mirrors, args.mail), args.out, args.mirrors, args.mail)
 
 
 if __name__ == "__main__":
