@@ -72,9 +72,9 @@ class DLPHandler:
 
     async def _upstream(self, session: Any, call: Callable[..., Any], *args: Any) -> Any:
         """Run one blocking upstream step on a relay thread, in order with the session's other steps."""
-        future = asyncio.get_running_loop().run_in_executor(self.relay_pool, call, *args)
+        future = self.relay_pool.submit(call, *args)  # not cancelled with our coroutine if the client hangs up
         session.dlp_pending = future
-        return await future
+        return await asyncio.wrap_future(future)
 
     def end_upstream(self, session: Any) -> None:
         """Abort the session's upstream transaction, if any, once its running step (if any) is done."""
@@ -82,9 +82,9 @@ class DLPHandler:
         session.dlp_upstream = None
         if upstream is None:
             return
-        pending: asyncio.Future | None = getattr(session, "dlp_pending", None)
+        pending: concurrent.futures.Future | None = getattr(session, "dlp_pending", None)
         if pending is not None and not pending.done():
-            pending.add_done_callback(lambda _f: self.relay_pool.submit(upstream.abort))
+            pending.add_done_callback(lambda _f: self.relay_pool.submit(upstream.abort))  # after its step
         else:
             self.relay_pool.submit(upstream.abort)
 
