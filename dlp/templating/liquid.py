@@ -1,0 +1,97 @@
+"""Liquid (Shopify, Klaviyo, Braze, Customer.io) with python-liquid, inside its own resource limits.
+
+python-liquid never touches files without a loader (none is given: `{% include %}`/`{% render %}` fail
+with a clear error) and bounds loops, output and context depth itself (limits below). The row is also
+reachable as `customer`, `person`, `contact`, `subscriber` and `user` (Shopify/Customer.io/Klaviyo
+style), and Braze's `${first_name}` attribute syntax is read as `first_name`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from typing import Any
+
+import liquid
+from liquid.exceptions import LiquidError, LiquidSyntaxError, ResourceLimitError, UndefinedError
+
+from dlp.templating import RenderValues
+from dlp.templating.base import MAX_OUTPUT_CHARS, RenderFailure, TemplateSyntax, Tracker
+from dlp.templating.platform import substitute
+from dlp.templating.rowview import RowView
+
+ROW_OBJECTS = ("customer", "person", "contact", "subscriber", "user")
+_BRAZE_ATTRIBUTE = re.compile(r"\$\{([A-Za-z_][\w ]*)\}")
+_TRACKER: contextvars.ContextVar[Tracker | None] = contextvars.ContextVar("dlp_liquid_tracker", default=None)
+
+
+class _MarkerUndefined(liquid.Undefined):
+    """An undefined variable: empty to filters and tests, a marker when output (see base.Tracker)."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        tracker = _TRACKER.get()
+        if tracker is None:
+            return ""
+        hint = self.hint or ""
+        name = hint.removesuffix(" is undefined") if hint.endswith(" is undefined") and "'" not in hint else self.name
+        return str(tracker.missing(name))
+
+
+class _Environment(liquid.Environment):
+    loop_iteration_limit = 100_000
+    output_stream_limit = MAX_OUTPUT_CHARS
+    context_depth_limit = 30
+    local_namespace_limit = 1_000_000
+
+
+class LiquidEngine:
+    syntax = "liquid"
+
+    def __init__(self, variables: Any) -> None:
+        self.variables = variables
+        self.envs = {html: _Environment(undefined=_MarkerUndefined, autoescape=html) for html in (False, True)}
+
+    def compile(self, source: str, *, name: str, html: bool) -> _Compiled:
+        prepared = _BRAZE_ATTRIBUTE.sub(lambda m: m.group(1).strip().replace(" ", "_"), substitute(source, "liquid", self.variables))
+        try:
+            template = self.envs[html].from_string(prepared)
+        except LiquidSyntaxError as exc:
+            raise TemplateSyntax(f"Liquid: {exc.message}", _line(exc)) from None
+        except LiquidError as exc:
+            raise TemplateSyntax(f"Liquid: {exc}", _line(exc)) from None
+        return _Compiled(template, prepared)
+
+
+class _Compiled:
+    def __init__(self, template: Any, source: str) -> None:
+        self.template = template
+        self.source = source
+
+    def render(self, values: RenderValues) -> str:
+        tracker = Tracker()
+        context = dict(values.merged)
+        if values.row is not None:
+            view = RowView(values.row)
+            for name in ROW_OBJECTS:
+                context.setdefault(name, view)
+        token = _TRACKER.set(tracker)
+        try:
+            text = self.template.render(**context)
+        except ResourceLimitError as exc:
+            raise RenderFailure(f"render budget exceeded: {exc.message if hasattr(exc, 'message') else exc}") from None
+        except UndefinedError as exc:
+            raise RenderFailure(str(exc), _line(exc)) from None
+        except LiquidError as exc:
+            raise RenderFailure(f"Liquid: {exc}", _line(exc)) from None
+        finally:
+            _TRACKER.reset(token)
+        return tracker.finish(text)
+
+
+def _line(exc: Exception) -> int | None:
+    token = getattr(exc, "token", None)
+    if token is None or not getattr(token, "source", None):
+        return None
+    return token.source.count("\n", 0, token.start_index) + 1
