@@ -46,6 +46,7 @@ def preflight(
         recipient_list=campaign.recipient_list(),
         campaign=campaign,
     )
+    ctx.notes.append(renderer.note)
     scanner = Scanner.create(ruleset, ctx)
     report = scanner.scan(render_campaign(campaign, renderer), progress)
     report.source = str(campaign.path)

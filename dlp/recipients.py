@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dlp.columns import column_key, column_role, columns_with_role
+from dlp.columns import column_key, columns_with_role
 from dlp.errors import InputError
 from dlp.model import Recipient
 

@@ -92,21 +92,24 @@ EXTENSIONS = {
 SIGNALS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
     "go": [
         ("{{ .Field }}", re.compile(r"\{\{-?\s*\.[A-Z]\w*")),
-        ("Listmonk functions", re.compile(r"\{\{-?\s*(?:UnsubscribeURL|ManageURL|OptinURL|MessageURL|TrackView|TrackLink)\b")),
+        ("Listmonk functions",
+         re.compile(r"\{\{-?\s*(?:UnsubscribeURL|ManageURL|OptinURL|MessageURL|TrackView|TrackLink)\b")),
         ("{{ end }}", re.compile(r"\{\{-?\s*end\s*-?\}\}")),
     ],
     "brevo": [("{{ contact.X }} / {{ params.X }}", re.compile(r"\{[{%][^{}]*?\b(?:contact|params)\.\w"))],
     "mailchimp": [("*|MERGE|* tags", re.compile(r"\*\|[A-Za-z0-9_:=!<> \"'.-]+\|\*"))],
     "mautic": [
         ("{contactfield=...}", re.compile(r"\{(?:contactfield|leadfield|ownerfield)=")),
-        ("Mautic tokens", re.compile(r"\{(?:unsubscribe_url|unsubscribe_text|webview_url|webview_text|tracking_pixel)\}")),
+        ("Mautic tokens",
+         re.compile(r"\{(?:unsubscribe_url|unsubscribe_text|webview_url|webview_text|tracking_pixel)\}")),
     ],
     "ampscript": [
         ("%%[ ... ]%% / %%=...=%%", re.compile(r"%%\[|%%=")),
         ("%%Attribute%%", re.compile(r"%%[A-Za-z_][\w ]*%%")),
     ],
     "handlebars": [
-        ("{{#each}} / {{#if}} / {{else}}", re.compile(r"\{\{~?\s*(?:#(?:each|if|unless|with)\b|else\b|/(?:each|if|unless|with)\b)")),
+        ("{{#each}} / {{#if}} / {{else}}",
+         re.compile(r"\{\{~?\s*(?:#(?:each|if|unless|with)\b|else\b|/(?:each|if|unless|with)\b)")),
         ("{{{raw}}} / {{this.x}}", re.compile(r"\{\{\{|\{\{\s*this\b|\{\{\s*@(?:index|key|first|last)")),
         ("SendGrid tags", re.compile(r"<%asm_\w+%>|\[Sender_\w+\]")),
     ],

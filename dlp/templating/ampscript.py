@@ -66,7 +66,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "isnull": lambda x: x is None or _s(x) == "",
     "iif": lambda c, a, b: a if c else b,
     "length": lambda x: len(_s(x)),
-    "substring": lambda s, start, n=None: _s(s)[int(_num(start)) - 1 : None if n is None else int(_num(start)) - 1 + int(_num(n))],
+    "substring": lambda s, start, n=None: _s(s)[
+        int(_num(start)) - 1 : None if n is None else int(_num(start)) - 1 + int(_num(n))
+    ],
     "replace": lambda s, a, b: _s(s).replace(_s(a), _s(b)),
     "indexof": lambda s, t: _s(s).find(_s(t)) + 1,
     "format": lambda x, *a: _s(x),

@@ -285,7 +285,9 @@ def _parse(source: str) -> list[_Node]:
         word = code.split(None, 1)[0] if code else ""
         rest = code[len(word) :].strip()
         if word in UNSUPPORTED:
-            raise TemplateSyntax(f"Go template: '{{{{ {word} }}}}' is not supported by dlp: paste the template in", line)
+            raise TemplateSyntax(
+                f"Go template: '{{{{ {word} }}}}' is not supported by dlp: paste the template in", line
+            )
         if word in ("if", "range", "with"):
             node = _Node(word, line, pipe=_pipeline(_lex(rest, line), line))
             body.append(node)
@@ -339,7 +341,10 @@ def subscriber(row: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(value, dict) and name.lower() in ("attributes", "attribs"):
             attribs.update(value)
             continue
-    attribs = {**template_names({k: v for k, v in row.items() if k.lower() not in ("attributes", "attribs")}), **attribs}
+    attribs = {
+        **template_names({k: v for k, v in row.items() if k.lower() not in ("attributes", "attribs")}),
+        **attribs,
+    }
 
     def first(role: str) -> str:
         columns = columns_with_role(row, role)

@@ -54,7 +54,9 @@ class LiquidEngine:
         self.envs = {html: _Environment(undefined=_MarkerUndefined, autoescape=html) for html in (False, True)}
 
     def compile(self, source: str, *, name: str, html: bool) -> _Compiled:
-        prepared = _BRAZE_ATTRIBUTE.sub(lambda m: m.group(1).strip().replace(" ", "_"), substitute(source, "liquid", self.variables))
+        prepared = _BRAZE_ATTRIBUTE.sub(
+            lambda m: m.group(1).strip().replace(" ", "_"), substitute(source, "liquid", self.variables)
+        )
         try:
             template = self.envs[html].from_string(prepared)
         except LiquidSyntaxError as exc:

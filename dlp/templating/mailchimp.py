@@ -119,7 +119,9 @@ class _Compiled:
             raise UndefinedNames(undefined)
         return budget.output("".join(out))
 
-    def _emit(self, nodes: list[_Node], lookup: FieldLookup, out: list[str], undefined: list[str], budget: Budget) -> None:
+    def _emit(
+        self, nodes: list[_Node], lookup: FieldLookup, out: list[str], undefined: list[str], budget: Budget
+    ) -> None:
         for node in nodes:
             budget.tick()
             if node.kind == "text":

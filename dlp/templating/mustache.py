@@ -51,7 +51,9 @@ class _Compiled:
     def render(self, values: RenderValues) -> str:
         tracker = Tracker()
         try:
-            text = chevron.render(self.source, Tracked(values.merged, tracker, deep=False), partials_path=None, partials_dict={})
+            text = chevron.render(
+                self.source, Tracked(values.merged, tracker, deep=False), partials_path=None, partials_dict={}
+            )
         except RenderFailure:
             raise
         except Exception as exc:
