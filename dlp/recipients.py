@@ -141,9 +141,17 @@ class RecipientList:
         except UnicodeDecodeError as exc:
             raise self._decode_error(exc, None) from None
         try:
-            return csv.Sniffer().sniff(sample.split("\n", 1)[0] or sample, delimiters=",;\t|")
+            sniffed = csv.Sniffer().sniff(sample.split("\n", 1)[0] or sample, delimiters=",;\t|")
         except csv.Error:
             return csv.excel
+
+        class Exported(csv.excel):
+            """Only the delimiter is sniffed (from the header): quoting is standard CSV, with doubled quotes
+            inside quoted fields (`"{""city"": ""Oslo""}"`), which a header alone cannot show the sniffer."""
+
+            delimiter = sniffed.delimiter
+
+        return Exported
 
     def _decode_error(self, exc: UnicodeDecodeError, line: int | None) -> InputError:
         return InputError(

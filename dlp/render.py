@@ -128,7 +128,8 @@ class CampaignRenderer:
 
     @property
     def note(self) -> str:
-        return f"Template syntax: {self.syntax} ({self.detection.reason}; `syntax:` in the campaign file sets it)"
+        how = "" if self.campaign.spec.syntax else "; `syntax:` in the campaign file sets it"
+        return f"Template syntax: {self.syntax} ({self.detection.reason}{how})"
 
     def _texts(self) -> list[tuple[str | None, str]]:
         """Every template text of the campaign (file name, source), to detect its syntax."""
@@ -158,6 +159,9 @@ class CampaignRenderer:
         for attachment in self.attachments:
             if not attachment.from_file:
                 out[attachment.content.origin] = attachment.content.source
+        for kind, template in self.body_templates.items():
+            if kind == "html":  # literal text split by markup ("400 Harbor Way</span>, Portland") is literal too
+                out[template.origin] = f"{template.source}\n{visible_text(template.source)}"
         constants = [str(v) for v in self.variables.values() if isinstance(v, str | int | float)]
         if self.engine is not None:
             constants += all_placeholder_texts(self.variables)
