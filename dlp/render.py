@@ -346,6 +346,7 @@ class CampaignRenderer:
             if (value := header(name, compiled)) is not None:
                 headers.append((name, value))
         subject = header("Subject", self.subject_template)
+        context.subject = subject
         if subject is not None:
             headers.append(("Subject", subject))
         for name, value in headers:

@@ -53,7 +53,7 @@ ROLE_KINDS: dict[str, tuple[str | None, str]] = {
     "phone": (PHONE, "header"),
     "birthday": ("DATE_OF_BIRTH", "header"),
     "street_address": (STREET, "header"),
-    "platform_id": (None, "the platform's own record id or bookkeeping (not the person's data)"),
+    "platform_id": (None, "platform record id or bookkeeping, not personal data"),
 }
 ID_LAST_WORDS = frozenset({"id", "number", "no", "num", "nr", "ref", "reference", "iban", "ssn", "nino", "ahv"})
 ID_WORDS = frozenset({"account", "contract", "order", "invoice", "policy", "customer", "member", "passport", "licence"})

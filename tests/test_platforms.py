@@ -92,6 +92,26 @@ def test_planted_card_or_birth_date_is_blocked_in_every_syntax(
     found = [f for f in report.findings if f.rule == "sensitive-data" and f.entity_type == entity]
     assert found, [(f.rule, f.entity_type, f.message) for f in report.findings]
     assert all(f.location.message == 2 for f in found)  # only the planted row's message
+    assert all((f.origin or "").startswith("variable:") for f in found)  # injected by a column, not the template
+
+
+def test_mautic_birth_date_token_is_rendered_and_blocked(campaign_dir: Path) -> None:
+    """The issue's case: `{contactfield=dob}` used to pass because the token was never rendered."""
+    campaign = """
+    name: Birthday
+    from: "Acme <hello@acme.example>"
+    to: "{contactfield=email}"
+    subject: "Happy birthday, {contactfield=firstname}"
+    body:
+      text: body.txt
+    recipients: contacts.csv
+    """
+    body = "Hi {contactfield=firstname},\n\nour records say you were born on {contactfield=dob}. Enjoy your day!\n"
+    files = {"body.txt": body, "contacts.csv": "firstname,lastname,email,dob\nAnna,Meyer,anna@example.org,1984-03-12\n"}
+    report = preflight(write_campaign(campaign_dir, campaign, files))
+    assert report.verdict == "block"
+    (finding,) = [f for f in report.findings if f.entity_type == "DATE_OF_BIRTH"]
+    assert finding.origin == "variable:dob" and finding.rule == "sensitive-data"
 
 
 # ---- the rendering itself --------------------------------------------------------------------------
@@ -451,6 +471,11 @@ def test_sendgrid_published_templates_render_with_their_data(template: str, tmp_
     problems = [f.message for f in report.findings if f.rule == "template-error"]
     assert problems == [] or all("undefined variable" in m for m in problems)
     assert not [f for f in report.findings if f.rule in ("sensitive-data", "personal-data", "cross-recipient-leak")]
+
+
+def test_bundled_mailchimp_example_passes_as_exported() -> None:
+    report = preflight(Path(__file__).parent.parent / "examples" / "mailchimp-export" / "campaign.yaml")
+    assert report.verdict == "pass" and report.messages == 5 and report.findings == []
 
 
 def test_preview_prints_one_message_as_the_recipient_gets_it() -> None:

@@ -30,6 +30,7 @@ class RenderValues:
     row: Mapping[str, Any] | None
     variables: Mapping[str, Any]
     merged: dict[str, Any] = field(default_factory=dict)
+    subject: str | None = None  # the message's rendered subject, once known (Mailchimp's *|MC:SUBJECT|*)
 
 
 class Compiled(Protocol):

@@ -46,6 +46,18 @@ class _Node:
     branches: list[tuple[str | None, bool, list[_Node]]] = field(default_factory=list)  # (cond, negate, body)
 
 
+@dataclass
+class _State:
+    """One render: where output goes, what was undefined, the budget."""
+
+    lookup: FieldLookup
+    out: list[str]
+    undefined: list[str]
+    budget: Budget
+    subject: str | None
+    size: int = 0
+
+
 class MailchimpEngine:
     syntax = "mailchimp"
 
@@ -114,31 +126,34 @@ class _Compiled:
         out: list[str] = []
         undefined: list[str] = []
         budget = Budget()
-        self._emit(self.nodes, lookup, out, undefined, budget)
+        self._emit(self.nodes, _State(lookup, out, undefined, budget, values.subject))
         if undefined:
             raise UndefinedNames(undefined)
         return budget.output("".join(out))
 
-    def _emit(
-        self, nodes: list[_Node], lookup: FieldLookup, out: list[str], undefined: list[str], budget: Budget
-    ) -> None:
+    def _emit(self, nodes: list[_Node], state: _State) -> None:
         for node in nodes:
-            budget.tick()
+            state.budget.tick()
             if node.kind == "text":
-                out.append(node.value)
+                state.out.append(node.value)
+                state.size += len(node.value)
             elif node.kind == "tag":
-                text = self._tag(node.value, lookup, undefined)
-                out.append(text)
+                text = self._tag(node.value, state)
+                state.out.append(text)
+                state.size += len(text)
             else:
                 for condition, negate, body in node.branches:
-                    if condition is None or self._test(condition, lookup) != negate:
-                        self._emit(body, lookup, out, undefined, budget)
+                    if condition is None or self._test(condition, state.lookup) != negate:
+                        self._emit(body, state)
                         break
-            if sum(map(len, out)) > budget.max_output:
-                raise RenderFailure(f"render budget exceeded: output larger than {budget.max_output} characters")
+            if state.size > state.budget.max_output:
+                raise RenderFailure(f"render budget exceeded: output larger than {state.budget.max_output} characters")
 
-    def _tag(self, tag: str, lookup: FieldLookup, undefined: list[str]) -> str:
+    def _tag(self, tag: str, state: _State) -> str:
+        lookup, undefined = state.lookup, state.undefined
         upper = tag.upper()
+        if upper == "MC:SUBJECT" and state.subject is not None:
+            return html_lib.escape(state.subject, quote=False) if self.html else state.subject
         if upper in self.platform:
             return self.platform[upper]
         head, _, rest = tag.partition(":")
