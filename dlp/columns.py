@@ -22,11 +22,13 @@ _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 NAME_ROLES = ("full_name", "first_name", "last_name")
 
 
+@cache
 def column_key(name: str) -> str:
     """'First Name', 'FirstName', 'first_name', 'FIRST-NAME' -> 'firstname'."""
     return _NOT_ALNUM.sub("", name.casefold())
 
 
+@cache
 def normalise_column(name: str) -> str:
     """The snake_case name a template may use: 'Email Address' -> 'email_address', 'FirstName' -> 'first_name'."""
     spaced = _CAMEL.sub("_", name.strip())
@@ -39,6 +41,7 @@ def _roles() -> dict[str, str]:
     return {key: role for role, keys in data["roles"].items() for key in keys}
 
 
+@cache
 def column_role(name: str) -> str | None:
     """email, first_name, last_name, full_name, phone, birthday, street_address, platform_id, or None."""
     return _roles().get(column_key(name))

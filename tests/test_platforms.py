@@ -494,3 +494,29 @@ def test_preview_prints_one_message_as_the_recipient_gets_it() -> None:
     assert bad.exit_code == 2 and "has 5 rows" in bad.output
     help_text = CliRunner().invoke(app, ["preview", "--help"]).output
     assert "UNREDACTED" in help_text
+
+
+def test_sendgrid_else_if_chain_picks_the_recipients_language(tmp_path: Path) -> None:
+    """SendGrid's different-languages template chains `{{else if spanish}}` (pybars3 lacks it; dlp nests it)."""
+    from dlp.preview import preview
+
+    folder = copy_platform("handlebars", tmp_path)
+    campaign = """
+    name: languages
+    from: "Acme <hello@acme.example>"
+    to: "{{email}}"
+    subject: "News"
+    body:
+      html: ../../third_party/sendgrid-email-templates/dynamic-templates/different-languages/different_languages.html
+    recipients: people.jsonl
+    """
+    rows = [
+        {"email": "a@example.org", "english": True},
+        {"email": "b@example.org", "spanish": True},
+        {"email": "c@example.org"},
+    ]
+    path = write_campaign(folder, campaign, {"people.jsonl": "".join(json.dumps(r) + "\n" for r in rows)})
+    english, spanish, neither = (preview(path, row).text for row in (1, 2, 3))
+    assert "woodchuck" in english and "marmota" not in english
+    assert "marmota" in spanish and "woodchuck" not in spanish
+    assert "woodchuck" not in neither and "marmota" not in neither

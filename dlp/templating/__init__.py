@@ -116,8 +116,8 @@ SIGNALS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
     ],
     "mustache": [("{{#section}} / {{^inverted}}", re.compile(r"\{\{\s*[#^][A-Za-z_][\w.]*\s*\}\}"))],
     "liquid": [
-        ("Liquid tags", re.compile(r"\{%-?\s*(?:assign|capture|unless|case|when|endunless|endcase|endcapture|increment|"
-                                   r"decrement|tablerow|echo|liquid|unsubscribe|manage_preferences|web_view)\b")),
+        ("Liquid tags", re.compile(r"\{%-?\s*(?:assign|capture|unless|case|when|elsif|endunless|endcase|endcapture|"
+                                   r"increment|decrement|tablerow|echo|liquid|unsubscribe|manage_preferences|web_view)\b")),
         ("Liquid filters", re.compile(r"\|\s*(?:upcase|downcase|capitalize|default|date|append|prepend|split|"
                                       r"strip_html|escape|url_encode|plus|minus|times|divided_by):")),
         ("Liquid filters", re.compile(r"\|\s*(?:upcase|downcase|capitalize|strip_html|url_encode)\b")),

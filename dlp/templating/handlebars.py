@@ -15,7 +15,7 @@ from typing import Any
 import pybars
 
 from dlp.templating import RenderValues
-from dlp.templating.base import RenderFailure, TemplateSyntax, Tracker, check_name, line_of, wrap
+from dlp.templating.base import Missing, RenderFailure, TemplateSyntax, Tracker, check_name, line_of, wrap
 from dlp.templating.platform import substitute
 
 _TAG = re.compile(r"\{\{~?\s*([#/^>]?)\s*([^{}]*?)\s*~?\}\}")
@@ -24,7 +24,34 @@ _WORD = re.compile(r"[A-Za-z_@][\w.@/-]*")
 
 
 def _text(value: Any) -> str:
-    return "" if value is None else str(value)
+    return "" if value is None or isinstance(value, Missing) else str(value)
+
+
+_BLOCK = re.compile(r"\{\{~?\s*(?:(#|/)\s*([\w.-]+)[^{}]*?|else\s+(if|unless)\b([^{}]*?))\s*~?\}\}")
+
+
+def chain_else_if(source: str) -> str:
+    """`{{else if x}}` (Handlebars 3+, used by SendGrid's templates) as the nested blocks pybars3 knows:
+    `{{else}}{{#if x}}`, with one more `{{/if}}` where the outer block closes."""
+    out: list[str] = []
+    stack: list[list[Any]] = []  # [block name, extra closes]
+    position = 0
+    for match in _BLOCK.finditer(source):
+        out.append(source[position : match.start()])
+        position = match.end()
+        sign, name, helper, rest = match.groups()
+        if sign == "#":
+            stack.append([name, 0])
+            out.append(match.group(0))
+        elif sign == "/":
+            extra = stack.pop()[1] if stack else 0
+            out.append("{{/" + "}}{{/".join(["if"] * extra + [name]) + "}}" if extra else match.group(0))
+        else:
+            if stack:
+                stack[-1][1] += 1
+            out.append("{{else}}{{#" + helper + " " + rest.strip() + "}}")
+    out.append(source[position:])
+    return "".join(out)
 
 
 def _insert(this: Any, value: Any, default: str = "") -> str:
@@ -78,6 +105,7 @@ class HandlebarsEngine:
                 raise TemplateSyntax("Handlebars partials ({{> name}}) are not supported: paste the partial in", line)
             for word in _WORD.findall(body):
                 check_name(word, line)
+        prepared = chain_else_if(prepared)
         if not html:
             prepared = _DOUBLE.sub(r"{{{\1}}}", prepared)
         try:
