@@ -520,3 +520,34 @@ def test_sendgrid_else_if_chain_picks_the_recipients_language(tmp_path: Path) ->
     assert "woodchuck" in english and "marmota" not in english
     assert "marmota" in spanish and "woodchuck" not in spanish
     assert "woodchuck" not in neither and "marmota" not in neither
+
+
+def test_klaviyo_style_liquid_with_a_klaviyo_export(campaign_dir: Path) -> None:
+    """Klaviyo's documented forms: person.first_name with a default, person|lookup, {% unsubscribe %}."""
+    from dlp.preview import preview
+
+    campaign = """
+    name: klaviyo
+    from: "Acme <hello@acme.example>"
+    to: "{{ email }}"
+    subject: "Hello"
+    body:
+      text: body.txt
+    recipients: profiles.csv
+    vars: {company: Acme}
+    """
+    body = (
+        "Hi {{ person.first_name|default:'there' }},\n\n"
+        "your favourite colour is {{ person|lookup:'Favorite Color' }}.\n"
+        "{{ organization.name }} | {% unsubscribe %}\n"
+    )
+    profiles = (
+        "Email,First Name,Last Name,Favorite Color,Klaviyo ID\n"
+        "a@example.org,Ann,Lee,teal,01HZX3\nb@example.org,,Kim,red,01HZX4\n"
+    )
+    path = write_campaign(campaign_dir, campaign, {"body.txt": body, "profiles.csv": profiles})
+    first, second = preview(path, 1).text, preview(path, 2).text
+    assert "Template syntax: liquid" in first
+    assert "Hi Ann," in first and "colour is teal." in first and "Acme | Unsubscribe: https://" in first
+    assert "Hi there," in second
+    assert preflight(path).findings == []

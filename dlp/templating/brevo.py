@@ -17,7 +17,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from dlp.templating import RenderValues
-from dlp.templating.base import RenderFailure, TemplateSyntax, UndefinedNames
+from dlp.templating.base import Budget, RenderFailure, TemplateSyntax, UndefinedNames
 from dlp.templating.jinja import undefined_name, undefined_names
 from dlp.templating.platform import substitute
 from dlp.templating.rowview import RowView
@@ -87,8 +87,20 @@ class _Compiled:
         context = dict(values.merged)
         context["contact"] = RowView(row)
         context["params"] = RowView({**self.variables, **row})
+        budget = Budget()
         try:
-            return self.template.render(context)
+            # Piece by piece, so the time and size budget ends a runaway loop (the sandbox bounds range()).
+            pieces: list[str] = []
+            size = 0
+            for piece in self.template.generate(context):
+                budget.tick()
+                pieces.append(piece)
+                size += len(piece)
+                if size > budget.max_output:
+                    raise RenderFailure(f"render budget exceeded: output larger than {budget.max_output} characters")
+            return "".join(pieces)
+        except RenderFailure:
+            raise
         except jinja2.UndefinedError as exc:
             raise UndefinedNames(undefined_names(self.template, self.source, context, undefined_name(exc))) from None
         except jinja2.TemplateError as exc:

@@ -39,6 +39,14 @@ class _MarkerUndefined(liquid.Undefined):
         return str(tracker.missing(name))
 
 
+def _lookup(obj: Any, key: Any) -> Any:
+    try:
+        return obj[key]
+    except (KeyError, TypeError, IndexError):
+        tracker = _TRACKER.get()
+        return tracker.missing(str(key)) if tracker is not None else ""
+
+
 class _Environment(liquid.Environment):
     loop_iteration_limit = 100_000
     output_stream_limit = MAX_OUTPUT_CHARS
@@ -52,6 +60,8 @@ class LiquidEngine:
     def __init__(self, variables: Any) -> None:
         self.variables = variables
         self.envs = {html: _Environment(undefined=_MarkerUndefined, autoescape=html) for html in (False, True)}
+        for env in self.envs.values():
+            env.filters["lookup"] = _lookup  # Klaviyo: {{ person|lookup:'Favorite Color' }}
 
     def compile(self, source: str, *, name: str, html: bool) -> _Compiled:
         prepared = _BRAZE_ATTRIBUTE.sub(
