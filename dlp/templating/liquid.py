@@ -1,9 +1,10 @@
 """Liquid (Shopify, Klaviyo, Braze, Customer.io) with python-liquid, inside its own resource limits.
 
-python-liquid never touches files without a loader (none is given: `{% include %}`/`{% render %}` fail
-with a clear error) and bounds loops, output and context depth itself (limits below). The row is also
-reachable as `customer`, `person`, `contact`, `subscriber` and `user` (Shopify/Customer.io/Klaviyo
-style), and Braze's `${first_name}` attribute syntax is read as `first_name`.
+python-liquid is given no loader (it reads no file; `{% include %}`, `{% render %}` and Braze's
+`{{content_blocks.${name}}}` are syntax errors naming the tag) and bounds loops, output and context
+depth itself (limits below). The row is also reachable as `customer`, `person`, `contact`, `subscriber`
+and `user` (Shopify/Customer.io/Klaviyo style), Braze's `${first_name}` attribute syntax is read as
+`first_name`, and Klaviyo's `lookup` filter is added.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dlp.templating.platform import substitute
 from dlp.templating.rowview import RowView
 
 ROW_OBJECTS = ("customer", "person", "contact", "subscriber", "user")
+_OTHER_FILE = re.compile(r"\{%-?\s*(include|render)\b|\{\{-?\s*(content_blocks\.[\w.]+)")
 _BRAZE_ATTRIBUTE = re.compile(r"\$\{([A-Za-z_][\w ]*)\}")
 _TRACKER: contextvars.ContextVar[Tracker | None] = contextvars.ContextVar("dlp_liquid_tracker", default=None)
 
@@ -64,9 +66,15 @@ class LiquidEngine:
             env.filters["lookup"] = _lookup  # Klaviyo: {{ person|lookup:'Favorite Color' }}
 
     def compile(self, source: str, *, name: str, html: bool) -> _Compiled:
-        prepared = _BRAZE_ATTRIBUTE.sub(
-            lambda m: m.group(1).strip().replace(" ", "_"), substitute(source, "liquid", self.variables)
-        )
+        prepared = substitute(source, "liquid", self.variables)
+        prepared = _BRAZE_ATTRIBUTE.sub(lambda m: m.group(1).strip().replace(" ", "_"), prepared)
+        other_file = _OTHER_FILE.search(prepared)
+        if other_file:
+            raise TemplateSyntax(
+                f"Liquid: '{other_file.group(1) or other_file.group(2)}' reads another template, which dlp does not: "
+                f"paste that snippet in",
+                prepared.count("\n", 0, other_file.start()) + 1,
+            )
         try:
             template = self.envs[html].from_string(prepared)
         except LiquidSyntaxError as exc:
