@@ -203,6 +203,8 @@ def test_every_undefined_variable_is_reported_not_only_the_first(
         ("go", '{{ L.T "email.optin.confirm" }}', "L.T"),
         ("handlebars", "{{ name.__class__ }}", "'_'"),
         ("liquid", "{% if x %}", "Liquid"),
+        ("liquid", "{% include 'footer' %}", "paste that snippet"),
+        ("liquid", "{{content_blocks.${footer}}}", "content_blocks.footer"),
     ],
 )
 def test_unsupported_constructs_are_named_with_exit_2(syntax: str, body: str, said: str, campaign_dir: Path) -> None:
