@@ -74,7 +74,7 @@ class TemplateError(Check):
         if not variable:
             return None
         source = self.ctx.template_sources.get(origin, "")
-        if variable.isidentifier() and re.search(rf"(?<![\w.]){re.escape(variable)}(?!\w)", source):
+        if re.search(rf"(?<!\w){re.escape(variable)}(?!\w)", source):
             return variable
         return f"{redact_value(variable)} (a key taken from row data, masked)"
 
