@@ -281,6 +281,7 @@ class CampaignRenderer:
             extracted = extract_text(filename, data)
             # The label is the unrendered file name: a rendered one often carries an account id or a name.
             field_label = f"attachment:{attachment.label}"
+            unreadable.extend(UnreadableAttachment(field_label, reason) for reason in extracted.unscanned)
             if extracted.text is None:
                 unreadable.append(UnreadableAttachment(field_label, extracted.reason or "unreadable"))
                 continue
