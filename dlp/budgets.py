@@ -17,7 +17,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -138,7 +138,7 @@ def bounded(meter: Meter) -> Iterator[Meter]:
             raise exceeded(f"{meter.what} took more than {meter.seconds:g} s", meter.seconds_name)
 
         old = signal.signal(signal.SIGALRM, _interrupt)
-        signal.setitimer(signal.ITIMER_REAL, meter.seconds + 1.0)
+        signal.setitimer(signal.ITIMER_REAL, max(0.05, meter.deadline - time.monotonic()) + 1.0)
     try:
         yield meter
     finally:
@@ -146,3 +146,48 @@ def bounded(meter: Meter) -> Iterator[Meter]:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old)
         _local.meter = previous
+
+
+# ---- templates: one meter per rendered message, shared by every template engine ----------------------
+
+
+def render_meter() -> Meter:
+    """The budget of one message's rendering, all its templates together (DLP_RENDER_SECONDS,
+    DLP_RENDER_MAX_CHARS). Engines call `collect` on their output chunks and `guard_size` before building
+    anything big; `bounded(meter)` around each render call adds the main-thread timer."""
+    return Meter(
+        seconds=limit("DLP_RENDER_SECONDS"),
+        seconds_name="DLP_RENDER_SECONDS",
+        max_size=int_limit("DLP_RENDER_MAX_CHARS"),
+        size_name="DLP_RENDER_MAX_CHARS",
+        what="rendering the message",
+    )
+
+
+def collect(chunks: Iterable[str], meter: Meter | None = None) -> str:
+    """Join a renderer's output chunks, counting them against the meter as they come (so a template that
+    writes gigabytes stops at the budget, not when memory runs out)."""
+    meter = meter or current_meter()
+    out = []
+    for chunk in chunks:
+        if meter is not None:
+            meter.add(len(chunk))
+        out.append(chunk)
+    return "".join(out)
+
+
+def guard_size(size: int, what: str = "a value") -> None:
+    """Refuse to build something larger than the render budget (`'a' * 10**9`) before building it."""
+    meter = current_meter()
+    cap = meter.max_size if meter is not None else limit("DLP_RENDER_MAX_CHARS")
+    if size > cap:
+        raise exceeded(f"{what} of {size:,} characters or items would exceed the render budget", "DLP_RENDER_MAX_CHARS")
+    if meter is not None:
+        meter.check()
+
+
+def tick() -> None:
+    """A loop step of a template: checks the clock of the running meter, if any."""
+    meter = current_meter()
+    if meter is not None:
+        meter.check()

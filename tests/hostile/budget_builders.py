@@ -132,3 +132,19 @@ def customer_csv(rows: int) -> str:
             f"+1 415 {200 + i % 700:03d} {i % 10000:04d},Springfield"
         )
     return "\n".join(lines) + "\n"
+
+
+def mark_encrypted(data: bytes, name: str) -> bytes:
+    """Set the 'encrypted' flag of one member in a zip's local and central headers (zipfile cannot write
+    encrypted members; a reader must still refuse to read them as plain bytes)."""
+    out = bytearray(data)
+    encoded = name.encode()
+    # (signature, offset of the flags, offset of the name length, offset of the name)
+    for signature, flags, length_at, name_at in ((b"PK\x03\x04", 6, 26, 30), (b"PK\x01\x02", 8, 28, 46)):
+        position = out.find(signature)
+        while position >= 0:
+            length = int.from_bytes(out[position + length_at : position + length_at + 2], "little")
+            if out[position + name_at : position + name_at + length] == encoded:
+                out[position + flags] |= 0x1
+            position = out.find(signature, position + 4)
+    return bytes(out)
