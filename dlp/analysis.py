@@ -124,12 +124,22 @@ def analyze_windows(
             by_language.setdefault(language, []).append(index)
     # Through the detector, never its engine directly: it detects each text's language, picks that
     # language's recognizers and NER, counts patterns-only analyses for the report, and cleans results.
+    # A batch holds every text's spaCy Doc at once: bounded by count AND by characters (two pieces), so a
+    # megabyte part split into pieces costs a few hundred MB, not gigabytes.
+    max_chars = 2 * piece_chars()
     for language, indexes in by_language.items():
-        for start in range(0, len(indexes), batch_size):
-            chunk = indexes[start : start + batch_size]
+        chunk: list[int] = []
+        size = 0
+        for position, index in enumerate(indexes):
+            chunk.append(index)
+            size += len(texts[index][1])
+            last = position == len(indexes) - 1
+            if not (last or len(chunk) >= batch_size or size + len(texts[indexes[position + 1]][1]) > max_chars):
+                continue
             results = detector.analyze_many([texts[i][1] for i in chunk], language=language, entities=entities)
-            for index, entities_found in zip(chunk, results, strict=True):
-                out[index] = entities_found
+            for i, entities_found in zip(chunk, results, strict=True):
+                out[i] = entities_found
+            chunk, size = [], 0
     return out
 
 
