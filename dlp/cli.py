@@ -19,14 +19,16 @@ from dlp.reporters import OutputFormat, write_report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(
     name="dlp",
     help="Data-loss-prevention scanner for outgoing bulk email. Exit codes: 0 pass/warn, 1 block, 2 bad input.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    context_settings=HELP_OPTIONS,
 )
-rules_app = typer.Typer(help="Show or validate rule files.", no_args_is_help=True)
+rules_app = typer.Typer(help="Show or validate rule files.", no_args_is_help=True, context_settings=HELP_OPTIONS)
 app.add_typer(rules_app, name="rules")
 
 FormatOpt = Annotated[
@@ -44,6 +46,23 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict 
 FailOnOpt = Annotated[
     str, typer.Option("--fail-on", help="Lowest severity that exits 1: block (default) or warn.", case_sensitive=False)
 ]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from dlp import __version__
+
+        typer.echo(f"dlp {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Data-loss-prevention scanner for outgoing bulk email. Exit codes: 0 pass/warn, 1 block, 2 bad input."""
 
 
 def _fail(message: str) -> None:
@@ -65,9 +84,20 @@ def _guard(action: Callable[[], int]) -> None:
     except Exception as exc:
         if os.environ.get("DLP_DEBUG"):
             traceback.print_exc()
-        _fail(f"internal error: {type(exc).__name__}: {exc} (set DLP_DEBUG=1 for the traceback; please report it)")
+        where = _raised_at(exc)
+        _fail(f"internal error: {type(exc).__name__}{where} (set DLP_DEBUG=1 for the traceback; please report it)")
     else:
         raise typer.Exit(code)
+
+
+def _raised_at(exc: BaseException) -> str:
+    """Where an unexpected error arose (module and line), never its text: exception messages can carry the
+    personal value that was being handled."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f" at {Path(last.filename).name}:{last.lineno}"
 
 
 def _check_common(fmt: OutputFormat, fail_on: str) -> None:
@@ -224,11 +254,26 @@ def serve(
         typer.Option("--fail-open", help="Relay a message UNSCANNED (logged loudly) if its scan fails; default 451."),
     ] = False,
     scan_timeout: Annotated[
-        float, typer.Option("--scan-timeout", help="Seconds to wait for a verdict before the scan counts as failed.")
+        float,
+        typer.Option("--scan-timeout", help="Seconds a scan may take; then its scanner is killed and the scan failed."),
     ] = 120.0,
     workers: Annotated[
-        int, typer.Option("--workers", help="Scanner processes, one per core (1: a thread in the server).", min=1)
+        int,
+        typer.Option(
+            "--workers",
+            help="Scanner processes, one per core (extras start while slow scans hold them).",
+            min=1,
+        ),
     ] = 1,
+    max_connections: Annotated[
+        int, typer.Option("--max-connections", help="Concurrent client connections; more get 421.", min=1)
+    ] = 100,
+    session_timeout: Annotated[
+        float, typer.Option("--session-timeout", help="Seconds one client connection may last (then 421).")
+    ] = 600.0,
+    shutdown_grace: Annotated[
+        float, typer.Option("--shutdown-grace", help="Seconds after SIGTERM for messages in flight; then 421.")
+    ] = 30.0,
     max_size: Annotated[int, typer.Option("--max-size", help="Largest message accepted, in bytes.", min=1024)] = (
         32 * 1024 * 1024
     ),
@@ -266,6 +311,9 @@ def serve(
             max_size=max_size,
             hostname=hostname,
             log_file=log_file,
+            max_connections=max_connections,
+            session_timeout=session_timeout,
+            shutdown_grace=shutdown_grace,
         )
         if log_file is None:
             return run_server(config)
@@ -275,6 +323,27 @@ def serve(
             raise InputError(f"cannot open the log file: {exc.strerror}", path=log_file) from None
         with stream:
             return run_server(config, stream)
+
+    _guard(action)
+
+
+@app.command()
+def preview(
+    campaign: Annotated[Path, typer.Argument(help="The campaign file (campaign.yaml) or its folder.")],
+    row: Annotated[int, typer.Option("--row", "-r", help="Recipient row to render (1 = first data row).")] = 1,
+) -> None:
+    """Print one message exactly as that recipient gets it: headers, text, HTML as text, attachment names.
+
+    This prints the recipient's own values UNREDACTED (it is for looking at your own data); do not paste it
+    into tickets or logs. Exit 1 when the message has a template error, 2 on bad input.
+    """
+
+    def action() -> int:
+        from dlp.preview import preview as run_preview
+
+        result = run_preview(campaign, row)
+        typer.echo(result.text, nl=False)
+        return EXIT_FINDINGS if result.problems else EXIT_OK
 
     _guard(action)
 
