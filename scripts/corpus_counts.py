@@ -44,13 +44,16 @@ def truth(entry: Path) -> int:
     return sum(true_count(p) for p in sorted(entry.rglob("*")) if p.is_file() and not p.is_symlink())
 
 
-def audit(entry: Path, python: str, pythonpath: str | None) -> dict:
+def audit(entry: Path, python: str, pythonpath: str | None, save: Path | None = None) -> dict:
     env = {**os.environ, "COLUMNS": "200"}
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
     proc = subprocess.run(
         [python, "-m", "dlp", "audit", str(entry), "-f", "json", "-q"], capture_output=True, env=env, timeout=1800, cwd=tempfile.gettempdir()
     )
+    if save is not None:
+        save.mkdir(parents=True, exist_ok=True)
+        (save / f"{entry.name}.json").write_bytes(proc.stdout or proc.stderr)
     try:
         report = json.loads(proc.stdout)
     except json.JSONDecodeError:
@@ -67,13 +70,14 @@ def main() -> None:
     parser.add_argument("root", type=Path)
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--pythonpath", default=None, help="run another checkout of dlp (e.g. main's code)")
+    parser.add_argument("--save", type=Path, default=None, help="keep each entry's JSON report in this folder")
     args = parser.parse_args()
     columns = ("truth", "read", "scanned", "unreadable", "skipped", "skipped_named", "damaged", "exit")
     print("| entry | " + " | ".join(columns) + " |")
     print("|---" * (len(columns) + 1) + "|")
     totals = dict.fromkeys(columns[:-1], 0)
     for entry in sorted(args.root.iterdir()):
-        row = {"truth": truth(entry), **audit(entry, args.python, args.pythonpath)}
+        row = {"truth": truth(entry), **audit(entry, args.python, args.pythonpath, args.save)}
         for key in totals:
             totals[key] += row.get(key) or 0
         print(f"| {entry.name} | " + " | ".join(str(row.get(c, "-")) for c in columns) + " |", flush=True)
