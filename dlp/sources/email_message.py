@@ -330,6 +330,20 @@ def addressee(message: Message) -> Recipient | None:
     )
 
 
+def _raw_body(message: Message, walk: _Walk) -> None:
+    """When the MIME structure gives no text at all (boundaries the parser cannot match), the body as
+    written is scanned rather than nothing: whatever text it holds is still read."""
+    try:
+        generated = message.as_bytes(policy=email.policy.compat32)
+    except Exception:
+        return
+    body = generated.partition(b"\n\n")[2] if b"\n\n" in generated else b""
+    text = clean_text(body.decode("utf-8", "surrogateescape"))
+    if text.strip():
+        walk.parts.append(Part(PartKind.TEXT, "body.raw", text, origin="body"))
+        walk.notes.append("the MIME structure gave no text part; the body was scanned as written")
+
+
 def to_scan_message(message: Message, index: int = 0, source: str = "") -> ScanMessage:
     headers: list[tuple[str, str]] = []
     parts: list[Part] = []
@@ -348,6 +362,8 @@ def to_scan_message(message: Message, index: int = 0, source: str = "") -> ScanM
     except Exception as exc:  # a structure the walk did not foresee: the headers are kept, the body is listed
         reason = f"MIME structure could not be walked ({type(exc).__name__})"
         walk.unreadable.append(UnreadableAttachment("body", reason))
+    if not any(part.text.strip() for part in walk.parts) and not walk.unreadable:
+        _raw_body(message, walk)
     return ScanMessage(
         index=index,
         headers=headers,

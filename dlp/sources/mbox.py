@@ -92,7 +92,20 @@ def split_mbox(stream: Iterable[bytes], source: str, limits: Limits, strict: boo
         return ArchiveItem(source, message.number, data=data)
 
     try:
-        for line in lines:
+        while True:
+            line = next(lines, None)
+            if line is None:
+                if current is not None and current.protected() and current.candidates:
+                    # The data ended before the declared Content-Length: it was stale; split where the
+                    # separator-shaped lines are.
+                    cut = current.candidates[0]
+                    rest = current.lines[cut:]
+                    current.lines = current.lines[:cut]
+                    yield finish(current)
+                    lines.push(rest)
+                    current, at_line_start, previous_blank = None, True, True
+                    continue
+                break
             starts = at_line_start
             at_line_start = line.endswith(b"\n")
             separator = starts and line.startswith(b"From ") and (is_from_line(line) if strict else previous_blank)
