@@ -19,16 +19,30 @@ class OutlookError(Exception):
     """The file is an OLE document but not a readable Outlook message."""
 
 
+_FIELDS = (("From", "sender"), ("To", "to"), ("Cc", "cc"), ("Subject", "subject"))
+
+
+def _fill_headers(out: EmailMessage, msg) -> None:
+    """The sender, recipients and subject from the message's properties, where the transport headers
+    (kept only for received mail) do not have them."""
+    for name, attribute in _FIELDS:
+        if out.get(name) is not None and str(out.get(name)).strip():
+            continue
+        value = getattr(msg, attribute, None)
+        if not value:
+            continue
+        text = clean_text(" ".join(str(value).replace("\x00", " ").split()))
+        del out[name]
+        try:
+            out[name] = text
+        except (ValueError, TypeError):
+            out[f"X-Unparsed-{name}"] = text
+
+
 def _minimal(msg) -> EmailMessage:
     """Headers and bodies only, for a message whose attachments could not be converted."""
     out = EmailMessage()
-    for name, attribute in (("From", "sender"), ("To", "to"), ("Cc", "cc"), ("Subject", "subject")):
-        value = getattr(msg, attribute, None)
-        if value:
-            try:
-                out[name] = clean_text(" ".join(str(value).split()))
-            except (ValueError, TypeError):
-                out[f"X-Unparsed-{name}"] = clean_text(" ".join(str(value).split()))
+    _fill_headers(out, msg)
     body = getattr(msg, "body", None) or ""
     out.set_content(clean_text(str(body)))
     html = getattr(msg, "htmlBody", None)
@@ -53,7 +67,9 @@ def outlook_to_bytes(data: bytes) -> tuple[bytes, str | None]:
             converted = _minimal(msg)
             return converted.as_bytes(), f"Outlook item of type {kind}: read its fields and text only"
         try:
-            return msg.asEmailMessage().as_bytes(), None
+            converted = msg.asEmailMessage()
+            _fill_headers(converted, msg)
+            return converted.as_bytes(), None
         except Exception as exc:
             converted = _minimal(msg)
             note = f"Outlook attachments could not be converted ({type(exc).__name__}); headers and text read"
