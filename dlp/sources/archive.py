@@ -116,12 +116,12 @@ def _read_content(
         if chunks.error is not None and not head.strip():
             yield ArchiveItem(source, 1, reason=f"cannot be read: {chunks.error}")
             return
-        kind = classify(head, meant or bool(compressed))
+        kind = classify(head, meant)
         if kind.name == "utf16":
             yield from _read_utf16(source, chunks, kind.detail, limits, skip_unknown)
             return
         if kind.name in ("empty", "not-mail"):
-            if meant or compressed or not skip_unknown:
+            if meant or not skip_unknown:
                 reason = kind.detail if kind.name == "empty" else f"not an RFC 5322 message ({kind.detail})"
                 yield ArchiveItem(source, 1, reason=reason)
             else:
