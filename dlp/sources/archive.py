@@ -306,18 +306,22 @@ def read_archive(
     message or an mbox, compressed or not)."""
     limits = limits or Limits.from_env()
     walker = _Walker(limits)
+    paths = list(paths)
+    for raw in paths:  # every path is checked before anything is read: a typo is exit 2 at once
+        if str(raw) == "-":
+            continue
+        try:
+            Path(raw).stat()
+        except OSError as exc:
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                raise InputError("no such file or folder", path=raw) from None
+            raise InputError(f"cannot read: {exc.strerror}", path=raw) from None
     for raw in paths:
         if str(raw) == "-":
             stream = stdin or sys.stdin.buffer
             yield from _read_content("<stdin>", stream.read(PIECE), stream.read, None, True, limits, False)
             continue
         path = Path(raw)
-        try:
-            path.stat()
-        except OSError as exc:
-            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-                raise InputError("no such file or folder", path=path) from None
-            raise InputError(f"cannot read: {exc.strerror}", path=path) from None
         if path.is_dir():
             yield from walker.folder(path)
         else:
