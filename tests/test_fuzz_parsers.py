@@ -85,7 +85,41 @@ def raw_message(draw) -> bytes:
     return data + draw(st.binary(max_size=30))
 
 
-any_bytes = st.one_of(raw_message(), st.binary(max_size=400))
+THIRD_PARTY = Path(__file__).resolve().parent / "data" / "third_party"
+REAL = sorted(
+    p
+    for folder in ("enmime", "enmime-low-quality", "mime4j-testmsgs", "stalwart-dovecot-malformed")
+    for p in (THIRD_PARTY / folder).iterdir()
+    if p.name not in ("LICENSE", "COPYING", "SOURCE")
+)
+
+
+@st.composite
+def mutated_real(draw) -> bytes:
+    """A real third-party message with a few bytes replaced, inserted, deleted or lines repeated."""
+    data = bytearray(draw(st.sampled_from(REAL)).read_bytes())
+    for _ in range(draw(st.integers(1, 6))):
+        position = draw(st.integers(0, len(data)))
+        action = draw(st.sampled_from(["replace", "insert", "delete", "repeat", "cut"]))
+        chunk = draw(
+            st.sampled_from([b"\n", b"\r\n", b"--", b"=?", b"?=", b":", b"\x00", b"\xff", b"From ", b"boundary="])
+        )
+        if action == "replace":
+            data[position : position + len(chunk)] = chunk
+        elif action == "insert":
+            data[position:position] = chunk
+        elif action == "delete":
+            del data[position : position + draw(st.integers(1, 50))]
+        elif action == "repeat":
+            line_end = data.find(b"\n", position)
+            if line_end > 0:
+                data[position:position] = data[position : line_end + 1] * draw(st.integers(2, 30))
+        else:
+            del data[position:]
+    return bytes(data)
+
+
+any_bytes = st.one_of(raw_message(), mutated_real(), st.binary(max_size=400))
 
 
 @st.composite
@@ -119,6 +153,13 @@ def test_mime_walk_never_raises(data: bytes) -> None:
     assert isinstance(scan, ScanMessage)
     assert all("\n" not in value and "\r" not in value for _name, value in scan.headers)
     assert all(isinstance(note, str) for note in scan.notes)
+
+
+@FAST
+@given(mutated_real())
+def test_mime_walk_on_mutated_real_mail(data: bytes) -> None:
+    scan = to_scan_message(parse_bytes(data))
+    assert all("\n" not in value and "\r" not in value for _name, value in scan.headers)
 
 
 @FAST
