@@ -64,7 +64,6 @@ class _Message:
     body: int = 0  # body bytes so far
     candidates: list[int] = field(default_factory=list)  # separator-shaped lines kept in the body by Content-Length
     length_reached: bool = False
-    blank_after_length: bool = False
 
     def protected(self) -> bool:
         """Inside a body whose Content-Length has not been reached yet."""
@@ -113,8 +112,8 @@ def split_mbox(stream: Iterable[bytes], source: str, limits: Limits, strict: boo
                 # Just past the declared Content-Length: a separator (after at most one blank line) confirms it.
                 if starts and line.startswith(b"From ") and (not strict or is_from_line(line)):
                     separator = True
-                elif _blank(line) and not current.blank_after_length:
-                    current.blank_after_length = True
+                elif _blank(line):
+                    pass  # blank lines between the declared end and the next separator
                 elif current.candidates:
                     # The length was stale: split where the first separator-shaped line was.
                     cut = current.candidates[0]
