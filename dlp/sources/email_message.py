@@ -186,6 +186,7 @@ class _Walk:
     notes: list[str] = field(default_factory=list)
     header_notes: list[str] = field(default_factory=list)
     count: int = 0
+    content_seen: bool = False  # some leaf part had a payload (even one not scanned, like an inline logo)
 
     def note(self, path: str, text: str) -> None:
         self.notes.append(f"part {path}: {text}" if path else text)
@@ -230,6 +231,8 @@ def _walk(part: Message, path: str, depth: int, walk: _Walk) -> None:
         return
     path = path or "1"
     try:
+        payload = part.get_payload()
+        walk.content_seen = walk.content_seen or bool(isinstance(payload, str | bytes) and payload.strip())
         _leaf(part, path, content_type, walk)
     except Exception as exc:  # whatever the stdlib still raises on one odd part ends as that part, listed
         walk.unreadable.append(UnreadableAttachment(f"part {path}", f"could not be read ({type(exc).__name__})"))
@@ -362,7 +365,7 @@ def to_scan_message(message: Message, index: int = 0, source: str = "") -> ScanM
     except Exception as exc:  # a structure the walk did not foresee: the headers are kept, the body is listed
         reason = f"MIME structure could not be walked ({type(exc).__name__})"
         walk.unreadable.append(UnreadableAttachment("body", reason))
-    if not any(part.text.strip() for part in walk.parts) and not walk.unreadable:
+    if not walk.content_seen and not walk.unreadable:
         _raw_body(message, walk)
     return ScanMessage(
         index=index,
