@@ -54,7 +54,13 @@ def mask_impossible_numbers(text: str) -> str:
         after = text[end : end + 1]
         glued = bool(before and GLUED.match(before) and before != ".") or bool(after and after.isalnum())
         # A glued group with a space inside can still hold a phone after the glued token ("ID12 +41 44 …").
-        if (glued and not any(ch.isspace() for ch in group)) or _TIME_AFTER.match(text, end) or sum(ch.isdigit() for ch in group) < MIN_PHONE_DIGITS or _KERNEL_TIMESTAMP.match(group):
+        impossible = (
+            (glued and not any(ch.isspace() for ch in group))
+            or _TIME_AFTER.match(text, end) is not None
+            or sum(ch.isdigit() for ch in group) < MIN_PHONE_DIGITS
+            or _KERNEL_TIMESTAMP.match(group) is not None
+        )
+        if impossible:
             pieces.append(text[last:start])
             pieces.append(MASK * (end - start))
             last = end
