@@ -157,10 +157,11 @@ def not_dialled(entity_type: str, text: str, start: int, end: int) -> bool:
 
 # -- names: stack frames and code are not people ---------------------------------------------------------
 
+# Frames, not messages: "Caused by: ...: user Jane Doe not found" may well name a person.
 STACK_FRAME = re.compile(
-    r"^\s*(?:at\s+[\w$.<>/]+\(.*\)|at\s+[\w$.]+\.[\w$<>]+\s*$|File\s+\"[^\"]+\",\s+line\s+\d+|"
-    r"Caused\s+by:\s+[\w.$]+|[\w.$]+(?:Exception|Error)(?::|$)|#\d+\s+0x[0-9a-f]+|\.{3}\s+\d+\s+more|"
-    r"Traceback\s+\(most\s+recent\s+call\s+last\))"
+    r"^\s*(?:at\s+\S.*\((?:[\w$.-]+\.(?:java|kt|scala|groovy|clj|js|mjs|ts|cs|rb):\d+(?::\d+)?|Native\s+Method|"
+    r"Unknown\s+Source)\)\s*$|at\s+[\w$.<>/]+\(.*\)|at\s+[\w$.]+\.[\w$<>]+\s*$|File\s+\"[^\"]+\",\s+line\s+\d+|"
+    r"#\d+\s+0x[0-9a-f]+|\.{3}\s+\d+\s+more|Traceback\s+\(most\s+recent\s+call\s+last\))"
 )
 
 

@@ -37,10 +37,10 @@ QUALIFIER = (
 # line is another setting, not the secret).
 SEP = rf"{QUALIFIER}[ \t]{{0,2}}(?:is|was|:|=|-|–|est|ist|lautet|è|es)?[ \t]{{0,2}}[:=]?[ \t]{{0,2}}[\"'“‘«]?"
 # A password after "is": require a digit or symbol so "your password is incorrect" is not one.
-STRONG_VALUE = r"(?=[^\s\"'”’»]*[\d!@#$%^&*_+=?~])[^\s\"'”’»,;]{4,64}(?<![.,;:!?)])"
+STRONG_VALUE = r"(?![:=])(?=[^\s\"'”’»]*[\d!@#$%^&*_+=?~])[^\s\"'”’»,;]{4,64}(?<![.,;:!?)])"
 # After ':' the value may stand on the next line (a two-column layout); after '=' it may not.
 COLON = r"[ \t]{0,2}(?::[ \t]{0,2}\n?|=)[ \t]{0,2}[\"'“‘«]?"
-ANY_VALUE = r"[^\s\"'”’»,;]{4,64}(?<![.,;:!?)])"
+ANY_VALUE = r"(?![:=])[^\s\"'”’»,;]{4,64}(?<![.,;:!?)])"
 
 
 class CredentialRecognizer(PrefilteredPatternRecognizer):
