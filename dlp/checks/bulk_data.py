@@ -26,6 +26,7 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.personal_data import EntityCheck
+from dlp.detect.evidence import MACHINE_LOCAL  # Message-IDs and bounce tokens look like addresses
 from dlp.model import Finding, Part, PartKind, ScanMessage, Severity
 from dlp.valueindex import ValueIndex, context_index, normal_form
 
@@ -38,8 +39,6 @@ METADATA_LINE = re.compile(
     r"von|an|kopie|gesendet|betreff|de|à|para|da|a|inviato|envoyé|enviado|objet|oggetto|asunto)[ \t]*:.*|"
     r"[ \t]*[^\W\d_][\w.'’-]*(?:[ \t]+[\w.'’-]+){0,4}[ \t]+\(\d+\):[ \t]*)$"
 )
-# Machine-made local parts: Message-IDs and bounce tokens look like addresses ("1287719462.2198@host").
-MACHINE_LOCAL = re.compile(r"^(?=.*\d.*\d.*\d.*\d.*\d.*\d.*\d.*\d)[\w.+$=%-]{12,}$|^[0-9a-f.$-]{16,}$")
 PHONE_LIKE = re.compile(r"\+?\(?\d[\d ().\-/]{5,}\d")
 MIN_CHARS_PER_PERSON = 6  # "a@b.cd" or a 7-digit number, plus a separator
 ADDRESS_HEADERS = frozenset({"From", "To", "Cc", "Bcc", "Reply-To", "Sender", "Return-Path"})

@@ -129,8 +129,18 @@ VERSION_CUE = re.compile(
 )
 
 
+MAIL_TRACE = re.compile(
+    r"(?i)^\s*(?:received:|x-originating-ip:|from\s+\S+\s+\(|by\s+\S+\s+\(|\(?from\s+\S+\s+\[)|with\s+e?smtps?a?\b"
+)
+
+
 def version_number_as_ip(entity_type: str, text: str, start: int, end: int) -> bool:
-    if entity_type != "IP_ADDRESS" or ":" in text[start:end]:
+    """Also a mail server's address in a quoted Received trace: infrastructure, not a person's."""
+    if entity_type != "IP_ADDRESS":
+        return False
+    if MAIL_TRACE.search(same_line(text, start, end)):
+        return True
+    if ":" in text[start:end]:
         return False
     left = text[max(0, start - 30) : start]
     if re.search(r"[\w.\-]$", left) or re.match(r"[.\-]?\w", text[end : end + 2]):
@@ -142,6 +152,7 @@ def version_number_as_ip(entity_type: str, text: str, start: int, end: int) -> b
 
 DECIMAL = re.compile(r"^\d+\.\d{3,}$")
 ZIP_PLUS_FOUR = re.compile(r"^\d{5}-\d{4}$")  # "Boston, MA 02110-1301": phones are grouped 3-3-4
+DATE_TAIL = re.compile(r"(?:^|\s)(?:19|20)\d{2}\s+[+-][01]\d[0-5]\d$")  # "... 23:34:35 2017 -0500"
 
 
 def not_dialled(entity_type: str, text: str, start: int, end: int) -> bool:
@@ -150,7 +161,9 @@ def not_dialled(entity_type: str, text: str, start: int, end: int) -> bool:
     value = text[start:end].strip()
     bracketed = value.startswith("[") or text[max(0, start - 3) : start].rstrip().endswith("[")
     value = value.strip("[]() ")
-    if DECIMAL.match(value) or ZIP_PLUS_FOUR.match(value):
+    if text[max(0, start - 6) : start].rstrip().endswith(":") and re.search(r"\d:\d\d:?\s*$", text[:start]):
+        return True  # the seconds of "23:34:35 2017 -0500" and what follows: a timestamp
+    if DECIMAL.match(value) or ZIP_PLUS_FOUR.match(value) or DATE_TAIL.search(value):
         return True  # "[12345.678901]": a kernel-log timestamp or a measurement, never dialled
     return bracketed and text[end : end + 3].lstrip().startswith("]") and "." in value
 
@@ -165,10 +178,15 @@ STACK_FRAME = re.compile(
 )
 
 
+LOG_LINE = re.compile(r"^\s*(?:<\d>)?\[\s*\d+\.\d+\]")  # a kernel-log line: "[  381.304409] Hardware name: ..."
+NOT_A_NAME_START = re.compile(r"^(?:the|a|an|this|that|our|your|my|his|her|their|its)\s", re.IGNORECASE)
+
+
 def stack_frame_as_name(entity_type: str, text: str, start: int, end: int) -> bool:
     if entity_type != "PERSON":
         return False
-    return bool(STACK_FRAME.match(same_line(text, start, end)))
+    line = same_line(text, start, end)
+    return bool(STACK_FRAME.match(line) or LOG_LINE.match(line) or NOT_A_NAME_START.match(text[start:end]))
 
 
 # -- street addresses: organisations' addresses and licence boilerplate -----------------------------------
@@ -211,6 +229,22 @@ def placeholder_credential(entity_type: str, text: str, start: int, end: int) ->
     return bool(PLACEHOLDER_SECRET.match(value)) or value[:1] in "=:"
 
 
+# -- email addresses: Message-IDs and URL pieces are not mailboxes --------------------------------------------
+
+MESSAGE_ID_LINE = re.compile(r"(?i)^[\s>]*(?:message-id|in-reply-to|references|x-message-id)\s*:")
+MACHINE_LOCAL = re.compile(r"^(?=(?:.*\d){8})[\w.+$=%-]{12,}$|^[0-9a-f.$-]{16,}$|^[A-Za-z0-9+/_-]{28,}$")
+
+
+def message_id_as_email(entity_type: str, text: str, start: int, end: int) -> bool:
+    if entity_type != "EMAIL_ADDRESS":
+        return False
+    value = text[start:end]
+    if MESSAGE_ID_LINE.match(same_line(text, start, end)) or MACHINE_LOCAL.match(value.rpartition("@")[0]):
+        return True
+    left = text[start - 1] if start else ""
+    return left in "/?*=&" and left != ""  # "lists.apache.org/list?dev@...": a URL's query, not an address
+
+
 Filter = Callable[[str, str, int, int], bool]
 # Every filter, by name: an entity any of them matches is not reported. Order does not matter.
 FILTERS: dict[str, Filter] = {
@@ -218,9 +252,10 @@ FILTERS: dict[str, Filter] = {
     "card without evidence": card_without_evidence,
     "version number as IP": version_number_as_ip,
     "timestamp or postcode as phone": not_dialled,
-    "stack frame as name": stack_frame_as_name,
+    "stack frame, log line or phrase as name": stack_frame_as_name,
     "organisation or licence address": organisation_address,
     "placeholder credential": placeholder_credential,
+    "message id or URL as email": message_id_as_email,
 }
 
 
