@@ -138,8 +138,8 @@ def version_number_as_ip(entity_type: str, text: str, start: int, end: int) -> b
     """Also a mail server's address in a quoted Received trace: infrastructure, not a person's."""
     if entity_type != "IP_ADDRESS":
         return False
-    if MAIL_TRACE.search(same_line(text, start, end)):
-        return True
+    if MAIL_TRACE.search(same_line(text, start, end)) or re.search(r"\w\[$", text[max(0, start - 2) : start]):
+        return True  # "(unknown [85.0.0.121])", "gmail-smtp-in.l.google.com[209.85.223.33] said: 550"
     if ":" in text[start:end]:
         return False
     left = text[max(0, start - 30) : start]
@@ -163,6 +163,8 @@ def not_dialled(entity_type: str, text: str, start: int, end: int) -> bool:
     value = value.strip("[]() ")
     if text[max(0, start - 6) : start].rstrip().endswith(":") and re.search(r"\d:\d\d:?\s*$", text[:start]):
         return True  # the seconds of "23:34:35 2017 -0500" and what follows: a timestamp
+    if text[end : end + 1] == "/" or re.match(r"\d{1,2}\.\d{1,3}\.\d{1,3}(?:$|/)", value):
+        return True  # "ClamAV 0.91.2/5229": a version and a signature number
     if DECIMAL.match(value) or ZIP_PLUS_FOUR.match(value) or DATE_TAIL.search(value):
         return True  # "[12345.678901]": a kernel-log timestamp or a measurement, never dialled
     return bracketed and text[end : end + 3].lstrip().startswith("]") and "." in value
