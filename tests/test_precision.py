@@ -73,7 +73,7 @@ GIT_DIFF = (
     "index 4111111111111111..4012888888881881 100644\n"
     "--- a/drivers/net/e1000e/netdev.c\n"
 )
-RECEIPT = "Thanks for your order!\nOrder number: 112440298311906\nTotal: $23.50, shipped to your home.\n"
+RECEIPT = "Thanks for your order!\nOrder number: 112440298311906, delivery 09/27\nTotal: $23.50, shipped to your home.\n"
 TRACKING_URL = "Track it here: https://shop.example/track?id=5454545454545454&lang=en\n"
 KERNEL_LOG = (
     "[ 1234.567890] e1000e 0000:00:19.0 eth0: NIC Link is Up 1000 Mbps Full Duplex\n"
@@ -120,6 +120,7 @@ TRUE_TWINS = [
     ("US_DRIVER_LICENSE", "D1234567", "Please confirm your driver's license number: D1234567 before pickup.\n"),
     ("CREDIT_CARD", "4012888888881881", "Your card number 4012888888881881 was declined.\n"),
     ("CREDIT_CARD", "5454 5454 5454 5454", "Charged to 5454 5454 5454 5454 on 3 May.\n"),
+    ("CREDIT_CARD", "4111111111111111", "Anna Rossi;4111111111111111;09/27;Milano\n"),
     ("PHONE_NUMBER", "+44 20 7946 0958", "Call me on +44 20 7946 0958 after six.\n"),
     ("PHONE_NUMBER", "415.555.0100", "Call 415.555.0100 tomorrow.\n"),
     ("EMAIL_ADDRESS", "anna.rossi@gmail.com", "Message-ID: <x@y>\nPlease write to anna.rossi@gmail.com instead.\n"),

@@ -85,13 +85,15 @@ CARD_CONTEXT = re.compile(
     r"(?i)\b(?:card|cards|credit|debit|visa|master\s?card|amex|american\s+express|discover|diners|jcb|maestro|"
     r"cc|cvv|cvc|pan|expir\w*|exp\.?|karte|kreditkarte|carte|tarjeta|carta|cartão|kaart)\b"
 )
+EXPIRY = re.compile(r"(?<![\d/])(?:0[1-9]|1[0-2])\s?/\s?(?:\d{2}|20\d{2})(?![\d/])")  # "09/27" next to it: a card row
 CARD_FORMATTED = re.compile(r"^\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}$|^\d{4}([ -])\d{6}\2\d{4,5}$")
 HASH_NEIGHBOUR = re.compile(r"[0-9a-fA-F]")
 GIT_INDEX = re.compile(r"^\s*index\s+[0-9a-f]{6,64}\.\.[0-9a-f]{6,64}")
 OTHER_NUMBER_LABEL = re.compile(
     r"(?i)\b(?:order|invoice|tracking|track|parcel|shipment|reference|ref|ticket|case|booking|confirmation|"
     r"receipt|transaction|serial|sku|item|article|bestell\w*|rechnung\w*|sendung\w*|commande|facture|colis|"
-    r"ordine|fattura|pedido|factura|reservation|claim|incident|request|id|no\.?|nr\.?|#)\s*[:#]?\s*$"
+    r"ordine|fattura|pedido|factura|reservation|claim|incident|request|id|no\.?|nr\.?|#)"
+    r"(?:\s*(?:number|num\.?|no\.?|nr\.?|id|code|#))?\s*[:#]?\s*$"
 )
 
 
@@ -117,7 +119,7 @@ def card_without_evidence(entity_type: str, text: str, start: int, end: int) -> 
         return True  # a URL's path or query token
     if OTHER_NUMBER_LABEL.search(line_before):
         return True  # "Order 112-4402983-1190632", "Invoice #4532015112830366"
-    return not CARD_FORMATTED.match(value)
+    return not (CARD_FORMATTED.match(value) or EXPIRY.search(line))
 
 
 # -- IP addresses: a version number is not one --------------------------------------------------------
