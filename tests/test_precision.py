@@ -73,7 +73,9 @@ GIT_DIFF = (
     "index 4111111111111111..4012888888881881 100644\n"
     "--- a/drivers/net/e1000e/netdev.c\n"
 )
-RECEIPT = "Thanks for your order!\nOrder number: 112440298311906, delivery 09/27\nTotal: $23.50, shipped to your home.\n"
+RECEIPT = (
+    "Thanks for your order!\nOrder number: 112440298311906, delivery 09/27\nTotal: $23.50, shipped to your home.\n"
+)
 TRACKING_URL = "Track it here: https://shop.example/track?id=5454545454545454&lang=en\n"
 KERNEL_LOG = (
     "[ 1234.567890] e1000e 0000:00:19.0 eth0: NIC Link is Up 1000 Mbps Full Duplex\n"

@@ -14,6 +14,7 @@ few words before that line, so analysing a line in its window and analysing the 
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Callable
 from functools import cache
@@ -239,11 +240,19 @@ MESSAGE_ID_LINE = re.compile(r"(?i)^[\s>]*(?:message-id|in-reply-to|references|x
 MACHINE_LOCAL = re.compile(r"^(?=(?:.*\d){8})[\w.+$=%-]{12,}$|^[0-9a-f.$-]{16,}$|^[A-Za-z0-9+/_-]{28,}$")
 
 
+@cache
+def _list_or_robot() -> re.Pattern[str]:
+    """Mailing-list and robot mailboxes (data file): a list's footer address is nobody's personal data."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(p.casefold())})" for p in _lines("list_and_robot_mailboxes")))
+
+
 def message_id_as_email(entity_type: str, text: str, start: int, end: int) -> bool:
     if entity_type != "EMAIL_ADDRESS":
         return False
     value = text[start:end]
     if MESSAGE_ID_LINE.match(same_line(text, start, end)) or MACHINE_LOCAL.match(value.rpartition("@")[0]):
+        return True
+    if _list_or_robot().match(value.casefold()):
         return True
     left = text[start - 1] if start else ""
     return left in "/?*=&" and left != ""  # "lists.apache.org/list?dev@...": a URL's query, not an address
@@ -259,7 +268,7 @@ FILTERS: dict[str, Filter] = {
     "stack frame, log line or phrase as name": stack_frame_as_name,
     "organisation or licence address": organisation_address,
     "placeholder credential": placeholder_credential,
-    "message id or URL as email": message_id_as_email,
+    "message id, URL, list or robot as email": message_id_as_email,
 }
 
 
