@@ -110,11 +110,9 @@ FALSE_POSITIVES = [
     ("CREDENTIAL", CONFIG_DUMP),
     ("PHONE_NUMBER", "X-Virus-Scanned: ClamAV 0.91.2/5229/Mon Dec 24 07:36:55 2007 on mail12.example.net\n"),
     ("PHONE_NUMBER", "# HG changeset patch\n#      Wed Jan 18 23:34:35 2017 -0500\n"),
-    ("IP_ADDRESS", "<bob@example.org>: host mx.example.org[209.85.223.33] said: 550 5.1.1 no such user\n"),
-    ("IP_ADDRESS", "Received: from unicom (unknown [85.0.0.121]) by ns1.example.net (Postfix) with ESMTP\n"),
     (
         "EMAIL_ADDRESS",
-        "Message-ID: <1287719462.2198.37.camel@pasglop>\nSee https://lists.apache.org/list.html?announce@apache.org\n",
+        "Message-ID: <1287719462.2198.37.camel@pasglop>\nIn-Reply-To: <20200101.4412@host.example>\n",
     ),
 ]
 
@@ -123,6 +121,7 @@ TRUE_TWINS = [
     ("CREDIT_CARD", "4012888888881881", "Your card number 4012888888881881 was declined.\n"),
     ("CREDIT_CARD", "5454 5454 5454 5454", "Charged to 5454 5454 5454 5454 on 3 May.\n"),
     ("CREDIT_CARD", "4111111111111111", "Anna Rossi;4111111111111111;09/27;Milano\n"),
+    ("CREDIT_CARD", "378282246310005", "Please use 378282246310005 for the test payment.\n"),
     ("PHONE_NUMBER", "+44 20 7946 0958", "Call me on +44 20 7946 0958 after six.\n"),
     ("PHONE_NUMBER", "415.555.0100", "Call 415.555.0100 tomorrow.\n"),
     ("EMAIL_ADDRESS", "anna.rossi@gmail.com", "Message-ID: <x@y>\nPlease write to anna.rossi@gmail.com instead.\n"),
