@@ -26,7 +26,6 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.personal_data import EntityCheck
-from dlp.detect.evidence import MACHINE_LOCAL  # Message-IDs and bounce tokens look like addresses
 from dlp.model import Finding, Part, PartKind, ScanMessage, Severity
 from dlp.valueindex import ValueIndex, context_index, normal_form
 
@@ -41,6 +40,11 @@ METADATA_LINE = re.compile(
 )
 PHONE_LIKE = re.compile(r"\+?\(?\d[\d ().\-/]{5,}\d")
 MIN_CHARS_PER_PERSON = 6  # "a@b.cd" or a 7-digit number, plus a separator
+# Machine-made local parts (Message-IDs, bounce tokens): digit runs with separators, long hex, base64.
+MACHINE_LOCAL = re.compile(
+    r"^(?=(?:.*\d){8})(?=.*[.$=%]|.{20})[\w.+$=%-]{12,}$|^[0-9a-f.$-]{16,}$|"
+    r"^(?=.*\d)(?=.*[A-Z])(?=.*[a-z])[A-Za-z0-9+/_-]{28,}$"
+)
 ADDRESS_HEADERS = frozenset({"From", "To", "Cc", "Bcc", "Reply-To", "Sender", "Return-Path"})
 
 

@@ -149,8 +149,6 @@ VERSION_CUE = re.compile(
 )
 
 
-
-
 def version_number_as_ip(entity_type: str, text: str, start: int, end: int) -> bool:
     if entity_type != "IP_ADDRESS" or ":" in text[start:end]:
         return False
@@ -243,23 +241,6 @@ def placeholder_credential(entity_type: str, text: str, start: int, end: int) ->
     return bool(PLACEHOLDER_SECRET.match(value)) or value[:1] in "=:"
 
 
-# -- email addresses: Message-IDs are not mailboxes --------------------------------------------
-
-MESSAGE_ID_LINE = re.compile(r"(?i)^[\s>]*(?:message-id|in-reply-to|references|x-message-id)\s*:")
-# Machine-made local parts (Message-IDs, bounce tokens): digit runs with separators, long hex, base64.
-MACHINE_LOCAL = re.compile(
-    r"^(?=(?:.*\d){8})(?=.*[.$=%]|.{20})[\w.+$=%-]{12,}$|^[0-9a-f.$-]{16,}$|"
-    r"^(?=.*\d)(?=.*[A-Z])(?=.*[a-z])[A-Za-z0-9+/_-]{28,}$"
-)
-
-
-def message_id_as_email(entity_type: str, text: str, start: int, end: int) -> bool:
-    if entity_type != "EMAIL_ADDRESS":
-        return False
-    value = text[start:end]
-    return bool(MESSAGE_ID_LINE.match(same_line(text, start, end)) or MACHINE_LOCAL.match(value.rpartition("@")[0]))
-
-
 Filter = Callable[[str, str, int, int], bool]
 # Every filter, by name: an entity any of them matches is not reported. Order does not matter.
 FILTERS: dict[str, Filter] = {
@@ -270,7 +251,6 @@ FILTERS: dict[str, Filter] = {
     "stack frame, log line or phrase as name": stack_frame_as_name,
     "organisation or licence address": organisation_address,
     "placeholder credential": placeholder_credential,
-    "message id as email": message_id_as_email,
 }
 
 
