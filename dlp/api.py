@@ -47,6 +47,7 @@ def preflight(
         recipient_list=campaign.recipient_list(),
         campaign=campaign,
     )
+    ctx.notes.append(renderer.note)
     scanner = Scanner.create(ruleset, ctx)
     report = scanner.scan(render_campaign(campaign, renderer), progress)
     if report.messages == 0:

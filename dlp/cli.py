@@ -327,6 +327,27 @@ def serve(
     _guard(action)
 
 
+@app.command()
+def preview(
+    campaign: Annotated[Path, typer.Argument(help="The campaign file (campaign.yaml) or its folder.")],
+    row: Annotated[int, typer.Option("--row", "-r", help="Recipient row to render (1 = first data row).")] = 1,
+) -> None:
+    """Print one message exactly as that recipient gets it: headers, text, HTML as text, attachment names.
+
+    This prints the recipient's own values UNREDACTED (it is for looking at your own data); do not paste it
+    into tickets or logs. Exit 1 when the message has a template error, 2 on bad input.
+    """
+
+    def action() -> int:
+        from dlp.preview import preview as run_preview
+
+        result = run_preview(campaign, row)
+        typer.echo(result.text, nl=False)
+        return EXIT_FINDINGS if result.problems else EXIT_OK
+
+    _guard(action)
+
+
 @rules_app.command("list")
 def rules_list(
     rules: RulesOpt = None,
