@@ -3,6 +3,12 @@
 Undefined variables and render errors come from the renderer (per row, so the report can say "column
 `first_name` missing in 37 rows"); leftover merge syntax (`{{ x }}`, `*|FNAME|*`, `%%name%%`,
 `[FirstName]`) is found in the rendered text, whatever tool produced it.
+
+Received mail (audit, check, serve, scan_message: messages dlp did not render) has its own semantics:
+a leftover tag there is still a sender's mistake a reader sees, but `{{` is also everyday syntax in
+code, and a binary part decoded as text is noise. So on received mail the patterns run only over text a
+person reads (`dlp.checks.readable`): subject, text and HTML bodies and text attachments, without code
+blocks, patches, quoted lines, HTML `<pre>`/`<code>`, and never over binary or undecodable parts.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from collections.abc import Iterable
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.base import Check, line_at
+from dlp.checks.readable import readable_text
 from dlp.model import Finding, PartKind, ScanMessage
 from dlp.redact import redact_value, scrub_text
 
@@ -79,18 +86,24 @@ class TemplateError(Check):
         return f"{redact_value(variable)} (a key taken from row data, masked)"
 
     def _leftovers(self, message: ScanMessage) -> Iterable[Finding]:
+        received = self.ctx.campaign is None  # not rendered by dlp: only what a person reads counts
         for part in message.parts:
             if part.kind in (PartKind.HEADER,) and part.field in ("From", "To", "Cc", "Reply-To"):
                 continue
+            text = part.text
+            if received:
+                if not any(pattern.search(text) for _name, pattern in self.leftover):
+                    continue  # the common case: no tag-like text at all, no need to look closer
+                text = readable_text(part)
             for name, pattern in self.leftover:
-                for match in pattern.finditer(part.text):
+                for match in pattern.finditer(text):
                     tag = match.group(0)
                     shown = scrub_text(tag[:40])  # row data rendered inside leftover tags stays masked
                     yield self.finding(
                         f"leftover merge syntax ({name}) in {part.field}: {shown}",
                         scan_message=message,
                         field=part.field,
-                        line=line_at(part.text, match.start()),
+                        line=line_at(text, match.start()),
                         value=tag,
                         excerpt=shown,
                         where=f"leftover:{part.origin}",
