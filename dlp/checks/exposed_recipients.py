@@ -5,6 +5,7 @@ This is the Orange/Vodafone survey incident: hundreds of customers in To instead
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from email.utils import getaddresses
 
@@ -57,6 +58,35 @@ def envelope_exposure(message: ScanMessage, visible_external: list[str]) -> dict
     }
 
 
+_MAILTO = re.compile(r"<?mailto:([^>?\s]+)", re.IGNORECASE)
+_LIST_ID = re.compile(r"<([^<>\s]+)>")
+
+
+def posted_to_list(message: ScanMessage, visible: list[str]) -> str | None:
+    """The mailing list a received message went through, when one of its visible addresses is that list.
+
+    A post to a public list (patch review on LKML Cc's a dozen maintainers) shows addresses its writers
+    published themselves; it is not a mail merge with the customers in To. Both the List-* header and the
+    list's own address among the recipients are needed, so one forged header does not lower the rule.
+    """
+    lists: set[str] = set()
+    for value in message.header("List-Post"):
+        lists.update(m.group(1).strip().lower() for m in _MAILTO.finditer(value))
+    for value in message.header("List-Id"):
+        for m in _LIST_ID.finditer(value):
+            ident = m.group(1).strip().lower()
+            local, _, domain = ident.partition(".")
+            if domain:
+                lists.add(f"{local}@{domain}")
+    for address in visible:
+        if address in lists:
+            return address
+        local, _, domain = address.partition("@")
+        if f"{local}.{domain}" in {i.replace("@", ".") for i in lists}:
+            return address
+    return None
+
+
 class ExposedRecipients(Check):
     rule_id = "exposed-recipients"
     Params = Params
@@ -67,6 +97,9 @@ class ExposedRecipients(Check):
         if count < self.params.warn_at:
             return
         severity = Severity.BLOCK if count >= self.params.block_at else Severity.WARN
+        mailing_list = posted_to_list(message, external) if self.ctx.campaign is None else None
+        if mailing_list is not None:
+            severity = Severity.WARN  # addresses of a public list thread, shown by the list itself
         showing = [
             h for h in ("To", "Cc") if any(not self.ctx.is_internal(a, message) for a in visible_addresses(message, h))
         ]
@@ -74,6 +107,9 @@ class ExposedRecipients(Check):
         shown = ", ".join(redact_address(a) for a in external[:3]) + (", …" if count > 3 else "")
         extra: dict[str, int] = {"external_addresses": count}
         text = f"{count} external addresses visible in {fields}: every recipient sees all the others"
+        if mailing_list is not None:
+            text += f" (a post to the mailing list {redact_address(mailing_list)}: at most a warning)"
+            extra["mailing_list_post"] = 1
         exposed = envelope_exposure(message, external)
         if exposed is not None:
             # At the SMTP door the envelope says who actually receives the message: when those recipients
