@@ -46,6 +46,13 @@ NOT_NAMES = _words(
     solutions systems airlines airways hotel hotels pharmacy
     """
 )
+# A title alone is not a name: "Dear Mr. Alvarez" is one name, never "Mr" and "Alvarez".
+TITLES = _words(
+    """
+    mr mrs ms miss mx dr prof sir herr frau monsieur madame mme mlle signor signora signorina sig sra sr
+    señor señora dott dottssa ing
+    """
+)
 OTHER_ID_LABEL = re.compile(
     r"(?i)\b(?:order|invoice|tracking|track|parcel|shipment|reference|ref|ticket|case|booking|confirmation|"
     r"receipt|transaction|serial|sku|item|article|model|part|bestell\w*|rechnung\w*|sendung\w*|commande|"
@@ -87,17 +94,29 @@ def plausible_person(text: str) -> bool:
     words = stripped.split()
     if any(w.lower().strip(".,'’s") in NOT_NAMES for w in words):
         return False
+    if all(w.lower().strip(".,") in TITLES for w in words):
+        return False
     return any(word[:1].isupper() for word in words)
 
 
 def person_score(text: str, start: int, end: int, score: float) -> float:
-    """Keep the NER score for multi-word or introduced names; lower it for a lone capitalised word."""
+    """Keep the score for multi-word, introduced or listed names; lower it for another lone capitalised word."""
     words = [w for w in text[start:end].split() if w[:1].isupper()]
     if len(words) >= 2:
         return score
     if SALUTATION.search(text[max(0, start - 25) : start]):
         return score
+    if words and listed_name(words[0]):
+        return score
     return min(score, 0.6)
+
+
+def listed_name(word: str) -> bool:
+    """A lone word that the name lists hold and that is no ordinary English word ("Guido", "Kowalski")."""
+    from dlp.detect.name_lexicon import STRONG, lexicon
+
+    word = word.strip(".,:;'\"’s")
+    return lexicon().any_name(word) == STRONG
 
 
 def labelled_as_other_id(text: str, start: int) -> bool:
