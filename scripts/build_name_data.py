@@ -75,10 +75,15 @@ def select(path: Path, max_rank: int) -> list[str]:
     return sorted(out)
 
 
+def _write_gz(path: Path, lines: list[str]) -> None:
+    """Byte-for-byte reproducible (no timestamp in the gzip header)."""
+    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as f:
+        f.write(("\n".join(lines) + "\n").encode("utf-8"))
+
+
 def write(name: str, names: list[str], words: set[str]) -> None:
     lines = [("*" if n.lower() in words else "") + n for n in names]
-    with gzip.open(OUT / f"{name}.txt.gz", "wt", encoding="utf-8", compresslevel=9) as f:
-        f.write("\n".join(lines) + "\n")
+    _write_gz(OUT / f"{name}.txt.gz", lines)
     print(f"{name}: {len(names)} names, {sum(line.startswith('*') for line in lines)} also common words")
 
 
@@ -93,8 +98,7 @@ def main() -> None:
     # The common English words themselves: a capitalised word after a given name that is one of these
     # ("Daniel Street", "Maria Theresa" is not) is not an unlisted surname.
     english = sorted(w for w in words if w.isalpha())
-    with gzip.open(OUT / "english_words.txt.gz", "wt", encoding="utf-8", compresslevel=9) as f:
-        f.write("\n".join(english) + "\n")
+    _write_gz(OUT / "english_words.txt.gz", english)
     print(f"english_words: {len(english)}")
 
 

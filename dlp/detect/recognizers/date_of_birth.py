@@ -20,7 +20,7 @@ BIRTH_LABEL = (
 BIRTH_VERB = r"(?:born(?:\s+on)?|geboren(?:\s+am)?|n[ée]e?\s+le|nat[oa]\s+il|nacid[oa]\s+el)"
 # What may stand between a label and its date: words and brackets on the same line, no digits, no
 # sentence end ("DOB was updated. Your visit is on 03/12/2026" is not a birth date).
-LABEL_GAP = r"[^\S\n]{0,3}(?:(?:[^\W\d]|\()[^\n\d.;!?]{0,40}?)?"
+LABEL_GAP = r"[^\S\n]{0,3}(?:(?:[^\W\d]|\()[^\n\d.;!?]{0,50}?)?"
 BIRTH_CONTEXT = rf"(?:{BIRTH_LABEL}{LABEL_GAP}|{BIRTH_VERB})"
 MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"

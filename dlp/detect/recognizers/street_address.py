@@ -49,7 +49,7 @@ def build_patterns(data: dict) -> list[Pattern]:
     # A word of a street name: capitalised (or all capitals), an ordinal ("5th"), or an initial ("J.", "C").
     name_word = rf"(?:{word}\.?|\d+(?:st|nd|rd|th)|(?-i:{upper})\.?)"
     connector = r"(?:am|an|der|im|de|del|della|di|da|la|le|les|sur|sous|en|upon|on)"
-    city = rf"(?:{word}\.?(?:(?:{sp}|-){word}\.?|{sp}{connector}{sp}{word}){{0,2}})"
+    city = rf"(?:{word}(?:\.?(?:{sp}|-){word}|{sp}{connector}{sp}{word}){{0,2}})"  # "St. Gallen", not "Zürich."
     postcodes = data["postcodes"]
     strong_pc = "(?-i:" + "|".join(f"(?:{p})" for p in postcodes["strong"].values()) + r")(?!\w)"
     plain = postcodes["plain"]
