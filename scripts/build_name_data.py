@@ -36,7 +36,7 @@ LAST_MAX_RANK = 4000
 # "Mark", "Brown"); a surname that is also an Italian adjective ("Rossi") is still a name in mail.
 WORD_LISTS = ("american-english", "british-english")
 # Calendar words are capitalised in the word lists (so not caught as ordinary words) and some are given
-# names too ("by Friday", "in June", "am Montag").
+# names too ("by Friday", "in June", "am Montag", "Sun Nov  3 23:36:58 2002" in a diff header).
 CALENDAR = _split(
     """
 monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
@@ -45,7 +45,8 @@ februar märz juni juli oktober dezember lundi mardi mercredi jeudi vendredi sam
 mars avril mai juin juillet août septembre octobre novembre décembre lunedì martedì mercoledì giovedì venerdì
 sabato domenica gennaio febbraio aprile maggio giugno luglio agosto settembre ottobre dicembre lunes martes
 miércoles jueves viernes sábado domingo enero febrero marzo abril mayo junio julio septiembre octubre
-noviembre diciembre christmas easter
+noviembre diciembre christmas easter mon tue tues wed thu thur thurs fri sat sun jan feb mar apr jun jul aug
+sep sept oct nov dec
 """
 )
 NAME = re.compile(r"^[^\W\d_][^\W\d_'’\-]*(?:[-'’][^\W\d_]+)*$")

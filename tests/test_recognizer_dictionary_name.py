@@ -9,7 +9,7 @@ from dlp.detect.recognizers.dictionary_name import DictionaryNameRecognizer
 
 CASES = [
     "nicht mehr ins Nationalteam von Trainer [[Raimond Domenech]].",
-    "Das Team von Trainer [[Peter Hyballa]] reist morgen ab.",  # "Peter" is a word too, but mid-sentence
+    "Das Team von Trainer [[Peter Müller]] reist morgen ab.",  # "Peter" is a word too, but mid-sentence
     "Signature files came from [[Daniel M. Jordan]] last week.",
     "Please forward this to [[Aurelio Tacchini]] in accounting.",
     "[[Priya Raman]] opened the ticket.",
@@ -24,6 +24,8 @@ CASES = [
     "Kaiser Wilhelm St is closed.",  # a street
     "Medina del Campo is in Spain.",
     "Read the Release Notes first.",
+    "+++ linux/arch/mips/defconfig\tSun Nov  3 23:36:58 2002",
+    "Only for the Big Endian systems.",
 ]
 
 

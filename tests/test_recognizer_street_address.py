@@ -52,6 +52,8 @@ CASES = [
     "Upgrade to Python 3 Street",
     "It is a 5 minute drive from the station.",
     "Blood pressure was 120/80 on 12.03.2024.",
+    "#define INT0 0x11 /* route to int 0 of core 0 */",
+    "(760) 431-8663 X-115   Carlsbad, CA 92008-7310",  # a phone extension is no house number
 ]
 
 

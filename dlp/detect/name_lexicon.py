@@ -67,7 +67,8 @@ INITIAL = r"(?:\p{Lu}\.)"
 PARTICLE = r"(?:van|von|der|den|de|del|della|di|da|du|dos|das|le|la|bin|ibn|al|ten|ter)"
 # Two to four name words on one line: "Maria Rossi", "John F. Kennedy".
 # No particles here: "Medina del Campo", "Rio de Janeiro" are places far more often than "Ludwig van Beethoven".
-NAME_RUN = rf"(?<![\w@.\-/])(?:{CAP}(?:[ \t]+(?:{INITIAL}|{CAP})){{1,3}})(?![\w@\-/])"
+# One space between the words: columns ("Matthew Dharm      Senior Engineer") are not one name.
+NAME_RUN = rf"(?<![\w@.\-/])(?:{CAP}(?:[ ](?:{INITIAL}|{CAP})){{1,3}})(?![\w@\-/])"
 # Where a text names organisations or places the small NER model found, a name run inside one is not a person.
 NOT_PERSON_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "PRODUCT", "NORP", "EVENT", "WORK_OF_ART", "LAW"})
 
@@ -96,7 +97,7 @@ def name_evidence(words: list[str], mid_sentence: bool = False) -> str | None:
     if surname and (given == STRONG or (mid_sentence and surname == STRONG)) and not _street_word(last):
         return "listed"
     unlisted = not surname and not lex.given(last) and last.lower() not in _words()
-    if (given == STRONG or mid_sentence) and unlisted and len(names) == 2:
+    if given == STRONG and unlisted and len(names) == 2:
         return "given"
     return None
 

@@ -80,19 +80,23 @@ def build_patterns(data: dict) -> list[Pattern]:
     street_name = rf"(?:[\p{{L}}'’\-\.]+{sp}){{0,5}}?[\p{{L}}'’\-]+"
     after_number = rf"(?:{unit}{{0,2}})(?:{tail})?"
 
+    # A house number opens a word of its own: not the tail of a phone number or range ("431-8663 X-115").
+    num_start = r"(?<![\d\-.)/])\b"
     suffix = data["number_first_suffix"]
     directional = rf"(?:{sp}+(?-i:{_words(suffix['directionals'])})\b\.?)?"
     lead = (
-        rf"\b{unit_first}\d{{1,6}}[A-Za-z]?(?:[-/]\d{{1,4}})?\s+(?:(?:N|S|E|W|North|South|East|West)\.?\s+)?"
+        rf"{num_start}{unit_first}\d{{1,6}}[A-Za-z]?(?:[-/]\d{{1,4}})?\s+(?:(?:N|S|E|W|North|South|East|West)\.?\s+)?"
         rf"(?:{name_word}\s+){{1,5}}"
     )
     strong_us = rf"{lead}{_words(_all(suffix['strong']))}s?\b\.?{directional}{unit}?{tail}?"
     weak_us = rf"{lead}{_words(_all(suffix['weak']))}s?\b\.?{directional}(?:{unit}{tail}?|{tail})"
-    anchored_us = rf"\b\d{{1,5}}[A-Za-z]?\s+(?:{name_word}\s?){{1,4}},\s*{city},?\s+(?:{strong_pc}|{state_zip})"
+    anchored_us = (
+        rf"{num_start}\d{{1,5}}[A-Za-z]?\s+(?:{name_word}\s?){{1,4}},\s*{city},?\s+(?:{strong_pc}|{state_zip})"
+    )
     # Any case, held by a US state and ZIP code at the end: "317 conniston road, west palm beach, fl 33458".
     states = _words(data["us_states"])
     us_zip_anchored = (
-        rf"\b\d{{1,6}}[a-z]?{sp}+(?:[\w.#'’\-]+,?{sp}+){{1,9}}?{states},?{sp}+\d{{5}}(?:-\d{{4}})?(?![\w-])"
+        rf"{num_start}\d{{1,6}}[a-z]?{sp}(?:[\w.#'’\-]+,?{sp}){{1,9}}?{states},?{sp}+\d{{5}}(?:-\d{{4}})?(?![\w-])"
     )
 
     prefix_first = _words(_all(data["number_first_prefix"]))
@@ -105,7 +109,9 @@ def build_patterns(data: dict) -> list[Pattern]:
         rf"\b(?:{prefix_after}{sp}+|{glued_prefix}{sp}*){street_name},?{sp}+{number}{after_number}"
     )
     caseless = _words(_all(data["prefix_number_after_caseless"]))
-    number_after_caseless = rf"\b{caseless}{sp}+{street_name}{sp}+{number}{after_number}"  # no comma: "rue du Lac 6"
+    # No comma, and the name opens with an article or a capital: "rue du Lac 6", not "route to int 0".
+    french_name = rf"(?:(?:du|de|des|de{sp}la|de{sp}l'|d'|la|le|les){sp}*|(?-i:{upper})){street_name}"
+    number_after_caseless = rf"\b{caseless}{sp}+{french_name}{sp}+{number}{after_number}"
     glued = rf"(?-i:{upper}[\p{{L}}\-]*?){_words(_all(data['glued_number_after']))}"
     number_after_glued = rf"\b{glued}\.?,?{sp}+{number}(?!\d){after_number}"
     separate = rf"(?-i:{_words(_all(data['separate_number_after']))})"
