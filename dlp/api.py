@@ -14,6 +14,7 @@ from dlp.campaign import load_campaign
 from dlp.checks.base import ScanContext
 from dlp.detect.engine import get_detector
 from dlp.detect.entities import Entity
+from dlp.errors import InputError
 from dlp.model import Report
 from dlp.pipeline import ProgressHook, Scanner
 from dlp.render import CampaignRenderer, render_campaign
@@ -48,6 +49,12 @@ def preflight(
     )
     scanner = Scanner.create(ruleset, ctx)
     report = scanner.scan(render_campaign(campaign, renderer), progress)
+    if report.messages == 0:
+        # A list with a header and no rows renders nothing: "PASS in 0 messages" would be a false all-clear.
+        raise InputError(
+            "the recipient list has no data rows: nothing was rendered or scanned",
+            path=getattr(ctx.recipient_list, "path", campaign.path),
+        )
     report.source = str(campaign.path)
     report.sections.setdefault("campaign", {"name": campaign.spec.name, "mode": campaign.spec.mode})
     return report

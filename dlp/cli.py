@@ -19,14 +19,16 @@ from dlp.reporters import OutputFormat, write_report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(
     name="dlp",
     help="Data-loss-prevention scanner for outgoing bulk email. Exit codes: 0 pass/warn, 1 block, 2 bad input.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    context_settings=HELP_OPTIONS,
 )
-rules_app = typer.Typer(help="Show or validate rule files.", no_args_is_help=True)
+rules_app = typer.Typer(help="Show or validate rule files.", no_args_is_help=True, context_settings=HELP_OPTIONS)
 app.add_typer(rules_app, name="rules")
 
 FormatOpt = Annotated[
@@ -44,6 +46,23 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict 
 FailOnOpt = Annotated[
     str, typer.Option("--fail-on", help="Lowest severity that exits 1: block (default) or warn.", case_sensitive=False)
 ]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from dlp import __version__
+
+        typer.echo(f"dlp {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Data-loss-prevention scanner for outgoing bulk email. Exit codes: 0 pass/warn, 1 block, 2 bad input."""
 
 
 def _fail(message: str) -> None:
@@ -65,9 +84,20 @@ def _guard(action: Callable[[], int]) -> None:
     except Exception as exc:
         if os.environ.get("DLP_DEBUG"):
             traceback.print_exc()
-        _fail(f"internal error: {type(exc).__name__}: {exc} (set DLP_DEBUG=1 for the traceback; please report it)")
+        where = _raised_at(exc)
+        _fail(f"internal error: {type(exc).__name__}{where} (set DLP_DEBUG=1 for the traceback; please report it)")
     else:
         raise typer.Exit(code)
+
+
+def _raised_at(exc: BaseException) -> str:
+    """Where an unexpected error arose (module and line), never its text: exception messages can carry the
+    personal value that was being handled."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f" at {Path(last.filename).name}:{last.lineno}"
 
 
 def _check_common(fmt: OutputFormat, fail_on: str) -> None:

@@ -13,9 +13,11 @@ import threading
 from functools import lru_cache
 
 SERVED_LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "it", "es")
-_WORDS = re.compile(r"[^\W\d_]{2,}")
+_WORDS = re.compile(r"\b[^\W\d_]{2,}\b")  # whole words: no letter runs out of hex tokens or ids
 # Below this many words a guess is noise ("Dear Anna," reads as Italian to any detector).
 MIN_WORDS = 4
+MIN_PROSE_WORDS = 3  # lower-case words: prose has function words, a list of names has none
+_ADDRESSES = re.compile(r"\S+@\S+|\w+://\S+")  # mail addresses and URLs are not words of any language
 _lock = threading.Lock()
 
 
@@ -49,8 +51,10 @@ def plainly_english(words: list[str]) -> bool:
 
 def detect_language(text: str, default: str = "en") -> str:
     """The ISO 639-1 code of `text`'s language, or `default` when the text is too short or ambiguous."""
-    words = _WORDS.findall(text)
-    if len(words) < MIN_WORDS:
+    words = _WORDS.findall(_ADDRESSES.sub(" ", text))
+    if len(words) < MIN_WORDS or sum(1 for w in words if w.islower()) < MIN_PROSE_WORDS:
+        # Too short, or not prose: a To header or a list of names ("Anna Meyer, Ben Olsen, ...") has no
+        # lower-case function words, and any detector's guess on it is noise (it read as German).
         return default
     if plainly_english(words[:200]):
         return "en" if "en" in SERVED_LANGUAGES else default

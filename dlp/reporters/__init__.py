@@ -6,6 +6,7 @@ import sys
 from enum import StrEnum
 from pathlib import Path
 
+from dlp.errors import InputError
 from dlp.model import Report
 
 
@@ -42,7 +43,10 @@ def write_report(
 ) -> None:
     """Write the report where the user asked: a file, or stdout (the rich report drawn for the terminal)."""
     if output is not None:
-        output.write_text(render_text(report, fmt, show_values=show_values), encoding="utf-8")
+        try:
+            output.write_text(render_text(report, fmt, show_values=show_values), encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write the report: {exc.strerror}", path=output) from None
         if not quiet:
             print(summary_line(report), file=sys.stderr)
         return
