@@ -27,6 +27,11 @@ def test_a_title_alone_is_not_a_name(title: str) -> None:
     assert not plausible_person(title)
 
 
+def test_a_form_label_takes_a_name_on_the_next_line_but_a_title_does_not() -> None:
+    found = {e.text for e in analyze_text("Nombre:\nRoberto Mendez\nSexo: M.\nFecha de Ingreso: 04/08/2015.", "es")}
+    assert "Fecha de Ingreso" not in found and "Roberto Mendez" in found
+
+
 def test_a_titled_name_is_one_finding() -> None:
     found = [(e.entity_type, e.text) for e in analyze_text("Dear Mr. Alvarez, we have received your claim.")]
     assert found == [("PERSON", "Alvarez")]

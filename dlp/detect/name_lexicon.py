@@ -9,12 +9,24 @@ ordinary words ("Will", "Rose", "Brown") are weak: they count only next to a str
 from __future__ import annotations
 
 import gzip
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 STRONG = 2
 WEAK = 1
+# A title is not a name, though some are listed as given names somewhere ("Frau", "Don"): "Dear Mr. Alvarez"
+# is one name, "Alvarez", never "Mr" nor "Frau Schneider".
+TITLES = frozenset(
+    re.findall(
+        r"\S+",
+        """
+        mr mrs ms miss mx dr prof sir herr frau monsieur madame mme mlle signor signora signorina sig sra sr
+        señor señora dott dottssa ing
+        """,
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,8 @@ def name_evidence(words: list[str], mid_sentence: bool = False) -> str | None:
       given name ("Aurélie Dagnel": the surname list cannot hold every family).
     """
     lex = lexicon()
+    if words[0].lower().rstrip(".") in TITLES:
+        return None
     names = [w for w in words if not w.endswith(".") and w.lower() not in _PARTICLES]
     if len(names) < 2:
         return None

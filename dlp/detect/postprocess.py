@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from dlp.detect.name_lexicon import TITLES
 from dlp.detect.recognizers.introduced_name import CUE
 
 _ACRONYM = re.compile(r"^[A-Z0-9]{2,5}s?$")
@@ -46,13 +47,7 @@ NOT_NAMES = _words(
     solutions systems airlines airways hotel hotels pharmacy
     """
 )
-# A title alone is not a name: "Dear Mr. Alvarez" is one name, never "Mr" and "Alvarez".
-TITLES = _words(
-    """
-    mr mrs ms miss mx dr prof sir herr frau monsieur madame mme mlle signor signora signorina sig sra sr
-    señor señora dott dottssa ing
-    """
-)
+
 OTHER_ID_LABEL = re.compile(
     r"(?i)\b(?:order|invoice|tracking|track|parcel|shipment|reference|ref|ticket|case|booking|confirmation|"
     r"receipt|transaction|serial|sku|item|article|model|part|bestell\w*|rechnung\w*|sendung\w*|commande|"
