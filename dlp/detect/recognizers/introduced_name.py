@@ -18,7 +18,7 @@ CUE = (
     r"name|full\s+name|kunde|kundin|nom|nome|nombre|titular|inhaber(?:in)?)\s*:)"
 )
 WORD = r"[A-ZÀ-Ý][a-zà-ÿ'’\-]+"
-NAME = rf"(?-i:{WORD}(?:\s(?:{WORD}|(?:van|von|de|del|della|di|da|le|la)\s{WORD})){{0,2}})"
+NAME = rf"(?-i:{WORD}(?:[ \t](?:{WORD}|(?:van|von|de|del|della|di|da|le|la)[ \t]{WORD})){{0,2}})"  # on one line
 
 
 class IntroducedNameRecognizer(PatternRecognizer):
