@@ -8,7 +8,12 @@ are not birth context: a greeting carries no date of birth.
 
 from __future__ import annotations
 
-from presidio_analyzer import Pattern, PatternRecognizer
+import re
+from typing import ClassVar
+
+from presidio_analyzer import Pattern
+
+from dlp.detect.recognizers.prefilter import PrefilteredPatternRecognizer
 
 # Labels: a form field names the date, and a few words may stand between label and value on the same
 # line ("Date of birth on file: 03/12/1990", "DOB (MM/DD/YYYY): 03/12/1990", "Geburtsdatum laut Antrag:").
@@ -38,7 +43,13 @@ DATE = (
 )
 
 
-class DateOfBirthRecognizer(PatternRecognizer):
+class DateOfBirthRecognizer(PrefilteredPatternRecognizer):
+    # Every match needs a birth word; the label-gap lookbehind is tried at every position otherwise (6x the
+    # cost of all other labelled patterns on list mail).
+    REQUIRES: ClassVar[re.Pattern[str]] = re.compile(
+        r"(?i)birth|born|d\.?\s?o\.?\s?b|geb\.|geboren|geburts|naissance|n[ée]e?\s+le|nascita|nat[oa]\s+il|"
+        r"nacimiento|nacid[oa]|f\.\s?nac"
+    )
     PATTERNS = [
         Pattern(
             "date after birth context",

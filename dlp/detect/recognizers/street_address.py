@@ -88,8 +88,9 @@ def build_patterns(data: dict) -> list[Pattern]:
         rf"{num_start}{unit_first}\d{{1,6}}[A-Za-z]?(?:[-/]\d{{1,4}})?\s+(?:(?:N|S|E|W|North|South|East|West)\.?\s+)?"
         rf"(?:{name_word}\s+){{1,5}}"
     )
-    strong_us = rf"{lead}{_words(_all(suffix['strong']))}s?\b\.?{directional}{unit}?{tail}?"
-    weak_us = rf"{lead}{_words(_all(suffix['weak']))}s?\b\.?{directional}(?:{unit}{tail}?|{tail})"
+    strong_type = rf"{_words(_all(suffix['strong']))}s?\b\.?{directional}{unit}?{tail}?"
+    weak_type = rf"{_words(_all(suffix['weak']))}s?\b\.?{directional}(?:{unit}{tail}?|{tail})"
+    number_first_suffix = rf"{lead}(?:{strong_type}|{weak_type})"  # one pattern: the lead is scanned once
     anchored_us = (
         rf"{num_start}\d{{1,5}}[A-Za-z]?\s+(?:{name_word}\s?){{1,4}},\s*{city},?\s+(?:{strong_pc}|{state_zip})"
     )
@@ -133,8 +134,7 @@ def build_patterns(data: dict) -> list[Pattern]:
     mil_unit = rf"\b(?-i:{_words(military['units'])}){sp}+\d{{1,5}},?{sp}+(?-i:Box){sp}+\d{{1,5}}{mil_tail}"
     mil_ship = rf"\b(?-i:{_words(military['ships'])}){sp}+{word}(?:{sp}{word}){{0,2}}(?:{sp}\(\w+-\d+\))?{mil_tail}"
     return [
-        Pattern("number, street name, street type", strong_us, 0.7),
-        Pattern("number, street name, weak street type, then unit or city", weak_us, 0.7),
+        Pattern("number, street name, street type (a weak type only with a unit or city)", number_first_suffix, 0.7),
         Pattern("street and city anchored by a postcode", anchored_us, 0.7),
         Pattern("number and street anchored by a US state and ZIP code", us_zip_anchored, 0.7),
         Pattern("number, street type, street name", number_first_prefix, 0.7),
