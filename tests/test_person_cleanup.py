@@ -15,6 +15,7 @@ from dlp.detect.postprocess import person_score, plausible_person
         ("Guido died in 1955.", True),
         ("Pixel is out of stock.", False),  # a product, not in the name lists
         ("Will is not enough.", False),  # a name that is also an ordinary word
+        ("ENGLAND is printed on the label.", False),  # shouted: a place in an address block
     ],
 )
 def test_a_lone_word_keeps_its_score_only_when_listed(text: str, kept: bool) -> None:

@@ -23,6 +23,7 @@ CASES = [
     "This is Windows Update speaking.",
     "Your parcel will arrive by Friday.",
     "Best regards,\nCustomer Care",
+    "--\nGavin Kistner                   Creative Director",  # a column layout: not one name line
 ]
 
 

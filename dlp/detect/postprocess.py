@@ -111,7 +111,7 @@ def listed_name(word: str) -> bool:
     from dlp.detect.name_lexicon import STRONG, lexicon
 
     word = word.strip(".,:;'\"’s")
-    return lexicon().any_name(word) == STRONG
+    return not word.isupper() and lexicon().any_name(word) == STRONG  # "ENGLAND" in an address is no name
 
 
 def labelled_as_other_id(text: str, start: int) -> bool:

@@ -17,7 +17,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from dlp.detect.name_lexicon import CAP, INITIAL, PARTICLE, lexicon, vetoed_by_ner
 
-NAME = rf"{CAP}(?:[ \t]+(?:{INITIAL}|{PARTICLE}|{CAP})){{0,3}}"
+NAME = rf"{CAP}(?:[ ](?:{INITIAL}|{PARTICLE}|{CAP})){{0,3}}"  # one space: "Gavin Kistner      Creative Director"
 STRONG_CUES = (
     r"my\s+name\s+is|my\s+name's|on\s+behalf\s+of|signed\s+by|je\s+m'appelle|ich\s+heiße|ich\s+heisse|"
     r"mein\s+name\s+ist|mi\s+chiamo|me\s+llamo|mi\s+nombre\s+es"
