@@ -35,8 +35,8 @@ LAST_MAX_RANK = 4000
 # English words are what capitalised headings, sentence starts and product names are made of ("Will",
 # "Mark", "Brown"); a surname that is also an Italian adjective ("Rossi") is still a name in mail.
 WORD_LISTS = ("american-english", "british-english")
-# Calendar words are capitalised in the word lists (so not caught as ordinary words) and some are given
-# names too ("by Friday", "in June", "am Montag", "Sun Nov  3 23:36:58 2002" in a diff header).
+# Calendar and sign-off words are capitalised in the word lists (so not caught as ordinary words) and some
+# are given names too ("by Friday", "am Montag", "Sun Nov  3 23:36:58 2002" in a diff, "Beste Grüße").
 CALENDAR = _split(
     """
 monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
@@ -46,7 +46,7 @@ mars avril mai juin juillet août septembre octobre novembre décembre lunedì m
 sabato domenica gennaio febbraio aprile maggio giugno luglio agosto settembre ottobre dicembre lunes martes
 miércoles jueves viernes sábado domingo enero febrero marzo abril mayo junio julio septiembre octubre
 noviembre diciembre christmas easter mon tue tues wed thu thur thurs fri sat sun jan feb mar apr jun jul aug
-sep sept oct nov dec
+sep sept oct nov dec beste grüße grüsse gruß gruss herzliche saluti saludos cordialement cordiali
 """
 )
 NAME = re.compile(r"^[^\W\d_][^\W\d_'’\-]*(?:[-'’][^\W\d_]+)*$")

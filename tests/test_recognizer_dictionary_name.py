@@ -26,6 +26,7 @@ CASES = [
     "Read the Release Notes first.",
     "+++ linux/arch/mips/defconfig\tSun Nov  3 23:36:58 2002",
     "Only for the Big Endian systems.",
+    "Beste Grüße\n\n--\nJonas",
     "Sehr geehrte Frau Schneider, anbei Ihre Unterlagen.",  # a title; the salutation recognizer has the name
 ]
 
