@@ -54,6 +54,8 @@ CASES = [
     "Blood pressure was 120/80 on 12.03.2024.",
     "#define INT0 0x11 /* route to int 0 of core 0 */",
     "(760) 431-8663 X-115   Carlsbad, CA 92008-7310",  # a phone extension is no house number
+    "dans l'impasse du Rouet On se souvient que le 28 mai",
+    "la rue Neuve devant 900 personnes",
 ]
 
 

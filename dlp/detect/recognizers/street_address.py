@@ -111,8 +111,11 @@ def build_patterns(data: dict) -> list[Pattern]:
     )
     caseless = _words(_all(data["prefix_number_after_caseless"]))
     # No comma, and the name opens with an article or a capital: "rue du Lac 6", not "route to int 0".
-    french_name = rf"(?:(?:du|de|des|de{sp}la|de{sp}l'|d'|la|le|les){sp}*|(?-i:{upper})){street_name}"
-    number_after_caseless = rf"\b{caseless}{sp}+{french_name}{sp}+{number}{after_number}"
+    # ...and the number ends the street line: "rue Neuve devant 900" is prose.
+    article = rf"(?:du|de|des|de{sp}la|de{sp}l'|d'|la|le|les)"
+    french_name = rf"(?:{article}{sp}*|(?-i:{upper}))(?:[\p{{L}}'’\-]+{sp}){{0,2}}[\p{{L}}'’\-]+"
+    line_end = rf"(?={sp}*(?:$|[,\n]|\d{{4}}))"
+    number_after_caseless = rf"\b{caseless}{sp}+{french_name}{sp}+{number}{line_end}{after_number}"
     glued = rf"(?-i:{upper}[\p{{L}}\-]*?){_words(_all(data['glued_number_after']))}"
     number_after_glued = rf"\b{glued}\.?,?{sp}+{number}(?!\d){after_number}"
     separate = rf"(?-i:{_words(_all(data['separate_number_after']))})"
