@@ -47,6 +47,7 @@ def preflight(
         recipient_list=campaign.recipient_list(),
         campaign=campaign,
     )
+    ctx.notes.append(renderer.note)
     scanner = Scanner.create(ruleset, ctx)
     report = scanner.scan(render_campaign(campaign, renderer), progress)
     if report.messages == 0:
@@ -91,7 +92,9 @@ class MessageScanner:
         if envelope_from is not None:
             scan.envelope_from = envelope_from
         scan.envelope_to = list(envelope_to)
-        report = Scanner.create(self.ruleset, ctx).scan([scan])
+        # One message never starts a process pool: `dlp serve` runs its own scanner processes, and a pool
+        # forked inside a server would copy its listening socket and threads.
+        report = Scanner.create(self.ruleset, ctx, workers=0).scan([scan])
         report.source = source
         return report
 

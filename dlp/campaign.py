@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.utils import getaddresses
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -46,6 +46,9 @@ class AttachmentSpec(BaseModel):
         return self
 
 
+Syntax = Literal["jinja", "liquid", "handlebars", "mustache", "mailchimp", "mautic", "ampscript", "brevo", "go"]
+
+
 class CampaignSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     name: str = ""
@@ -64,6 +67,9 @@ class CampaignSpec(BaseModel):
     rules: list[str] = Field(default_factory=list)
     identity_columns: list[str] | None = None
     email_column: str | None = None
+    # The template language (dlp.templating.SYNTAXES); detected from the templates when absent.
+    syntax: Syntax | None = None
+    vars: dict[str, Any] = Field(default_factory=dict)  # campaign-level values every template can use
 
     @field_validator("internal_domains")
     @classmethod

@@ -254,11 +254,26 @@ def serve(
         typer.Option("--fail-open", help="Relay a message UNSCANNED (logged loudly) if its scan fails; default 451."),
     ] = False,
     scan_timeout: Annotated[
-        float, typer.Option("--scan-timeout", help="Seconds to wait for a verdict before the scan counts as failed.")
+        float,
+        typer.Option("--scan-timeout", help="Seconds a scan may take; then its scanner is killed and the scan failed."),
     ] = 120.0,
     workers: Annotated[
-        int, typer.Option("--workers", help="Scanner processes, one per core (1: a thread in the server).", min=1)
+        int,
+        typer.Option(
+            "--workers",
+            help="Scanner processes, one per core (extras start while slow scans hold them).",
+            min=1,
+        ),
     ] = 1,
+    max_connections: Annotated[
+        int, typer.Option("--max-connections", help="Concurrent client connections; more get 421.", min=1)
+    ] = 100,
+    session_timeout: Annotated[
+        float, typer.Option("--session-timeout", help="Seconds one client connection may last (then 421).")
+    ] = 600.0,
+    shutdown_grace: Annotated[
+        float, typer.Option("--shutdown-grace", help="Seconds after SIGTERM for messages in flight; then 421.")
+    ] = 30.0,
     max_size: Annotated[int, typer.Option("--max-size", help="Largest message accepted, in bytes.", min=1024)] = (
         32 * 1024 * 1024
     ),
@@ -296,6 +311,9 @@ def serve(
             max_size=max_size,
             hostname=hostname,
             log_file=log_file,
+            max_connections=max_connections,
+            session_timeout=session_timeout,
+            shutdown_grace=shutdown_grace,
         )
         if log_file is None:
             return run_server(config)
@@ -305,6 +323,27 @@ def serve(
             raise InputError(f"cannot open the log file: {exc.strerror}", path=log_file) from None
         with stream:
             return run_server(config, stream)
+
+    _guard(action)
+
+
+@app.command()
+def preview(
+    campaign: Annotated[Path, typer.Argument(help="The campaign file (campaign.yaml) or its folder.")],
+    row: Annotated[int, typer.Option("--row", "-r", help="Recipient row to render (1 = first data row).")] = 1,
+) -> None:
+    """Print one message exactly as that recipient gets it: headers, text, HTML as text, attachment names.
+
+    This prints the recipient's own values UNREDACTED (it is for looking at your own data); do not paste it
+    into tickets or logs. Exit 1 when the message has a template error, 2 on bad input.
+    """
+
+    def action() -> int:
+        from dlp.preview import preview as run_preview
+
+        result = run_preview(campaign, row)
+        typer.echo(result.text, nl=False)
+        return EXIT_FINDINGS if result.problems else EXIT_OK
 
     _guard(action)
 

@@ -12,6 +12,7 @@ from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
+from dlp.columns import NAME_ROLES, column_role
 from dlp.redact import redact_address, redact_value
 
 
@@ -56,10 +57,13 @@ class Recipient:
     @property
     def names(self) -> list[str]:
         """The recipient's own name values, used to tell personalisation from someone else's name."""
+        return self.values_of(*NAME_ROLES)
+
+    def values_of(self, *roles: str) -> list[str]:
+        """The row's values of columns with these meanings (`dlp.columns`: 'First Name' == 'FNAME')."""
         out = []
-        for key in ("name", "full_name", "first_name", "last_name", "firstname", "lastname", "surname"):
-            value = self.columns.get(key)
-            if isinstance(value, str) and value.strip():
+        for key, value in self.columns.items():
+            if column_role(key) in roles and isinstance(value, str) and value.strip():
                 out.append(value.strip())
         return out
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dlp.columns import column_key, columns_with_role
 from dlp.errors import InputError
 from dlp.model import Recipient
 
@@ -39,7 +40,16 @@ class ListSchema:
 
 
 def _lower_map(columns: tuple[str, ...]) -> dict[str, str]:
-    return {c.strip().lower(): c for c in columns}
+    """Column by its key: case and separators never change what a column means ('E-Mail' == 'email')."""
+    out: dict[str, str] = {}
+    for column in columns:
+        out.setdefault(column.strip().lower(), column)
+        out.setdefault(column_key(column), column)
+    return out
+
+
+def _find(lower: dict[str, str], names: tuple[str, ...]) -> str | None:
+    return next((lower[k] for name in names if (k := column_key(name)) in lower), None)
 
 
 def resolve_schema(path: Path, columns: tuple[str, ...], settings: ListSettings) -> ListSchema:
@@ -54,7 +64,7 @@ def resolve_schema(path: Path, columns: tuple[str, ...], settings: ListSettings)
             )
         email_column = lower.get(settings.email_column.lower(), settings.email_column)
     else:
-        found = next((lower[c] for c in EMAIL_COLUMNS if c in lower), None)
+        found = _find(lower, EMAIL_COLUMNS) or next(iter(columns_with_role(columns, "email")), None)
         if found is None:
             raise InputError(
                 f"no email column in the recipient list (looked for {', '.join(EMAIL_COLUMNS)}; "
@@ -64,17 +74,17 @@ def resolve_schema(path: Path, columns: tuple[str, ...], settings: ListSettings)
             )
         email_column = found
     if settings.identity_columns:
-        missing = [c for c in settings.identity_columns if c.lower() not in lower]
+        missing = [c for c in settings.identity_columns if _find(lower, (c,)) is None]
         if missing:
             raise InputError(f"identity_columns {missing} are not columns of the recipient list", path=path, line=1)
-        identity = tuple(lower[c.lower()] for c in settings.identity_columns)
+        identity = tuple(lower.get(c.lower()) or lower[column_key(c)] for c in settings.identity_columns)
         kind = "configured"
-    elif found_id := next((lower[c] for c in ID_COLUMNS if c in lower), None):
+    elif found_id := _find(lower, ID_COLUMNS):
         identity, kind = (found_id,), "id"
-    elif "name" in lower or "full_name" in lower:
-        identity, kind = (lower.get("name") or lower["full_name"],), "name"
-    elif "first_name" in lower and "last_name" in lower:
-        identity, kind = (lower["first_name"], lower["last_name"]), "name"
+    elif full := columns_with_role(columns, "full_name"):
+        identity, kind = (full[0],), "name"
+    elif (first := columns_with_role(columns, "first_name")) and (last := columns_with_role(columns, "last_name")):
+        identity, kind = (first[0], last[0]), "name"
     else:
         identity, kind = (email_column,), "address"
     return ListSchema(columns, email_column, identity, kind)
@@ -131,9 +141,17 @@ class RecipientList:
         except UnicodeDecodeError as exc:
             raise self._decode_error(exc, None) from None
         try:
-            return csv.Sniffer().sniff(sample.split("\n", 1)[0] or sample, delimiters=",;\t|")
+            sniffed = csv.Sniffer().sniff(sample.split("\n", 1)[0] or sample, delimiters=",;\t|")
         except csv.Error:
             return csv.excel
+
+        class Exported(csv.excel):
+            """Only the delimiter is sniffed (from the header): quoting is standard CSV, with doubled quotes
+            inside quoted fields (`"{""city"": ""Oslo""}"`), which a header alone cannot show the sniffer."""
+
+            delimiter = sniffed.delimiter
+
+        return Exported
 
     def _decode_error(self, exc: UnicodeDecodeError, line: int | None) -> InputError:
         return InputError(

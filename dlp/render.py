@@ -1,8 +1,10 @@
 """Render a campaign exactly as it will be sent: one message per row, or one broadcast message.
 
 Templates run in Jinja2's SandboxedEnvironment with StrictUndefined: a missing column is an error, never
-an empty string. A syntax error stops the run (exit 2, file and line); a per-row render problem (an
-undefined variable in some rows) is recorded on the message and becomes a `template-error` finding,
+an empty string. Campaigns written for another platform (`syntax:`, or detected) render through the
+engines of `dlp.templating`, with the same contract; every undefined variable of a render is reported.
+A syntax error stops the run (exit 2, file and line); a per-row render problem (an undefined variable
+in some rows) is recorded on the message and becomes a `template-error` finding,
 so one bad row does not hide the other 9,999.
 """
 
@@ -18,19 +20,24 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from dlp.campaign import Campaign
+from dlp.columns import template_names
 from dlp.errors import InputError
 from dlp.extract import extract_text
 from dlp.htmltext import visible_text
 from dlp.model import Part, PartKind, Recipient, RenderProblem, ScanMessage, UnreadableAttachment
+from dlp.templating import Detection, RenderValues, detect_syntax, engine_for
+from dlp.templating.base import RenderFailure, TemplateSyntax, UndefinedNames
+from dlp.templating.jinja import undefined_name, undefined_names
+from dlp.templating.platform import all_placeholder_texts
 
 AUTOESCAPE_SUFFIXES = ("html", "htm", "xml", "html.j2", "htm.j2", "html.jinja", "html.jinja2")
-_UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
+_HTML_NAME = re.compile(r"\.(?:html?|xml)(?:\.\w+)?$", re.IGNORECASE)
 
 
 @dataclass
 class CompiledTemplate:
     origin: str  # "subject", "to[0]", "body.text:survey.txt.j2", ...
-    template: jinja2.Template
+    template: Any  # a jinja2.Template, or a dlp.templating engine's compiled template
     source: str
     filename: str | None = None  # template file (relative), for line numbers in problems
     line_offset: int | None = None  # for inline templates: the campaign-file line of the key
@@ -67,6 +74,12 @@ class CampaignRenderer:
         self.campaign = campaign
         self.env = make_environment(campaign.base_dir.resolve())
         spec = campaign.spec
+        self.variables: dict[str, Any] = dict(spec.vars)
+        self.detection = (
+            Detection(spec.syntax, "set in the campaign file") if spec.syntax else detect_syntax(self._texts())
+        )
+        self.syntax = self.detection.syntax
+        self.engine = engine_for(self.syntax, self.variables) if self.syntax != "jinja" else None
         self.address_templates: dict[str, list[CompiledTemplate]] = {
             "To": [
                 self._inline(v, f"to[{i}]", ("to", i) if isinstance(spec.to, list) else ("to",))
@@ -114,8 +127,31 @@ class CampaignRenderer:
                 self.attachments.append(AttachmentTemplates(index, path, filename, from_file=True))
 
     @property
+    def note(self) -> str:
+        how = "" if self.campaign.spec.syntax else "; `syntax:` in the campaign file sets it"
+        return f"Template syntax: {self.syntax} ({self.detection.reason}{how})"
+
+    def _texts(self) -> list[tuple[str | None, str]]:
+        """Every template text of the campaign (file name, source), to detect its syntax."""
+        spec = self.campaign.spec
+        texts: list[tuple[str | None, str]] = [
+            (None, v) for v in (*self.campaign.to, *self.campaign.cc, *self.campaign.bcc, spec.subject, spec.from_)
+        ]
+        texts += [(None, v) for v in spec.headers.values()]
+        names = [spec.body.text, spec.body.html, *(a.template for a in spec.attachments)]
+        for name in names:
+            if name:
+                try:
+                    texts.append((name, self.campaign.resolve(name).read_text(encoding="utf-8", errors="replace")))
+                except OSError:
+                    continue  # reported by _file with its reason
+        return texts
+
+    @property
     def sources(self) -> dict[str, str]:
-        """Template source by origin, so checks can tell literal text from injected values."""
+        """Template source by origin, so checks can tell literal text from injected values. Campaign `vars:`
+        and platform placeholders are the sender's own text, the same in every message: they count as
+        written in the template."""
         out = {t.origin: t.source for group in self.address_templates.values() for t in group}
         out[self.subject_template.origin] = self.subject_template.source
         for template in (*self.body_templates.values(), *self.header_templates.values()):
@@ -123,10 +159,29 @@ class CampaignRenderer:
         for attachment in self.attachments:
             if not attachment.from_file:
                 out[attachment.content.origin] = attachment.content.source
-        return out
+        for kind, template in self.body_templates.items():
+            if kind == "html":  # literal text split by markup ("400 Harbor Way</span>, Portland") is literal too
+                out[template.origin] = f"{template.source}\n{visible_text(template.source)}"
+        constants = [str(v) for v in self.variables.values() if isinstance(v, str | int | float)]
+        if self.engine is not None:
+            constants += all_placeholder_texts(self.variables)
+        extra = "\n".join(c for c in constants if c.strip())
+        return {origin: f"{source}\n{extra}" if extra else source for origin, source in out.items()}
+
+    def _other(self, source: str, name: str, html: bool, path: Path, line: int | None) -> Any:
+        """Compile with the campaign's non-Jinja engine; a syntax error is exit 2 with file and line."""
+        assert self.engine is not None
+        try:
+            return self.engine.compile(source, name=name, html=html)
+        except TemplateSyntax as exc:
+            where = line if line is not None else exc.line
+            raise InputError(f"template syntax error ({self.syntax}): {exc.message}", path=path, line=where) from None
 
     def _inline(self, source: str, origin: str, keys: tuple) -> CompiledTemplate:
         line = self.campaign.line_of(*keys)
+        if self.engine is not None:
+            compiled = self._other(source, origin, False, self.campaign.path, line)
+            return CompiledTemplate(origin=origin, template=compiled, source=compiled.source, line_offset=line)
         try:
             template = self.env.from_string(source)
         except jinja2.TemplateSyntaxError as exc:
@@ -143,6 +198,11 @@ class CampaignRenderer:
             raise InputError(f"template is not UTF-8 ({exc.reason} at byte {exc.start})", path=path) from None
         except OSError as exc:
             raise InputError(f"cannot read template: {exc.strerror}", path=path) from None
+        if self.engine is not None:
+            compiled = self._other(source, name, bool(_HTML_NAME.search(name)), path, None)
+            return CompiledTemplate(
+                origin=f"{origin}:{name}", template=compiled, source=compiled.source, filename=str(path)
+            )
         try:
             # Through the loader, so autoescape follows the file name (.html.j2 escapes, .txt.j2 does not).
             if path.is_relative_to(self.campaign.base_dir.resolve()):
@@ -156,23 +216,27 @@ class CampaignRenderer:
     # ---- rendering -------------------------------------------------------------------------------
 
     def _render(
-        self, compiled: CompiledTemplate, context: dict[str, Any], field_name: str, problems: list[RenderProblem]
+        self, compiled: CompiledTemplate, context: RenderValues, field_name: str, problems: list[RenderProblem]
     ) -> str | None:
+        if not isinstance(compiled.template, jinja2.Template):
+            return self._render_other(compiled, context, field_name, problems)
         try:
-            return compiled.template.render(context)
+            return compiled.template.render(context.merged)
         except jinja2.UndefinedError as exc:
-            match = _UNDEFINED_NAME.search(str(exc))
-            variable = (match.group(1) or match.group(2)) if match else None
-            problems.append(
-                RenderProblem(
-                    field=field_name,
-                    kind="undefined",
-                    detail=str(exc.message or exc),
-                    origin=compiled.origin,
-                    variable=variable,
-                    line=_template_line(exc, compiled),
+            # Every undefined variable of this render, not only the first: one problem (finding) each.
+            line = _template_line(exc, compiled)
+            first = undefined_name(exc)
+            for variable in undefined_names(compiled.template, compiled.source, context.merged, first) or [None]:
+                problems.append(
+                    RenderProblem(
+                        field=field_name,
+                        kind="undefined",
+                        detail=str(exc.message or exc) if variable == first else f"'{variable}' is undefined",
+                        origin=compiled.origin,
+                        variable=variable,
+                        line=line if variable == first else compiled.line_offset,
+                    )
                 )
-            )
         except jinja2.TemplateError as exc:
             problems.append(
                 RenderProblem(
@@ -195,10 +259,38 @@ class CampaignRenderer:
             )
         return None
 
+    def _render_other(
+        self, compiled: CompiledTemplate, context: RenderValues, field_name: str, problems: list[RenderProblem]
+    ) -> str | None:
+        line = compiled.line_offset
+        try:
+            return compiled.template.render(context)
+        except UndefinedNames as exc:
+            for variable in exc.names:
+                problems.append(
+                    RenderProblem(
+                        field_name,
+                        "undefined",
+                        f"'{variable}' is undefined",
+                        compiled.origin,
+                        variable,
+                        line or exc.line,
+                    )
+                )
+        except RenderFailure as exc:
+            problems.append(RenderProblem(field_name, "error", exc.detail, compiled.origin, line=line or exc.line))
+        return None
+
+    def values(self, context: dict[str, Any], recipient: Recipient | None) -> RenderValues:
+        """What templates see: `vars:`, then the row by exported and normalised column names."""
+        if recipient is None:
+            return RenderValues(None, self.variables, {**self.variables, **context})
+        return RenderValues(context, self.variables, {**self.variables, **template_names(context)})
+
     def _attachment(
         self,
         attachment: AttachmentTemplates,
-        context: dict[str, Any],
+        context: RenderValues,
         recipient: Recipient | None,
         problems: list[RenderProblem],
     ) -> tuple[str, bytes, str] | None:
@@ -222,7 +314,8 @@ class CampaignRenderer:
             ) from None
         return custom_name or path.name, data, attachment.content.origin
 
-    def render(self, index: int, context: dict[str, Any], recipient: Recipient | None) -> ScanMessage:
+    def render(self, index: int, row: dict[str, Any], recipient: Recipient | None) -> ScanMessage:
+        context = self.values(row, recipient)
         problems: list[RenderProblem] = []
         unreadable: list[UnreadableAttachment] = []
         headers: list[tuple[str, str]] = []
@@ -253,6 +346,7 @@ class CampaignRenderer:
             if (value := header(name, compiled)) is not None:
                 headers.append((name, value))
         subject = header("Subject", self.subject_template)
+        context.subject = subject
         if subject is not None:
             headers.append(("Subject", subject))
         for name, value in headers:

@@ -29,6 +29,8 @@ from typing import Any
 
 import phonenumbers
 
+from dlp.columns import column_role, columns_with_role
+
 _TOKEN = re.compile(r"[^\W_]+")
 _SPLIT_HEADER = re.compile(r"[^a-z0-9]+")
 
@@ -42,8 +44,17 @@ EMAIL_HEADERS = frozenset({"email", "email_address", "e-mail", "e_mail", "mail",
 PHONE_WORDS = frozenset({"phone", "mobile", "tel", "telephone", "cell", "cellphone", "fax", "whatsapp", "msisdn"})
 NAME_HEADERS = frozenset({"name", "full_name", "fullname", "customer_name", "contact_name", "display_name"})
 NAME_PARTS = frozenset({"first_name", "firstname", "given_name", "last_name", "lastname", "surname", "family_name"})
-FIRST_NAMES = ("first_name", "firstname", "given_name")
-LAST_NAMES = ("last_name", "lastname", "surname", "family_name")
+NAME_PART_HOW = "name part (identifies nobody alone; indexed as full name)"
+ROLE_KINDS: dict[str, tuple[str | None, str]] = {
+    "email": (EMAIL, "header"),
+    "first_name": (None, NAME_PART_HOW),
+    "last_name": (None, NAME_PART_HOW),
+    "full_name": (PERSON, "header"),
+    "phone": (PHONE, "header"),
+    "birthday": ("DATE_OF_BIRTH", "header"),
+    "street_address": (STREET, "header"),
+    "platform_id": (None, "platform record id or bookkeeping, not personal data"),
+}
 ID_LAST_WORDS = frozenset({"id", "number", "no", "num", "nr", "ref", "reference", "iban", "ssn", "nino", "ahv"})
 ID_WORDS = frozenset({"account", "contract", "order", "invoice", "policy", "customer", "member", "passport", "licence"})
 NOT_ID_WORDS = frozenset(
@@ -156,6 +167,9 @@ def classify_by_header(name: str) -> tuple[str | None, str] | None:
     words = header_words(name)
     if RELATION_WORDS & set(words):
         return None, "about another person (not this row's own)"
+    role = column_role(name)  # exported names of every platform: 'Email Address', 'FNAME', 'LEID'
+    if role in ROLE_KINDS:
+        return ROLE_KINDS[role]
     if lowered in EMAIL_HEADERS or (words and words[-1] in {"email", "mail"}):
         return EMAIL, "header"
     if PHONE_WORDS & set(words):
@@ -163,7 +177,7 @@ def classify_by_header(name: str) -> tuple[str | None, str] | None:
     if BIRTH_WORDS & set(words):
         return "DATE_OF_BIRTH", "header"
     if lowered in NAME_PARTS:
-        return None, "name part (identifies nobody alone; indexed as full name)"
+        return None, NAME_PART_HOW
     if lowered in NAME_HEADERS:
         return PERSON, "header"
     if CATEGORICAL & set(words):
@@ -199,10 +213,9 @@ def classify_columns(
         if kind not in (None, EMAIL) and len(values) >= 20 and distinct < len(values) / 2:
             kind, how = None, f"shared values ({distinct} distinct in {len(values)})"
         profiles.append(ColumnProfile(column, kind, how, (column,)))
-    lower = {c.strip().lower(): c for c in columns}
     if not any(p.kind == PERSON for p in profiles):
-        first = next((lower[c] for c in FIRST_NAMES if c in lower), None)
-        last = next((lower[c] for c in LAST_NAMES if c in lower), None)
+        first = next(iter(columns_with_role(columns, "first_name")), None)
+        last = next(iter(columns_with_role(columns, "last_name")), None)
         if first and last:
             profiles.append(ColumnProfile(f"{first} + {last}", PERSON, "full name from name parts", (first, last)))
     return profiles

@@ -3,11 +3,22 @@
 Each worker loads the detector once (the pool initializer; under `fork` it inherits the parent's already
 loaded one, so start-up is nearly free) and analyses batches of texts with `nlp.pipe`. Workers only
 analyse; checks stay in the parent process, which keeps stateful checks (`finish()`) simple.
+
+Workers die with their parent: a `kill -9` or SIGTERM of `dlp preflight` (or of `dlp serve`, whose
+scanner processes use `die_with_parent` too) must not leave processes behind that hold memory, pipes or,
+forked from a server, its listening socket.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
@@ -16,10 +27,40 @@ from dlp.detect.engine import Detector, get_detector
 from dlp.detect.entities import Entity
 
 _WORKER: tuple[Detector, list[str]] | None = None
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+PARENT_POLL_SECONDS = 0.5
 
 
-def _init(recognizers: Sequence[dict], entities: Sequence[str]) -> None:
+def die_with_parent(parent_pid: int) -> str:
+    """Make this process end when `parent_pid` does; returns the mechanism used.
+
+    Linux: the kernel sends SIGKILL when the parent exits (prctl PR_SET_PDEATHSIG), which also stops a
+    worker stuck in C code (a regex, spaCy) that a watcher thread could not interrupt. Elsewhere: a
+    daemon thread polls the parent pid. Either way, a parent already gone ends this process now (the
+    parent may have died between our start and this call). The kernel ties the signal to the *thread*
+    that started us, so parents start workers from their main thread only.
+    """
+    mechanism = "watcher"
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+            mechanism = "pdeathsig"
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    if mechanism == "watcher":
+
+        def watch() -> None:
+            while os.getppid() == parent_pid:
+                time.sleep(PARENT_POLL_SECONDS)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="dlp-parent-watch", daemon=True).start()
+    return mechanism
+
+
+def _init(parent_pid: int, recognizers: Sequence[dict], entities: Sequence[str]) -> None:
     global _WORKER
+    die_with_parent(parent_pid)
     _WORKER = (get_detector(extra_recognizers=recognizers), list(entities))
 
 
@@ -39,7 +80,7 @@ class AnalysisPool:
             max_workers=workers,
             mp_context=context,
             initializer=_init,
-            initargs=(list(recognizers), list(entities)),
+            initargs=(os.getpid(), list(recognizers), list(entities)),
         )
 
     def submit(self, units: Sequence[Unit]) -> Future:

@@ -64,8 +64,7 @@ def is_recipients_own(entity: Entity, recipient: Recipient | None) -> bool:
         words = _WORD.findall(value)
         return bool(words) and all(w in own_words for w in words)
     if entity.entity_type == "STREET_ADDRESS":
-        for column in ADDRESS_COLUMNS:
-            own = recipient.columns.get(column)
+        for own in (*(recipient.columns.get(c) for c in ADDRESS_COLUMNS), *recipient.values_of("street_address")):
             if isinstance(own, str) and own.strip() and (_norm(own) in value or value in _norm(own)):
                 return True
     return False

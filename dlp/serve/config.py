@@ -60,8 +60,22 @@ class ServeConfig:
     rules: tuple[Path, ...] = ()
     internal_domains: tuple[str, ...] = ()
     fail_open: bool = False
-    scan_timeout: float = 120.0  # seconds from end of DATA to a verdict (queueing included), else a scan failure
-    workers: int = 1
+    # Seconds a scanner process may spend on one message before it is killed and the scan counts as
+    # failed; a message also waits at most this long (plus a minute for a scanner to start) for a scanner.
+    scan_timeout: float = 120.0
+    workers: int = 1  # scanner processes; up to as many extras run while slow messages hold them
     max_size: int = 32 * 1024 * 1024
     hostname: str | None = None
     log_file: Path | None = None
+    max_connections: int = 100  # concurrent client connections; the next one gets 421
+    session_timeout: float = 600.0  # seconds a client connection may last in all (then 421)
+    idle_timeout: float = 300.0  # seconds a client may stay silent (RFC 5321's 5 minutes)
+    shutdown_grace: float = 30.0  # after SIGTERM, seconds for messages in flight; then 421 to the rest
+    line_limit: int = 1024 * 1024  # longest line accepted in a message; MTAs accept far more than 1000
+
+    def __post_init__(self) -> None:
+        for name in ("scan_timeout", "session_timeout", "idle_timeout", "shutdown_grace"):
+            if not getattr(self, name) > 0:
+                raise InputError(f"--{name.replace('_', '-')} must be more than 0 seconds")
+        if self.max_connections < 1:
+            raise InputError("--max-connections must be at least 1")

@@ -1,7 +1,10 @@
-"""The aiosmtpd handler: scan at end of DATA, then reject, relay or defer, and log one line per message.
+"""The aiosmtpd handler: proxy the envelope upstream, scan at end of DATA, then reject, relay or defer.
 
-Nothing is acknowledged before it is safe: 250 only after the upstream accepted, 550 5.7.1 for a block
-(nothing relayed), 451 when the scan or the upstream failed, so the client keeps the message.
+Nothing is acknowledged before it is safe. MAIL and each RCPT are answered with the upstream's own
+answer (so a recipient the upstream refuses is refused to the client, for that recipient only); the end
+of DATA gets 550 5.7.1 for a block (nothing relayed), 451 when the scan or the upstream failed (the
+client keeps the message), and 250 only after the upstream accepted the message. One JSON log line per
+message, without addresses, subjects or values.
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ import sys
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from dlp.serve.config import ServeConfig
 from dlp.serve.headers import verdict_value, with_verdict_header
-from dlp.serve.relay import RelayResult, clean_text, relay_message
-from dlp.serve.scanning import ScanOutcome, scan_bytes
+from dlp.serve.pool import ScannerPool
+from dlp.serve.relay import RelayResult, Upstream
+from dlp.serve.scanning import ScanOutcome
 
 REJECT_RULES_LIMIT = 5
 
@@ -42,23 +47,90 @@ class JsonLog:
 def reject_reply(outcome: ScanOutcome, queue_id: str) -> str:
     rules = list(outcome.block_rules)
     shown = ", ".join(rules[:REJECT_RULES_LIMIT]) + (", …" if len(rules) > REJECT_RULES_LIMIT else "")
-    reason = clean_text(outcome.reason, limit=200)
-    return f"550 5.7.1 dlp blocked this message [{shown}]: {reason} (id {queue_id})"
+    return f"550 5.7.1 dlp blocked this message [{shown}]: {outcome.reason} (id {queue_id})"
+
+
+def _control_character(address: str) -> bool:
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in address)
 
 
 class DLPHandler:
     def __init__(
         self,
         config: ServeConfig,
-        scan_pool: concurrent.futures.Executor,
+        scanners: ScannerPool,
         relay_pool: concurrent.futures.Executor,
         log: JsonLog,
     ) -> None:
         self.config = config
-        self.scan_pool = scan_pool
+        self.scanners = scanners
         self.relay_pool = relay_pool
         self.log = log
         self.inflight = 0  # messages between end of DATA and our reply, so shutdown can wait for them
+
+    # -- the upstream transaction, one per client transaction -------------------------------------------
+
+    async def _upstream(self, session: Any, call: Callable[..., Any], *args: Any) -> Any:
+        """Run one blocking upstream step on a relay thread, in order with the session's other steps."""
+        future = self.relay_pool.submit(call, *args)  # not cancelled with our coroutine if the client hangs up
+        session.dlp_pending = future
+        return await asyncio.wrap_future(future)
+
+    def end_upstream(self, session: Any) -> None:
+        """Abort the session's upstream transaction, if any, once its running step (if any) is done."""
+        upstream: Upstream | None = getattr(session, "dlp_upstream", None)
+        session.dlp_upstream = None
+        if upstream is None:
+            return
+        pending: concurrent.futures.Future | None = getattr(session, "dlp_pending", None)
+        if pending is not None and not pending.done():
+            pending.add_done_callback(lambda _f: self.relay_pool.submit(upstream.abort))  # after its step
+        else:
+            self.relay_pool.submit(upstream.abort)
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, mail_options: list) -> str:
+        if _control_character(address):
+            return "501 5.1.7 bad sender address: it contains a NUL or another control character"
+        self.end_upstream(session)  # a transaction the client abandoned with EHLO
+        upstream = Upstream(self.config.relay)
+        session.dlp_upstream = upstream
+        result: RelayResult = await self._upstream(session, upstream.open, address, mail_options)
+        if not result.accepted:
+            session.dlp_upstream = None
+            return result.reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return result.reply
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list) -> str:
+        if _control_character(address):
+            return "501 5.1.3 bad recipient address: it contains a NUL or another control character"
+        upstream: Upstream | None = getattr(session, "dlp_upstream", None)
+        if upstream is None:
+            return "451 4.4.2 lost the upstream connection; start the transaction again"
+        result: RelayResult = await self._upstream(session, upstream.rcpt, address)
+        if result.accepted:
+            envelope.rcpt_tos.append(address)
+            envelope.rcpt_options.extend(rcpt_options)
+        return result.reply
+
+    async def handle_RSET(self, server: Any, session: Any, envelope: Any) -> str:
+        self.end_upstream(session)
+        return "250 OK"
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        self.end_upstream(session)
+        return "221 Bye"
+
+    async def handle_exception(self, error: Exception) -> str:
+        """A bug in a hook: 451 so the client keeps the message; the exception's text (which can hold an
+        address) goes neither to the client nor to the log."""
+        if os.environ.get("DLP_DEBUG"):
+            traceback.print_exception(error, file=sys.stderr)
+        self.log.write("internal-error", level="error", error=type(error).__name__)
+        return "451 4.3.0 dlp serve internal error; try again later"
+
+    # -- the message --------------------------------------------------------------------------------------
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.inflight += 1
@@ -66,6 +138,8 @@ class DLPHandler:
             return await self._handle(session, envelope)
         finally:
             self.inflight -= 1
+            session.dlp_relaying = False
+            self.end_upstream(session)
 
     async def _handle(self, session: Any, envelope: Any) -> str:
         started = time.perf_counter()
@@ -81,17 +155,17 @@ class DLPHandler:
             "size": len(data),
             "recipients": len(rcpt_tos),
         }
-        loop = asyncio.get_running_loop()
+        upstream: Upstream | None = getattr(session, "dlp_upstream", None)
+        if upstream is not None and upstream.refused:
+            fields["upstream_refused_recipients"] = upstream.refused
         outcome: ScanOutcome | None = None
         try:
-            outcome = await asyncio.wait_for(
-                loop.run_in_executor(self.scan_pool, scan_bytes, data, mail_from, tuple(rcpt_tos)),
-                timeout=self.config.scan_timeout,
-            )
-        except Exception as exc:  # includes TimeoutError: no verdict in time is no verdict
+            outcome = await self.scanners.scan(data, mail_from, tuple(rcpt_tos))
+        except Exception as exc:  # a timeout, a dead scanner, a scan error: no verdict is no verdict
             if os.environ.get("DLP_DEBUG"):
                 traceback.print_exc(file=sys.stderr)
             fields["error"] = type(exc).__name__
+            fields["detail"] = str(exc)[:120]
             if not self.config.fail_open:
                 reply = f"451 4.3.0 dlp could not scan the message; try again later (id {queue_id})"
                 self._done("deferred", reply, started, verdict="error", **fields)
@@ -117,20 +191,20 @@ class DLPHandler:
         else:
             fields["verdict"] = "unscanned"
             header = "unscanned; scan-error"
-        payload = with_verdict_header(data, header)
-        try:
-            result: RelayResult = await loop.run_in_executor(
-                self.relay_pool, relay_message, self.config.relay, mail_from, rcpt_tos, payload, envelope.mail_options
-            )
-        except Exception as exc:  # a bug in the relay path must still leave the message with the client
-            result = RelayResult(f"451 4.3.0 relay failed ({type(exc).__name__}); try again later", "deferred")
+        upstream = getattr(session, "dlp_upstream", None)  # still open (no RSET or hang-up meanwhile)?
+        if upstream is None:
+            result = RelayResult("451 4.4.2 lost the upstream connection; try again later", "deferred")
+        else:
+            session.dlp_relaying = True
+            try:
+                result = await self._upstream(session, upstream.data, with_verdict_header(data, header))
+            except Exception as exc:  # a bug in the relay path must still leave the message with the client
+                result = RelayResult(f"451 4.3.0 relay failed ({type(exc).__name__}); try again later", "deferred")
         fields.update(upstream_code=result.upstream_code, relay_ms=round(result.seconds * 1000, 1))
-        if result.refused:
-            fields["upstream_refused_recipients"] = result.refused
         reply = result.reply
         if result.action == "relayed":
             reply = f"{reply} (id {queue_id})"
-        self._done(result.action, reply, started, level="warning" if result.refused else "info", **fields)
+        self._done(result.action, reply, started, **fields)
         return reply
 
     def _done(self, action: str, reply: str, started: float, level: str = "info", **fields: Any) -> None:

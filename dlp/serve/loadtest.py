@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 SEQ_HEADER = "X-Load-Seq"
 _ADJECTIVES = ["blue", "quiet", "rapid", "gentle", "bright", "solid", "narrow", "wooden", "silver", "steady"]
@@ -79,9 +80,19 @@ class Received:
         return BytesHeaderParser().parsebytes(self.content)
 
 
+REFUSE_PREFIX = "refuse-"  # a recipient `refuse-550@…` or `refuse-452@…` is refused by the sink with that code
+
+
 class _SinkHandler:
     def __init__(self, sink: Sink) -> None:
         self.sink = sink
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list) -> str:
+        code = address.partition("@")[0].removeprefix(REFUSE_PREFIX)
+        if address.startswith(REFUSE_PREFIX) and code.isdigit():
+            return f"{code} {code[0]}.1.1 <{address}>: recipient refused by the sink"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         reply = self.sink.reply
@@ -100,6 +111,15 @@ class _SinkHandler:
         return reply
 
 
+class _LongLineSMTP(SMTP):
+    line_length_limit = 1024 * 1024  # a real MTA takes lines far over RFC 5321's 1000 octets
+
+
+class _SinkController(Controller):
+    def factory(self) -> SMTP:
+        return _LongLineSMTP(self.handler, **self.SMTP_kwargs)
+
+
 @dataclass
 class Sink:
     """The upstream MTA stand-in: an aiosmtpd server that keeps what it receives."""
@@ -112,7 +132,7 @@ class Sink:
     options: dict[str, Any] = field(default_factory=dict)  # more aiosmtpd SMTP options (TLS, AUTH)
 
     def start(self) -> Sink:
-        self.controller = Controller(_SinkHandler(self), hostname="127.0.0.1", port=self.port, **self.options)
+        self.controller = _SinkController(_SinkHandler(self), hostname="127.0.0.1", port=self.port, **self.options)
         self.controller.start()
         return self
 

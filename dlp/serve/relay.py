@@ -1,23 +1,32 @@
-"""Hand a scanned message to the upstream MTA (smtplib) and turn its answer into ours.
+"""The upstream side of the relay: one smtplib transaction that runs alongside the client's.
 
-The client gets 250 only after the upstream accepted the message. Upstream down, a timeout or a 4xx
-becomes 451 (the client keeps the message and retries); a 5xx from the upstream is passed through
-(retrying cannot help, and the client must bounce it). A connection is opened per message: simple,
-and one broken connection never takes other messages with it.
+The relay works as an SMTP proxy: the client's MAIL opens the upstream transaction, each RCPT is passed
+to the upstream and its answer given back to the client for that recipient, and the end of DATA gets
+the upstream's answer to the (scanned) message. So a recipient the upstream refuses (550, or 452 for a
+full mailbox) is refused to the client for that recipient only, and the client bounces or retries that
+copy: nothing is acknowledged that was not delivered. Upstream down or a timeout is 451 (the client keeps
+the message and retries); an upstream 5xx is passed through (retrying cannot help).
+
+Every method blocks (smtplib); the handler calls them on its relay threads, never on the event loop.
+Upstream reply texts reach our client with addresses redacted and as one line of printable ASCII.
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
 import smtplib
 import ssl
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from dlp.redact import redact_address
 from dlp.serve.config import RelayConfig
 
-# ESMTP MAIL parameters passed on when the upstream offers them; SIZE is computed by smtplib itself.
+# ESMTP MAIL parameters passed on when the upstream offers them.
 PASSED_MAIL_OPTIONS = {"BODY": "8bitmime", "SMTPUTF8": "smtputf8"}
+_ADDRESS = re.compile(r"[^\s<>()\[\]\"',;:]+@[^\s<>()\[\]\"',;:]+")
 
 
 @dataclass(frozen=True)
@@ -25,15 +34,18 @@ class RelayResult:
     reply: str  # the SMTP reply line for our client
     action: str  # relayed | deferred | refused-upstream
     upstream_code: int | None = None  # the upstream's code (logged; its text may hold addresses, so it is not)
-    refused: int = 0  # recipients refused by the upstream although others were accepted
     seconds: float = 0.0
+
+    @property
+    def accepted(self) -> bool:
+        return self.reply.startswith("2")
 
 
 def clean_text(text: bytes | str, limit: int = 300) -> str:
-    """An upstream reply text made safe to put in ours: one line of printable ASCII."""
+    """An upstream reply text made safe to put in ours: addresses redacted, one line of printable ASCII."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
-    line = " ".join(text.split())
+    line = _ADDRESS.sub(lambda m: redact_address(m.group(0)), " ".join(text.split()))
     line = "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in line)
     return line[:limit]
 
@@ -41,7 +53,15 @@ def clean_text(text: bytes | str, limit: int = 300) -> str:
 def _from_code(code: int, text: bytes | str, stage: str) -> RelayResult:
     if 500 <= code < 600:
         return RelayResult(f"{code} {clean_text(text)}", "refused-upstream", code)
+    if 400 <= code < 500 and stage in ("MAIL", "RCPT"):  # a temporary refusal is the client's to retry
+        return RelayResult(f"{code} {clean_text(text)}", "deferred", code)
     return RelayResult(f"451 4.4.0 upstream deferred the message at {stage}: {clean_text(text)}", "deferred", code)
+
+
+class _Deferred(Exception):
+    def __init__(self, reply: str) -> None:
+        super().__init__(reply)
+        self.reply = reply
 
 
 def _connect(config: RelayConfig) -> smtplib.SMTP:
@@ -61,71 +81,94 @@ def _connect(config: RelayConfig) -> smtplib.SMTP:
     return smtp
 
 
-class _Deferred(Exception):
-    def __init__(self, reply: str) -> None:
-        super().__init__(reply)
-        self.reply = reply
+class Upstream:
+    """One upstream transaction, opened by the client's MAIL and ended by its DATA, RSET or hang-up."""
 
+    def __init__(self, config: RelayConfig) -> None:
+        self.config = config
+        self.smtp: smtplib.SMTP | None = None
+        self.recipients = 0
+        self.refused = 0  # recipients the upstream refused (the client was told, per recipient)
 
-def relay_message(
-    config: RelayConfig,
-    mail_from: str,
-    rcpt_tos: Sequence[str],
-    data: bytes,
-    mail_options: Sequence[str] = (),
-) -> RelayResult:
-    started = time.perf_counter()
-    result = _relay(config, mail_from, list(rcpt_tos), data, mail_options)
-    return RelayResult(result.reply, result.action, result.upstream_code, result.refused, time.perf_counter() - started)
+    def open(self, mail_from: str, mail_options: Sequence[str] = ()) -> RelayResult:
+        """Connect, authenticate and send MAIL FROM; the reply is the one for the client's MAIL."""
+        try:
+            self.smtp = _connect(self.config)
+            self.smtp.ehlo_or_helo_if_needed()
+            if self.config.user:
+                self.smtp.login(self.config.user, self.config.password or "")
+            options = []
+            for option in mail_options:
+                keyword = option.partition("=")[0].upper()
+                if keyword in PASSED_MAIL_OPTIONS and self.smtp.has_extn(PASSED_MAIL_OPTIONS[keyword]):
+                    options.append(option)
+            code, text = self.smtp.mail(mail_from, options)
+        except _Deferred as exc:
+            self.close()
+            return RelayResult(exc.reply, "deferred")
+        except smtplib.SMTPAuthenticationError as exc:
+            self.close()
+            return RelayResult("451 4.7.0 the relay could not authenticate to the upstream", "deferred", exc.smtp_code)
+        except smtplib.SMTPResponseException as exc:
+            self.close()
+            return _from_code(exc.smtp_code, exc.smtp_error, "connect")
+        except (OSError, smtplib.SMTPException, UnicodeError) as exc:
+            self.close()
+            return RelayResult(f"451 4.4.1 upstream unavailable ({type(exc).__name__}); try again later", "deferred")
+        if code != 250:
+            self.close()
+            return _from_code(code, text, "MAIL")
+        return RelayResult("250 2.1.0 sender ok", "open", code)
 
+    def rcpt(self, address: str) -> RelayResult:
+        """Pass one RCPT upstream: the client's recipient is accepted only if the upstream accepted it."""
+        if self.smtp is None:
+            return RelayResult("451 4.4.2 no upstream transaction; try again later", "deferred")
+        try:
+            code, text = self.smtp.rcpt(address)
+        except (OSError, smtplib.SMTPException, UnicodeError) as exc:
+            self.close()
+            return RelayResult(f"451 4.4.2 lost the upstream connection ({type(exc).__name__})", "deferred")
+        if code in (250, 251):
+            self.recipients += 1
+            return RelayResult("250 2.1.5 recipient ok", "open", code)
+        self.refused += 1
+        return _from_code(code, text, "RCPT")
 
-def _relay(
-    config: RelayConfig, mail_from: str, rcpt_tos: list[str], data: bytes, mail_options: Sequence[str]
-) -> RelayResult:
-    try:
-        smtp = _connect(config)
-    except _Deferred as exc:
-        return RelayResult(exc.reply, "deferred")
-    except (OSError, smtplib.SMTPException) as exc:
-        return RelayResult(f"451 4.4.1 upstream unavailable ({type(exc).__name__}); try again later", "deferred")
-    try:
-        smtp.ehlo_or_helo_if_needed()
-        if config.user:
-            smtp.login(config.user, config.password or "")
-        options = []
-        for option in mail_options:
-            keyword = option.partition("=")[0].upper()
-            if keyword in PASSED_MAIL_OPTIONS and smtp.has_extn(PASSED_MAIL_OPTIONS[keyword]):
-                options.append(option)
-        refused = smtp.sendmail(mail_from, rcpt_tos, data, mail_options=options)
-    except smtplib.SMTPAuthenticationError as exc:
-        return RelayResult("451 4.7.0 the relay could not authenticate to the upstream", "deferred", exc.smtp_code)
-    except smtplib.SMTPRecipientsRefused as exc:
-        codes = [code for code, _text in exc.recipients.values()]
-        temporary = [c for c in codes if c < 500]
-        if temporary or not codes:
+    def data(self, payload: bytes) -> RelayResult:
+        """Send the scanned message; every recipient was accepted one by one, so one answer is for all."""
+        started = time.perf_counter()
+        result = self._data(payload)
+        self.close()
+        return RelayResult(result.reply, result.action, result.upstream_code, time.perf_counter() - started)
+
+    def _data(self, payload: bytes) -> RelayResult:
+        if self.smtp is None:
+            return RelayResult("451 4.4.2 lost the upstream connection; try again later", "deferred")
+        try:
+            code, text = self.smtp.data(payload)
+        except smtplib.SMTPResponseException as exc:
+            return _from_code(exc.smtp_code, exc.smtp_error, "DATA")
+        except (OSError, smtplib.SMTPException) as exc:
             return RelayResult(
-                "451 4.4.0 upstream deferred the recipients; try again later", "deferred", min(codes, default=None)
+                f"451 4.4.2 lost the upstream connection ({type(exc).__name__}); try again later", "deferred"
             )
-        first = next(iter(exc.recipients.values()))
-        return _from_code(first[0], first[1], "RCPT")
-    except smtplib.SMTPSenderRefused as exc:
-        return _from_code(exc.smtp_code, exc.smtp_error, "MAIL")
-    except smtplib.SMTPDataError as exc:
-        return _from_code(exc.smtp_code, exc.smtp_error, "DATA")
-    except smtplib.SMTPResponseException as exc:
-        return _from_code(exc.smtp_code, exc.smtp_error, "connect")
-    except (OSError, smtplib.SMTPException) as exc:
-        return RelayResult(
-            f"451 4.4.2 lost the upstream connection ({type(exc).__name__}); try again later", "deferred"
-        )
-    finally:
+        if code != 250:
+            return _from_code(code, text, "DATA")
+        return RelayResult("250 2.0.0 relayed", "relayed", code)
+
+    def abort(self) -> None:
+        """End the upstream transaction without a message (a block, a failed scan, RSET or hang-up)."""
+        if self.smtp is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                self.smtp.rset()
+        self.close()
+
+    def close(self) -> None:
+        smtp, self.smtp = self.smtp, None
+        if smtp is None:
+            return
         try:
             smtp.quit()
         except (OSError, smtplib.SMTPException):
             smtp.close()
-    if refused:
-        # The upstream took the message for some recipients: answering 4xx would make the client send it
-        # again to those, so the message is acknowledged and the refusals are logged for the operator.
-        return RelayResult("250 2.0.0 relayed (some recipients refused upstream)", "relayed", 250, len(refused))
-    return RelayResult("250 2.0.0 relayed", "relayed", 250)

@@ -1,26 +1,27 @@
-"""Scanning off the event loop: one MessageScanner per worker, loaded once when the server starts.
+"""What a scanner process does with one message: parse, scan, and reduce the report to a ScanOutcome.
 
-Scanning is CPU-bound (spaCy), so it never runs on the event loop: by default one scanner thread (the
-detector is serialised by its own lock anyway) keeps the SMTP side answering while a message is scanned;
-`--workers N` runs N processes, each with its own model, to use N cores. Only small picklable
-`ScanOutcome`s cross the boundary, never the report with its raw values.
+Only the small picklable `ScanOutcome` crosses back to the server, never the report with its raw
+values; its `reason` is built from rule ids, entity types and where in the message they were found, so
+the 550 reply cannot carry a raw value, an address or an attachment's file name.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-import multiprocessing
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlp.model import Report, Severity
+from dlp.model import Finding, Report, Severity
 from dlp.sources.email_message import parse_bytes
 
 REASON_LIMIT = 160
+REASONS_SHOWN = 3
+_HEADER_NAME = re.compile(r"[a-z][a-z0-9-]{0,40}")
 
-_SCANNER = None  # the worker's MessageScanner (per process or, for the thread pool, per server)
+SETTINGS_ENV = "DLP_SERVE_PRELOAD"  # rules and domains, as JSON, for the fork server's preload
+_SCANNER = None  # this process's MessageScanner
 
 
 @dataclass(frozen=True)
@@ -29,27 +30,46 @@ class ScanOutcome:
     rules: tuple[str, ...]  # every rule that fired
     block_rules: tuple[str, ...]
     counts: dict[str, int]
-    reason: str  # one redacted sentence for the 550 reply (finding messages never hold raw values)
+    reason: str  # for the 550 reply: kinds and places only, no text taken from the message
     seconds: float
+
+
+def _where(field: str | None) -> str:
+    field = (field or "").lower()
+    if field.startswith("attachment"):
+        return "an attachment"
+    if field.startswith("body") or field.startswith("forwarded"):
+        return "the body"
+    if _HEADER_NAME.fullmatch(field):
+        return f"the {field} header"
+    return "the message"
+
+
+def _reason(blocking: Sequence[Finding]) -> str:
+    said: list[str] = []
+    for finding in blocking:
+        what = finding.entity_type or finding.rule
+        text = f"{what} in {_where(finding.location.field)}"
+        if text not in said:
+            said.append(text)
+    reason = ", ".join(said[:REASONS_SHOWN]) + (", …" if len(said) > REASONS_SHOWN else "")
+    return reason if len(reason) <= REASON_LIMIT else reason[: REASON_LIMIT - 1].rstrip() + "…"
 
 
 def outcome_of(report: Report, seconds: float) -> ScanOutcome:
     blocking = [f for f in report.findings if f.severity == Severity.BLOCK]
-    reason = " ".join(blocking[0].message.split()) if blocking else ""
-    if len(reason) > REASON_LIMIT:
-        reason = reason[: REASON_LIMIT - 1].rstrip() + "…"
     return ScanOutcome(
         verdict=report.verdict.value,
         rules=tuple(report.rule_ids),
         block_rules=tuple(sorted({f.rule for f in blocking})),
         counts=report.counts(),
-        reason=reason,
+        reason=_reason(blocking),
         seconds=seconds,
     )
 
 
 def init_worker(rules: Sequence[Path], internal_domains: Sequence[str]) -> None:
-    """Build the worker's scanner (reads rules, loads spaCy): once, before the first message."""
+    """Build this process's scanner (reads rules, loads spaCy): once, before the first message."""
     global _SCANNER
     from dlp.api import MessageScanner
 
@@ -60,30 +80,14 @@ def ready() -> bool:
     return _SCANNER is not None
 
 
+def reset_worker() -> None:
+    global _SCANNER
+    _SCANNER = None
+
+
 def scan_bytes(data: bytes, envelope_from: str, envelope_to: Sequence[str]) -> ScanOutcome:
     if _SCANNER is None:
-        raise RuntimeError("scanner worker was not initialised")
+        raise RuntimeError("scanner process was not initialised")
     started = time.perf_counter()
     report = _SCANNER.scan(parse_bytes(data), envelope_from=envelope_from, envelope_to=list(envelope_to))
     return outcome_of(report, time.perf_counter() - started)
-
-
-def start_pool(workers: int, rules: Sequence[Path], internal_domains: Sequence[str]) -> concurrent.futures.Executor:
-    """An executor whose workers already hold a loaded scanner (errors in the rules surface here)."""
-    if workers <= 1:
-        init_worker(rules, internal_domains)
-        return concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="dlp-scan")
-    # The parent validates the rules first so a bad rules file is exit 2 here, not a dead worker later.
-    from dlp.rules import load_ruleset
-
-    load_ruleset([Path(r) for r in rules])
-    pool = concurrent.futures.ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=init_worker,
-        initargs=(list(rules), list(internal_domains)),
-    )
-    # Start every worker now (each loads spaCy), so the first messages are not the ones that wait.
-    for future in [pool.submit(ready) for _ in range(workers)]:
-        future.result()
-    return pool

@@ -1,4 +1,11 @@
-"""Run the relay: load the scanner, listen, serve until SIGTERM/SIGINT, then finish what is in flight."""
+"""Run the relay: start the scanners, listen, serve until SIGTERM/SIGINT, then finish what is in flight.
+
+Limits a public-facing MTA needs and aiosmtpd does not give by default: a cap on concurrent connections
+(the next client gets 421 and retries later), a deadline for the whole session besides the idle timeout,
+lines as long as real mail has (RFC 5321 says 1000 octets, MTAs accept far longer lines rather than
+bounce legitimate mail; we cap at `line_limit`), and a shutdown that answers 421 to every client still
+connected when the grace period ends instead of dropping the connection.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +15,19 @@ import contextlib
 import ipaddress
 import signal
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from aiosmtpd.smtp import SMTP
 
 from dlp.errors import InputError
 from dlp.serve.config import ServeConfig
 from dlp.serve.handler import DLPHandler, JsonLog
-from dlp.serve.scanning import start_pool
+from dlp.serve.pool import ScannerPool
 
 RELAY_THREADS = 32
-SHUTDOWN_GRACE = 30.0  # seconds to let scans and relays in flight answer their clients
+BUSY_REPLY = b"421 4.7.0 dlp serve: too many connections, try again later\r\n"
+DEADLINE_REPLY = b"421 4.4.2 dlp serve: session too long, closing; try again\r\n"
+STOPPING_REPLY = b"421 4.3.2 dlp serve is shutting down; try again later\r\n"
 
 
 def _is_loopback(host: str) -> bool:
@@ -28,33 +37,100 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
+class Sessions:
+    """The live client connections, so the cap, the session deadline and shutdown can reach them."""
+
+    def __init__(self, config: ServeConfig) -> None:
+        self.config = config
+        self.live: set[RelaySMTP] = set()
+        self.refused = 0
+
+    def close_all(self, reply: bytes) -> None:
+        for protocol in list(self.live):
+            protocol.close_with(reply)
+
+
+class RelaySMTP(SMTP):
+    """aiosmtpd's SMTP with our limits. `line_length_limit` sizes the stream buffer and the DATA check."""
+
+    def __init__(self, handler: DLPHandler, sessions: Sessions, **options: Any) -> None:
+        self.line_length_limit = sessions.config.line_limit
+        super().__init__(handler, **options)
+        self.sessions = sessions
+        self._refused = False
+        self._deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self.session is not None:  # a second call after STARTTLS: same session
+            super().connection_made(transport)
+            return
+        if len(self.sessions.live) >= self.sessions.config.max_connections:
+            self._refused = True
+            self.sessions.refused += 1
+            transport.write(BUSY_REPLY)  # type: ignore[attr-defined]
+            transport.close()
+            return
+        self.sessions.live.add(self)
+        super().connection_made(transport)
+        self._deadline = self.loop.call_later(self.sessions.config.session_timeout, self.close_with, DEADLINE_REPLY)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if self._refused:
+            return
+        self.sessions.live.discard(self)
+        if self._deadline is not None:
+            self._deadline.cancel()
+        if self.session is not None:
+            self.event_handler.end_upstream(self.session)
+        super().connection_lost(error)
+
+    def close_with(self, reply: bytes) -> None:
+        """421 and hang up; a message whose relay to the upstream has begun is let finish first (a
+        421 then could make the client send again what the upstream already has)."""
+        if self.transport is None:
+            return
+        if self.session is not None and getattr(self.session, "dlp_relaying", False):
+            self.loop.call_later(0.2, self.close_with, reply)
+            return
+        self.transport.write(reply)  # type: ignore[attr-defined]
+        self.transport.close()
+
+
 def serve(config: ServeConfig, log_stream: TextIO | None = None) -> int:
     stream = log_stream or sys.stderr
     log = JsonLog(stream)
     log.write("starting", msg="loading rules and the detector", workers=config.workers)
-    scan_pool = start_pool(config.workers, config.rules, config.internal_domains)
+    # The server validates the rules itself first, so a bad rules file is exit 2 here, not a dead scanner.
+    from dlp.rules import load_ruleset
+
+    load_ruleset(list(config.rules))
+    scanners = ScannerPool(config.workers, config.rules, config.internal_domains, config.scan_timeout, log.write)
+    scanners.start()
     relay_pool = concurrent.futures.ThreadPoolExecutor(max_workers=RELAY_THREADS, thread_name_prefix="dlp-relay")
     if config.relay.user and config.relay.tls == "none" and not _is_loopback(config.relay.host):
         log.write("insecure-auth", level="warning", msg="AUTH to a non-loopback upstream without TLS")
     if not _is_loopback(config.listen_host):
         log.write("open-listener", level="warning", msg="listening beyond loopback: restrict who can connect")
     try:
-        return asyncio.run(_run(config, DLPHandler(config, scan_pool, relay_pool, log), log))
+        return asyncio.run(_run(config, DLPHandler(config, scanners, relay_pool, log), log))
     finally:
+        scanners.close()
         relay_pool.shutdown(wait=True)
-        scan_pool.shutdown(wait=True, cancel_futures=True)
 
 
 async def _run(config: ServeConfig, handler: DLPHandler, log: JsonLog) -> int:
     loop = asyncio.get_running_loop()
+    sessions = Sessions(config)
 
     def factory() -> SMTP:
-        return SMTP(
+        return RelaySMTP(
             handler,
+            sessions,
             hostname=config.hostname,
             ident="dlp serve",
             data_size_limit=config.max_size,
             enable_SMTPUTF8=True,
+            timeout=config.idle_timeout,
         )
 
     try:
@@ -64,6 +140,7 @@ async def _run(config: ServeConfig, handler: DLPHandler, log: JsonLog) -> int:
             f"cannot listen on {config.listen_host}:{config.listen_port}: {exc.strerror or exc} "
             "(is another server using the port? pick another with --listen HOST:PORT)"
         ) from None
+    supervisor = asyncio.ensure_future(handler.scanners.run())
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
@@ -75,12 +152,19 @@ async def _run(config: ServeConfig, handler: DLPHandler, log: JsonLog) -> int:
         relay=f"{config.relay.host}:{config.relay.port}",
         relay_tls=config.relay.tls,
         fail_open=config.fail_open,
+        scanners=handler.scanners.pids(),
     )
     await stop.wait()
-    log.write("stopping", msg="no new connections; finishing messages in flight")
+    log.write("stopping", msg="no new connections; finishing messages in flight", connections=len(sessions.live))
     server.close()
-    deadline = loop.time() + SHUTDOWN_GRACE
-    while handler.inflight and loop.time() < deadline:
+    deadline = loop.time() + config.shutdown_grace
+    while (handler.inflight or sessions.live) and loop.time() < deadline:
         await asyncio.sleep(0.05)
+    if sessions.live:
+        log.write("closing", msg="grace over: 421 to the clients still connected", connections=len(sessions.live))
+        sessions.close_all(STOPPING_REPLY)
+        while sessions.live and loop.time() < deadline + config.relay.timeout:
+            await asyncio.sleep(0.05)
+    supervisor.cancel()
     await server.wait_closed()
     return 0

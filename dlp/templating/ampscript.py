@@ -1,0 +1,398 @@
+"""AMPscript (Salesforce Marketing Cloud), a minimal subset: a small interpreter, strictly bounded.
+
+Supported: personalisation strings `%%FirstName%%` (any column, found by name, key or meaning; the
+platform's own `%%unsub_center_url%%`, `%%view_email_url%%`, `%%member_addr%%`... as placeholders);
+inline expressions `%%=v(@x)=%%`, `%%=AttributeValue("x")=%%`; blocks `%%[ ... ]%%` with `VAR`,
+`SET @x = expr`, `IF cond THEN ... ELSEIF cond THEN ... ELSE ... ENDIF` (also spanning text between
+blocks) and `Output()`/`OutputLine()`; expressions with strings, numbers, `@variables`, attributes
+(`FirstName`, `[First Name]`), `== != <> < > <= >=`, `AND OR NOT`, and the functions in FUNCTIONS.
+Not supported (a syntax error names it): loops (`FOR ... NEXT`), data-extension and network functions
+(`Lookup`, `LookupRows`, `HTTPGet`, `ContentBlockByKey`, `TreatAsContent`...), SSJS. A personalisation
+string or attribute the audience does not have, or a `@variable` never set, is an undefined variable;
+`AttributeValue()` of a missing attribute is empty, as documented.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as html_lib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dlp.columns import FieldLookup
+from dlp.templating import RenderValues
+from dlp.templating.base import Budget, RenderFailure, TemplateSyntax, UndefinedNames, line_of
+from dlp.templating.platform import substitute
+
+_SEGMENT = re.compile(r"%%\[(.*?)\]%%|%%=(.*?)=%%|%%([A-Za-z_][\w ]*?)%%", re.DOTALL)
+_LEX = re.compile(
+    r'\s*(?:(?P<str>"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\')|(?P<num>-?\d+(?:\.\d+)?)|(?P<var>@\w+)|(?P<attr>\[[^\]]+\])'
+    r"|(?P<op>==|!=|<>|>=|<=|[=<>(),])|(?P<word>[A-Za-z_]\w*)|(?P<comment>/\*.*?\*/)|(?P<bad>\S))",
+    re.DOTALL,
+)
+KEYWORDS = {"SET", "VAR", "IF", "THEN", "ELSEIF", "ELSE", "ENDIF", "AND", "OR", "NOT", "TRUE", "FALSE"}
+UNSUPPORTED_WORDS = {"FOR", "NEXT", "TO", "DOWNTO", "DO"}
+
+
+class _Error(Exception):
+    pass
+
+
+def _s(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return "" if value is None else str(value)
+
+
+def _num(value: Any) -> float:
+    try:
+        return float(_s(value))
+    except ValueError:
+        raise RenderFailure(f"AMPscript: '{_s(value)[:20]}' is not a number") from None
+
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "v": lambda x: _s(x),
+    "concat": lambda *a: "".join(_s(x) for x in a),
+    "uppercase": lambda x: _s(x).upper(),
+    "lowercase": lambda x: _s(x).lower(),
+    "propercase": lambda x: _s(x).title(),
+    "trim": lambda x: _s(x).strip(),
+    "empty": lambda x: _s(x) == "",
+    "isnull": lambda x: x is None or _s(x) == "",
+    "iif": lambda c, a, b: a if c else b,
+    "length": lambda x: len(_s(x)),
+    "substring": lambda s, start, n=None: _s(s)[
+        int(_num(start)) - 1 : None if n is None else int(_num(start)) - 1 + int(_num(n))
+    ],
+    "replace": lambda s, a, b: _s(s).replace(_s(a), _s(b)),
+    "indexof": lambda s, t: _s(s).find(_s(t)) + 1,
+    "format": lambda x, *a: _s(x),
+    "formatdate": lambda x, *a: _s(x),
+    "formatnumber": lambda x, *a: _s(x),
+    "now": lambda *a: dt.datetime.now().strftime("%m/%d/%Y %I:%M:%S %p"),
+    "redirectto": lambda x: _s(x),
+    "urlencode": lambda x, *a: _s(x),
+    "add": lambda a, b: _num(a) + _num(b),
+    "subtract": lambda a, b: _num(a) - _num(b),
+    "multiply": lambda a, b: _num(a) * _num(b),
+    "divide": lambda a, b: _num(a) / _num(b) if _num(b) else 0,
+    "attributevalue": None,  # the row, see _Run.eval
+    "output": None,  # statements, see _Run.block
+    "outputline": None,
+}
+
+
+@dataclass
+class _Expr:
+    kind: str  # str num var attr call cmp and or not bool
+    value: Any = None
+    args: list[_Expr] = field(default_factory=list)
+
+
+@dataclass
+class _Stmt:
+    kind: str  # text out attr set if call
+    line: int
+    value: Any = None
+    expr: _Expr | None = None
+    branches: list[tuple[_Expr | None, list[_Stmt]]] = field(default_factory=list)
+
+
+class _Parser:
+    def __init__(self, code: str, line: int) -> None:
+        self.tokens: list[tuple[str, str]] = []
+        self.line = line
+        for m in _LEX.finditer(code):
+            kind = m.lastgroup
+            if kind is None or kind == "comment":
+                continue
+            if kind == "bad":
+                raise TemplateSyntax(f"AMPscript: unexpected '{m.group(kind)}'", line)
+            text = m.group(kind)
+            if kind == "word" and text.upper() in KEYWORDS:
+                kind, text = "kw", text.upper()
+            self.tokens.append((kind, text))
+        self.pos = 0
+
+    def peek(self, offset: int = 0) -> tuple[str, str]:
+        i = self.pos + offset
+        return self.tokens[i] if i < len(self.tokens) else ("end", "")
+
+    def take(self, kind: str | None = None, text: str | None = None) -> tuple[str, str]:
+        token = self.peek()
+        if (kind and token[0] != kind) or (text and token[1].upper() != text):
+            raise TemplateSyntax(f"AMPscript: expected {text or kind}, found '{token[1] or 'end of block'}'", self.line)
+        self.pos += 1
+        return token
+
+    def at_end(self) -> bool:
+        return self.pos >= len(self.tokens)
+
+    def expression(self) -> _Expr:
+        left = self._and()
+        while self.peek() == ("kw", "OR"):
+            self.pos += 1
+            left = _Expr("or", args=[left, self._and()])
+        return left
+
+    def _and(self) -> _Expr:
+        left = self._not()
+        while self.peek() == ("kw", "AND"):
+            self.pos += 1
+            left = _Expr("and", args=[left, self._not()])
+        return left
+
+    def _not(self) -> _Expr:
+        if self.peek() == ("kw", "NOT"):
+            self.pos += 1
+            return _Expr("not", args=[self._not()])
+        left = self._primary()
+        kind, text = self.peek()
+        if kind == "op" and text in ("==", "!=", "<>", ">=", "<=", ">", "<", "="):
+            self.pos += 1
+            return _Expr("cmp", text, [left, self._primary()])
+        return left
+
+    def _primary(self) -> _Expr:
+        kind, text = self.take()
+        if kind == "str":
+            return _Expr("str", text[1:-1].replace(text[0] * 2, text[0]))
+        if kind == "num":
+            return _Expr("num", float(text))
+        if kind == "var":
+            return _Expr("var", text.lower())
+        if kind == "attr":
+            return _Expr("attr", text[1:-1])
+        if kind == "kw" and text in ("TRUE", "FALSE"):
+            return _Expr("bool", text == "TRUE")
+        if kind == "op" and text == "(":
+            inner = self.expression()
+            self.take("op", ")")
+            return inner
+        if kind == "word":
+            if self.peek() == ("op", "("):
+                name = text.lower()
+                if name not in FUNCTIONS:
+                    raise TemplateSyntax(
+                        f"AMPscript: function {text}() is not supported by dlp (data extensions, content blocks and "
+                        f"network calls are resolved by Marketing Cloud); replace it by the text it stands for",
+                        self.line,
+                    )
+                self.pos += 1
+                args: list[_Expr] = []
+                while self.peek() != ("op", ")"):
+                    args.append(self.expression())
+                    if self.peek() == ("op", ","):
+                        self.pos += 1
+                self.take("op", ")")
+                return _Expr("call", name, args)
+            if text.upper() in UNSUPPORTED_WORDS:
+                raise TemplateSyntax(f"AMPscript: {text.upper()} loops are not supported by dlp", self.line)
+            return _Expr("attr", text)
+        raise TemplateSyntax(f"AMPscript: unexpected '{text or 'end of block'}'", self.line)
+
+
+def _statements(code: str, line: int) -> list[_Stmt]:
+    """The flat statements of one %%[ ]%% block (IF/ELSEIF/ELSE/ENDIF are nested later)."""
+    if re.search(r"<script|runat", code, re.IGNORECASE):
+        raise TemplateSyntax("AMPscript: server-side JavaScript is not supported by dlp", line)
+    parser = _Parser(code, line)
+    out: list[_Stmt] = []
+    while not parser.at_end():
+        kind, text = parser.peek()
+        if kind == "kw" and text == "VAR":
+            parser.pos += 1
+            while parser.peek()[0] == "var" or parser.peek() == ("op", ","):
+                parser.pos += 1
+        elif kind == "kw" and text == "SET":
+            parser.pos += 1
+            name = parser.take("var")[1].lower()
+            parser.take("op", "=")
+            out.append(_Stmt("set", line, name, parser.expression()))
+        elif kind == "kw" and text in ("IF", "ELSEIF"):
+            parser.pos += 1
+            condition = parser.expression()
+            parser.take("kw", "THEN")
+            out.append(_Stmt(text.lower(), line, expr=condition))
+        elif kind == "kw" and text in ("ELSE", "ENDIF"):
+            parser.pos += 1
+            out.append(_Stmt(text.lower(), line))
+        elif kind == "word" and text.upper() in UNSUPPORTED_WORDS:
+            raise TemplateSyntax(f"AMPscript: {text.upper()} loops are not supported by dlp", line)
+        else:
+            out.append(_Stmt("call", line, expr=parser.expression()))
+    return out
+
+
+def _nest(flat: list[_Stmt]) -> list[_Stmt]:
+    root: list[_Stmt] = []
+    stack: list[_Stmt] = []
+    body = root
+    for stmt in flat:
+        if stmt.kind == "if":
+            node = _Stmt("ifblock", stmt.line, branches=[(stmt.expr, [])])
+            body.append(node)
+            stack.append(node)
+            body = node.branches[-1][1]
+        elif stmt.kind in ("elseif", "else", "endif"):
+            if not stack:
+                raise TemplateSyntax(f"AMPscript: {stmt.kind.upper()} without IF", stmt.line)
+            if stmt.kind == "endif":
+                stack.pop()
+                body = stack[-1].branches[-1][1] if stack else root
+            else:
+                stack[-1].branches.append((stmt.expr if stmt.kind == "elseif" else None, []))
+                body = stack[-1].branches[-1][1]
+        else:
+            body.append(stmt)
+    if stack:
+        raise TemplateSyntax("AMPscript: IF without ENDIF", stack[-1].line)
+    return root
+
+
+class AmpscriptEngine:
+    syntax = "ampscript"
+
+    def __init__(self, variables: Any) -> None:
+        self.variables = variables
+
+    def compile(self, source: str, *, name: str, html: bool) -> _Compiled:
+        prepared = substitute(source, "ampscript", self.variables)
+        flat: list[_Stmt] = []
+        position = 0
+        for match in _SEGMENT.finditer(prepared):
+            line = line_of(prepared, match.start())
+            if match.start() > position:
+                flat.append(_Stmt("text", line, prepared[position : match.start()]))
+            position = match.end()
+            block, inline, attribute = match.groups()
+            if block is not None:
+                flat.extend(_statements(block, line))
+            elif inline is not None:
+                parser = _Parser(inline, line)
+                expr = parser.expression()
+                if not parser.at_end():
+                    raise TemplateSyntax(f"AMPscript: unexpected '{parser.peek()[1]}' in %%=...=%%", line)
+                flat.append(_Stmt("out", line, expr=expr))
+            else:
+                flat.append(_Stmt("attr", line, attribute.strip()))
+        if position < len(prepared):
+            flat.append(_Stmt("text", line_of(prepared, position), prepared[position:]))
+        return _Compiled(_nest(flat), prepared, html)
+
+
+class _Compiled:
+    def __init__(self, program: list[_Stmt], source: str, html: bool) -> None:
+        self.program = program
+        self.source = source
+        self.html = html
+
+    def render(self, values: RenderValues) -> str:
+        run = _Run(FieldLookup(values.row or {}), self.html)
+        run.block(self.program)
+        if run.undefined:
+            raise UndefinedNames(run.undefined)
+        return run.budget.output("".join(run.out))
+
+
+class _Run:
+    def __init__(self, lookup: FieldLookup, html: bool) -> None:
+        self.lookup = lookup
+        self.html = html
+        self.variables: dict[str, Any] = {}
+        self.out: list[str] = []
+        self.undefined: list[str] = []
+        self.budget = Budget()
+
+    def emit(self, value: Any, escape: bool) -> None:
+        text = _s(value)
+        self.out.append(html_lib.escape(text, quote=False) if escape and self.html else text)
+
+    def block(self, statements: list[_Stmt]) -> None:
+        for stmt in statements:
+            self.budget.tick()
+            if stmt.kind == "text":
+                self.out.append(stmt.value)
+            elif stmt.kind == "attr":
+                self.emit(self.attribute(stmt.value), escape=True)
+            elif stmt.kind == "out":
+                self.emit(self.eval(stmt.expr), escape=False)
+            elif stmt.kind == "set":
+                self.variables[stmt.value] = self.eval(stmt.expr)
+            elif stmt.kind == "call":
+                expr = stmt.expr
+                if expr is not None and expr.kind == "call" and expr.value in ("output", "outputline"):
+                    for arg in expr.args:
+                        self.emit(self.eval(arg), escape=False)
+                    if expr.value == "outputline":
+                        self.out.append("\n")
+                elif expr is not None:
+                    self.eval(expr)
+            elif stmt.kind == "ifblock":
+                for condition, body in stmt.branches:
+                    if condition is None or self.truthy(self.eval(condition)):
+                        self.block(body)
+                        break
+
+    def attribute(self, name: str) -> Any:
+        found, value = self.lookup.value(name)
+        if not found:
+            self.undefined.append(name)
+            return ""
+        return value
+
+    @staticmethod
+    def truthy(value: Any) -> bool:
+        if isinstance(value, str):
+            return value.strip().lower() not in ("", "false", "0")
+        return bool(value)
+
+    def eval(self, expr: _Expr | None) -> Any:
+        self.budget.tick()
+        if expr is None:
+            return ""
+        kind = expr.kind
+        if kind in ("str", "num", "bool"):
+            return expr.value
+        if kind == "var":
+            if expr.value not in self.variables:
+                self.undefined.append(expr.value)
+                return ""
+            return self.variables[expr.value]
+        if kind == "attr":
+            return self.attribute(expr.value)
+        if kind == "not":
+            return not self.truthy(self.eval(expr.args[0]))
+        if kind == "and":
+            return self.truthy(self.eval(expr.args[0])) and self.truthy(self.eval(expr.args[1]))
+        if kind == "or":
+            return self.truthy(self.eval(expr.args[0])) or self.truthy(self.eval(expr.args[1]))
+        if kind == "cmp":
+            return _compare(expr.value, self.eval(expr.args[0]), self.eval(expr.args[1]))
+        if expr.value == "attributevalue":
+            found, value = self.lookup.value(_s(self.eval(expr.args[0])) if expr.args else "")
+            return value if found else ""
+        function = FUNCTIONS[expr.value]
+        if function is None:
+            return ""
+        try:
+            return function(*(self.eval(a) for a in expr.args))
+        except TypeError:
+            raise RenderFailure(f"AMPscript: wrong number of arguments to {expr.value}()") from None
+
+
+def _compare(op: str, a: Any, b: Any) -> bool:
+    if op in ("==", "="):
+        return _s(a).casefold() == _s(b).casefold()
+    if op in ("!=", "<>"):
+        return _s(a).casefold() != _s(b).casefold()
+    try:
+        x, y = float(_s(a)), float(_s(b))
+    except ValueError:
+        x, y = _s(a), _s(b)  # type: ignore[assignment]
+    return {">": x > y, "<": x < y, ">=": x >= y, "<=": x <= y}[op]

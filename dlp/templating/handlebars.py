@@ -1,0 +1,140 @@
+"""Handlebars (SendGrid dynamic templates, Postmark's Mustachio) with pybars3.
+
+pybars3 compiles to Python code over the data it is given and reads nothing else: partials and helpers
+are only those registered here (no partials; SendGrid's documented helpers). Names starting with `_`
+are refused at compile time, data is wrapped so a missing name is tracked (`base.Tracked`), and every
+lookup ticks the render budget. `{{#if x}}` on a missing `x` is false, as on SendGrid; a missing name
+in output position is an undefined variable. In text bodies `{{x}}` is not HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pybars
+
+from dlp.templating import RenderValues
+from dlp.templating.base import Missing, RenderFailure, TemplateSyntax, Tracker, check_name, line_of, wrap
+from dlp.templating.platform import substitute
+
+_TAG = re.compile(r"\{\{~?\s*([#/^>]?)\s*([^{}]*?)\s*~?\}\}")
+_DOUBLE = re.compile(r"(?<!\{)\{\{(?![{#/^!>&~])(\s*(?!else\b)[^{}]*?)\}\}(?!\})")
+_WORD = re.compile(r"[A-Za-z_@][\w.@/-]*")
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or isinstance(value, Missing) else str(value)
+
+
+_BLOCK = re.compile(r"\{\{~?\s*(?:(#|/)\s*([\w.-]+)[^{}]*?|else\s+(if|unless)\b([^{}]*?))\s*~?\}\}")
+
+
+def chain_else_if(source: str) -> str:
+    """`{{else if x}}` (Handlebars 3+, used by SendGrid's templates) as the nested blocks pybars3 knows:
+    `{{else}}{{#if x}}`, with one more `{{/if}}` where the outer block closes."""
+    out: list[str] = []
+    stack: list[list[Any]] = []  # [block name, extra closes]
+    position = 0
+    for match in _BLOCK.finditer(source):
+        out.append(source[position : match.start()])
+        position = match.end()
+        sign, name, helper, rest = match.groups()
+        if sign == "#":
+            stack.append([name, 0])
+            out.append(match.group(0))
+        elif sign == "/":
+            extra = stack.pop()[1] if stack else 0
+            out.append("{{/" + "}}{{/".join(["if"] * extra + [name]) + "}}" if extra else match.group(0))
+        else:
+            if stack:
+                stack[-1][1] += 1
+            out.append("{{else}}{{#" + helper + " " + rest.strip() + "}}")
+    out.append(source[position:])
+    return "".join(out)
+
+
+def _insert(this: Any, value: Any, default: str = "") -> str:
+    """SendGrid: {{insert name "default=Customer"}}."""
+    text = _text(value)
+    return text or (default.removeprefix("default=") if isinstance(default, str) else "")
+
+
+def _compare(test: Any) -> Any:
+    def helper(this: Any, options: Any, a: Any, b: Any) -> Any:
+        try:
+            ok = test(a, b)
+        except TypeError:
+            ok = False
+        return options["fn"](this) if ok else options["inverse"](this)
+
+    return helper
+
+
+def _number(value: Any) -> float:
+    return float(str(value))
+
+
+HELPERS = {
+    "insert": _insert,
+    "equals": _compare(lambda a, b: _text(a) == _text(b)),
+    "notEquals": _compare(lambda a, b: _text(a) != _text(b)),
+    "greaterThan": _compare(lambda a, b: _number(a) > _number(b)),
+    "lessThan": _compare(lambda a, b: _number(a) < _number(b)),
+    "and": lambda this, options, *args: options["fn"](this) if all(args) else options["inverse"](this),
+    "or": lambda this, options, *args: options["fn"](this) if any(args) else options["inverse"](this),
+    "formatDate": lambda this, value, *args: _text(value),
+    "length": lambda this, value: str(len(value)) if hasattr(value, "__len__") else "0",
+    "log": lambda this, *args, **kwargs: "",  # pybars' log prints to stdout
+}
+
+
+class HandlebarsEngine:
+    syntax = "handlebars"
+
+    def __init__(self, variables: Any) -> None:
+        self.variables = variables
+        self.compiler = pybars.Compiler()
+
+    def compile(self, source: str, *, name: str, html: bool) -> _Compiled:
+        prepared = substitute(source, "handlebars", self.variables)
+        for match in _TAG.finditer(prepared):
+            kind, body = match.groups()
+            line = line_of(prepared, match.start())
+            if kind == ">":
+                raise TemplateSyntax("Handlebars partials ({{> name}}) are not supported: paste the partial in", line)
+            for word in _WORD.findall(body):
+                check_name(word, line)
+        prepared = chain_else_if(prepared)
+        if not html:
+            prepared = _DOUBLE.sub(r"{{{\1}}}", prepared)
+        try:
+            template = self.compiler.compile(prepared)
+        except Exception as exc:  # pybars raises PybarsError and parser errors of PyMeta
+            raise TemplateSyntax(f"Handlebars: {_first_line(exc)}", _line_in(exc)) from None
+        return _Compiled(template, prepared)
+
+
+class _Compiled:
+    def __init__(self, template: Any, source: str) -> None:
+        self.template = template
+        self.source = source
+
+    def render(self, values: RenderValues) -> str:
+        tracker = Tracker()
+        try:
+            text = str(self.template(wrap(values.merged, tracker), helpers=HELPERS, partials={}))
+        except RenderFailure:
+            raise
+        except Exception as exc:
+            raise RenderFailure(f"Handlebars: {type(exc).__name__}: {_first_line(exc)}") from None
+        return tracker.finish(text)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+
+
+def _line_in(exc: Exception) -> int | None:
+    match = re.search(r"line (\d+)", str(exc))
+    return int(match.group(1)) if match else None
