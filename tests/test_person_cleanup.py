@@ -16,11 +16,13 @@ from dlp.detect.postprocess import person_score, plausible_person
         ("Pixel is out of stock.", False),  # a product, not in the name lists
         ("Will is not enough.", False),  # a name that is also an ordinary word
         ("ENGLAND is printed on the label.", False),  # shouted: a place in an address block
+        ("Your order is ready at our Austin store.", False),  # a city named like a person
     ],
 )
 def test_a_lone_word_keeps_its_score_only_when_listed(text: str, kept: bool) -> None:
-    end = text.index(" ")
-    assert (person_score(text, 0, end, 0.85) == 0.85) is kept
+    start = text.index("Austin") if "Austin" in text else 0
+    end = text.index(" ", start)
+    assert (person_score(text, start, end, 0.85) == 0.85) is kept
 
 
 @pytest.mark.parametrize("title", ["Mr", "Mr.", "Mrs", "Dr.", "Herr", "Signora"])

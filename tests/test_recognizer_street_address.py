@@ -55,6 +55,7 @@ CASES = [
     "#define INT0 0x11 /* route to int 0 of core 0 */",
     "(760) 431-8663 X-115   Carlsbad, CA 92008-7310",  # a phone extension is no house number
     "dans l'impasse du Rouet On se souvient que le 28 mai",
+    "Ship to:\n[[742 Linden Road]]\n4111 1111 1111 1111",  # a card on the next line is no postcode
     "la rue Neuve devant 900 personnes",
 ]
 

@@ -101,9 +101,24 @@ def person_score(text: str, start: int, end: int, score: float) -> float:
         return score
     if SALUTATION.search(text[max(0, start - 25) : start]):
         return score
-    if words and listed_name(words[0]):
+    if words and listed_name(words[0]) and not placed(text, start, end):
         return score
     return min(score, 0.6)
+
+
+# Words before and after a lone capitalised word that make it a place, not a person: "at our Austin store",
+# "in Florence", "nach Jackson". Cities named after people are common; a person is rarely "at our X".
+_PLACE_BEFORE = re.compile(
+    r"(?i)\b(?:in|at|near|from|to|our|the|your|de|du|des|à|au|aux|nach|aus|bei|im|en|a|da|di|del|della|per)\s+$"
+)
+_PLACE_AFTER = re.compile(
+    r"(?i)^\s+(?:store|shop|office|branch|area|airport|station|street|road|city|campus|hotel|centre|center|"
+    r"location|team|site|plant|warehouse|county|region|district|filiale|magasin|agence|negozio|tienda|sucursal)\b"
+)
+
+
+def placed(text: str, start: int, end: int) -> bool:
+    return bool(_PLACE_BEFORE.search(text[max(0, start - 12) : start]) or _PLACE_AFTER.match(text[end : end + 14]))
 
 
 def listed_name(word: str) -> bool:

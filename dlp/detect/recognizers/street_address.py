@@ -53,8 +53,11 @@ def build_patterns(data: dict) -> list[Pattern]:
     postcodes = data["postcodes"]
     strong_pc = "(?-i:" + "|".join(f"(?:{p})" for p in postcodes["strong"].values()) + r")(?!\w)"
     plain = postcodes["plain"]
-    any_pc = "(?-i:" + "|".join(f"(?:{p})" for p in (*postcodes["strong"].values(), *plain.values())) + r")(?![\w-])"
-    five_pc = rf"(?-i:{plain['five']})(?![\w-])"
+    # A postcode is not followed by another digit group on its line ("4111 1111 1111 1111" is a card).
+    any_pc = "(?-i:" + "|".join(f"(?:{p})" for p in (*postcodes["strong"].values(), *plain.values()))
+    any_pc += r")(?![\w-])(?![^\S\n]\d)"
+    five_pc = rf"(?-i:{plain['five']})(?![\w-])(?![^\S\n]\d)"
+    bare_pc = rf"(?:{strong_pc}|{five_pc})"  # a postcode with no city after it: never a bare 4 or 6 digits
     four_pc = rf"(?-i:{plain['four']})(?![\w-])"
     country = rf"(?-i:{_words(data['countries'])})(?!\w)"
     # "IL 62704", "NSW, 2000", "QC V9X 4K1": a state or province code, then its postcode.
@@ -62,7 +65,7 @@ def build_patterns(data: dict) -> list[Pattern]:
     province = rf"(?:{sp}\((?-i:[A-Z]{{2}})\))"  # "Cloz (TN)"
     tail = (
         rf"(?:,?\s+(?:{city},?\s+(?:{state_zip}|{strong_pc}|{any_pc})"
-        rf"|{any_pc}(?:,?(?:{sp}+|\n){city}{province}?)?"
+        rf"|{any_pc},?(?:{sp}+|\n){city}{province}?|{bare_pc}"
         rf"|{city}(?=,?\s+{country}))"
         rf"(?:,?\s+{country}(?:{sp}+{any_pc})?)?)"
     )
