@@ -27,12 +27,16 @@ from collections import OrderedDict
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from dlp.budgets import piece_chars
 from dlp.detect.engine import NEVER_REPORTED, Detector
 from dlp.detect.entities import Entity
 from dlp.model import Part, ScanMessage
 
 CONTEXT_WORDS = 6
 RIGHT_WORDS = 4
+# Context is words, but a "word" may be a megabyte of base64: a window reaches at most this far beyond its
+# line, so no window (and no merged unit) outgrows the piece spaCy analyses at once.
+CONTEXT_CHARS = 400
 _WORD = re.compile(r"\S+")
 
 
@@ -51,18 +55,27 @@ class Window:
         return (self.language, self.text, self.lo, self.hi)
 
 
-def line_spans(text: str) -> Iterator[tuple[int, int]]:
-    """Spans that tile the text: each line with its trailing newline(s), so every offset has one owner."""
+def line_spans(text: str, max_line: int | None = None) -> Iterator[tuple[int, int]]:
+    """Spans that tile the text: each line with its trailing newline(s), so every offset has one owner.
+
+    A line longer than `max_line` (a CSV without line breaks, a log flattened to one line) is cut at
+    whitespace, else hard, into pieces of at most that length: each piece is then a line of its own, and
+    a value across a cut is still seen whole in the context of the piece it starts in.
+    """
+    max_line = max_line or piece_chars()
     start = 0
     length = len(text)
     while start < length:
         newline = text.find("\n", start)
-        if newline < 0:
-            yield start, length
-            return
-        end = newline + 1
+        end = length if newline < 0 else newline + 1
         while end < length and text[end] in "\n\r \t":
             end += 1
+        while end - start > max_line:
+            cut = start + max_line
+            space = max(text.rfind(" ", start + max_line // 2, cut), text.rfind("\t", start + max_line // 2, cut))
+            cut = space + 1 if space > start else cut
+            yield start, cut
+            start = cut
         yield start, end
         start = end
 
@@ -83,7 +96,8 @@ def windows(
         right_word = min(len(words), after + right_words) - 1
         w_start = words[left_word][0] if left_word < first else start
         w_end = words[right_word][1] if right_word >= after else end
-        w_end = max(w_end, end)
+        w_start = max(w_start, start - CONTEXT_CHARS)
+        w_end = min(max(w_end, end), end + CONTEXT_CHARS)
         window_text = text[w_start:w_end]
         yield Window(language, window_text, start - w_start, end - w_start, w_start)
 
@@ -110,12 +124,22 @@ def analyze_windows(
             by_language.setdefault(language, []).append(index)
     # Through the detector, never its engine directly: it detects each text's language, picks that
     # language's recognizers and NER, counts patterns-only analyses for the report, and cleans results.
+    # A batch holds every text's spaCy Doc at once: bounded by count AND by characters (two pieces), so a
+    # megabyte part split into pieces costs a few hundred MB, not gigabytes.
+    max_chars = 2 * piece_chars()
     for language, indexes in by_language.items():
-        for start in range(0, len(indexes), batch_size):
-            chunk = indexes[start : start + batch_size]
+        chunk: list[int] = []
+        size = 0
+        for position, index in enumerate(indexes):
+            chunk.append(index)
+            size += len(texts[index][1])
+            last = position == len(indexes) - 1
+            if not (last or len(chunk) >= batch_size or size + len(texts[indexes[position + 1]][1]) > max_chars):
+                continue
             results = detector.analyze_many([texts[i][1] for i in chunk], language=language, entities=entities)
-            for index, entities_found in zip(chunk, results, strict=True):
-                out[index] = entities_found
+            for i, entities_found in zip(chunk, results, strict=True):
+                out[i] = entities_found
+            chunk, size = [], 0
     return out
 
 
@@ -140,16 +164,22 @@ class Unit:
         return keep_for_window(member, (e.shifted(shift) for e in entities))
 
 
-def merge_windows(part_text: str, windows_in_order: Sequence[Window]) -> list[Unit]:
+def merge_windows(part_text: str, windows_in_order: Sequence[Window], max_chars: int | None = None) -> list[Unit]:
+    """Overlapping windows as units of at most `max_chars` (the piece spaCy analyses at once): a
+    megabyte part becomes a few dozen units, never one text over spaCy's max_length."""
+    max_chars = max_chars or piece_chars()
     units: list[Unit] = []
     group: list[Window] = []
-    end = -1
+    start = end = -1
     for window in windows_in_order:  # in text order, so only the last group can overlap the next window
-        if group and window.offset > end:
+        stop = window.offset + len(window.text)
+        if group and (window.offset > end or stop - start > max_chars):
             units.append(_unit(part_text, group))
             group, end = [], -1
+        if not group:
+            start = window.offset
         group.append(window)
-        end = max(end, window.offset + len(window.text))
+        end = max(end, stop)
     if group:
         units.append(_unit(part_text, group))
     return units
@@ -216,9 +246,15 @@ class SegmentAnalyzer:
             self.cache.popitem(last=False)
 
     def store_unit(self, unit: Unit, entities: Iterable[Entity]) -> None:
-        found = list(entities)
+        # Each member takes the entities starting in its own line: a bisect into the sorted starts, so a
+        # unit of thousands of lines costs its entities once, not once per line.
+        found = sorted(entities, key=lambda e: e.start)
+        starts = [e.start for e in found]
         for member in unit.members:
-            self.store(member, unit.entities_for(member, found))
+            shift = unit.offset - member.offset
+            lo = bisect.bisect_left(starts, member.lo - shift)
+            hi = bisect.bisect_left(starts, member.hi - shift)
+            self.store(member, unit.entities_for(member, found[lo:hi]))
 
     def fill(self, pending: Sequence[Unit]) -> None:
         """Analyse units in this process, batched."""

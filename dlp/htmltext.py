@@ -44,9 +44,7 @@ BLOCK_TAGS = frozenset(
         "section",
         "table",
         "tbody",
-        "td",
         "tfoot",
-        "th",
         "thead",
         "title",
         "tr",
@@ -54,8 +52,13 @@ BLOCK_TAGS = frozenset(
     ]
 )
 VISIBLE_ATTRIBUTES = ("alt", "title", "aria-label")
+# A table row reads as one line, its cells apart by a space: a value split over cells
+# (`<td>536</td><td>-</td><td>22</td>…`) is one value, as on screen.
+CELL_TAGS = frozenset({"td", "th"})
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+# A separator cell between digit groups joins them: "536 - 22 - 8451" -> "536-22-8451".
+_SPLIT_GROUPS = re.compile(r"(?<=\d) ?([-./]) ?(?=\d)")
 
 
 def visible_text(html: str) -> str:
@@ -72,11 +75,13 @@ def visible_text(html: str) -> str:
             continue
         if node.tag in BLOCK_TAGS:
             chunks.append("\n")
+        elif node.tag in CELL_TAGS:
+            chunks.append(" ")
         for attribute in VISIBLE_ATTRIBUTES:
             value = node.attributes.get(attribute)
             if value:
                 chunks.append(f"\n{value}\n")
-    lines = (_SPACES.sub(" ", line).strip() for line in "".join(chunks).split("\n"))
+    lines = (_SPLIT_GROUPS.sub(r"\1", _SPACES.sub(" ", line).strip()) for line in "".join(chunks).split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 

@@ -18,17 +18,19 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import getaddresses
 
 from dlp.analysis import SegmentAnalyzer, Unit, WholeAnalyzer
+from dlp.budgets import int_limit
 from dlp.checks import build_checks
 from dlp.checks.base import Check, ScanContext
 from dlp.checks.personal_data import EntityCheck, scannable_parts
 from dlp.detect.engine import get_detector
-from dlp.model import Finding, Report, ScanMessage
+from dlp.model import Finding, Report, ScanMessage, UnreadableAttachment
 from dlp.policy import apply_policy
 from dlp.rules import RuleSet
+from dlp.textnorm import normalise
 
 ProgressHook = Callable[[int], None]
 
@@ -117,7 +119,7 @@ class Scanner:
         recipients: set[int] = set()
         if progress is not None and hasattr(progress, "set_total"):
             progress.set_total(expected_messages(self.ctx))
-        for message in self._prepared(messages):
+        for message in self._prepared(map(prepare, messages)):
             count += 1
             if message.recipient is not None:
                 recipients.add(hash(message.recipient.email.lower()))
@@ -186,6 +188,36 @@ class Scanner:
         for unit, entities in zip(pending, handle.result(), strict=True):
             analyzer.store_unit(unit, entities)
         yield from chunk
+
+
+def prepare(message: ScanMessage) -> ScanMessage:
+    """A message as detection must see it: every part's text normalised (`dlp.textnorm`), and no more text
+    than the per-message budget (DLP_MAX_MESSAGE_CHARS). Parts come in reading order (headers, bodies,
+    attachments); text past the budget is cut off and reported as `unscanned-attachment` with its size,
+    never dropped silently, so scanning cost per message is bounded whatever arrives."""
+    budget = int_limit("DLP_MAX_MESSAGE_CHARS")
+    used = 0
+    parts = []
+    for part in message.parts:
+        text = normalise(part.text)
+        room = budget - used
+        if len(text) > room:
+            if room <= 0:
+                reason = f"not scanned: earlier parts used the message's {budget:,}-character scanning budget"
+                message.unreadable.append(UnreadableAttachment(part.field, reason + " (DLP_MAX_MESSAGE_CHARS)"))
+                continue
+            message.unreadable.append(
+                UnreadableAttachment(
+                    part.field,
+                    f"only the first {room:,} of {len(text):,} characters were scanned "
+                    f"(message scanning budget DLP_MAX_MESSAGE_CHARS={budget:,})",
+                )
+            )
+            text = text[:room]
+        used += len(text)
+        parts.append(part if text == part.text else replace(part, text=text))
+    message.parts = parts
+    return message
 
 
 class _InFlight:

@@ -174,6 +174,8 @@ class RecipientList:
                     obj = json.loads(text)
                 except json.JSONDecodeError as exc:
                     raise InputError(f"not a JSON object: {exc.msg}", path=self.path, line=line_number) from None
+                except RecursionError:
+                    raise InputError("JSON nested too deeply", path=self.path, line=line_number) from None
                 if not isinstance(obj, dict):
                     raise InputError("each line must be a JSON object", path=self.path, line=line_number)
                 yield line_number, obj

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, safe_range
 
+from dlp.budgets import BudgetExceeded, Meter, bounded, collect, guard_size, render_meter, tick
 from dlp.campaign import Campaign
 from dlp.columns import template_names
 from dlp.errors import InputError
@@ -58,8 +59,76 @@ class AttachmentTemplates:
         return self.default_name if not self.from_file else self.content.source
 
 
+class MeteredRange:
+    """`range` for templates: Jinja's sandbox caps one range at 100,000 items, but nests freely (10^10
+    iterations of two loops); each step here checks the render clock."""
+
+    def __init__(self, *args: int) -> None:
+        self._range = safe_range(*args)
+
+    def __len__(self) -> int:
+        return len(self._range)
+
+    def __getitem__(self, index):
+        return self._range[index]
+
+    def __iter__(self):
+        for value in self._range:
+            tick()
+            yield value
+
+
+WIDENING_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+
+
+def _width_guarded(filter_function):
+    """A Jinja filter whose int arguments are widths (`center`, `indent`): sized before it runs."""
+
+    def guarded(value, *args, **kwargs):
+        for argument in (*args, *kwargs.values()):
+            if isinstance(argument, int) and not isinstance(argument, bool):
+                guard_size(argument * max(1, str(value).count("\n") + 1), "a padded string")
+        return filter_function(value, *args, **kwargs)
+
+    return guarded
+
+
+class BudgetedSandbox(SandboxedEnvironment):
+    """The sandbox, plus the render budget: sequence repetition and powers are sized before they are
+    computed (`'a' * 10**9` is refused, not allocated), loops and calls check the clock."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.globals["range"] = MeteredRange
+        for name in ("center", "indent"):
+            self.filters[name] = _width_guarded(self.filters[name])
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "*":
+            for sequence, times in ((left, right), (right, left)):
+                if isinstance(sequence, str | bytes | list | tuple) and isinstance(times, int):
+                    guard_size(len(sequence) * times, "a repeated value")
+        elif operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0:
+            guard_size(max(1, left.bit_length()) * right // 3, "a power")  # ~digits of the result
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context, __obj, *args, **kwargs):
+        tick()
+        if getattr(__obj, "__name__", None) in WIDENING_METHODS and isinstance(getattr(__obj, "__self__", None), str):
+            for value in (*args, *kwargs.values()):  # 'x'.ljust(10**9)
+                if isinstance(value, int):
+                    guard_size(value, "a padded string")
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def getattr(self, obj, attribute):
+        tick()
+        return super().getattr(obj, attribute)
+
+
 def make_environment(base_dir: Path) -> SandboxedEnvironment:
-    return SandboxedEnvironment(
+    return BudgetedSandbox(
         loader=jinja2.FileSystemLoader(str(base_dir)),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=AUTOESCAPE_SUFFIXES, default_for_string=False),
@@ -72,6 +141,8 @@ class CampaignRenderer:
 
     def __init__(self, campaign: Campaign) -> None:
         self.campaign = campaign
+        self._meter: Meter | None = None
+        self._over_budget_counts: dict[str, int] = {}
         self.env = make_environment(campaign.base_dir.resolve())
         spec = campaign.spec
         self.variables: dict[str, Any] = dict(spec.vars)
@@ -218,10 +289,26 @@ class CampaignRenderer:
     def _render(
         self, compiled: CompiledTemplate, context: RenderValues, field_name: str, problems: list[RenderProblem]
     ) -> str | None:
+        meter = self._meter or render_meter()
         if not isinstance(compiled.template, jinja2.Template):
-            return self._render_other(compiled, context, field_name, problems)
+            return self._render_other(compiled, context, field_name, problems, meter)
         try:
-            return compiled.template.render(context.merged)
+            with bounded(meter):
+                return collect(compiled.template.generate(context.merged), meter)
+        except BudgetExceeded as exc:
+            self._budget_problem(compiled, field_name, problems, exc, _template_line(exc, compiled))
+        except MemoryError:
+            self._budget_problem(compiled, field_name, problems, BudgetExceeded("rendering ran out of memory"), None)
+        except RecursionError:
+            problems.append(
+                RenderProblem(
+                    field=field_name,
+                    kind="error",
+                    detail="the template recurses too deeply (a macro or include calling itself?)",
+                    origin=compiled.origin,
+                    line=compiled.line_offset,
+                )
+            )
         except jinja2.UndefinedError as exc:
             # Every undefined variable of this render, not only the first: one problem (finding) each.
             line = _template_line(exc, compiled)
@@ -260,11 +347,21 @@ class CampaignRenderer:
         return None
 
     def _render_other(
-        self, compiled: CompiledTemplate, context: RenderValues, field_name: str, problems: list[RenderProblem]
+        self,
+        compiled: CompiledTemplate,
+        context: RenderValues,
+        field_name: str,
+        problems: list[RenderProblem],
+        meter: Meter,
     ) -> str | None:
         line = compiled.line_offset
         try:
-            return compiled.template.render(context)
+            with bounded(meter):  # the timer; the output is counted once rendered
+                rendered = compiled.template.render(context)
+                meter.add(len(rendered))
+                return rendered
+        except BudgetExceeded as exc:
+            self._budget_problem(compiled, field_name, problems, exc, line)
         except UndefinedNames as exc:
             for variable in exc.names:
                 problems.append(
@@ -314,7 +411,45 @@ class CampaignRenderer:
             ) from None
         return custom_name or path.name, data, attachment.content.origin
 
+    # A template over its budget for this many messages stops the run (exit 2): every row would cost the
+    # whole budget again, and 10,000 rows x 10 s is no pre-send check.
+    MAX_OVER_BUDGET = 3
+
+    def _budget_problem(
+        self,
+        compiled: CompiledTemplate,
+        field_name: str,
+        problems: list[RenderProblem],
+        exc: BudgetExceeded,
+        line: int | None,
+    ) -> None:
+        count = self._over_budget_counts.get(compiled.origin, 0) + 1
+        self._over_budget_counts[compiled.origin] = count
+        if count >= self.MAX_OVER_BUDGET:
+            raise InputError(
+                f"template '{compiled.origin}' exceeded the render budget in {count} messages ({exc}); "
+                f"stopping: fix the template or raise the budget (docs/budgets.md)",
+                path=Path(compiled.filename) if compiled.filename else self.campaign.path,
+                line=compiled.line_offset,
+            )
+        problems.append(
+            RenderProblem(
+                field=field_name,
+                kind="error",
+                detail=f"render budget exceeded: {exc}",
+                origin=compiled.origin,
+                line=line,
+            )
+        )
+
     def render(self, index: int, row: dict[str, Any], recipient: Recipient | None) -> ScanMessage:
+        self._meter = render_meter()  # one budget for all of this message's templates
+        try:
+            return self._render_message(index, row, recipient)
+        finally:
+            self._meter = None
+
+    def _render_message(self, index: int, row: dict[str, Any], recipient: Recipient | None) -> ScanMessage:
         context = self.values(row, recipient)
         problems: list[RenderProblem] = []
         unreadable: list[UnreadableAttachment] = []
@@ -375,6 +510,7 @@ class CampaignRenderer:
             extracted = extract_text(filename, data)
             # The label is the unrendered file name: a rendered one often carries an account id or a name.
             field_label = f"attachment:{attachment.label}"
+            unreadable.extend(UnreadableAttachment(field_label, reason) for reason in extracted.unscanned)
             if extracted.text is None:
                 unreadable.append(UnreadableAttachment(field_label, extracted.reason or "unreadable"))
                 continue

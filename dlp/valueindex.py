@@ -89,6 +89,10 @@ SAMPLE_ROWS = 200
 RECENT_TEXTS = 16
 MAX_COLUMNS = 255
 MAX_DIGIT_GROUPS = 6  # "+1 (415) 555-0187 x" : a number written in up to this many groups
+# Words of one indexed value. Matching tries every window up to the longest value at each position, so a
+# 10 KB "name" cell (1,500 words) made matching cubic (130 s per message); no name, street address or id
+# runs past this, and a cell that does is free text, not an identifier.
+MAX_VALUE_WORDS = 12
 PRESIDIO_SAMPLE = 20
 
 
@@ -275,6 +279,7 @@ class ValueIndex:
     max_words: int = 1
     rows: int = 0
     dropped_shared: int = 0
+    too_long: int = 0  # values of more than MAX_VALUE_WORDS words, not indexed
     starts: set[int] = field(default_factory=set)  # first words of multi-word values
     indexed_profiles: list[ColumnProfile] = field(default_factory=list, init=False)
     _recent: dict[str, list[Match]] = field(default_factory=dict, init=False, repr=False)
@@ -308,6 +313,9 @@ class ValueIndex:
             self.column_values[number] += 1
             collided: set[int] = set()
             for key in value_keys(value, profile.kind or "", self.settings.region):
+                if key.count(" ") >= MAX_VALUE_WORDS:
+                    self.too_long += 1
+                    continue
                 if strong_enough(key, profile.kind or "", self.settings.min_digits, self.settings.min_chars):
                     if " " in key:
                         self.max_words = max(self.max_words, key.count(" ") + 1)
@@ -483,6 +491,8 @@ def columns_section(index: ValueIndex) -> dict[str, Any]:
         "rows": [[p.name, p.kind or "-", "yes" if p.indexed else "no", p.how] for p in index.profiles],
         "recipients_indexed": index.rows,
         "values_shared_by_many": index.dropped_shared,
+        "values_too_long": index.too_long,
         "caption": f"{index.rows} rows indexed for cross-recipient-leak; {index.dropped_shared} values held by more "
-        f"than {index.settings.max_owners} people ignored as identifying nobody",
+        f"than {index.settings.max_owners} people ignored as identifying nobody"
+        + (f"; {index.too_long} values of more than {MAX_VALUE_WORDS} words not indexed" if index.too_long else ""),
     }

@@ -12,13 +12,66 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from dlp.budgets import int_limit
 from dlp.errors import InputError
 
 M = TypeVar("M", bound=BaseModel)
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses what `safe_load` lets through: nesting past DLP_MAX_NESTING (the composer
+    recurses per level, so 5,000 levels end in RecursionError) and a key given twice in one mapping
+    (safe_load keeps the last one silently: a second `subject:` would win unseen)."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._max_depth = int_limit("DLP_MAX_NESTING")
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > self._max_depth:
+                mark = self.peek_event().start_mark
+                raise _TooDeep(mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                    key = self.construct_object(key_node)
+                    if key in seen:
+                        raise _DuplicateKey(key, seen[key], key_node.start_mark.line + 1)
+                    seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark) -> None:
+        self.line = mark.line + 1
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: Any, first: int, line: int) -> None:
+        self.key, self.first, self.line = key, first, line
+
+
 def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """The data and the node tree of a YAML file, parsed ONCE (the data is constructed from the nodes),
+    within the size and nesting budgets; a duplicate key is an error naming both lines."""
+    cap = int_limit("DLP_MAX_YAML_BYTES")
     try:
+        size = path.stat().st_size
+        if size > cap:
+            raise InputError(
+                f"the file is {size / 1024 / 1024:.1f} MB, above the {cap / 1024 / 1024:.0f} MB limit for a "
+                "campaign or rules file (DLP_MAX_YAML_BYTES); keep data in the recipient list, not in YAML",
+                path=path,
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError("file not found", path=path) from None
@@ -26,13 +79,28 @@ def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path) from None
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", path=path) from None
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         raise InputError(f"not valid YAML: {problem}", path=path, line=(mark.line + 1) if mark else None) from None
+    except _TooDeep as exc:
+        raise InputError(
+            f"YAML nested deeper than {int_limit('DLP_MAX_NESTING')} levels (DLP_MAX_NESTING)", path=path, line=exc.line
+        ) from None
+    except _DuplicateKey as exc:
+        raise InputError(
+            f"duplicate key '{exc.key}' (first at line {exc.first}); YAML would silently keep only the last one",
+            path=path,
+            line=exc.line,
+        ) from None
+    except RecursionError:
+        raise InputError("YAML nested too deeply", path=path) from None
+    finally:
+        loader.dispose()
     return data, node
 
 

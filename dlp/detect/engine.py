@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from dlp.budgets import piece_chars
 from dlp.detect.entities import Entity
 from dlp.detect.languages import SERVED_LANGUAGES, detect_language
 from dlp.detect.offline import configure_offline
@@ -100,6 +101,7 @@ class Detector:
         from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
         from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
+        from dlp.detect.enhancer import FastLemmaContextAwareEnhancer
         from dlp.detect.nlp import NER_MODELS, LazySpacyNlpEngine, model_installed
         from dlp.detect.recognizers import project_recognizers
 
@@ -118,7 +120,12 @@ class Detector:
                 registry.add_recognizer(recognizer)
             for spec in extra_recognizers:
                 registry.add_recognizer(_pattern_recognizer_from_spec({**spec, "supported_language": language}))
-        self.engine = AnalyzerEngine(registry=registry, nlp_engine=self.nlp_engine, supported_languages=languages)
+        self.engine = AnalyzerEngine(
+            registry=registry,
+            nlp_engine=self.nlp_engine,
+            supported_languages=languages,
+            context_aware_enhancer=FastLemmaContextAwareEnhancer(),  # linear, not quadratic, in the text
+        )
         self.languages = tuple(languages)
         self.languages_without_ner: set[str] = set()
         self.no_ner_analyses: Counter[str] = Counter()
@@ -143,9 +150,15 @@ class Detector:
         return detected if detected in self.languages else fallback
 
     def analyze(self, text: str, language: str = "en", entities: Iterable[str] | None = None) -> list[Entity]:
-        """Entities in `text`. `language` is the fallback when the text is too short to tell its language."""
+        """Entities in `text`. `language` is the fallback when the text is too short to tell its language.
+
+        A text longer than the piece budget (DLP_MAX_PIECE_CHARS; spaCy refuses texts over its max_length,
+        E088, and its memory grows with the text) is analysed in overlapping pieces (`pieces`).
+        """
         if not text.strip():
             return []
+        if len(text) > piece_chars():
+            return self._analyze_pieces(text, language, entities)
         wanted = None if entities is None else sorted(set(entities) - NEVER_REPORTED)
         if wanted is not None and not wanted:
             return []
@@ -170,8 +183,11 @@ class Detector:
         if wanted_all is not None and not wanted_all:
             return out
         by_language: dict[str, list[int]] = {}
+        piece = piece_chars()
         for i, text in enumerate(texts):
-            if text.strip():
+            if len(text) > piece:
+                out[i] = self._analyze_pieces(text, language, entities)
+            elif text.strip():
                 by_language.setdefault(self.language_of(text, language), []).append(i)
         for lang, indexes in by_language.items():
             if not self.has_ner(lang):
@@ -193,11 +209,41 @@ class Detector:
                     out[i] = clean_results(text, results)
         return out
 
+    def _analyze_pieces(self, text: str, language: str, entities: Iterable[str] | None) -> list[Entity]:
+        spans = list(pieces(text, piece_chars()))
+        results = self.analyze_many([text[lo:hi] for lo, hi, _own_lo, _own_hi in spans], language, entities)
+        out: list[Entity] = []
+        for (lo, _hi, own_lo, own_hi), found in zip(spans, results, strict=True):
+            out.extend(e.shifted(lo) for e in found if own_lo <= e.start + lo < own_hi)
+        return out
+
     def _entities_for(self, language: str) -> set[str]:
         cache = self.__dict__.setdefault("_entity_cache", {})
         if language not in cache:
             cache[language] = set(self.engine.get_supported_entities(language=language))
         return cache[language]
+
+
+PIECE_OVERLAP = 400  # characters of context each piece reads beyond the part it owns
+
+
+def pieces(text: str, size: int) -> Iterable[tuple[int, int, int, int]]:
+    """(lo, hi, own_lo, own_hi): overlapping pieces of at most `size` characters that own disjoint spans
+    tiling the text, cut at line breaks (else spaces) where possible. An entity belongs to the piece its
+    start is owned by, and is seen whole there since each piece reads PIECE_OVERLAP characters further."""
+    step = max(size - 2 * PIECE_OVERLAP, size // 2)
+    own_lo = 0
+    length = len(text)
+    while own_lo < length:
+        own_hi = min(length, own_lo + step)
+        if own_hi < length:
+            floor = own_lo + step // 2
+            cut = text.rfind("\n", floor, own_hi)
+            if cut < 0:
+                cut = text.rfind(" ", floor, own_hi)
+            own_hi = cut + 1 if cut >= 0 else own_hi
+        yield max(0, own_lo - PIECE_OVERLAP), min(length, own_hi + PIECE_OVERLAP), own_lo, own_hi
+        own_lo = own_hi
 
 
 def clean_results(text: str, results: Iterable) -> list[Entity]:

@@ -161,6 +161,7 @@ def _attachment(part: Message, path: str, name: str, content_type: str, disposit
         walk.unreadable.append(UnreadableAttachment(label, f"{size:.0f} MB is above the {limit} MB scanning limit"))
         return
     extracted = extract_text(name, data, content_type)
+    walk.unreadable.extend(UnreadableAttachment(label, reason) for reason in extracted.unscanned)
     if extracted.text is None:
         walk.unreadable.append(UnreadableAttachment(label, extracted.reason or "unreadable"))
         return
