@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DLP_FINGERPRINT_KEY ?= dlp-demo-key-not-secret
 
-.PHONY: install demo test lint bench bench-memory bench-floor bench-leak eval serve-load clean
+.PHONY: install demo test lint fuzz bench bench-memory bench-floor bench-leak eval serve-load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 tests
+
+# make fuzz: the property-based fuzz tests of every mail parser with many more cases than make test runs.
+FUZZ_EXAMPLES ?= 5000
+fuzz: $(STAMP)
+	DLP_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -n 2 tests/test_fuzz_parsers.py
 
 # A bounded load run of `dlp serve` against a local sink: every clean message must arrive exactly once.
 SERVE_LOAD_ARGS ?= --messages 500 --connections 10

@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from dlp.checks.base import ScanContext
+from dlp.errors import InputError
 from dlp.model import Finding, Report, ScanMessage, Severity
 from dlp.pipeline import ProgressHook, Scanner
-from dlp.redact import redact_address
+from dlp.redact import redact_address, redact_list_id, redact_path
 from dlp.rules import load_ruleset
 from dlp.sources.archive import ArchiveItem, read_archive
 from dlp.sources.email_message import parse_bytes, to_scan_message
 
-MAX_UNREADABLE_LISTED = 200
+MAX_LISTED = 10_000  # entries named in each of the unreadable and skipped lists (the counts go on)
 MAX_GROUP_KEYS = 5_000  # distinct senders/campaigns tracked before rare ones are pruned
 TOP_ROWS = 10
 MIN_SUBJECT_REPEATS = 3
@@ -49,7 +50,9 @@ class AuditBooks:
     skipped: int = 0
     damaged: int = 0  # files with a file-level problem (listed under unreadable, not counted as messages)
     unreadable_list: list[list[str]] = field(default_factory=list)
-    skipped_list: list[str] = field(default_factory=list)
+    skipped_list: list[list[str]] = field(default_factory=list)
+    store_files: int = 0  # a mail store's own files (Maildir++ markers, Dovecot indexes): named, not mail
+    store_list: list[list[str]] = field(default_factory=list)
     by_sender: dict[str, _Group] = field(default_factory=dict)
     by_month: dict[str, _Group] = field(default_factory=dict)
     by_campaign: dict[str, _Group] = field(default_factory=dict)
@@ -58,19 +61,24 @@ class AuditBooks:
 
     def unreadable_message(self, label: str, reason: str) -> None:
         self.unreadable += 1
-        if len(self.unreadable_list) < MAX_UNREADABLE_LISTED:
-            self.unreadable_list.append([label, reason])
+        if len(self.unreadable_list) < MAX_LISTED:
+            self.unreadable_list.append([redact_path(label), reason])
 
     def lost(self, item: ArchiveItem) -> None:
+        if item.metadata:
+            self.store_files += 1
+            if len(self.store_list) < MAX_LISTED:
+                self.store_list.append([redact_path(item.label), item.reason or "mail store file"])
+            return
         if item.skipped:
             self.skipped += 1
-            if len(self.skipped_list) < MAX_UNREADABLE_LISTED:
-                self.skipped_list.append(item.label)
+            if len(self.skipped_list) < MAX_LISTED:
+                self.skipped_list.append([redact_path(item.label), item.reason or "not mail"])
             return
         if item.damaged:
             self.damaged += 1
-            if len(self.unreadable_list) < MAX_UNREADABLE_LISTED:
-                self.unreadable_list.append([item.label, item.reason or "damaged"])
+            if len(self.unreadable_list) < MAX_LISTED:
+                self.unreadable_list.append([redact_path(item.label), item.reason or "damaged"])
             return
         self.read += 1
         self.unreadable_message(item.label, item.reason or "unreadable")
@@ -105,14 +113,16 @@ class AuditBooks:
                     ["messages read", self.read],
                     ["messages scanned", self.scanned],
                     ["messages unreadable", self.unreadable],
-                    ["files skipped (not mail)", self.skipped],
+                    ["files skipped (not mail, listed)", self.skipped],
                     ["files damaged", self.damaged],
+                    ["mail-store files (indexes, markers; listed)", self.store_files],
                 ],
                 "read": self.read,
                 "scanned": self.scanned,
                 "unreadable": self.unreadable,
                 "skipped": self.skipped,
                 "damaged": self.damaged,
+                "store_files": self.store_files,
             }
         }
         columns = ["group", "messages", "block findings", "warn findings"]
@@ -144,7 +154,30 @@ class AuditBooks:
                 "columns": ["where", "reason"],
                 "rows": self.unreadable_list,
             }
+        if self.skipped_list:
+            out["audit-skipped"] = {
+                "title": f"Skipped, not read ({self.skipped} files)",
+                "columns": ["file", "reason"],
+                "rows": self.skipped_list,
+            }
+        if self.store_list:
+            out["audit-store-files"] = {
+                "title": f"Mail-store files, not messages ({self.store_files})",
+                "columns": ["file", "what"],
+                "rows": self.store_list,
+            }
         return out
+
+    def nothing_scanned(self, paths: Sequence[str | Path]) -> str:
+        """The message for a run that scanned nothing (never a PASS): what was found instead, named."""
+        where = ", ".join(str(p) for p in paths)
+        found = self.unreadable_list[:5] + self.skipped_list[:5]
+        listed = "; ".join(f"{label}: {reason}" for label, reason in found)
+        more = self.unreadable + self.damaged + self.skipped - len(found)
+        tail = f" (and {more} more)" if more > 0 else ""
+        if not found:
+            return f"no message was found in {where}: nothing was scanned"
+        return f"no message was scanned in {where}: {listed}{tail}"
 
 
 def _rows(groups: Iterable[tuple[str, _Group]]) -> list[list[Any]]:
@@ -172,7 +205,7 @@ def campaign_key(message: ScanMessage) -> str:
     """List-Id, else the subject without reply prefixes and with digits masked. Subjects are shown only once
     sent to several addressees (see `AuditBooks.sections`), since a subject may name its addressee."""
     for value in message.header("List-Id"):
-        return f"list: {value.strip()[:120]}"
+        return f"list: {redact_list_id(value)[:120]}"  # a List-Id can name a person: masked like a file name
     subject = next(iter(message.header("Subject")), "")
     return "subject: " + (_DIGITS.sub("#", _REPLY_PREFIX.sub("", subject)).strip()[:120] or "(none)")
 
@@ -204,6 +237,8 @@ def messages_from(items: Iterable[ArchiveItem], books: AuditBooks) -> Iterator[S
             continue
         try:
             message = to_scan_message(parse_bytes(item.data), index=index, source=item.label)
+            if item.note:
+                message.notes.insert(0, item.note)
         except Exception as exc:  # the stdlib parser is lenient; anything it still raises is listed, not fatal
             books.unreadable_message(item.label, f"could not be parsed: {type(exc).__name__}: {exc}"[:200])
             continue
@@ -232,6 +267,8 @@ def audit(
     books = scanner.books = AuditBooks()
     items = read_archive(paths, stdin=stdin)
     report = scanner.scan(messages_from(items, books), progress)
+    if books.scanned == 0:
+        raise InputError(books.nothing_scanned(paths))
     report.sections.update(books.sections())
     report.recipients = len(books.recipients)
     if books.unreadable:
@@ -239,6 +276,12 @@ def audit(
             f"{books.unreadable} of {books.read} messages could not be read; they are listed under "
             "'Unreadable messages' with the reason"
         )
+    if books.damaged:
+        report.notes.append(f"{books.damaged} file(s) could not be read to the end; each is named under 'Unreadable'")
+    if books.skipped:
+        report.notes.append(f"{books.skipped} file(s) were not read as mail; each is named under 'Skipped' with why")
+    if len(books.unreadable_list) >= MAX_LISTED or len(books.skipped_list) >= MAX_LISTED:
+        report.notes.append(f"only the first {MAX_LISTED} unreadable and skipped entries are named")
     for note, count in books.notes.most_common(5):
         report.notes.append(f"{count} message(s): {note}")
     return report

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from dlp.errors import InputError
 from dlp.recipients import ListSettings, RecipientList
+from dlp.safepath import UnsafePath, inside, not_regular
 from dlp.yamlio import line_of, load_yaml, validate
 
 
@@ -90,8 +91,21 @@ class Campaign:
     def line_of(self, *keys: str | int) -> int | None:
         return line_of(self.node, keys)
 
-    def resolve(self, relative: str) -> Path:
-        return (self.base_dir / relative).resolve() if not Path(relative).is_absolute() else Path(relative)
+    def resolve(self, relative: str, *keys: str | int) -> Path:
+        """A file the campaign names (`keys` locate it in the campaign file, for the error's line): inside
+        the campaign folder after following symlinks, and a regular file when it exists (see dlp.safepath)."""
+        try:
+            path = inside(self.base_dir, relative)
+        except UnsafePath as exc:
+            raise InputError(
+                f"'{relative}' {exc.reason}: files named in a campaign must be inside its folder "
+                f"({self.base_dir.resolve()}); copy the file there",
+                path=self.path,
+                line=self.line_of(*keys) if keys else None,
+            ) from None
+        if (reason := not_regular(path)) is not None:
+            raise InputError(f"'{relative}' {reason}", path=self.path, line=self.line_of(*keys) if keys else None)
+        return path
 
     @property
     def to(self) -> list[str]:
@@ -115,7 +129,7 @@ class Campaign:
         return domains
 
     def recipient_list(self) -> RecipientList:
-        path = self.resolve(self.spec.recipients)
+        path = self.resolve(self.spec.recipients, "recipients")
         settings = ListSettings(
             email_column=self.spec.email_column,
             identity_columns=tuple(self.spec.identity_columns) if self.spec.identity_columns else None,
@@ -125,7 +139,7 @@ class Campaign:
     def rule_files(self) -> list[Path]:
         out = []
         for index, name in enumerate(self.spec.rules):
-            path = self.resolve(name)
+            path = self.resolve(name, "rules", index)
             if not path.exists():
                 raise InputError(f"rules file '{name}' not found", path=self.path, line=self.line_of("rules", index))
             out.append(path)
@@ -136,16 +150,18 @@ def load_campaign(path: str | Path) -> Campaign:
     path = Path(path)
     if path.is_dir():
         path = path / "campaign.yaml"
+    if (reason := not_regular(path)) is not None:
+        raise InputError(f"the campaign file {reason}", path=path)
     data, node = load_yaml(path)
     if not isinstance(data, dict):
         raise InputError("a campaign file is a YAML mapping (key: value lines)", path=path, line=1)
     spec = validate(CampaignSpec, data, node, path, "campaign file")
     campaign = Campaign(path=path, spec=spec, node=node)
     for key, name in (("text", spec.body.text), ("html", spec.body.html)):
-        if name and not campaign.resolve(name).is_file():
+        if name and not campaign.resolve(name, "body", key).is_file():
             raise InputError(f"body {key} template '{name}' not found", path=path, line=campaign.line_of("body", key))
     for index, attachment in enumerate(spec.attachments):
-        if attachment.template and not campaign.resolve(attachment.template).is_file():
+        if attachment.template and not campaign.resolve(attachment.template, "attachments", index).is_file():
             raise InputError(
                 f"attachment template '{attachment.template}' not found",
                 path=path,

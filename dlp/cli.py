@@ -66,7 +66,9 @@ def _root(
 
 
 def _fail(message: str) -> None:
-    typer.echo(f"dlp: error: {message}", err=True)
+    from dlp.redact import strip_controls  # a file name in the message must not drive the terminal
+
+    typer.echo(f"dlp: error: {strip_controls(message)}", err=True)
     raise typer.Exit(EXIT_ERROR)
 
 
@@ -171,19 +173,15 @@ def check(
 
     def action() -> int:
         from dlp.api import scan_message
-        from dlp.sources.email_message import parse_bytes
+        from dlp.sources.archive import one_message, read_input
+        from dlp.sources.email_message import NOTES_ATTRIBUTE, parse_bytes
 
         source = message if message != "-" else "<stdin>"
-        if message == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            try:
-                data = Path(message).read_bytes()
-            except OSError as exc:
-                raise InputError(f"cannot read message: {exc.strerror}", path=message) from None
-        if not data.strip():
-            raise InputError("empty message", path=source)
-        parsed = parse_bytes(data)
+        data = read_input(message)  # regular files only, bounded
+        item = one_message(data, source)  # gzip, an mbox of one, Outlook .msg... or exit 2, never a guess
+        parsed = parse_bytes(item.data or b"")
+        if item.note:
+            setattr(parsed, NOTES_ATTRIBUTE, [item.note])
         if not parsed.keys():
             raise InputError(
                 "this is not an RFC 5322 message: it has no header lines (From:, To:, Subject: ...) before its body",

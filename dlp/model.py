@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from dlp.columns import NAME_ROLES, column_role
-from dlp.redact import redact_address, redact_value
+from dlp.redact import redact_address, redact_message_id, redact_path, redact_value, strip_controls
 
 
 class Severity(StrEnum):
@@ -102,6 +102,7 @@ class RenderProblem:
 class UnreadableAttachment:
     field: str
     reason: str
+    unsafe: bool = False  # refused, not failed: its path left the campaign folder or it is not a regular file
 
 
 @dataclass
@@ -146,13 +147,22 @@ class Location:
     part: str | None = None
 
     def to_dict(self, *, show_values: bool) -> dict[str, Any]:
+        """Source paths and Message-IDs can carry names and addresses (a Maildir folder per customer,
+        `<date.anna.meyer@host>`): masked unless --show-values; control characters never pass."""
         out: dict[str, Any] = {}
         for key in ("message", "field", "line", "source", "message_id", "part"):
             value = getattr(self, key)
-            if value is not None:
-                out[key] = value
+            if value is None:
+                continue
+            if isinstance(value, str):
+                if not show_values and key == "source":
+                    value = redact_path(value)
+                elif not show_values and key == "message_id":
+                    value = redact_message_id(value)
+                value = strip_controls(value)
+            out[key] = value
         if self.recipient is not None:
-            out["recipient"] = self.recipient if show_values else redact_address(self.recipient)
+            out["recipient"] = strip_controls(self.recipient if show_values else redact_address(self.recipient))
         return out
 
 
@@ -197,12 +207,12 @@ class Finding:
         out: dict[str, Any] = {
             "rule": self.rule,
             "severity": self.severity.value,
-            "message": self.message,
+            "message": strip_controls(self.message),
             "location": self.location.to_dict(show_values=show_values),
         }
         excerpt = self.safe_excerpt(show_values=show_values)
         if excerpt is not None:
-            out["excerpt"] = excerpt
+            out["excerpt"] = strip_controls(excerpt)
         out["count"] = self.count
         out["fingerprint"] = self.fingerprint
         if self.entity_type:
@@ -217,7 +227,7 @@ class Finding:
         if self.also_at:
             out["also_at"] = [loc.to_dict(show_values=show_values) for loc in self.also_at]
         if self.extra:
-            out["details"] = self.extra
+            out["details"] = {k: strip_controls(v) if isinstance(v, str) else v for k, v in self.extra.items()}
         return out
 
 

@@ -29,6 +29,7 @@ from dlp.checks.personal_data import EntityCheck, scannable_parts
 from dlp.detect.engine import get_detector
 from dlp.model import Finding, Report, ScanMessage, UnreadableAttachment
 from dlp.policy import apply_policy
+from dlp.redact import fingerprint_key_warning
 from dlp.rules import RuleSet
 from dlp.textnorm import normalise
 
@@ -77,6 +78,9 @@ class Scanner:
         workers: int | None = None,
     ) -> Scanner:
         ctx = ctx or ScanContext(rules=ruleset)
+        key_warning = fingerprint_key_warning()  # a bad key is exit 2 before any work, not mid-scan
+        if key_warning and key_warning not in ctx.notes:
+            ctx.notes.append(key_warning)
         checks = build_checks(ruleset, ctx, only)
         straightforward = _env_flag(STRAIGHTFORWARD_ENV) if straightforward is None else straightforward
         entity_types: set[str] = set()

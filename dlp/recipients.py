@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 from dlp.columns import column_key, columns_with_role
 from dlp.errors import InputError
 from dlp.model import Recipient
+from dlp.safepath import not_regular
 
 EMAIL_COLUMNS = ("email", "email_address", "e-mail", "e_mail", "mail", "emailaddress")
 ID_COLUMNS = ("customer_id", "id", "account_id", "client_id", "customer_number", "account_number")
@@ -39,6 +41,20 @@ class ListSchema:
     identity_kind: str  # "id", "name" or "address"
 
 
+_DATA_LIKE = re.compile(r"@|\d{3}")
+
+
+def shown_columns(columns: tuple[str, ...]) -> str:
+    """The header for an error message. A file without a header row has a customer in its first row, and an
+    error must not print them: if any cell looks like data (an address, a number), say so instead."""
+    if any(_DATA_LIKE.search(c) for c in columns):
+        return (
+            f"{len(columns)} columns, and the first row holds an address or number, so it looks like data, "
+            f"not a header row (values not shown); add a header row such as email,first_name,last_name"
+        )
+    return ", ".join(columns) or "none"
+
+
 def _lower_map(columns: tuple[str, ...]) -> dict[str, str]:
     """Column by its key: case and separators never change what a column means ('E-Mail' == 'email')."""
     out: dict[str, str] = {}
@@ -58,7 +74,7 @@ def resolve_schema(path: Path, columns: tuple[str, ...], settings: ListSettings)
         if settings.email_column not in columns and settings.email_column.lower() not in lower:
             raise InputError(
                 f"email_column '{settings.email_column}' is not a column of the recipient list "
-                f"(columns: {', '.join(columns)})",
+                f"(columns: {shown_columns(columns)})",
                 path=path,
                 line=1,
             )
@@ -68,7 +84,7 @@ def resolve_schema(path: Path, columns: tuple[str, ...], settings: ListSettings)
         if found is None:
             raise InputError(
                 f"no email column in the recipient list (looked for {', '.join(EMAIL_COLUMNS)}; "
-                f"columns are: {', '.join(columns) or 'none'}); set email_column in the campaign file",
+                f"columns are: {shown_columns(columns)}); set email_column in the campaign file",
                 path=path,
                 line=1,
             )
@@ -105,6 +121,8 @@ class RecipientList:
         self.settings = settings or ListSettings()
         if not path.exists():
             raise InputError("recipient file not found", path=path)
+        if (reason := not_regular(path)) is not None:
+            raise InputError(f"the recipient file {reason}", path=path)
         self.kind = "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "csv"
         self.schema = self._read_schema()
 
@@ -125,7 +143,9 @@ class RecipientList:
                 raise InputError("the recipient file is empty (no header row)", path=self.path, line=1)
             dupes = {c for c in columns if columns.count(c) > 1}
             if dupes:
-                raise InputError(f"duplicate column names in the header: {sorted(dupes)}", path=self.path, line=1)
+                raise InputError(
+                f"duplicate column names in the header: {shown_columns(tuple(sorted(dupes)))}", path=self.path, line=1
+            )
         return resolve_schema(self.path, columns, self.settings)
 
     def _open(self) -> io.TextIOWrapper:

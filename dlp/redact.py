@@ -10,8 +10,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
 from pathlib import Path
+
+from dlp.errors import InputError
 
 KEY_ENV = "DLP_FINGERPRINT_KEY"
 KEY_FILE_ENV = "DLP_FINGERPRINT_KEY_FILE"
@@ -50,15 +56,141 @@ def redact_value(value: str, entity_type: str | None = None) -> str:
     return " ".join(w[:1] + "*" * min(max(len(w) - 1, 2), 6) for w in words)
 
 
-def _load_key() -> bytes:
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_EMAIL = re.compile(r"[^\s<>()\[\],;:\"'/\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_LETTERS = re.compile(r"[^\W\d_]{3,}")
+_DIGIT_GROUPS = re.compile(r"\d(?:[\d .-]*\d)?")
+_EXTENSION = re.compile(r"(\.[A-Za-z0-9]{1,5}){1,2}$")
+
+
+def strip_controls(text: str) -> str:
+    """Terminal escapes (ESC, CSI, OSC, bidi overrides) in a file name or header never reach a terminal or
+    a report raw: each becomes a visible `\\xNN`."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else "?", text)
+
+
+@cache
+def _plain_words() -> frozenset[str]:
+    text = resources.files("dlp.data").joinpath("filename_words.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+def _mask_words(text: str, *, keep_plain: bool) -> str:
+    """Cut every word of 3+ letters to its first letter, except (when `keep_plain`) words that only say what
+    a document is; addresses become `a***@domain` first, so their domain stays readable."""
+    text = _EMAIL.sub(lambda m: "\x00" + redact_address(m.group(0)) + "\x00", text)
+    pieces = text.split("\x00")
+    for i in range(0, len(pieces), 2):  # even pieces are outside the masked addresses
+        pieces[i] = _LETTERS.sub(
+            lambda m: m.group(0) if keep_plain and m.group(0).lower() in _plain_words() else m.group(0)[0] + "***",
+            pieces[i],
+        )
+    return "".join(pieces)
+
+
+def redact_filename(name: str) -> str:
+    """`Anna.Rossi_SSN_536-22-8451.txt` -> `A***.R***_SSN_###-##-####.txt`: the extension and the shape stay,
+    so a reviewer can tell which attachment is meant; names, numbers and addresses do not."""
+    match = _EXTENSION.search(name)
+    stem, ext = (name[: match.start()], match.group(0)) if match and match.start() > 0 else (name, "")
+    masked = _mask_words(stem, keep_plain=True)
+    return strip_controls(re.sub(r"\d", "#", masked) + ext)
+
+
+def redact_message_id(value: str) -> str:
+    """`<20240301.anna.meyer@mail.example>` -> `<20240301.a***.m***@mail.example>`: the domain and the digits
+    (times, counters) stay to find the message; words, which may be a name, do not."""
+    value = strip_controls(value.strip())
+    local, at, domain = value.rpartition("@")
+    if not at:
+        return _mask_words(value, keep_plain=False)
+    return _LETTERS.sub(lambda m: m.group(0)[0] + "***", local) + at + domain
+
+
+def redact_list_id(value: str) -> str:
+    """`Acme News <news.acme.example>` keeps plain words and the list's domain-like tail; anything else that
+    could name a person (`Anna Meyer's list <anna.meyer.example.com>`) is masked."""
+    value = strip_controls(value.strip())
+    phrase, _, rest = value.partition("<")
+    ident = rest.rstrip(">").strip()
+    out = _mask_words(phrase, keep_plain=True)
+    if ident:
+        labels = ident.split(".")
+        head, tail = labels[:-2], labels[-2:]
+        masked = [_mask_words(label, keep_plain=True) for label in head]
+        out = f"{out}<{'.'.join([*masked, *tail])}>"
+    return _DIGIT_GROUPS.sub(lambda m: m.group(0) if sum(c.isdigit() for c in m.group(0)) < 6 else "#", out)
+
+
+_DATE = re.compile(r"\d{4}[-.]\d{2}(?:[-.]\d{2})?|\d{2}[-.]\d{2}[-.]\d{4}")
+
+
+def redact_path(path: str) -> str:
+    """A source path or archive label as shown in a report: an address in a folder or file name becomes
+    `a***@domain`, a grouped long number (an SSN, a phone or card number) `#`; plain digit runs (Maildir
+    timestamps, message numbers) and dates stay, so the message can be found."""
+    path = _EMAIL.sub(lambda m: redact_address(m.group(0)), strip_controls(path))
+
+    def number(match: re.Match[str]) -> str:
+        text = match.group(0)
+        keep = sum(c.isdigit() for c in text) < 6 or text.isdigit() or _DATE.fullmatch(text)
+        return text if keep else "#"
+
+    return _DIGIT_GROUPS.sub(number, path)
+
+
+def scrub_text(text: str, values: Iterable[str] = ()) -> str:
+    """Free text that may echo data (an error message): known values, addresses and number groups masked."""
+    for value in sorted({v for v in values if len(v) >= 3}, key=len, reverse=True):
+        text = text.replace(value, redact_value(value))
+    text = _EMAIL.sub(lambda m: redact_address(m.group(0)), text)
+    text = _DIGIT_GROUPS.sub(lambda m: m.group(0) if sum(c.isdigit() for c in m.group(0)) < 3 else "#", text)
+    return strip_controls(text)
+
+
+MIN_KEY_LENGTH = 16  # characters; the generated key has 64 hex characters
+
+
+class FingerprintKeyError(InputError):
+    """A fingerprint key that would make fingerprints guessable or cannot be read: exit 2, naming where."""
+
+
+def default_key_path() -> Path:
+    return Path(os.environ.get(KEY_FILE_ENV) or Path.home() / ".config" / "dlp" / "fingerprint.key")
+
+
+def _checked(key: bytes, where: str, path: Path | None = None) -> bytes:
+    if len(key) < MIN_KEY_LENGTH:
+        what = "is empty" if not key else f"has only {len(key)} characters"
+        fix = (
+            f"delete it to have dlp create a new random key, or write one: openssl rand -hex 32 > {path}"
+            if path is not None
+            else "use a long random value, e.g. the output of: openssl rand -hex 32"
+        )
+        # An empty or short HMAC key makes a fingerprint of an SSN as easy to brute-force as a plain hash.
+        raise FingerprintKeyError(
+            f"the fingerprint key {where} {what}; a key needs at least {MIN_KEY_LENGTH} characters: {fix}",
+            path=path,
+        )
+    return key
+
+
+def _load_key() -> tuple[bytes, str | None]:
+    """The HMAC key and, when it could not be kept, a warning that fingerprints change between runs."""
     env = os.environ.get(KEY_ENV)
     if env:
-        return env.encode()
-    key_path = Path(os.environ.get(KEY_FILE_ENV) or Path.home() / ".config" / "dlp" / "fingerprint.key")
+        return _checked(env.encode(), f"in {KEY_ENV}"), None
+    key_path = default_key_path()
     try:
-        return key_path.read_bytes().strip()
-    except OSError:
-        pass
+        return _checked(key_path.read_bytes().strip(), "file", key_path), None
+    except (FileNotFoundError, NotADirectoryError):
+        pass  # no key yet: create one below
+    except OSError as exc:
+        raise FingerprintKeyError(
+            f"cannot read the fingerprint key file ({exc.strerror or exc}); make it a file this user can read, "
+            f"or set {KEY_ENV} or {KEY_FILE_ENV}",
+            path=key_path,
+        ) from None
     key = secrets.token_hex(32).encode()
     try:
         key_path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,14 +198,27 @@ def _load_key() -> bytes:
         with os.fdopen(fd, "wb") as fh:
             fh.write(key)
     except FileExistsError:
-        return key_path.read_bytes().strip()
-    except OSError:
-        # Read-only home: fingerprints stay stable within this run only; better than failing a scan.
-        pass
-    return key
+        # Another dlp process created it a moment ago: use theirs, so both agree.
+        return _checked(key_path.read_bytes().strip(), "file", key_path), None
+    except OSError as exc:
+        # Read-only home: scan anyway, but say that baselines and allowlisted fingerprints will not match.
+        return key, (
+            f"fingerprints are not stable across runs: the key file {key_path} could not be created "
+            f"({exc.strerror or exc}); set {KEY_ENV} or {KEY_FILE_ENV} to keep baselines and allowlists working"
+        )
+    return key, None
 
 
 _KEY: bytes | None = None
+_KEY_WARNING: str | None = None
+
+
+def fingerprint_key_warning() -> str | None:
+    """Load the key now (raising on a bad one, so a scan fails before it starts) and return any warning."""
+    global _KEY, _KEY_WARNING
+    if _KEY is None:
+        _KEY, _KEY_WARNING = _load_key()
+    return _KEY_WARNING
 
 
 def fingerprint(rule: str, value: str | None, where: str) -> str:
@@ -82,9 +227,9 @@ def fingerprint(rule: str, value: str | None, where: str) -> str:
     Line numbers are deliberately not part of it, so a baseline survives edits above the finding and
     a new value on an old line gets a new fingerprint.
     """
-    global _KEY
     if _KEY is None:
-        _KEY = _load_key()
+        fingerprint_key_warning()
+    assert _KEY is not None
     normalised = " ".join((value or "").lower().split())
     digest = hmac.new(_KEY, f"{rule}\x00{normalised}\x00{where}".encode(), hashlib.sha256)
     return digest.hexdigest()[:32]

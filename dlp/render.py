@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment, safe_range
 
 from dlp.budgets import BudgetExceeded, Meter, bounded, collect, guard_size, render_meter, tick
@@ -26,6 +27,7 @@ from dlp.errors import InputError
 from dlp.extract import extract_text
 from dlp.htmltext import visible_text
 from dlp.model import Part, PartKind, Recipient, RenderProblem, ScanMessage, UnreadableAttachment
+from dlp.safepath import UnsafePath, inside, not_regular, read_regular
 from dlp.templating import Detection, RenderValues, detect_syntax, engine_for
 from dlp.templating.base import RenderFailure, TemplateSyntax, UndefinedNames
 from dlp.templating.jinja import undefined_name, undefined_names
@@ -57,6 +59,25 @@ class AttachmentTemplates:
         if self.filename is not None:
             return self.filename.source
         return self.default_name if not self.from_file else self.content.source
+
+
+class CampaignLoader(jinja2.FileSystemLoader):
+    """Jinja's file loader refuses `..`; this one also refuses a symlink out of the campaign folder and a
+    FIFO or device (`{% include name %}` must not read /etc/shadow or hang on a pipe)."""
+
+    def __init__(self, base_dir: Path) -> None:
+        super().__init__(str(base_dir))
+        self.base_dir = base_dir
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
+        pieces = split_template_path(template)  # TemplateNotFound on '..' pieces, as before
+        try:
+            path = inside(self.base_dir, "/".join(pieces))
+        except UnsafePath as exc:
+            raise jinja2.TemplateError(f"an included template {exc.reason}; it was not read") from None
+        if (reason := not_regular(path)) is not None:
+            raise jinja2.TemplateError(f"an included template {reason}; it was not read")
+        return super().get_source(environment, template)
 
 
 class MeteredRange:
@@ -129,7 +150,7 @@ class BudgetedSandbox(SandboxedEnvironment):
 
 def make_environment(base_dir: Path) -> SandboxedEnvironment:
     return BudgetedSandbox(
-        loader=jinja2.FileSystemLoader(str(base_dir)),
+        loader=CampaignLoader(base_dir),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=AUTOESCAPE_SUFFIXES, default_for_string=False),
         keep_trailing_newline=True,
@@ -390,6 +411,7 @@ class CampaignRenderer:
         context: RenderValues,
         recipient: Recipient | None,
         problems: list[RenderProblem],
+        unreadable: list[UnreadableAttachment],
     ) -> tuple[str, bytes, str] | None:
         field_name = f"attachments[{attachment.index}]"
         rendered = self._render(attachment.content, context, field_name, problems)
@@ -399,9 +421,21 @@ class CampaignRenderer:
         if not attachment.from_file:
             return custom_name or attachment.default_name, rendered.encode("utf-8"), attachment.content.origin
         relative = rendered.strip()
-        path = self.campaign.resolve(relative)
+        # A refused path is named by its template and the row, never as rendered: the row value could be
+        # anything. A missing file is named as rendered, since that is the file the user must provide.
+        template = attachment.content.source
         try:
-            data = path.read_bytes()
+            path = inside(self.campaign.base_dir, relative)
+            data = read_regular(path)
+        except UnsafePath as exc:
+            unreadable.append(
+                UnreadableAttachment(
+                    f"attachment:{attachment.label}",
+                    f"the path '{template}' rendered for this row {exc.reason}; the file was not read",
+                    unsafe=True,
+                )
+            )
+            return None
         except OSError as exc:
             where = f"row {recipient.row} of the recipient list" if recipient else "the campaign"
             raise InputError(
@@ -503,7 +537,7 @@ class CampaignRenderer:
                 parts.append(Part(PartKind.TEXT, "body.text", rendered, compiled.origin))
 
         for attachment in self.attachments:
-            loaded = self._attachment(attachment, context, recipient, problems)
+            loaded = self._attachment(attachment, context, recipient, problems, unreadable)
             if loaded is None:
                 continue
             filename, data, origin = loaded

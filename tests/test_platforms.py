@@ -42,11 +42,19 @@ PLANT = {
 
 
 def copy_platform(syntax: str, tmp_path: Path) -> Path:
-    """The fixture folder copied next to a copy of tests/data/third_party (relative paths keep working)."""
-    shutil.copytree(THIRD_PARTY, tmp_path / "third_party")
+    """The fixture folder with a copy of tests/data/third_party inside it: files a campaign names must be
+    inside its folder (dlp.safepath), so the published templates are reached as `third_party/...`."""
     target = tmp_path / "platforms" / syntax
     shutil.copytree(PLATFORMS / syntax, target)
+    shutil.copytree(THIRD_PARTY, target / "third_party")
     return target
+
+
+def platform_campaign(syntax: str, tmp_path: Path) -> Path:
+    """The fixture campaign, copied when it uses the vendored published templates."""
+    if "third_party/" in (PLATFORMS / syntax / "campaign.yaml").read_text(encoding="utf-8"):
+        return copy_platform(syntax, tmp_path) / "campaign.yaml"
+    return PLATFORMS / syntax / "campaign.yaml"
 
 
 def plant(folder: Path, syntax: str, value: str, row: int = 1) -> None:
@@ -73,8 +81,8 @@ def plant(folder: Path, syntax: str, value: str, row: int = 1) -> None:
 
 
 @pytest.mark.parametrize("syntax", sorted(PLANT))
-def test_real_template_of_each_syntax_preflights_clean(syntax: str) -> None:
-    report = preflight(PLATFORMS / syntax / "campaign.yaml")
+def test_real_template_of_each_syntax_preflights_clean(syntax: str, tmp_path: Path) -> None:
+    report = preflight(platform_campaign(syntax, tmp_path))
     assert report.findings == [], [(f.rule, f.message) for f in report.findings]
     assert report.verdict == "pass" and report.messages == 5
     assert any(note.startswith(f"Template syntax: {syntax} (") for note in report.notes), report.notes
@@ -136,7 +144,7 @@ def test_mailchimp_export_columns_reach_merge_tags_and_platform_tags_are_placeho
     assert "Hi there," in fifth  # *|IF:FNAME|* on an empty first name
 
 
-def test_each_engine_renders_what_its_documentation_says() -> None:
+def test_each_engine_renders_what_its_documentation_says(tmp_path: Path) -> None:
     go = rendered(PLATFORMS / "go" / "campaign.yaml", row=2)
     assert "Namaste" in go and "Hi Ben," in go
     go4 = rendered(PLATFORMS / "go" / "campaign.yaml", row=4)
@@ -149,7 +157,7 @@ def test_each_engine_renders_what_its_documentation_says() -> None:
     assert "Portland store" in rendered(PLATFORMS / "brevo" / "campaign.yaml", row=1)  # |capfirst
     liquid = rendered(PLATFORMS / "liquid" / "campaign.yaml", row=2)
     assert "180 points away from Gold" in liquid and "Denver" in liquid
-    receipt = rendered(PLATFORMS / "handlebars" / "campaign.yaml", row=1)
+    receipt = rendered(platform_campaign("handlebars", tmp_path), row=1)
     assert "Trail shoes" in receipt and "Wool socks" in receipt and "$101.00" in receipt
     assert "Acme Store" in receipt and "[Sender_Name]" not in receipt  # SendGrid's own tags
 
@@ -396,7 +404,7 @@ POSTMARK_PLACEHOLDERS = re.compile(r"^leftover merge syntax \(bracket\) in body\
 @pytest.mark.parametrize("template", sorted(p.name for p in POSTMARK.iterdir()))
 def test_postmark_published_templates_preflight_unchanged(template: str, tmp_path: Path) -> None:
     folder = copy_platform("handlebars", tmp_path)
-    body = Path("..") / ".." / "third_party" / "postmark-templates" / "basic" / template
+    body = Path("third_party") / "postmark-templates" / "basic" / template
     campaign = f"""
     name: {template}
     from: "Acme <hello@acme.example>"
@@ -424,7 +432,7 @@ def test_postmark_published_templates_preflight_unchanged(template: str, tmp_pat
 
 def test_postmark_receipt_with_a_full_card_number_is_blocked(tmp_path: Path) -> None:
     folder = copy_platform("handlebars", tmp_path)
-    body = "../../third_party/postmark-templates/basic/receipt/content.txt"
+    body = "third_party/postmark-templates/basic/receipt/content.txt"
     campaign = f"""
     name: receipt
     from: "Acme <hello@acme.example>"
@@ -465,7 +473,7 @@ def test_sendgrid_published_templates_render_with_their_data(template: str, tmp_
     to: "{{{{email}}}}"
     subject: "News"
     body:
-      html: ../../third_party/sendgrid-email-templates/dynamic-templates/{template}
+      html: third_party/sendgrid-email-templates/dynamic-templates/{template}
     recipients: people.jsonl
     vars: {{sender_name: Acme, list_address: "400 Harbor Way"}}
     """
@@ -509,7 +517,7 @@ def test_sendgrid_else_if_chain_picks_the_recipients_language(tmp_path: Path) ->
     to: "{{email}}"
     subject: "News"
     body:
-      html: ../../third_party/sendgrid-email-templates/dynamic-templates/different-languages/different_languages.html
+      html: third_party/sendgrid-email-templates/dynamic-templates/different-languages/different_languages.html
     recipients: people.jsonl
     """
     rows = [

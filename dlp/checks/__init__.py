@@ -21,6 +21,7 @@ from dlp.checks.personal_data import PersonalData, SensitiveData
 from dlp.checks.pii_in_link import PiiInLink
 from dlp.checks.recipient_list import DuplicateRecipient, SharedAddress
 from dlp.checks.template_error import TemplateError
+from dlp.checks.unsafe_path import UnsafeAttachmentPath
 from dlp.errors import InputError
 from dlp.rules import RuleSet
 
@@ -31,6 +32,7 @@ REGISTERED: tuple[type[Check], ...] = (
     SensitiveData,
     PersonalData,
     UnscannedAttachment,
+    UnsafeAttachmentPath,
     PatternRule,
     CrossRecipientLeak,
     BulkPersonalData,

@@ -6,6 +6,11 @@ and a stranger received their contracts for years. No single message looks wrong
 shows that one address was greeted as "Anna Rossi", "Marco Bianchi" and "Giulia Verdi". The person a
 message is for comes from the To display name, the greeting line ("Dear X", "Gentile X", ...), or an
 account-holder line. Names are compared by their words, so "Anna" and "Anna Rossi" are one person.
+
+Only the author's own words are read (`dlp.checks.readable.own_words`): a reply quoting "> Hi Marco,"
+was not addressed to Marco. One name reaches an archive in several encodings (RFC 2047, raw Latin-1
+bytes read as UTF-8, mojibake, capitals, accents): words are folded to one form, and a character that
+could not be decoded (U+FFFD) matches any letter, so "José", "JOSE" and "Jos\ufffd" are one person.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from email.utils import getaddresses
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.base import Check
+from dlp.checks.readable import own_words
 from dlp.model import Finding, PartKind, ScanMessage
 from dlp.redact import redact_address, redact_value
 
@@ -150,9 +156,36 @@ class Params(BaseModel):
     max_names_per_address: int = Field(20, ge=2)
 
 
+UNDECODED = "\ufffd"
+
+
+def _unmojibake(text: str) -> str:
+    """UTF-8 read as Latin-1 ("JosÃ©") back to what was written; anything else unchanged."""
+    if not any("\u00c0" <= ch <= "\u00ff" for ch in text):
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.casefold())
+    text = unicodedata.normalize("NFKD", _unmojibake(text).casefold())
     return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Equal, or equal where one side has an undecodable character (one byte of a Latin-1 letter)."""
+    if a == b:
+        return True
+    if UNDECODED not in a and UNDECODED not in b:
+        return False
+    return len(a) == len(b) and all(x == y or UNDECODED in (x, y) for x, y in zip(a, b, strict=True))
+
+
+def _covers(big: frozenset[str], small: frozenset[str]) -> bool:
+    """Every word of `small` is a word of `big` (encodings aside): the same person, or a fuller form."""
+    return all(w in big or any(_same_word(w, v) for v in big) for w in small)
 
 
 @dataclass
@@ -174,9 +207,9 @@ class _Mailbox:
 
     def add(self, tokens: frozenset[str], display: str, cap: int) -> None:
         for i, known in enumerate(self.people):
-            if tokens <= known:
+            if _covers(known, tokens):
                 return
-            if known < tokens:  # a fuller form of someone already seen ("Anna" -> "Anna Rossi")
+            if _covers(tokens, known):  # a fuller form of someone already seen ("Anna" -> "Anna Rossi")
                 self.people[i] = tokens
                 self.shown[i] = display
                 return
@@ -220,11 +253,11 @@ class ArchiveSharedAddress(Check):
             names.append(display)
         body = next((p for p in message.parts if p.kind in (PartKind.TEXT, PartKind.HTML)), None)
         if body is not None:
-            head = body.text[:2000]
-            match = self.greeting.search(head)
+            text = own_words(body.text[:20000])
+            match = self.greeting.search(text[:2000])
             if match:
                 names.append(match.group(1))
-            for match in self.holder.finditer(body.text[:20000]):
+            for match in self.holder.finditer(text):
                 names.append(match.group(1))
         return names
 
@@ -237,12 +270,16 @@ class ArchiveSharedAddress(Check):
         display, address = to[0]
         month = message.month()
         where = f"{message.source} msg {message.index}"
+        # One message is addressed to one person: the first name found (To display name, else greeting,
+        # else account-holder line). A greeting that disagrees with the display name in the same message
+        # (a note to self, a forward) says nothing about who else reads this mailbox.
         named = False
         for name in self.names_in(message, display.strip()):
             tokens = self._tokens(name)
             if tokens is not None:
                 self._person(address, tokens, name, where)
                 named = True
+                break
         box = self.mailboxes.get(address)
         if box is not None:
             box.seen(month, where)
@@ -267,9 +304,9 @@ class ArchiveSharedAddress(Check):
             self.single[key] = (tokens, shown, 0, "unknown", "unknown", where)
             return
         old_tokens, old_shown, messages, first, last, first_where = known
-        if tokens <= old_tokens:
+        if _covers(old_tokens, tokens):
             return
-        if old_tokens < tokens:  # a fuller form of the same person ("Anna" -> "Anna Rossi")
+        if _covers(tokens, old_tokens):  # a fuller form of the same person ("Anna" -> "Anna Rossi")
             self.single[key] = (tokens, shown, messages, first, last, first_where)
             return
         del self.single[key]

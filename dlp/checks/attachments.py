@@ -13,6 +13,8 @@ class UnscannedAttachment(Check):
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
         for item in message.unreadable:
+            if item.unsafe:
+                continue  # refused on purpose: unsafe-attachment-path reports it, at block
             yield self.finding(
                 f"{item.field} could not be scanned: {item.reason}",
                 scan_message=message,

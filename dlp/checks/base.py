@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from dlp.detect.entities import Entity
+from dlp.domains import why_never_internal, within
 from dlp.model import Finding, Location, Part, ScanMessage
 from dlp.redact import fingerprint, redact_value
 from dlp.rules import Rule, RuleSet
@@ -36,13 +37,39 @@ class ScanContext:
     sections: dict[str, Any] = field(default_factory=dict)
     recipient_list: Any = None  # dlp.recipients.RecipientList when scanning a campaign
     campaign: Any = None  # dlp.campaign.Campaign when scanning a campaign
+    _own_cache: dict[frozenset[str], frozenset[str]] = field(default_factory=dict, repr=False)
 
     def is_internal(self, address: str, message: ScanMessage | None = None) -> bool:
         """The sending organisation's own address: the campaign's domains, plus (for audited or hooked
-        messages, where each message has its own sender) the domains of that message's sender."""
+        messages, where each message has its own sender) the domain of that message's From.
+
+        A shared mail provider or a public suffix is never the organisation's own, whoever claims it
+        (see `dlp.domains`): otherwise a sender at gmail.com makes every gmail recipient "internal"."""
         domain = address.rpartition("@")[2].strip().lower().rstrip(">")
-        domains = self.sender_domains | message.own_domains if message is not None else self.sender_domains
-        return any(domain == d or domain.endswith("." + d) for d in domains)
+        domains = self._own(frozenset(self.sender_domains), configured=True)
+        if message is not None and message.own_domains:
+            domains = domains | self._own(message.own_domains, configured=False)
+        return within(domain, domains)
+
+    def _own(self, domains: frozenset[str], *, configured: bool) -> frozenset[str]:
+        cached = self._own_cache.get(domains)
+        if cached is not None:
+            return cached
+        if len(self._own_cache) > 10_000:  # one entry per distinct sender of an audit: keep it bounded
+            self._own_cache.clear()
+        rule = self.rules.rules.get("exposed-recipients")
+        extra = rule.param("shared_domains", []) if rule else []
+        usable = set()
+        for domain in domains:
+            reason = why_never_internal(domain, extra)
+            if reason is None:
+                usable.add(domain)
+            elif configured:
+                note = f"{domain} is not treated as the sender's own domain: {reason}"
+                if note not in self.notes:
+                    self.notes.append(note)
+        out = self._own_cache[domains] = frozenset(usable)
+        return out
 
 
 class Check:

@@ -6,10 +6,17 @@ as the largest of: distinct recipients of the campaign identified (value index),
 addresses, distinct phone numbers, distinct person names. The largest, not the sum: one person's name,
 address and phone are one person. Without a campaign (check, audit, serve) the detected entities alone
 count.
+
+People, not mailboxes or metadata (issue 13): role, list and no-reply addresses (`majordomo@`,
+`dev@project.org`, the message's own list from List-Id) are nobody's personal data; a Message-ID is an
+id, not an address; and header-shaped lines (a forwarded block's From/To/Cc, a patch's Signed-off-by and
+Cc trailers, a git shortlog's "Author (3):") are addressing metadata rather than a list of people. The
+role words and list hosts are rule parameters, extendable from a rules file.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,8 +30,21 @@ from dlp.model import Finding, Part, PartKind, ScanMessage, Severity
 from dlp.valueindex import ValueIndex, context_index, normal_form
 
 EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+# A header or trailer line, also quoted ("> From: ...") or in a forwarded block; a git shortlog heading.
+METADATA_LINE = re.compile(
+    r"(?im)^[ \t>]*(?:(?:from|to|cc|bcc|reply-to|sender|date|sent|subject|message-id|in-reply-to|references|"
+    r"return-path|delivered-to|envelope-to|list-[\w-]+|x-[\w-]+|signed-off-by|acked-by|reviewed-by|tested-by|"
+    r"reported-by|suggested-by|co-developed-by|reported-and-tested-by|requested-by|cc-by|link|closes|fixes|"
+    r"von|an|kopie|gesendet|betreff|de|à|para|da|a|inviato|envoyé|enviado|objet|oggetto|asunto)[ \t]*:.*|"
+    r"[ \t]*[^\W\d_][\w.'’-]*(?:[ \t]+[\w.'’-]+){0,4}[ \t]+\(\d+\):[ \t]*)$"
+)
 PHONE_LIKE = re.compile(r"\+?\(?\d[\d ().\-/]{5,}\d")
 MIN_CHARS_PER_PERSON = 6  # "a@b.cd" or a 7-digit number, plus a separator
+# Machine-made local parts (Message-IDs, bounce tokens): digit runs with separators, long hex, base64.
+MACHINE_LOCAL = re.compile(
+    r"^(?=(?:.*\d){8})(?=.*[.$=%]|.{20})[\w.+$=%-]{12,}$|^[0-9a-f.$-]{16,}$|"
+    r"^(?=.*\d)(?=.*[A-Z])(?=.*[a-z])[A-Za-z0-9+/_-]{28,}$"
+)
 ADDRESS_HEADERS = frozenset({"From", "To", "Cc", "Bcc", "Reply-To", "Sender", "Return-Path"})
 
 
@@ -36,6 +56,10 @@ class Params(BaseModel):
     entities: list[str] = Field(default_factory=lambda: ["PERSON", "EMAIL_ADDRESS"])
     min_score: float = Field(0.5, ge=0, le=1)
     person_min_score: float = Field(0.85, ge=0, le=1)
+    role_local_parts: list[str] = Field(
+        default_factory=list, description="local parts (fnmatch patterns) of role, list and no-reply mailboxes"
+    )
+    list_domains: list[str] = Field(default_factory=list, description="mailing-list hosts (fnmatch patterns)")
 
 
 @dataclass
@@ -70,6 +94,20 @@ class BulkPersonalData(EntityCheck):
     rule_id = "bulk-personal-data"
     Params = Params
 
+    def __init__(self, rule, ctx) -> None:
+        super().__init__(rule, ctx)
+        self.role_local = _any_of(self.params.role_local_parts)
+        self.list_domain = _any_of(self.params.list_domains)
+
+    def is_person_address(self, address: str, message: ScanMessage) -> bool:
+        """A person's mailbox: not the sender's own, not a role, list or no-reply address, not a Message-ID."""
+        local, _, domain = address.casefold().rpartition("@")
+        if not local or self.ctx.is_internal(address):
+            return False
+        if self.role_local.match(local) or self.list_domain.match(domain) or MACHINE_LOCAL.match(local):
+            return False
+        return address.casefold() not in list_addresses(message)
+
     def finish(self) -> Iterable[Finding]:
         return ()  # reports per message; the entity checks' hold-back and language notes are not ours
 
@@ -80,6 +118,8 @@ class BulkPersonalData(EntityCheck):
         for part in message.parts:
             if part.kind == PartKind.HEADER and part.field in ADDRESS_HEADERS:
                 continue  # visible recipients are exposed-recipients' business
+            if part.field == "forwarded.headers":
+                continue  # a forwarded message's own addressing: metadata, counted as exposed-recipients
             people = self._people(part, message, index)
             total.update(people)
             if people.count >= self.params.threshold:
@@ -95,7 +135,12 @@ class BulkPersonalData(EntityCheck):
             return people  # too short to name that many people: skip the work
         if index is not None:
             people.recipients = {m.owners[0] for m in index.matches(text)}
-        people.emails = {e.casefold() for e in EMAIL_RE.findall(text) if not self.ctx.is_internal(e)}
+        metadata = [m.span() for m in METADATA_LINE.finditer(text)]
+        people.emails = {
+            m.group().casefold()
+            for m in EMAIL_RE.finditer(text)
+            if self.is_person_address(m.group(), message) and not _inside(m.start(), metadata)
+        }
         # phonenumbers' own matcher (Presidio's phone recognizer misses most numbers in a CSV's rows), run
         # only where enough number-like runs exist to reach the threshold: it is the slow part.
         if len(PHONE_LIKE.findall(text)) >= self.params.threshold:
@@ -105,13 +150,13 @@ class BulkPersonalData(EntityCheck):
             return people
         # The entities personal-data computed already (cached per paragraph): no second analysis.
         for entity in self.ctx.analyze(part, message):
-            if not self.wanted(entity):
+            if not self.wanted(entity) or _inside(entity.start, metadata):
                 continue
             if entity.entity_type == "PERSON":
                 people.names.add(normal_form(entity.text))
             elif entity.entity_type == "PHONE_NUMBER":
                 people.phones.add(self._phone(entity.text))
-            elif entity.entity_type == "EMAIL_ADDRESS" and not self.ctx.is_internal(entity.text):
+            elif entity.entity_type == "EMAIL_ADDRESS" and self.is_person_address(entity.text, message):
                 people.emails.add(entity.text.casefold())
         return people
 
@@ -142,3 +187,26 @@ class BulkPersonalData(EntityCheck):
             addresses.append(message.recipient.email)
         addresses = [a for a in addresses if "@" in a]
         return bool(addresses) and all(self.ctx.is_internal(a, message) for a in addresses)
+
+
+def _any_of(patterns: list[str]) -> re.Pattern[str]:
+    """One regex for a list of fnmatch patterns (`owner-*`, `*-request`), matched case-insensitively."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{fnmatch.translate(p.casefold())})" for p in patterns))
+
+
+def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= offset < end for start, end in spans)
+
+
+LIST_ID = re.compile(r"<([\w.+-]+?)\.([\w-]+(?:\.[\w-]+)+)>")
+
+
+def list_addresses(message: ScanMessage) -> set[str]:
+    """The message's own list, from List-Id (`<dev.ponymail.apache.org>` is dev@ponymail.apache.org)."""
+    out: set[str] = set()
+    for value in message.header("List-Id"):
+        for local, domain in LIST_ID.findall(value):
+            out.add(f"{local}@{domain}".casefold())
+    return out

@@ -19,6 +19,10 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
     block_at: int = Field(10, ge=1)
     warn_at: int = Field(3, ge=1)
+    shared_domains: list[str] = Field(
+        default_factory=list,
+        description="more shared mail providers (besides dlp/data/shared_mail_domains.txt): never internal",
+    )
 
     @model_validator(mode="after")
     def _order(self) -> Params:

@@ -3,6 +3,12 @@
 Undefined variables and render errors come from the renderer (per row, so the report can say "column
 `first_name` missing in 37 rows"); leftover merge syntax (`{{ x }}`, `*|FNAME|*`, `%%name%%`,
 `[FirstName]`) is found in the rendered text, whatever tool produced it.
+
+Received mail (audit, check, serve, scan_message: messages dlp did not render) has its own semantics:
+a leftover tag there is still a sender's mistake a reader sees, but `{{` is also everyday syntax in
+code, and a binary part decoded as text is noise. So on received mail the patterns run only over text a
+person reads (`dlp.checks.readable`): subject, text and HTML bodies and text attachments, without code
+blocks, patches, quoted lines, HTML `<pre>`/`<code>`, and never over binary or undecodable parts.
 """
 
 from __future__ import annotations
@@ -13,7 +19,16 @@ from collections.abc import Iterable
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.base import Check, line_at
+from dlp.checks.readable import readable_text
 from dlp.model import Finding, PartKind, ScanMessage
+from dlp.redact import redact_value, scrub_text
+
+
+def _row_values(message: ScanMessage) -> list[str]:
+    """The row's own values, so an error that echoes one (`{% include email %}`) prints it masked."""
+    if message.recipient is None:
+        return []
+    return [str(v) for v in message.recipient.columns.values() if isinstance(v, str | int | float)]
 
 
 class LeftoverPattern(BaseModel):
@@ -37,14 +52,17 @@ class TemplateError(Check):
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
         for problem in message.problems:
+            variable = self._shown_variable(problem.variable, problem.origin)
             if problem.kind == "undefined" and problem.variable:
                 text = (
-                    f"undefined variable '{problem.variable}' in {problem.field}: the recipient row has no "
+                    f"undefined variable '{variable}' in {problem.field}: the recipient row has no "
                     f"such column (or key)"
                 )
-                where = f"undefined:{problem.origin}:{problem.variable}"
+                # Keys taken from row data differ per row yet are one problem: one finding across messages.
+                key = problem.variable if variable == problem.variable else "(row data)"
+                where = f"undefined:{problem.origin}:{key}"
             else:
-                text = f"render error in {problem.field}: {problem.detail}"
+                text = f"render error in {problem.field}: {scrub_text(problem.detail, _row_values(message))}"
                 where = f"error:{problem.origin}:{problem.detail}"
             yield self.finding(
                 text,
@@ -53,21 +71,41 @@ class TemplateError(Check):
                 line=problem.line,
                 where=where,
                 origin=problem.origin,
-                extra={"variable": problem.variable} if problem.variable else None,
+                extra={"variable": variable} if variable else None,
             )
+        yield from self._leftovers(message)
+
+    def _shown_variable(self, variable: str | None, origin: str) -> str | None:
+        """A name written in the template is safe to print; anything else came from row data (the key in
+        `{% if vip_notes[email] %}` is the recipient's address) and is masked."""
+        if not variable:
+            return None
+        source = self.ctx.template_sources.get(origin, "")
+        if re.search(rf"(?<!\w){re.escape(variable)}(?!\w)", source):
+            return variable
+        return f"{redact_value(variable)} (a key taken from row data, masked)"
+
+    def _leftovers(self, message: ScanMessage) -> Iterable[Finding]:
+        received = self.ctx.campaign is None  # not rendered by dlp: only what a person reads counts
         for part in message.parts:
             if part.kind in (PartKind.HEADER,) and part.field in ("From", "To", "Cc", "Reply-To"):
                 continue
+            text = part.text
+            if received:
+                if not any(pattern.search(text) for _name, pattern in self.leftover):
+                    continue  # the common case: no tag-like text at all, no need to look closer
+                text = readable_text(part)
             for name, pattern in self.leftover:
-                for match in pattern.finditer(part.text):
+                for match in pattern.finditer(text):
                     tag = match.group(0)
+                    shown = scrub_text(tag[:40])  # row data rendered inside leftover tags stays masked
                     yield self.finding(
-                        f"leftover merge syntax ({name}) in {part.field}: {tag[:40]}",
+                        f"leftover merge syntax ({name}) in {part.field}: {shown}",
                         scan_message=message,
                         field=part.field,
-                        line=line_at(part.text, match.start()),
+                        line=line_at(text, match.start()),
                         value=tag,
-                        excerpt=tag[:40],
+                        excerpt=shown,
                         where=f"leftover:{part.origin}",
                         origin=part.origin,
                     )

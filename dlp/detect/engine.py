@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from dlp.budgets import piece_chars
 from dlp.detect.entities import Entity
+from dlp.detect.evidence import filtered_by
 from dlp.detect.languages import SERVED_LANGUAGES, detect_language
 from dlp.detect.offline import configure_offline
 from dlp.detect.postprocess import (
@@ -253,6 +254,8 @@ def clean_results(text: str, results: Iterable) -> list[Entity]:
             continue
         span = text[result.start : result.end]
         score = float(result.score)
+        if filtered_by(result.entity_type, text, result.start, result.end):
+            continue  # dlp.detect.evidence: a weak match without the evidence that makes it this entity
         if result.entity_type == "PERSON":
             if not plausible_person(span):
                 continue

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dlp.model import Finding, Report, Severity, Verdict
-from dlp.redact import redact_address
+from dlp.redact import redact_address, strip_controls
 
 STYLE = {Verdict.BLOCK: "bold white on red", Verdict.WARN: "bold black on yellow", Verdict.PASS: "bold white on green"}
 SEVERITY_STYLE = {Severity.BLOCK: "bold red", Severity.WARN: "yellow", Severity.INFO: "cyan"}
@@ -22,6 +22,12 @@ BANNER = {
     Verdict.PASS: "PASS — nothing found",
 }
 MAX_DETAIL_ROWS = 40
+
+
+def _plain(value: Any, style: str = "") -> Text:
+    """Data as literal text: never parsed as Rich markup (`List-Id: x [/bold]` must not crash the report),
+    and with control characters made visible (an ESC in a file name must not reach the terminal)."""
+    return Text(strip_controls(str(value)), style=style)
 
 
 def _where(finding: Finding) -> str:
@@ -64,7 +70,7 @@ def _group_key(finding: Finding) -> tuple:
 def build(report: Report, *, show_values: bool = False) -> Group:
     banner = Text(f" {BANNER[report.verdict]} ", style=STYLE[report.verdict], justify="center")
     title = report.sections.get("campaign", {}).get("name") or report.source
-    renderables: list[Any] = [Panel(banner, title=str(title) if title else None, expand=True)]
+    renderables: list[Any] = [Panel(banner, title=_plain(title) if title else None, expand=True)]
 
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for finding in report.findings:
@@ -85,12 +91,12 @@ def build(report: Report, *, show_values: bool = False) -> Group:
             occurrences = sum(f.extra.get("messages", 1) for f in findings)
             wheres = list(dict.fromkeys(f.location.field or "-" for f in findings))
             table.add_row(
-                rule,
+                _plain(rule),
                 Text(worst.value, style=SEVERITY_STYLE[worst]),
                 str(len(findings)),
                 str(max(len(messages), occurrences if len(findings) == 1 else len(messages))),
-                _recipients(findings, show_values),
-                ", ".join(wheres[:4]) + (" …" if len(wheres) > 4 else ""),
+                _plain(_recipients(findings, show_values)),
+                _plain(", ".join(wheres[:4]) + (" …" if len(wheres) > 4 else "")),
             )
         renderables.append(table)
 
@@ -99,7 +105,7 @@ def build(report: Report, *, show_values: bool = False) -> Group:
         hints.add_column("hint")
         for rule in ordered_rules:
             if report.hints.get(rule):
-                hints.add_row(rule, report.hints[rule])
+                hints.add_row(_plain(rule), _plain(report.hints[rule]))
         renderables.append(hints)
 
         groups: dict[tuple, list[Finding]] = defaultdict(list)
@@ -128,14 +134,14 @@ def build(report: Report, *, show_values: bool = False) -> Group:
             excerpts = list(dict.fromkeys(f.safe_excerpt(show_values=show_values) or "" for f in findings))
             detail.add_row(
                 Text(first.severity.value, style=SEVERITY_STYLE[first.severity]),
-                first.rule,
-                first.message,
-                where,
+                _plain(first.rule),
+                _plain(first.message),
+                _plain(where),
                 str(messages),
-                excerpts[0] + (f" (+{len(excerpts) - 1} more)" if len(excerpts) > 1 else ""),
+                _plain(excerpts[0] + (f" (+{len(excerpts) - 1} more)" if len(excerpts) > 1 else "")),
             )
         if len(groups) > MAX_DETAIL_ROWS:
-            detail.caption = f"{len(groups) - MAX_DETAIL_ROWS} more groups: use --format json for every finding"
+            detail.caption = Text(f"{len(groups) - MAX_DETAIL_ROWS} more groups: use --format json for every finding")
         renderables.append(detail)
 
     for name, section in report.sections.items():
@@ -156,7 +162,7 @@ def build(report: Report, *, show_values: bool = False) -> Group:
     )
     renderables.append(summary)
     for note in report.notes:
-        renderables.append(Text(f"note: {note}", style="dim"))
+        renderables.append(_plain(f"note: {note}", style="dim"))
     return Group(*renderables)
 
 
@@ -164,13 +170,13 @@ def _section(name: str, section: Any) -> Any:
     """Extra report sections (e.g. recipient-list health) given as {"title": ..., "rows": [[k, v], ...]}."""
     if not isinstance(section, dict) or "rows" not in section:
         return None
-    table = Table(title=section.get("title", name), expand=False)
+    table = Table(title=_plain(section.get("title", name)), expand=False)
     for column in section.get("columns", ["item", "value"]):
-        table.add_column(str(column))
+        table.add_column(_plain(column))
     for row in section["rows"]:
-        table.add_row(*(str(cell) for cell in row))
+        table.add_row(*(_plain(cell) for cell in row))
     if section.get("caption"):
-        table.caption = str(section["caption"])
+        table.caption = _plain(section["caption"])
     if section.get("worst_rows"):
         return Group(table, _worst_rows(section))
     return table
@@ -182,9 +188,9 @@ def _worst_rows(section: dict[str, Any]) -> Table:
     for column in ("row", "address", "issues"):
         table.add_column(column)
     for item in section["worst_rows"]:
-        table.add_row(str(item.get("row", "")), str(item.get("address", "")), str(item.get("issues", "")))
+        table.add_row(_plain(item.get("row", "")), _plain(item.get("address", "")), _plain(item.get("issues", "")))
     if section.get("identity"):
-        table.caption = f"people told apart by: {section['identity']}"
+        table.caption = _plain(f"people told apart by: {section['identity']}")
     return table
 
 
@@ -199,7 +205,7 @@ def print_rules(rows: list[tuple[str, str, bool, str]]) -> None:
         table.add_column(column)
     for rule_id, severity, enabled, description in rows:
         styled = Text(severity, style=SEVERITY_STYLE[Severity(severity)])
-        table.add_row(rule_id, styled, "yes" if enabled else "no", description)
+        table.add_row(_plain(rule_id), styled, "yes" if enabled else "no", _plain(description))
     Console().print(table)
 
 

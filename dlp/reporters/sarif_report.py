@@ -12,6 +12,7 @@ from typing import Any
 
 from dlp import __version__
 from dlp.model import Finding, Report, Severity
+from dlp.redact import strip_controls
 from dlp.rules import RuleSet, load_ruleset
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -30,14 +31,15 @@ def _rule_descriptor(rule_id: str, ruleset: RuleSet | None, hint: str | None) ->
     return out
 
 
-def _location(finding: Finding, default_source: str) -> dict[str, Any]:
+def _location(finding: Finding, default_source: str, shown: dict[str, Any]) -> dict[str, Any]:
+    """`shown` is the location as to_dict prints it: an archive path naming a person is masked there."""
     loc = finding.location
-    artifact = loc.source or default_source or "message"
+    artifact = shown.get("source") or strip_controls(default_source) or "message"
     physical: dict[str, Any] = {"artifactLocation": {"uri": artifact}}
     if loc.line:
         physical["region"] = {"startLine": loc.line}
     message = f"message {loc.message}" if loc.message is not None else None
-    logical = [bit for bit in (message, loc.field, loc.part) if bit]
+    logical = [bit for bit in (message, shown.get("field"), shown.get("part")) if bit]
     out: dict[str, Any] = {"physicalLocation": physical}
     if logical:
         out["logicalLocations"] = [{"fullyQualifiedName": " / ".join(logical), "kind": "member"}]
@@ -46,7 +48,7 @@ def _location(finding: Finding, default_source: str) -> dict[str, Any]:
 
 def _result(finding: Finding, rule_index: int, default_source: str, show_values: bool) -> dict[str, Any]:
     data = finding.to_dict(show_values=show_values)
-    text = finding.message
+    text = data["message"]
     if data.get("excerpt"):
         text += f" ({data['excerpt']})"
     properties = {k: data[k] for k in ("count", "entity_type", "origin", "recipients", "recipients_total") if k in data}
@@ -58,7 +60,7 @@ def _result(finding: Finding, rule_index: int, default_source: str, show_values:
         "ruleIndex": rule_index,
         "level": LEVEL[finding.severity],
         "message": {"text": text},
-        "locations": [_location(finding, default_source)],
+        "locations": [_location(finding, default_source, data["location"])],
         "partialFingerprints": {"dlpFingerprint/v1": finding.fingerprint},
         "properties": properties,
     }
@@ -86,7 +88,7 @@ def report_dict(report: Report, *, show_values: bool = False, ruleset: RuleSet |
                     "verdict": report.verdict.value,
                     "messages": report.messages,
                     "recipients": report.recipients,
-                    "notes": report.notes,
+                    "notes": [strip_controls(n) for n in report.notes],
                 },
             }
         ],

@@ -9,26 +9,51 @@ cut off with a note and an `unscanned-attachment` finding instead of a hang or a
 
 from __future__ import annotations
 
+import binascii
 import email
 import email.policy
+import re
 from dataclasses import dataclass, field
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 
 from dlp.extract import extract_text
 from dlp.htmltext import visible_text
 from dlp.model import Part, PartKind, Recipient, ScanMessage, UnreadableAttachment
+from dlp.redact import redact_filename
 
 SCANNED_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject")
 MAX_DEPTH = 25  # MIME nesting levels walked; real mail rarely passes 5
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # text extraction above this is skipped and reported
 MAX_PARTS = 500
+NOTES_ATTRIBUTE = "_dlp_parse_notes"  # notes the parser leaves on a message for `to_scan_message`
+UNREADABLE_ATTRIBUTE = "_dlp_parse_unreadable"
 
 
 def parse_bytes(data: bytes) -> EmailMessage:
-    message = email.message_from_bytes(data, policy=email.policy.default)
+    """The message, never an exception: nesting too deep for the stdlib parser (it recurses once per
+    level) falls back to the headers and the body as raw text, said on the message."""
+    try:
+        message = email.message_from_bytes(data, policy=email.policy.default)
+    except RecursionError:
+        return _flat(data)
     assert isinstance(message, EmailMessage)
     return message
+
+
+def _flat(data: bytes) -> EmailMessage:
+    head = BytesHeaderParser(policy=email.policy.compat32).parsebytes(data)
+    body = head.get_payload()
+    flat = EmailMessage()
+    for key, value in head.items():
+        if key.lower() not in ("content-type", "content-transfer-encoding", "mime-version"):
+            flat._headers.append((key, str(value)))  # raw, as received: parsed (or not) when read
+    flat.set_content(body if isinstance(body, str) else str(body))
+    reason = "MIME nesting too deep for the parser: the body was scanned as raw text, encoded parts not decoded"
+    setattr(flat, UNREADABLE_ATTRIBUTE, [UnreadableAttachment("body", reason)])
+    return flat
 
 
 def clean_text(text: str) -> str:
@@ -40,14 +65,46 @@ def clean_text(text: str) -> str:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def header_values(message: Message, name: str) -> list[str]:
+def _decode_words(value: str) -> str:
+    """RFC 2047 encoded words decoded without the structured header parser (what compat32 would keep)."""
+    if "=?" not in value:
+        return value
+    try:
+        return str(make_header(decode_header(value)))
+    except Exception:  # malformed encoded words: keep them as they are
+        return value
+
+
+def _raw_items(message: Message) -> list[tuple[str, object]]:
+    try:
+        return list(message.raw_items())
+    except AttributeError:  # a compat32 Message
+        return list(message._headers)
+
+
+def header_values(message: Message, name: str, notes: list[str] | None = None) -> list[str]:
+    """Every value of a header, decoded. A value the stdlib's structured parser rejects (sendmail's
+    `unlisted-recipients:; (no To-header on input)`, an encoded display name holding a line break) is
+    read as raw text with its encoded words decoded, and said in `notes`, never raised."""
     values = []
-    for value in message.get_all(name, []) or []:
+    lname = name.lower()
+    for key, value in _raw_items(message):
+        if key.lower() != lname:
+            continue
         try:
-            text = str(value)
-        except Exception:  # malformed encoded-words: keep what can be read
-            text = repr(value)
-        values.append(clean_text(text))
+            text = str(message.policy.header_fetch_parse(key, value))
+        except Exception as exc:
+            text = _decode_words(str(value))
+            if notes is not None:
+                why = type(exc).__name__
+                notes.append(f"header {key}: the standard library could not parse it ({why}); read as raw text")
+        else:
+            if not isinstance(message.policy, email.policy.EmailPolicy):  # compat32 keeps encoded words
+                text = _decode_words(text)
+        text = clean_text(text)
+        if "\n" in text or "\r" in text:
+            text = " ".join(text.split())
+        values.append(text)
     return values
 
 
@@ -56,20 +113,71 @@ def first_header(message: Message, name: str) -> str | None:
     return values[0] if values else None
 
 
+def _safe(part: Message, method: str, *args, default=None):
+    """`part.method(*args)`, or the same on a compat32 copy of its headers when the structured parser
+    raises (a broken Content-Type or Content-Disposition parameter)."""
+    try:
+        return getattr(part, method)(*args)
+    except Exception:
+        shadow = Message()
+        for key, value in _raw_items(part):
+            shadow._headers.append((key, str(value)))
+        try:
+            return getattr(shadow, method)(*args)
+        except Exception:
+            return default
+
+
+def _base64_payload(part: Message) -> tuple[bytes, str] | None:
+    """A malformed base64 part decoded as far as it goes, with a note; None when it is not base64 or is
+    well formed. (On malformed input the stdlib hands back the encoded text itself, silently.)"""
+    if str(_safe(part, "get", "content-transfer-encoding", default="") or "").strip().lower() != "base64":
+        return None
+    payload = part.get_payload()
+    if not isinstance(payload, str):
+        return None
+    raw = payload.encode("ascii", "replace")
+    try:
+        binascii.a2b_base64(b"".join(raw.split()), strict_mode=True)
+        return None
+    except (binascii.Error, ValueError) as exc:
+        problem = str(exc).rstrip(".")
+    alphabet = re.sub(rb"[^A-Za-z0-9+/]", b"", raw)
+    alphabet = alphabet[: len(alphabet) - len(alphabet) % 4]
+    return binascii.a2b_base64(alphabet), f"malformed base64 ({problem}); decoded as far as it goes"
+
+
 def _decoded_text(part: Message) -> tuple[str, str | None]:
     """Text of a part and, if its charset was wrong or unknown, a note saying it was replaced."""
-    try:
-        payload = part.get_payload(decode=True) or b""
-    except Exception as exc:  # broken transfer encoding
-        return clean_text(str(part.get_payload())), f"transfer encoding could not be decoded ({type(exc).__name__})"
+    lenient = _base64_payload(part)
+    notes = []
+    if lenient is not None:
+        payload, note = lenient
+        notes.append(note)
+    else:
+        try:
+            payload = part.get_payload(decode=True) or b""
+        except Exception as exc:  # broken transfer encoding
+            why = f"transfer encoding could not be decoded ({type(exc).__name__})"
+            return clean_text(str(part.get_payload())), why
     if isinstance(payload, str):
         payload = payload.encode("utf-8", "surrogateescape")
-    charset = part.get_content_charset() or "utf-8"
+    charset = _safe(part, "get_content_charset") or "utf-8"
     try:
-        return payload.decode(charset), None
+        text = payload.decode(charset)
     except (LookupError, UnicodeDecodeError) as exc:
         reason = "unknown charset" if isinstance(exc, LookupError) else "bytes not valid in that charset"
-        return payload.decode("utf-8", errors="replace"), f"charset {charset!r}: {reason}; undecodable bytes replaced"
+        text = payload.decode("utf-8", errors="replace")
+        notes.append(f"charset {charset!r}: {reason}; undecodable bytes replaced")
+    return text, "; ".join(notes) or None
+
+
+def _junk(text: str) -> bool:
+    """Decoded 'text' that is mostly replacement or control characters: binary, not something to read."""
+    if not text:
+        return False
+    bad = sum(1 for ch in text if ch == "\ufffd" or (ch < " " and ch not in "\t\n\r\f"))
+    return bad > len(text) // 10
 
 
 @dataclass
@@ -77,7 +185,9 @@ class _Walk:
     parts: list[Part] = field(default_factory=list)
     unreadable: list[UnreadableAttachment] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    header_notes: list[str] = field(default_factory=list)
     count: int = 0
+    content_seen: bool = False  # some leaf part had a payload (even one not scanned, like an inline logo)
 
     def note(self, path: str, text: str) -> None:
         self.notes.append(f"part {path}: {text}" if path else text)
@@ -94,7 +204,7 @@ def _walk(part: Message, path: str, depth: int, walk: _Walk) -> None:
             UnreadableAttachment(f"part {path}", f"MIME nesting deeper than {MAX_DEPTH} levels was not scanned")
         )
         return
-    content_type = part.get_content_type()
+    content_type = _safe(part, "get_content_type", default="text/plain")
     for defect in getattr(part, "defects", []) or []:
         walk.note(path, f"MIME defect: {type(defect).__name__}")
     if content_type == "message/rfc822" or (part.is_multipart() and content_type.startswith("message/")):
@@ -104,7 +214,11 @@ def _walk(part: Message, path: str, depth: int, walk: _Walk) -> None:
             if not isinstance(nested, Message):
                 continue
             nested_path = f"{path}.{number}" if path else str(number)
-            headers = [f"{name}: {value}" for name in SCANNED_HEADERS for value in header_values(nested, name)]
+            headers = [
+                f"{name}: {value}"
+                for name in SCANNED_HEADERS
+                for value in header_values(nested, name, walk.header_notes)
+            ]
             if headers:
                 walk.parts.append(
                     Part(PartKind.TEXT, "forwarded.headers", "\n".join(headers), origin=f"part {nested_path}")
@@ -117,10 +231,21 @@ def _walk(part: Message, path: str, depth: int, walk: _Walk) -> None:
             _walk(child, f"{path}.{number}" if path else str(number), depth + 1, walk)
         return
     path = path or "1"
-    filename = part.get_filename()
-    disposition = part.get_content_disposition()
+    try:
+        payload = part.get_payload()
+        walk.content_seen = walk.content_seen or bool(isinstance(payload, str | bytes) and payload.strip())
+        _leaf(part, path, content_type, walk)
+    except Exception as exc:  # whatever the stdlib still raises on one odd part ends as that part, listed
+        walk.unreadable.append(UnreadableAttachment(f"part {path}", f"could not be read ({type(exc).__name__})"))
+
+
+def _leaf(part: Message, path: str, content_type: str, walk: _Walk) -> None:
+    filename = _safe(part, "get_filename")
+    disposition = _safe(part, "get_content_disposition")
     if filename or disposition == "attachment":
         _attachment(part, path, clean_text(filename or f"part-{path}"), content_type, disposition, walk)
+    elif content_type.startswith("text/") and _text_is_junk(part, path, walk):
+        return
     elif content_type == "text/html":
         text, note = _decoded_text(part)
         walk.parts.append(
@@ -140,14 +265,28 @@ def _walk(part: Message, path: str, depth: int, walk: _Walk) -> None:
         walk.parts.append(Part(PartKind.TEXT, "body.text", text, origin=f"part {path}", content_type=content_type))
         if note:
             walk.note(path, note)
-    elif content_type.startswith("image/") and (disposition == "inline" or part.get("Content-ID")):
+    elif content_type.startswith("image/") and (disposition == "inline" or _safe(part, "get", "Content-ID")):
         return  # an inline picture of the HTML body (logo, banner): part of the layout, not a document
     else:
         _attachment(part, path, f"part-{path}", content_type, disposition, walk)
 
 
+def _text_is_junk(part: Message, path: str, walk: _Walk) -> bool:
+    """A text part in malformed base64 that decodes to binary junk is listed, not scanned as text."""
+    if _base64_payload(part) is None:
+        return False
+    text, _note = _decoded_text(part)
+    if _junk(text):
+        reason = "text part in malformed base64 that decodes to binary data: not scanned"
+        walk.unreadable.append(UnreadableAttachment(f"part {path}", reason))
+        return True
+    return False
+
+
 def _attachment(part: Message, path: str, name: str, content_type: str, disposition: str | None, walk: _Walk) -> None:
-    label = f"attachment:{name}"
+    # A sender's file name carries names and numbers (Anna_Rossi_SSN_536-22-8451.pdf): the label shown in
+    # reports is redacted; Part.filename keeps the real one for choosing the extractor.
+    label = f"attachment:{name if name == f'part-{path}' else redact_filename(name)}"
     try:
         data = part.get_payload(decode=True) or b""
     except Exception as exc:
@@ -179,7 +318,9 @@ def _attachment(part: Message, path: str, name: str, content_type: str, disposit
 
 
 def sender_domains_of(message: Message, envelope_from: str | None = None) -> frozenset[str]:
-    values = header_values(message, "From") + header_values(message, "Sender")
+    # From only: a Sender header (or anything else the author writes) on the recipients' domain must not
+    # make those recipients "internal"; shared providers and public suffixes are filtered in is_internal.
+    values = header_values(message, "From")
     if envelope_from:
         values.append(envelope_from)
     return frozenset(a.rpartition("@")[2].lower() for _n, a in getaddresses(values) if "@" in a)
@@ -198,18 +339,40 @@ def addressee(message: Message) -> Recipient | None:
     )
 
 
+def _raw_body(message: Message, walk: _Walk) -> None:
+    """When the MIME structure gives no text at all (boundaries the parser cannot match), the body as
+    written is scanned rather than nothing: whatever text it holds is still read."""
+    try:
+        generated = message.as_bytes(policy=email.policy.compat32)
+    except Exception:
+        return
+    body = generated.partition(b"\n\n")[2] if b"\n\n" in generated else b""
+    text = clean_text(body.decode("utf-8", "surrogateescape"))
+    if text.strip():
+        walk.parts.append(Part(PartKind.TEXT, "body.raw", text, origin="body"))
+        walk.notes.append("the MIME structure gave no text part; the body was scanned as written")
+
+
 def to_scan_message(message: Message, index: int = 0, source: str = "") -> ScanMessage:
     headers: list[tuple[str, str]] = []
     parts: list[Part] = []
+    walk = _Walk()
+    walk.notes.extend(getattr(message, NOTES_ATTRIBUTE, []))
+    walk.unreadable.extend(getattr(message, UNREADABLE_ATTRIBUTE, []))
     for name in SCANNED_HEADERS:
-        for value in header_values(message, name):
+        for value in header_values(message, name, walk.header_notes):
             headers.append((name, value))
             kind = PartKind.SUBJECT if name == "Subject" else PartKind.HEADER
             parts.append(Part(kind, name, value, origin=name.lower()))
     for name in ("Date", "List-Id", "Message-ID"):
-        headers.extend((name, value) for value in header_values(message, name))
-    walk = _Walk()
-    _walk(message, "", 0, walk)
+        headers.extend((name, value) for value in header_values(message, name, walk.header_notes))
+    try:
+        _walk(message, "", 0, walk)
+    except Exception as exc:  # a structure the walk did not foresee: the headers are kept, the body is listed
+        reason = f"MIME structure could not be walked ({type(exc).__name__})"
+        walk.unreadable.append(UnreadableAttachment("body", reason))
+    if not walk.content_seen and not walk.unreadable:
+        _raw_body(message, walk)
     return ScanMessage(
         index=index,
         headers=headers,
@@ -218,7 +381,7 @@ def to_scan_message(message: Message, index: int = 0, source: str = "") -> ScanM
         message_id=first_header(message, "Message-ID"),
         envelope_from=first_header(message, "From"),
         unreadable=walk.unreadable,
-        notes=walk.notes,
+        notes=list(dict.fromkeys(walk.header_notes)) + walk.notes,
         own_domains=sender_domains_of(message),
         recipient=addressee(message),
     )

@@ -33,10 +33,14 @@ QUALIFIER = (
     r"(?:\s+(?:provisoire|temporaire|temporal|provisional|temporaneo|provvisorio|neues|neue|nuevo|nouveau|nuovo|"
     r"temporanea|provvisoria|new|temporary|initial))?"
 )
-SEP = rf"{QUALIFIER}\s{{0,2}}(?:is|was|:|=|-|–|est|ist|lautet|è|es)?\s{{0,2}}[:=]?\s{{0,2}}[\"'“‘«]?"
+# Blanks, not line breaks: the value is on the label's line ("ldap.password=x" ends its line; the next
+# line is another setting, not the secret).
+SEP = rf"{QUALIFIER}[ \t]{{0,2}}(?:is|was|:|=|-|–|est|ist|lautet|è|es)?[ \t]{{0,2}}[:=]?[ \t]{{0,2}}[\"'“‘«]?"
 # A password after "is": require a digit or symbol so "your password is incorrect" is not one.
-STRONG_VALUE = r"(?=[^\s\"'”’»]*[\d!@#$%^&*_+=?~])[^\s\"'”’»,;]{4,64}(?<![.,;:!?)])"
-ANY_VALUE = r"[^\s\"'”’»,;]{4,64}(?<![.,;:!?)])"
+STRONG_VALUE = r"(?![:=])(?=[^\s\"'”’»]*[\d!@#$%^&*_+=?~])[^\s\"'”’»,;]{4,64}(?<![.,;:!?)])"
+# After ':' the value may stand on the next line (a two-column layout); after '=' it may not.
+COLON = r"[ \t]{0,2}(?::[ \t]{0,2}\n?|=)[ \t]{0,2}[\"'“‘«]?"
+ANY_VALUE = r"(?![:=])[^\s\"'”’»,;]{4,64}(?<![.,;:!?)])"
 
 
 class CredentialRecognizer(PrefilteredPatternRecognizer):
@@ -45,9 +49,7 @@ class CredentialRecognizer(PrefilteredPatternRecognizer):
         rf"(?i)(?:{SECRET_LABEL}|{CODE_LABEL}|{ANSWER_LABEL}|code)|AKIA|ASIA|[sr]k_|gh[pousr]_|xox|AIza|-----BEGIN"
     )
     PATTERNS = [
-        Pattern(
-            "labelled secret, colon", rf"(?i)(?<=\b{SECRET_LABEL}\s{{0,2}}[:=]\s{{0,2}}[\"'“‘«]?){ANY_VALUE}", 0.85
-        ),
+        Pattern("labelled secret, colon", rf"(?i)(?<=\b{SECRET_LABEL}{COLON}){ANY_VALUE}", 0.85),
         Pattern("labelled secret", rf"(?i)(?<=\b{SECRET_LABEL}{SEP}){STRONG_VALUE}", 0.8),
         Pattern("labelled code", rf"(?i)(?<=\b{CODE_LABEL}{SEP})\d{{4,8}}\b", 0.85),
         # "your access code for the portal is 583920": a few words may stand between the label and "is".

@@ -32,6 +32,44 @@ DATE_SHAPE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
 GLUED = re.compile(r"[\w#/\-_.]")
 
 
+MIN_PHONE_DIGITS = 6  # no dialable number in the served regions is shorter
+_KERNEL_TIMESTAMP = re.compile(r"^\[\s*\d+\.\d+$")
+_TIME_AFTER = re.compile(r":\d\d")  # "2019-10-31 04:15": a date and hour, never a phone
+MASK = "|"  # neither a letter, a digit nor phone punctuation: a masked group joins nothing and glues to nothing
+
+
+def mask_impossible_numbers(text: str) -> str:
+    """`text` with every digit group that cannot be reported as a phone replaced by MASK (same length, so
+    offsets hold): single tokens glued to a word (ids, hex, versions' tails), groups of fewer than
+    MIN_PHONE_DIGITS digits, kernel-log timestamps. Kept groups keep one real character either side, which
+    is all phonenumbers' own checks look at."""
+    from phonenumbers.phonenumbermatcher import _PATTERN
+
+    pieces: list[str] = []
+    last = 0
+    for match in _PATTERN.finditer(text):
+        start, end = match.span()
+        group = match.group(0)
+        before = text[start - 1 : start]
+        after = text[end : end + 1]
+        glued = bool(before and GLUED.match(before) and before != ".") or bool(after and after.isalnum())
+        # A glued group with a space inside can still hold a phone after the glued token ("ID12 +41 44 …").
+        impossible = (
+            (glued and not any(ch.isspace() for ch in group))
+            or _TIME_AFTER.match(text, end) is not None
+            or sum(ch.isdigit() for ch in group) < MIN_PHONE_DIGITS
+            or _KERNEL_TIMESTAMP.match(group) is not None
+        )
+        if impossible:
+            pieces.append(text[last:start])
+            pieces.append(MASK * (end - start))
+            last = end
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
 class EmailPhoneRecognizer(PhoneRecognizer):
     SCORE_FORMATTED = 0.65
     SCORE_CONTEXT = 0.8
@@ -43,7 +81,10 @@ class EmailPhoneRecognizer(PhoneRecognizer):
         )
 
     def analyze(self, text, entities, nlp_artifacts=None):
-        results = super().analyze(text, entities, nlp_artifacts)
+        # phonenumbers parses every digit group once per region (14 passes): on digit-dense text (a kernel
+        # log, a CSV) that was minutes per megabyte. Groups this recognizer would discard anyway are masked
+        # out first, so the regions only see the groups that can still become a phone number.
+        results = super().analyze(mask_impossible_numbers(text), entities, nlp_artifacts)
         out: list[RecognizerResult] = []
         for result in results:
             span = text[result.start : result.end]

@@ -1,0 +1,67 @@
+"""Helpers for the source tests: messages and mailboxes built with the stdlib, `dlp audit`/`dlp check` run
+in-process (the detector is loaded once per test process)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from dlp.cli import app
+from dlp.sources.archive import read_archive
+
+THIRD_PARTY = Path(__file__).resolve().parent / "data" / "third_party"
+FROM_LINE = b"From sender@telco.example Mon Jan  1 00:00:00 2024\n"
+
+
+def message(number: int, body: str = "See you at the meeting.\n", to: str = "reader@client.example") -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "sender@telco.example"
+    msg["To"] = to
+    msg["Subject"] = f"Note {number}"
+    msg["Message-ID"] = f"<note-{number}@telco.example>"
+    msg.set_content(body)
+    return msg.as_bytes()
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.stdout)
+
+    @property
+    def books(self) -> dict:
+        return self.json["sections"]["audit"]
+
+    def named(self, section: str) -> dict[str, str]:
+        """{file name: reason} of a list section (audit-skipped, audit-unreadable, audit-store-files)."""
+        rows = self.json["sections"].get(section, {}).get("rows", [])
+        return {Path(row[0]).name: row[1] for row in rows}
+
+
+def dlp(*args: str, input: bytes | None = None) -> Result:
+    result = CliRunner().invoke(app, list(args), input=input)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Result(result.exit_code, result.stdout, result.stderr)
+
+
+def audit(*paths: Path | str, input: bytes | None = None) -> Result:
+    return dlp("audit", *(str(p) for p in paths), "--format", "json", "--quiet", input=input)
+
+
+def read(*paths: Path | str) -> tuple[list, list, list]:
+    """(messages, unreadable, skipped) items of the reader alone: no scanning."""
+    items = list(read_archive(paths))
+    messages = [i for i in items if i.data is not None]
+    unreadable = [i for i in items if i.data is None and not i.skipped]
+    skipped = [i for i in items if i.skipped]
+    return messages, unreadable, skipped
