@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from dlp.detect.name_lexicon import TITLES
 from dlp.detect.recognizers.introduced_name import CUE
 
 _ACRONYM = re.compile(r"^[A-Z0-9]{2,5}s?$")
@@ -46,6 +47,7 @@ NOT_NAMES = _words(
     solutions systems airlines airways hotel hotels pharmacy
     """
 )
+
 OTHER_ID_LABEL = re.compile(
     r"(?i)\b(?:order|invoice|tracking|track|parcel|shipment|reference|ref|ticket|case|booking|confirmation|"
     r"receipt|transaction|serial|sku|item|article|model|part|bestell\w*|rechnung\w*|sendung\w*|commande|"
@@ -87,17 +89,44 @@ def plausible_person(text: str) -> bool:
     words = stripped.split()
     if any(w.lower().strip(".,'’s") in NOT_NAMES for w in words):
         return False
+    if all(w.lower().strip(".,") in TITLES for w in words):
+        return False
     return any(word[:1].isupper() for word in words)
 
 
 def person_score(text: str, start: int, end: int, score: float) -> float:
-    """Keep the NER score for multi-word or introduced names; lower it for a lone capitalised word."""
+    """Keep the score for multi-word, introduced or listed names; lower it for another lone capitalised word."""
     words = [w for w in text[start:end].split() if w[:1].isupper()]
     if len(words) >= 2:
         return score
     if SALUTATION.search(text[max(0, start - 25) : start]):
         return score
+    if words and listed_name(words[0]) and not placed(text, start, end):
+        return score
     return min(score, 0.6)
+
+
+# Words before and after a lone capitalised word that make it a place, not a person: "at our Austin store",
+# "in Florence", "nach Jackson". Cities named after people are common; a person is rarely "at our X".
+_PLACE_BEFORE = re.compile(
+    r"(?i)\b(?:in|at|near|from|to|our|the|your|de|du|des|à|au|aux|nach|aus|bei|im|en|a|da|di|del|della|per)\s+$"
+)
+_PLACE_AFTER = re.compile(
+    r"(?i)^\s+(?:store|shop|office|branch|area|airport|station|street|road|city|campus|hotel|centre|center|"
+    r"location|team|site|plant|warehouse|county|region|district|filiale|magasin|agence|negozio|tienda|sucursal)\b"
+)
+
+
+def placed(text: str, start: int, end: int) -> bool:
+    return bool(_PLACE_BEFORE.search(text[max(0, start - 12) : start]) or _PLACE_AFTER.match(text[end : end + 14]))
+
+
+def listed_name(word: str) -> bool:
+    """A lone word that the name lists hold and that is no ordinary English word ("Guido", "Kowalski")."""
+    from dlp.detect.name_lexicon import STRONG, lexicon
+
+    word = word.strip(".,:;'\"’s")
+    return not word.isupper() and lexicon().any_name(word) == STRONG  # "ENGLAND" in an address is no name
 
 
 def labelled_as_other_id(text: str, start: int) -> bool:

@@ -29,11 +29,14 @@ from presidio_analyzer.predefined_recognizers import (
 
 from dlp.detect.recognizers.account_number import AccountNumberRecognizer
 from dlp.detect.recognizers.credential import CredentialRecognizer
+from dlp.detect.recognizers.cued_name import CuedNameRecognizer
 from dlp.detect.recognizers.date_of_birth import DateOfBirthRecognizer
+from dlp.detect.recognizers.dictionary_name import DictionaryNameRecognizer
 from dlp.detect.recognizers.introduced_name import IntroducedNameRecognizer
 from dlp.detect.recognizers.national_ids import ChAhvRecognizer, FrInseeRecognizer
 from dlp.detect.recognizers.payment_card import PaymentCardRecognizer
 from dlp.detect.recognizers.phone import EmailPhoneRecognizer
+from dlp.detect.recognizers.reversed_name import ReversedNameRecognizer
 from dlp.detect.recognizers.street_address import StreetAddressRecognizer
 
 # Presidio's own, reused as shipped (their checksums and context words), instantiated per language.
@@ -66,6 +69,9 @@ OWN: tuple[type[EntityRecognizer], ...] = (
     ChAhvRecognizer,
     FrInseeRecognizer,
     IntroducedNameRecognizer,
+    DictionaryNameRecognizer,
+    ReversedNameRecognizer,
+    CuedNameRecognizer,
 )
 
 

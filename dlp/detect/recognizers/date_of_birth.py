@@ -8,13 +8,25 @@ are not birth context: a greeting carries no date of birth.
 
 from __future__ import annotations
 
-from presidio_analyzer import Pattern, PatternRecognizer
+import re
+from typing import ClassVar
 
-BIRTH_CONTEXT = (
-    r"(?:date\s+of\s+birth|birth\s*date|birthdate|d\.?\s?o\.?\s?b\.?|born(?:\s+on)?|dob|"
-    r"geburtsdatum|geb\.|geboren(?:\s+am)?|date\s+de\s+naissance|n[ée]e?\s+le|"
-    r"data\s+di\s+nascita|nat[oa]\s+il|fecha\s+de\s+nacimiento|nacid[oa]\s+el|f\.\s?nac\.)"
+from presidio_analyzer import Pattern
+
+from dlp.detect.recognizers.prefilter import PrefilteredPatternRecognizer
+
+# Labels: a form field names the date, and a few words may stand between label and value on the same
+# line ("Date of birth on file: 03/12/1990", "DOB (MM/DD/YYYY): 03/12/1990", "Geburtsdatum laut Antrag:").
+BIRTH_LABEL = (
+    r"(?:date\s+of\s+birth|birth\s*date|birthdate|d\.?\s?o\.?\s?b\.?|geburtsdatum|date\s+de\s+naissance|"
+    r"data\s+di\s+nascita|fecha\s+de\s+nacimiento|f\.\s?nac\.|geb\.(?:-?datum)?|geburtstag\s*:)"
 )
+# Verbs: the date follows at once ("born on", "geboren am", "né le", "nato il", "nacido el").
+BIRTH_VERB = r"(?:born(?:\s+on)?|geboren(?:\s+am)?|n[ée]e?\s+le|nat[oa]\s+il|nacid[oa]\s+el)"
+# What may stand between a label and its date: words and brackets on the same line, no digits, no
+# sentence end ("DOB was updated. Your visit is on 03/12/2026" is not a birth date).
+LABEL_GAP = r"[^\S\n]{0,3}(?:(?:[^\W\d]|\()[^\n\d.;!?]{0,50}?)?"
+BIRTH_CONTEXT = rf"(?:{BIRTH_LABEL}{LABEL_GAP}|{BIRTH_VERB})"
 MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
@@ -31,7 +43,13 @@ DATE = (
 )
 
 
-class DateOfBirthRecognizer(PatternRecognizer):
+class DateOfBirthRecognizer(PrefilteredPatternRecognizer):
+    # Every match needs a birth word; the label-gap lookbehind is tried at every position otherwise (6x the
+    # cost of all other labelled patterns on list mail).
+    REQUIRES: ClassVar[re.Pattern[str]] = re.compile(
+        r"(?i)birth|born|d\.?\s?o\.?\s?b|geb\.|geboren|geburts|naissance|n[ée]e?\s+le|nascita|nat[oa]\s+il|"
+        r"nacimiento|nacid[oa]|f\.\s?nac"
+    )
     PATTERNS = [
         Pattern(
             "date after birth context",

@@ -18,11 +18,19 @@ CUE = (
     r"name|full\s+name|kunde|kundin|nom|nome|nombre|titular|inhaber(?:in)?)\s*:)"
 )
 WORD = r"[A-ZÀ-Ý][a-zà-ÿ'’\-]+"
-NAME = rf"(?-i:{WORD}(?:\s(?:{WORD}|(?:van|von|de|del|della|di|da|le|la)\s{WORD})){{0,2}})"
+NAME = rf"(?-i:{WORD}(?:[ \t](?:{WORD}|(?:van|von|de|del|della|di|da|le|la)[ \t]{WORD})){{0,2}})"  # on one line
 
 
 class IntroducedNameRecognizer(PatternRecognizer):
-    PATTERNS = [Pattern("name after a salutation, title or label", rf"(?<=\b{CUE}\s{{1,2}}){NAME}\b", 0.85)]
+    # On the cue's line, or on the next line after a form label ("Name:\nMaria Rossi"); not after a line
+    # that ends in a title-like abbreviation ("Sexo: M.\nFecha de Ingreso").
+    PATTERNS = [
+        Pattern(
+            "name after a salutation, title or label",
+            rf"(?<=\b{CUE}(?:[ \t]{{1,2}}|(?<=:)[ \t]?\n[ \t]?)){NAME}\b",
+            0.85,
+        )
+    ]
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(

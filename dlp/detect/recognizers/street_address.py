@@ -1,73 +1,162 @@
-"""STREET_ADDRESS: a house number and a street, in US, UK and continental European forms.
+"""STREET_ADDRESS: a house number and a street, in the forms of the locales mail is written in.
 
 spaCy's small models do not tag street addresses at all. A street-type word next to a house number is a
-strong signal in every language we serve, so each form is a pattern: US/UK "742 Evergreen Terrace,
-Springfield, IL 62704" / "221B Baker Street, London NW1 6XE"; German-style "Bahnhofstrasse 12, 8001
-Zürich"; French "12 rue de la Paix, 75002 Paris"; Italian/Spanish "Via Roma 10, 00184 Roma", "Calle
-Mayor 5, 28013 Madrid". City and postcode are included when they follow, so the whole address is one
-entity (and one finding).
+strong signal in every language, so each address form is a pattern, built from the words and postcode
+shapes in `dlp/detect/data/addresses.yaml` (a new locale is data there, not code here):
+
+- number first, type word last: "742 Evergreen Terrace, Springfield, IL 62704", "221B Baker Street";
+- number first, type word first: "12 rue de la Paix, 75002 Paris";
+- type word first, number after: "Via Roma 10", "Rua Augusta 123, 1100-053 Lisboa", "ul. Długa 5";
+- one word with a street suffix, number after: "Bahnhofstrasse 12", "Mannerheimintie 5 B 7";
+- name, separate type word, number after: "Andrássy út 12", "Berliner Straße 5";
+- a name and number anchored by a distinctive postcode: "Ermou 25, 105 63 Athens", "27 Kingsway, London WC2B 6UN";
+- P.O. boxes ("PO Box 1234", "Postfach 10 20 30") and US military mail ("PSC 1234, Box 5678, APO AE 09204").
+
+Units ("Apt 4B", "3º 2ª"), city, postcode and country are included when they follow, so the whole
+address is one entity (and one finding). Weak US street suffixes that are also common nouns ("Center",
+"Point") count only with a unit, city or postcode after them.
 """
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+from importlib import resources
+
+import yaml
 from presidio_analyzer import Pattern, PatternRecognizer
 
-STREET_TYPES = (
-    r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|terrace|ter|court|ct|way|place|pl|"
-    r"parkway|pkwy|circle|cir|highway|hwy|square|sq|trail|trl|close|crescent|cres|gardens|grove|row|mews|"
-    r"walk|hill|park|view|green|loop|pike|alley|plaza|point|ridge|run|crossing|heights|estate|wharf|"
-    r"broadway)"
-)
-NAME_WORD = r"(?-i:[A-Z][a-zA-Z'\-]+|[0-9]+(?:st|nd|rd|th)|[A-Z]\.)"
-CITY = r"(?-i:[A-Z][a-zA-Z\.\-']+(?:\s[A-Z][a-zA-Z\.\-']+){0,2})"
-UK_POSTCODE = r"(?-i:[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})"
-US_TAIL = rf"(?:,?\s+{CITY},?\s+(?-i:[A-Z]{{2}})\.?\s+\d{{5}}(?:-\d{{4}})?)"
-UK_TAIL = rf"(?:,\s*{CITY}(?:,\s*{CITY})?,?\s+{UK_POSTCODE})"
-UNIT = r"(?:,?\s+(?:apt|apartment|suite|ste|unit|flat|fl|floor|#)\.?\s*[\w\-]{1,6})"
-US_ADDRESS = (
-    rf"\b\d{{1,6}}[A-Za-z]?(?:-\d{{1,4}})?\s+(?:(?:N|S|E|W|North|South|East|West)\.?\s+)?(?:{NAME_WORD}\s+){{1,4}}"
-    rf"{STREET_TYPES}\b\.?(?:\s+(?-i:N|S|E|W|NE|NW|SE|SW)\b\.?)?"
-    rf"{UNIT}?(?:{US_TAIL}|{UK_TAIL})?"
-)
-# No street-type word ("27 Kingsway", "10 Downing"), but a city and a UK postcode or US state + ZIP after
-# it: the postcode anchors the address.
-ANCHORED = (
-    rf"\b\d{{1,5}}[A-Za-z]?\s+(?:{NAME_WORD}\s?){{1,4}},\s*{CITY},?\s+"
-    r"(?:(?-i:[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})|(?-i:[A-Z]{2})\s+\d{5}(?:-\d{4})?)\b"
-)
-EU_POSTCODE_CITY = (
-    r"(?:,?\s+(?:(?-i:[A-Z]{1,2})-)?\d{4,5}\s+(?-i:[A-ZÀ-Ý][\wÀ-ÿ'\-]+(?:[\s\-][A-ZÀ-Ý][\wÀ-ÿ'\-]+){0,2}))"
-)
-HOUSE_NO = r"\d{1,4}(?:\s?[a-zA-Z](?![\wÀ-ÿ]))?(?:\s?(?:bis|ter))?"
-# Bahnhofstrasse 12 / Hauptstraße 5a / Am Rosenweg 3 / Kerkstraat 10
-GERMANIC = (
-    r"\b(?-i:[A-ZÄÖÜ][\wäöüßÄÖÜ\-]*)(?:strasse|straße|str\.|weg|gasse|platz|allee|ring|damm|ufer|steig|"
-    r"pfad|chaussee|straat|laan|gracht|plein|kade)"
-    rf"\s+{HOUSE_NO}{EU_POSTCODE_CITY}?"
-)
-GERMANIC_SPLIT = (
-    r"\b(?-i:[A-ZÄÖÜ][\wäöüß\-]+)\s(?:Strasse|Straße|Str\.|Weg|Gasse|Platz|Allee|Ring|Damm)"
-    rf"\s+{HOUSE_NO}{EU_POSTCODE_CITY}?"
-)
-FR_TYPES = r"(?:rue|avenue|av\.|boulevard|bd|chemin|allée|place|impasse|quai|route|cours|passage|square|faubourg)"
-STREET_NAME = r"(?:[\wÀ-ÿ'’\-\.]+\s){0,5}?[\wÀ-ÿ'’\-]+"
-FRENCH = rf"\b{HOUSE_NO},?\s+{FR_TYPES}\s+{STREET_NAME}(?=,|\s+\d{{5}}\b|\s*$|\n|\.\s)(?:{EU_POSTCODE_CITY})?"
-SOUTHERN_TYPES = (
-    r"(?-i:Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Calle|Avenida|Avda\.|Av\.|Plaza|Paseo|Carrer|"
-    r"Carretera|Camino|Ronda|Travesía|Rue|Avenue|Boulevard|Chemin|Place)"
-)
-SOUTHERN = rf"\b{SOUTHERN_TYPES}\s+{STREET_NAME},?\s+(?:n\.?\s?|nº\s?|no\.?\s?)?\d{{1,4}}[a-zA-Z]?\b{EU_POSTCODE_CITY}?"
+
+@lru_cache(maxsize=1)
+def address_data() -> dict:
+    return yaml.safe_load(resources.files("dlp.detect").joinpath("data/addresses.yaml").read_text(encoding="utf-8"))
+
+
+def _words(items) -> str:
+    """An alternation of literal words, longest first (so "Str." is tried before "St")."""
+    flat = sorted({str(w) for w in items}, key=len, reverse=True)
+    return "(?:" + "|".join(re.escape(w) for w in flat) + ")"
+
+
+def _all(section: dict) -> list:
+    return [w for words in section.values() for w in words]
+
+
+def build_patterns(data: dict) -> list[Pattern]:
+    upper = r"\p{Lu}"
+    sp = r"[^\S\n]"  # a space that does not end the line
+    word = rf"(?-i:{upper}[\p{{L}}'’\-]+)"
+    # A word of a street name: capitalised (or all capitals), an ordinal ("5th"), or an initial ("J.", "C").
+    name_word = rf"(?:{word}\.?|\d+(?:st|nd|rd|th)|(?-i:{upper})\.?)"
+    connector = r"(?:am|an|der|im|de|del|della|di|da|la|le|les|sur|sous|en|upon|on)"
+    city = rf"(?:{word}(?:\.?(?:{sp}|-){word}|{sp}{connector}{sp}{word}){{0,2}})"  # "St. Gallen", not "Zürich."
+    postcodes = data["postcodes"]
+    strong_pc = "(?-i:" + "|".join(f"(?:{p})" for p in postcodes["strong"].values()) + r")(?!\w)"
+    plain = postcodes["plain"]
+    # A postcode is not followed by another digit group on its line ("4111 1111 1111 1111" is a card).
+    any_pc = "(?-i:" + "|".join(f"(?:{p})" for p in (*postcodes["strong"].values(), *plain.values()))
+    any_pc += r")(?![\w-])(?![^\S\n]\d)"
+    five_pc = rf"(?-i:{plain['five']})(?![\w-])(?![^\S\n]\d)"
+    bare_pc = rf"(?:{strong_pc}|{five_pc})"  # a postcode with no city after it: never a bare 4 or 6 digits
+    four_pc = rf"(?-i:{plain['four']})(?![\w-])"
+    country = rf"(?-i:{_words(data['countries'])})(?!\w)"
+    # "IL 62704", "NSW, 2000", "QC V9X 4K1": a state or province code, then its postcode.
+    state_zip = rf"(?-i:[A-Z]{{2,3}})\.?,?\s+(?:\d{{5}}(?:-\d{{4}})?|\d{{4}}|{strong_pc})(?!\d)"
+    province = rf"(?:{sp}\((?-i:[A-Z]{{2}})\))"  # "Cloz (TN)"
+    tail = (
+        rf"(?:,?\s+(?:{city},?\s+(?:{state_zip}|{strong_pc}|{any_pc})"
+        rf"|{any_pc},?(?:{sp}+|\n){city}{province}?|{bare_pc}"
+        rf"|{city}(?=,?\s+{country}))"
+        rf"(?:,?\s+{country}(?:{sp}+{any_pc})?)?)"
+    )
+    unit_word = _words(data["unit_words"])
+    unit_body = rf"{unit_word}\.?(?:{sp}?(?:no\.?|nr\.?|n\.?º?|#))?{sp}?[\w\-ºª]{{1,6}}\b"
+    floor_door = rf"\d{{1,2}}\.?[ºª°](?:{sp}?\d{{1,2}}[ºª°]|{sp}?(?:izq|izda|dcha|dch|dto|esq|[A-Z])\b\.?)?"  # "3º 2ª"
+    unit = rf"(?:,?\s+(?:{unit_body}|{floor_door}))"
+    unit_first = rf"(?:{unit_body},?\s+)?"  # "Flat 3, 12 High Street"
+    # "12", "12a", "12 bis", "6-8", "2/2", "s/n" (no number), and the Nordic staircase and flat "12 B 4".
+    house = (
+        rf"(?:\d{{1,5}}(?:{sp}(?-i:[A-Z]){sp}?\d{{1,3}}(?!\d)|{sp}?(?-i:[A-Za-z])(?!\w))?"
+        rf"(?:[-/]\d{{1,4}}[a-zA-Z]?)?(?:{sp}?(?:bis|ter)\b)?|s/n\b)"
+    )
+    number_mark = r"(?:n\.?[ºo°]?\.?|nº|no\.?|nr\.?|núm\.?|número|#)"
+    street_name = rf"(?:[\p{{L}}'’\-\.]+{sp}){{0,5}}?[\p{{L}}'’\-]+"
+    after_number = rf"(?:{unit}{{0,2}})(?:{tail})?"
+
+    # A house number opens a word of its own: not the tail of a phone number or range ("431-8663 X-115").
+    num_start = r"(?<![\d\-.)/])\b"
+    suffix = data["number_first_suffix"]
+    directional = rf"(?:{sp}+(?-i:{_words(suffix['directionals'])})\b\.?)?"
+    lead = (
+        rf"{num_start}{unit_first}\d{{1,6}}[A-Za-z]?(?:[-/]\d{{1,4}})?\s+(?:(?:N|S|E|W|North|South|East|West)\.?\s+)?"
+        rf"(?:{name_word}\s+){{1,5}}"
+    )
+    strong_type = rf"{_words(_all(suffix['strong']))}s?\b\.?{directional}{unit}?{tail}?"
+    weak_type = rf"{_words(_all(suffix['weak']))}s?\b\.?{directional}(?:{unit}{tail}?|{tail})"
+    number_first_suffix = rf"{lead}(?:{strong_type}|{weak_type})"  # one pattern: the lead is scanned once
+    anchored_us = (
+        rf"{num_start}\d{{1,5}}[A-Za-z]?\s+(?:{name_word}\s?){{1,4}},\s*{city},?\s+(?:{strong_pc}|{state_zip})"
+    )
+    # Any case, held by a US state and ZIP code at the end: "317 conniston road, west palm beach, fl 33458".
+    states = _words(data["us_states"])
+    us_zip_anchored = (
+        rf"{num_start}\d{{1,6}}[a-z]?{sp}(?:[\w.#'’\-]+,?{sp}){{1,9}}?{states},?{sp}+\d{{5}}(?:-\d{{4}})?(?![\w-])"
+    )
+
+    prefix_first = _words(_all(data["number_first_prefix"]))
+    street_end = r"(?=,|\s+\d{4,5}\b|\s*$|\n|\.\s)"
+    number_first_prefix = rf"\b{house},?\s+{prefix_first}\s+{street_name}{street_end}{after_number}"
+    prefix_after = rf"(?-i:{_words(_all(data['prefix_number_after']))})"
+    glued_prefix = rf"(?-i:{_words(_all(data['prefix_glued']))})"  # "C/Irunlarrea 3"
+    number = rf"(?:{number_mark}{sp}?)?{house}\b"
+    number_after_prefix = (
+        rf"\b(?:{prefix_after}{sp}+|{glued_prefix}{sp}*){street_name},?{sp}+{number}{after_number}"
+    )
+    caseless = _words(_all(data["prefix_number_after_caseless"]))
+    # No comma, and the name opens with an article or a capital: "rue du Lac 6", not "route to int 0".
+    # ...and the number ends the street line: "rue Neuve devant 900" is prose.
+    article = rf"(?:du|de|des|de{sp}la|de{sp}l'|d'|la|le|les)"
+    french_name = rf"(?:{article}{sp}*|(?-i:{upper}))(?:[\p{{L}}'’\-]+{sp}){{0,2}}[\p{{L}}'’\-]+"
+    line_end = rf"(?={sp}*(?:$|[,\n]|\d{{4}}))"
+    number_after_caseless = rf"\b{caseless}{sp}+{french_name}{sp}+{number}{line_end}{after_number}"
+    glued = rf"(?-i:{upper}[\p{{L}}\-]*?){_words(_all(data['glued_number_after']))}"
+    number_after_glued = rf"\b{glued}\.?,?{sp}+{number}(?!\d){after_number}"
+    separate = rf"(?-i:{_words(_all(data['separate_number_after']))})"
+    city_first = rf"(?:{any_pc}{sp}+{city},{sp}*)?"
+    number_after_separate = rf"\b{city_first}{word}(?:{sp}{word})?{sp}{separate}{sp}+{house}(?!\d)\.?{after_number}"
+    # No type word at all: a capitalised name and house number, then a postcode and city, on the same line
+    # after a comma or on the next line ("Ermou 25, 105 63 Athens", "Städtle 32\n9490 Vaduz").
+    anchored_after = (
+        rf"\b{word}(?:{sp}{word}){{0,3}}{sp}+\d{{1,4}}(?:/\d{{1,4}})?[a-zA-Z]?"
+        rf"(?:,{sp}*(?:{strong_pc}|{five_pc})|{sp}*\n{sp}*(?:{strong_pc}|{five_pc}|{four_pc})){sp}+{city}"
+        rf"(?:,?\s+{country})?(?={sp}*(?:$|[,.;)]|\n))"
+    )
+    # A street type and name without a number, held by the postcode and city under it: "boulevard Mallet\n20749 Perrot".
+    numberless = rf"\b(?:{prefix_first}|{prefix_after}){sp}+{street_name},?\s+(?:{strong_pc}|{five_pc}){sp}+{city}"
+    po_words = "|".join(data["po_box_words"])
+    po_box = rf"\b(?:{po_words}){sp}*(?:no\.?|#)?{sp}*\d{{1,6}}(?:{sp}\d{{2}}){{0,2}}(?!\d){tail}?"
+    military = data["military"]
+    mil_tail = rf",?\s+(?-i:{_words(military['post_offices'])}{sp}+{_words(military['regions'])}){sp}+\d{{5}}\b"
+    mil_unit = rf"\b(?-i:{_words(military['units'])}){sp}+\d{{1,5}},?{sp}+(?-i:Box){sp}+\d{{1,5}}{mil_tail}"
+    mil_ship = rf"\b(?-i:{_words(military['ships'])}){sp}+{word}(?:{sp}{word}){{0,2}}(?:{sp}\(\w+-\d+\))?{mil_tail}"
+    return [
+        Pattern("number, street name, street type (a weak type only with a unit or city)", number_first_suffix, 0.7),
+        Pattern("street and city anchored by a postcode", anchored_us, 0.7),
+        Pattern("number and street anchored by a US state and ZIP code", us_zip_anchored, 0.7),
+        Pattern("number, street type, street name", number_first_prefix, 0.7),
+        Pattern("street type, street name, number", number_after_prefix, 0.7),
+        Pattern("street type in any case, street name, number", number_after_caseless, 0.7),
+        Pattern("street name with a street suffix, number", number_after_glued, 0.7),
+        Pattern("street name, street type word, number", number_after_separate, 0.7),
+        Pattern("street name and number anchored by a postcode", anchored_after, 0.7),
+        Pattern("street type and name above a postcode and city", numberless, 0.7),
+        Pattern("post office box", po_box, 0.7),
+        Pattern("us military address (unit)", mil_unit, 0.75),
+        Pattern("us military address (ship)", mil_ship, 0.75),
+    ]
 
 
 class StreetAddressRecognizer(PatternRecognizer):
-    PATTERNS = [
-        Pattern("us/uk street address", US_ADDRESS, 0.7),
-        Pattern("street and city anchored by a postcode", ANCHORED, 0.7),
-        Pattern("germanic street address", GERMANIC, 0.7),
-        Pattern("germanic street address, two words", GERMANIC_SPLIT, 0.7),
-        Pattern("french street address", FRENCH, 0.7),
-        Pattern("italian/spanish street address", SOUTHERN, 0.7),
-    ]
     CONTEXT = [
         "address",
         "street",
@@ -79,6 +168,10 @@ class StreetAddressRecognizer(PatternRecognizer):
         "adresse",
         "indirizzo",
         "dirección",
+        "morada",
+        "endereço",
+        "osoite",
+        "cím",
         "wohnhaft",
         "domicile",
     ]
@@ -87,7 +180,7 @@ class StreetAddressRecognizer(PatternRecognizer):
         super().__init__(
             supported_entity="STREET_ADDRESS",
             name="StreetAddressRecognizer",
-            patterns=self.PATTERNS,
+            patterns=build_patterns(address_data()),
             context=self.CONTEXT,
             supported_language=supported_language,
         )
