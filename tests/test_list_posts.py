@@ -37,3 +37,18 @@ def test_the_same_cc_list_without_the_list_blocks() -> None:
     for headers, in_to in ((False, True), (True, False)):
         (finding,) = _exposed(_post(list_headers=headers, list_in_to=in_to))
         assert finding.severity == "block", (headers, in_to)
+
+
+def test_a_mailing_list_in_cc_is_not_counted_as_an_exposed_person() -> None:
+    """The patch-review shape with list headers stripped (as patchwork exports it): nine maintainers and
+    the list in Cc. Nine people are a warning; the list address is no tenth person."""
+    message = EmailMessage()
+    message["From"] = "Dev Eloper <dev@contrib.example.net>"
+    message["To"] = "Maintainer <lead@maint.example.org>"
+    message["Cc"] = ", ".join(
+        [*(f"M{i} <m{i}@kernel{i}.example.org>" for i in range(8)), "linux-kernel@vger.kernel.org (open list)"]
+    )
+    message["Subject"] = "[PATCH] foo"
+    message.set_content("A fix.\n")
+    (finding,) = _exposed(message)
+    assert finding.severity == "warn" and finding.count == 9

@@ -96,8 +96,8 @@ class BulkPersonalData(EntityCheck):
 
     def __init__(self, rule, ctx) -> None:
         super().__init__(rule, ctx)
-        self.role_local = _any_of(self.params.role_local_parts)
-        self.list_domain = _any_of(self.params.list_domains)
+        self.role_local = fnmatch_any(self.params.role_local_parts)
+        self.list_domain = fnmatch_any(self.params.list_domains)
 
     def is_person_address(self, address: str, message: ScanMessage) -> bool:
         """A person's mailbox: not the sender's own, not a role, list or no-reply address, not a Message-ID."""
@@ -189,7 +189,7 @@ class BulkPersonalData(EntityCheck):
         return bool(addresses) and all(self.ctx.is_internal(a, message) for a in addresses)
 
 
-def _any_of(patterns: list[str]) -> re.Pattern[str]:
+def fnmatch_any(patterns: list[str]) -> re.Pattern[str]:
     """One regex for a list of fnmatch patterns (`owner-*`, `*-request`), matched case-insensitively."""
     if not patterns:
         return re.compile(r"(?!)")

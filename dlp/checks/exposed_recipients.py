@@ -12,6 +12,7 @@ from email.utils import getaddresses
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dlp.checks.base import Check
+from dlp.checks.bulk_data import fnmatch_any
 from dlp.model import Finding, ScanMessage, Severity
 from dlp.redact import redact_address
 
@@ -24,6 +25,8 @@ class Params(BaseModel):
         default_factory=list,
         description="more shared mail providers (besides dlp/data/shared_mail_domains.txt): never internal",
     )
+    list_domains: list[str] = Field(default_factory=list, description="mailing-list hosts (fnmatch patterns)")
+    list_local_parts: list[str] = Field(default_factory=list, description="list-like local parts (fnmatch)")
 
     @model_validator(mode="after")
     def _order(self) -> Params:
@@ -91,8 +94,20 @@ class ExposedRecipients(Check):
     rule_id = "exposed-recipients"
     Params = Params
 
+    def __init__(self, rule, ctx) -> None:
+        super().__init__(rule, ctx)
+        self.list_domain = fnmatch_any(self.params.list_domains)
+        self.list_local = fnmatch_any(self.params.list_local_parts)
+
+    def _is_list(self, address: str) -> bool:
+        local, _, domain = address.rpartition("@")
+        return bool(self.list_domain.match(domain) or self.list_local.match(local))
+
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
         external = [a for a in visible_addresses(message) if not self.ctx.is_internal(a, message)]
+        if self.ctx.campaign is None:
+            # Received mail: a mailing list in Cc is no person whose address is shown to the others.
+            external = [a for a in external if not self._is_list(a)]
         count = len(external)
         if count < self.params.warn_at:
             return
