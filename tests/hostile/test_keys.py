@@ -3,7 +3,6 @@ unreadable key file must say which file, and a key that cannot be kept must be s
 
 from __future__ import annotations
 
-import os
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -73,16 +72,6 @@ def test_unreadable_key_file_is_exit_2_naming_the_file(fresh_key, tmp_path: Path
     run = cli("check", "-", input=MAIL.as_bytes())
     assert run.code == 2 and str(key) in run.stderr and "cannot read the fingerprint key file" in run.stderr
     assert "internal error" not in run.stderr
-
-
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a chmod 000 file")
-def test_key_file_without_permission_is_exit_2(fresh_key, tmp_path: Path) -> None:
-    key = tmp_path / "fingerprint.key"
-    key.write_text("x" * 64)
-    key.chmod(0)
-    use_key_file(fresh_key, key)
-    run = cli("check", "-", input=MAIL.as_bytes())
-    assert run.code == 2 and str(key) in run.stderr and "Permission denied" in run.stderr
 
 
 def test_key_that_cannot_be_created_scans_with_a_note(fresh_key, tmp_path: Path) -> None:
