@@ -3,11 +3,10 @@ in-process (the detector is loaded once per test process)."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
+from conftest import Run
 from typer.testing import CliRunner
 
 from dlp.cli import app
@@ -27,16 +26,7 @@ def message(number: int, body: str = "See you at the meeting.\n", to: str = "rea
     return msg.as_bytes()
 
 
-@dataclass
-class Result:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def json(self) -> dict:
-        return json.loads(self.stdout)
-
+class Result(Run):
     @property
     def books(self) -> dict:
         return self.json["sections"]["audit"]

@@ -7,14 +7,13 @@ raw control character in stdout or stderr.
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
+from conftest import Run
 from typer.testing import CliRunner
 
 from dlp.cli import app
@@ -23,16 +22,7 @@ FORMATS = ("rich", "json", "sarif", "html")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@dataclass
-class Result:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def json(self) -> dict:
-        return json.loads(self.stdout)
-
+class Result(Run):
     @property
     def text(self) -> str:
         return self.stdout + self.stderr
