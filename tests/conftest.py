@@ -16,6 +16,17 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 os.environ.setdefault("DLP_FINGERPRINT_KEY", "test-key-not-secret")
 
+# The smallest valid per-recipient campaign (a text body and a two-column list), for tests to vary.
+SIMPLE_CAMPAIGN = """
+name: t
+from: "Acme <news@acme.example>"
+to: "{{ email }}"
+subject: "Hello {{ first_name }}"
+body:
+  text: body.txt.j2
+recipients: people.csv
+"""
+
 
 @dataclass
 class Run:

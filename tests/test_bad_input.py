@@ -5,20 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import run_dlp, write_campaign
+from conftest import SIMPLE_CAMPAIGN, run_dlp, write_campaign
 
 from dlp.api import preflight
 from dlp.errors import InputError
 
-GOOD = """
-name: t
-from: "Acme <news@acme.example>"
-to: "{{ email }}"
-subject: "Hello {{ first_name }}"
-body:
-  text: body.txt.j2
-recipients: people.csv
-"""
+GOOD = SIMPLE_CAMPAIGN
 FILES = {
     "body.txt.j2": "Hi {{ first_name }},\n\nwelcome.\n",
     "people.csv": "first_name,email\nAnna,anna@example.org\nBen,ben@example.net\n",

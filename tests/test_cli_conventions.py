@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import write_campaign
+from conftest import SIMPLE_CAMPAIGN, write_campaign
 from typer.testing import CliRunner
 
 from dlp import __version__
@@ -13,15 +13,7 @@ from dlp.cli import app
 
 runner = CliRunner()
 
-CAMPAIGN = """
-name: t
-from: "Acme <news@acme.example>"
-to: "{{ email }}"
-subject: "Hello {{ first_name }}"
-body:
-  text: body.txt.j2
-recipients: people.csv
-"""
+CAMPAIGN = SIMPLE_CAMPAIGN
 
 
 def test_version_prints_the_package_version() -> None:
