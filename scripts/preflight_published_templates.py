@@ -24,33 +24,45 @@ os.environ.setdefault("DLP_FINGERPRINT_KEY", "published-templates")
 from dlp.api import preflight
 from dlp.errors import InputError
 
+# The row the tests render Postmark's templates with, plus the fields SendGrid's marketing templates use.
+ROW = Path(__file__).resolve().parent.parent / "tests" / "data" / "platforms" / "published_template_row.json"
 DATA = {
-    "email": "anna.meyer@example.com", "email_address": "anna.meyer@example.com", "name": "Anna",
-    "action_url": "https://acme.example/a", "login_url": "https://acme.example/login", "username": "anna",
-    "trial_length": "14 days", "trial_start_date": "May 1", "trial_end_date": "May 15",
-    "support_email": "help@acme.example", "live_chat_url": "https://acme.example/chat",
-    "help_url": "https://acme.example/help", "invite_sender_name": "the Acme team",
-    "invite_sender_organization_name": "Acme", "operating_system": "Linux", "browser_name": "Firefox",
-    "support_url": "https://acme.example/support", "purchase_date": "May 2", "credit_card_brand": "Visa",
-    "credit_card_last_four": "4242", "billing_url": "https://acme.example/billing", "expiration_date": "June 1",
-    "receipt_id": "R-10023", "date": "May 2", "total": "$42.00", "due_date": "May 30", "invoice_id": "I-3301",
-    "receipt_details": [{"description": "Pro plan", "amount": "$42.00"}],
-    "invoice_details": [{"description": "Pro plan", "amount": "$42.00"}],
-    "trial_extension_url": "https://acme.example/extend", "feedback_url": "https://acme.example/feedback",
-    "export_url": "https://acme.example/export", "close_account_url": "https://acme.example/close",
-    "commenter_name": "the Acme team", "timestamp": "May 3", "body": "Looks good to us.",
-    "notifications_url": "https://acme.example/notify", "value": "$42.00", "invoice_url": "https://acme.example/i",
-    "attachment_details": [{"attachment_name": "notes.txt", "attachment_size": "2 KB", "attachment_type": "text",
-                            "attachment_url": "https://acme.example/f"}],
-    "something": "your data", "english": True, "receipt": True, "address01": "1234 Oak Street",
-    "address02": "Apt 5", "city": "Portland", "state": "OR", "zip": "97205", "header": "Welcome",
-    "text": "Thanks for joining.", "c2a_link": "https://acme.example/go", "c2a_button": "Start",
+    **json.loads(ROW.read_text(encoding="utf-8")),
+    "english": True,
+    "receipt": True,
+    "address01": "1234 Oak Street",
+    "address02": "Apt 5",
+    "city": "Portland",
+    "state": "OR",
+    "zip": "97205",
+    "header": "Welcome",
+    "text": "Thanks for joining.",
+    "c2a_link": "https://acme.example/go",
+    "c2a_button": "Start",
     "items": [{"text": "Trail shoes", "image": "https://acme.example/i.png", "price": "$89.00"}],
-    "news": [{"header": "Spring", "text": "New trails open.", "image": "https://acme.example/n.png",
-              "article": "Trails", "c2a_link": "https://acme.example/n", "c2a_button": "Read"}],
-    "user": {"w_deal": [{"deal01": True, "header": "Deal", "text": "Half price", "image01": "https://acme.example/d.png",
-                         "c2a_link": "https://acme.example/d", "c2a_button": "Shop"}]},
-}  # fmt: skip
+    "news": [
+        {
+            "header": "Spring",
+            "text": "New trails open.",
+            "image": "https://acme.example/n.png",
+            "article": "Trails",
+            "c2a_link": "https://acme.example/n",
+            "c2a_button": "Read",
+        }
+    ],
+    "user": {
+        "w_deal": [
+            {
+                "deal01": True,
+                "header": "Deal",
+                "text": "Half price",
+                "image01": "https://acme.example/d.png",
+                "c2a_link": "https://acme.example/d",
+                "c2a_button": "Shop",
+            }
+        ]
+    },
+}
 SECOND = {"email": "ben.olsen@example.net", "email_address": "ben.olsen@example.net", "name": "Ben",
           "address01": "88 Pine Avenue", "city": "Denver", "state": "CO", "zip": "80203"}  # fmt: skip
 PLACEHOLDER = re.compile(r"^leftover merge syntax \((?:bracket|jinja)\) in ")

@@ -376,26 +376,7 @@ def test_leftover_tags_in_a_rendered_campaign_block_it(campaign_dir: Path) -> No
 # ---- real published templates ----------------------------------------------------------------------
 
 POSTMARK = THIRD_PARTY / "postmark-templates" / "basic"
-POSTMARK_DATA = {
-    "email": "anna.meyer@example.com", "name": "Anna", "action_url": "https://acme.example/a",
-    "login_url": "https://acme.example/login", "username": "anna", "trial_length": "14 days",
-    "trial_start_date": "May 1", "trial_end_date": "May 15", "support_email": "help@acme.example",
-    "live_chat_url": "https://acme.example/chat", "help_url": "https://acme.example/help",
-    "sender_name": "Acme", "invite_sender_name": "Acme team", "invite_sender_organization_name": "Acme",
-    "operating_system": "Linux", "browser_name": "Firefox", "support_url": "https://acme.example/support",
-    "email_address": "anna.meyer@example.com", "purchase_date": "May 2", "credit_card_brand": "Visa",
-    "credit_card_last_four": "4242", "billing_url": "https://acme.example/billing", "expiration_date": "June 1",
-    "receipt_id": "R-10023", "date": "May 2", "total": "$42.00", "due_date": "May 30", "invoice_id": "I-3301",
-    "receipt_details": [{"description": "Pro plan", "amount": "$42.00"}],
-    "invoice_details": [{"description": "Pro plan", "amount": "$42.00"}],
-    "trial_extension_url": "https://acme.example/extend", "feedback_url": "https://acme.example/feedback",
-    "export_url": "https://acme.example/export", "close_account_url": "https://acme.example/close",
-    "commenter_name": "the Acme team", "timestamp": "May 3", "body": "Looks good to us.",
-    "notifications_url": "https://acme.example/notify", "value": "$42.00", "invoice_url": "https://acme.example/i",
-    "attachment_details": [{"attachment_name": "notes.txt", "attachment_size": "2 KB",
-                            "attachment_type": "text", "attachment_url": "https://acme.example/f"}],
-    "something": "your data",
-}  # fmt: skip
+POSTMARK_DATA = json.loads((PLATFORMS / "published_template_row.json").read_text(encoding="utf-8"))
 # Postmark's gallery templates keep bracketed placeholders for the author to replace; sent unchanged they
 # would reach customers as such, so they are (true) leftovers, and the only findings.
 POSTMARK_PLACEHOLDERS = re.compile(r"^leftover merge syntax \(bracket\) in body\.(?:text|html): \[[A-Za-z ,.]+\]$")
