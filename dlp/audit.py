@@ -21,7 +21,7 @@ from dlp.checks.base import ScanContext
 from dlp.errors import InputError
 from dlp.model import Finding, Report, ScanMessage, Severity
 from dlp.pipeline import ProgressHook, Scanner
-from dlp.redact import redact_address, redact_list_id, redact_path
+from dlp.redact import redact_address, redact_list_id, redact_path, scrub_text
 from dlp.rules import load_ruleset
 from dlp.sources.archive import ArchiveItem, read_archive
 from dlp.sources.email_message import parse_bytes, to_scan_message
@@ -240,7 +240,8 @@ def messages_from(items: Iterable[ArchiveItem], books: AuditBooks) -> Iterator[S
             if item.note:
                 message.notes.insert(0, item.note)
         except Exception as exc:  # the stdlib parser is lenient; anything it still raises is listed, not fatal
-            books.unreadable_message(item.label, f"could not be parsed: {type(exc).__name__}: {exc}"[:200])
+            reason = f"could not be parsed: {type(exc).__name__}: {scrub_text(str(exc))}"  # may quote a header
+            books.unreadable_message(item.label, reason[:200])
             continue
         if not message.headers and not any(p.text.strip() for p in message.parts):
             books.unreadable_message(item.label, "no headers and no text: not an RFC 5322 message")

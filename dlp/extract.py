@@ -27,6 +27,7 @@ from pathlib import PurePath
 
 from dlp.budgets import BudgetExceeded, Meter, bounded, exceeded, int_limit, limit
 from dlp.htmltext import visible_text
+from dlp.redact import redact_filename, scrub_text
 
 TEXT_SUFFIXES = frozenset(
     {
@@ -186,7 +187,8 @@ def _extract(filename: str, data: bytes, content_type: str | None, meter: Meter,
     except MemoryError:
         raise
     except Exception as exc:  # a corrupt file must become a finding, not a crash
-        return Extracted(None, f"could not read the {kind} file: {type(exc).__name__}: {exc}"[:200])
+        # The library's message can quote a member name or content ("Bad CRC-32 for file '…'"): scrubbed.
+        return Extracted(None, f"could not read the {kind} file: {type(exc).__name__}: {scrub_text(str(exc))}"[:200])
 
 
 def _suffix(filename: str) -> str:
@@ -226,8 +228,8 @@ def check_zip(archive: zipfile.ZipFile, what: str) -> list[zipfile.ZipInfo]:
     for member in members:
         if member.file_size > BIG_MEMBER and member.file_size > ratio * max(member.compress_size, 1):
             raise exceeded(
-                f"the {what} member {member.filename!r} inflates {member.file_size // max(member.compress_size, 1):,} "
-                f"times (a zip bomb?)",
+                f"the {what} member {redact_filename(member.filename)!r} inflates "
+                f"{member.file_size // max(member.compress_size, 1):,} times (a zip bomb?)",
                 "DLP_MAX_COMPRESSION_RATIO",
             )
     return members
@@ -256,14 +258,14 @@ def _zip(data: bytes, meter: Meter, depth: int) -> Extracted:
         if member.is_dir():
             continue
         if member.flag_bits & 0x1:
-            unscanned.append(f"member {member.filename!r} is encrypted")
+            unscanned.append(f"member {redact_filename(member.filename)!r} is encrypted")
             continue
         inner = _extract(member.filename, _read_member(archive, member, meter), None, meter, depth + 1)
         if inner.text is None:
-            unscanned.append(f"member {member.filename!r}: {inner.reason}")
+            unscanned.append(f"member {redact_filename(member.filename)!r}: {inner.reason}")
             continue
         texts.append(f"== {member.filename} ==\n{inner.text}")
-        unscanned.extend(f"member {member.filename!r}: {u}" for u in inner.unscanned)
+        unscanned.extend(f"member {redact_filename(member.filename)!r}: {u}" for u in inner.unscanned)
     if not texts and unscanned:
         return Extracted(None, "; ".join(unscanned)[:300])
     return Extracted("\n\n".join(texts), unscanned=tuple(unscanned))

@@ -16,7 +16,9 @@ role words and list hosts are rule parameters, extendable from a rules file.
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -99,14 +101,15 @@ class BulkPersonalData(EntityCheck):
         self.role_local = fnmatch_any(self.params.role_local_parts)
         self.list_domain = fnmatch_any(self.params.list_domains)
 
-    def is_person_address(self, address: str, message: ScanMessage) -> bool:
-        """A person's mailbox: not the sender's own, not a role, list or no-reply address, not a Message-ID."""
+    def is_person_address(self, address: str, own_lists: set[str]) -> bool:
+        """A person's mailbox: not the sender's own, not a role, list or no-reply address (`own_lists`: the
+        message's own list, `list_addresses`), not a Message-ID."""
         local, _, domain = address.casefold().rpartition("@")
         if not local or self.ctx.is_internal(address):
             return False
         if self.role_local.match(local) or self.list_domain.match(domain) or MACHINE_LOCAL.match(local):
             return False
-        return address.casefold() not in list_addresses(message)
+        return address.casefold() not in own_lists
 
     def finish(self) -> Iterable[Finding]:
         return ()  # reports per message; the entity checks' hold-back and language notes are not ours
@@ -136,10 +139,11 @@ class BulkPersonalData(EntityCheck):
         if index is not None:
             people.recipients = {m.owners[0] for m in index.matches(text)}
         metadata = [m.span() for m in METADATA_LINE.finditer(text)]
+        own_lists = list_addresses(message)
         people.emails = {
             m.group().casefold()
             for m in EMAIL_RE.finditer(text)
-            if self.is_person_address(m.group(), message) and not _inside(m.start(), metadata)
+            if self.is_person_address(m.group(), own_lists) and not _inside(m.start(), metadata)
         }
         # phonenumbers' own matcher (Presidio's phone recognizer misses most numbers in a CSV's rows), run
         # only where enough number-like runs exist to reach the threshold: it is the slow part.
@@ -156,7 +160,7 @@ class BulkPersonalData(EntityCheck):
                 people.names.add(normal_form(entity.text))
             elif entity.entity_type == "PHONE_NUMBER":
                 people.phones.add(self._phone(entity.text))
-            elif entity.entity_type == "EMAIL_ADDRESS" and self.is_person_address(entity.text, message):
+            elif entity.entity_type == "EMAIL_ADDRESS" and self.is_person_address(entity.text, own_lists):
                 people.emails.add(entity.text.casefold())
         return people
 
@@ -197,7 +201,9 @@ def fnmatch_any(patterns: list[str]) -> re.Pattern[str]:
 
 
 def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:
-    return any(start <= offset < end for start, end in spans)
+    """Whether `offset` falls in one of `spans` (sorted, not overlapping: a regex's matches)."""
+    i = bisect.bisect_right(spans, (offset, math.inf)) - 1
+    return i >= 0 and offset < spans[i][1]
 
 
 LIST_ID = re.compile(r"<([\w.+-]+?)\.([\w-]+(?:\.[\w-]+)+)>")

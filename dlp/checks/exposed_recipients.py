@@ -12,7 +12,7 @@ from email.utils import getaddresses
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dlp.checks.base import Check
-from dlp.checks.bulk_data import fnmatch_any
+from dlp.checks.bulk_data import fnmatch_any, list_addresses
 from dlp.model import Finding, ScanMessage, Severity
 from dlp.redact import redact_address
 
@@ -62,7 +62,6 @@ def envelope_exposure(message: ScanMessage, visible_external: list[str]) -> dict
 
 
 _MAILTO = re.compile(r"<?mailto:([^>?\s]+)", re.IGNORECASE)
-_LIST_ID = re.compile(r"<([^<>\s]+)>")
 
 
 def posted_to_list(message: ScanMessage, visible: list[str]) -> str | None:
@@ -72,22 +71,10 @@ def posted_to_list(message: ScanMessage, visible: list[str]) -> str | None:
     published themselves; it is not a mail merge with the customers in To. Both the List-* header and the
     list's own address among the recipients are needed, so one forged header does not lower the rule.
     """
-    lists: set[str] = set()
+    lists = list_addresses(message)
     for value in message.header("List-Post"):
-        lists.update(m.group(1).strip().lower() for m in _MAILTO.finditer(value))
-    for value in message.header("List-Id"):
-        for m in _LIST_ID.finditer(value):
-            ident = m.group(1).strip().lower()
-            local, _, domain = ident.partition(".")
-            if domain:
-                lists.add(f"{local}@{domain}")
-    for address in visible:
-        if address in lists:
-            return address
-        local, _, domain = address.partition("@")
-        if f"{local}.{domain}" in {i.replace("@", ".") for i in lists}:
-            return address
-    return None
+        lists.update(m.group(1).strip().casefold() for m in _MAILTO.finditer(value))
+    return next((address for address in visible if address in lists), None)
 
 
 class ExposedRecipients(Check):

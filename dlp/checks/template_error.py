@@ -87,6 +87,7 @@ class TemplateError(Check):
 
     def _leftovers(self, message: ScanMessage) -> Iterable[Finding]:
         received = self.ctx.campaign is None  # not rendered by dlp: only what a person reads counts
+        row_values = _row_values(message)
         for part in message.parts:
             if part.kind in (PartKind.HEADER,) and part.field in ("From", "To", "Cc", "Reply-To"):
                 continue
@@ -98,7 +99,8 @@ class TemplateError(Check):
             for name, pattern in self.leftover:
                 for match in pattern.finditer(text):
                     tag = match.group(0)
-                    shown = scrub_text(tag[:40])  # row data rendered inside leftover tags stays masked
+                    # Row data rendered inside a leftover tag ("[FirstName, fallback=Anna Meyer]") stays masked.
+                    shown = scrub_text(tag[:40], row_values)
                     yield self.finding(
                         f"leftover merge syntax ({name}) in {part.field}: {shown}",
                         scan_message=message,

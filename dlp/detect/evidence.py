@@ -171,7 +171,8 @@ def not_dialled(entity_type: str, text: str, start: int, end: int) -> bool:
     value = text[start:end].strip()
     bracketed = value.startswith("[") or text[max(0, start - 3) : start].rstrip().endswith("[")
     value = value.strip("[]() ")
-    if text[max(0, start - 6) : start].rstrip().endswith(":") and re.search(r"\d:\d\d:?\s*$", text[:start]):
+    before = text[max(0, start - 16) : start]  # what the checks below look at: never the whole text
+    if before[-6:].rstrip().endswith(":") and re.search(r"\d:\d\d:?\s*$", before):
         return True  # the seconds of "23:34:35 2017 -0500" and what follows: a timestamp
     if text[end : end + 1] == "/" or re.match(r"\d{1,2}\.\d{1,3}\.\d{1,3}(?:$|/)", value):
         return True  # "ClamAV 0.91.2/5229": a version and a signature number

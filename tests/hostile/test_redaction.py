@@ -192,3 +192,33 @@ def test_masks_keep_what_finds_the_item() -> None:
     )
     assert redact_path(f"/exports/{SSN}/x.eml") == "/exports/#/x.eml"
     assert strip_controls("a\x1b[2Jb\u202ec") == "a\\x1b[2Jb?c"
+
+
+def test_row_data_inside_a_leftover_tag_is_masked(tmp_path: Path) -> None:
+    """A Campaign Monitor tag left unrendered with a Jinja fallback inside it prints the row's name."""
+    body = "Hi [FirstName, fallback={{ name }}],\n"
+    path = write_campaign(tmp_path / "c", CAMPAIGN, {"body.txt": body, "people.csv": PEOPLE})
+    report = preflight(path)
+    leftovers = [f for f in report.findings if f.rule == "template-error"]
+    assert leftovers and report.verdict == "block"
+    shown = str([f.to_dict(show_values=False) for f in leftovers])
+    assert "Anna Meyer" not in shown and "Ben Olsen" not in shown
+
+
+def test_zip_member_names_are_redacted() -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("Anna_Meyer_SSN_536-22-8451.bin", b"\x00\x01\x02" * 50)
+    message = EmailMessage()
+    message["From"] = "Acme <care@acme.example>"
+    message["To"] = ANNA
+    message["Subject"] = "Documents"
+    message.set_content("See the attached documents.\n")
+    message.add_attachment(buffer.getvalue(), maintype="application", subtype="zip", filename="docs.zip")
+    report = scan_message(message)
+    shown = str([f.to_dict(show_values=False) for f in report.findings])
+    assert "unscanned-attachment" in shown  # the member was reported...
+    assert SSN not in shown and "Anna_Meyer" not in shown  # ...without its name

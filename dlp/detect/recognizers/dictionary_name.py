@@ -34,7 +34,7 @@ class DictionaryNameRecognizer(EntityRecognizer):
         for match in _RUN.finditer(text):
             words = match.group().split()
             # Drop leading words that are not names ("Thanks Maria Rossi" -> "Maria Rossi").
-            mid = _MID_SENTENCE.search(text, 0, match.start()) is not None
+            mid = _MID_SENTENCE.search(text, max(0, match.start() - 64), match.start()) is not None
             for i in range(len(words) - 1):
                 if name_evidence(words[i:], mid_sentence=mid or i > 0):
                     start = match.start() + match.group().index(words[i])
