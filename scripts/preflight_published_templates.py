@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 from collections import Counter
@@ -72,7 +73,7 @@ to: "{{{{email}}}}"
 subject: "Your Acme account"
 body:
 {body}
-recipients: {people}
+recipients: {people.name}
 vars: {{sender_name: Acme, list_address: "Acme, 400 Harbor Way", sender_city: Portland, sender_state: OR,
        sender_zip: "97201"}}
 """
@@ -94,7 +95,14 @@ def main(root: Path) -> int:
         people = Path(tmp) / "people.jsonl"
         people.write_text(json.dumps(DATA) + "\n" + json.dumps({**DATA, **SECOND}) + "\n", encoding="utf-8")
         for name, bodies in templates(root):
-            body = "\n".join(f"  {kind}: {path.resolve()}" for kind, path in bodies.items() if path.exists())
+            # Files named in a campaign must lie in its folder: each body is copied in, as a user would.
+            lines = []
+            for kind, path in bodies.items():
+                if path.exists():
+                    copy = Path(tmp) / f"{kind}{''.join(path.suffixes)}"
+                    shutil.copyfile(path, copy)
+                    lines.append(f"  {kind}: {copy.name}")
+            body = "\n".join(lines)
             campaign = Path(tmp) / "campaign.yaml"
             campaign.write_text(CAMPAIGN.format(name=name, body=body, people=people), encoding="utf-8")
             totals["templates"] += 1
