@@ -17,7 +17,6 @@ role words and list hosts are rule parameters, extendable from a rules file.
 from __future__ import annotations
 
 import bisect
-import fnmatch
 import math
 import re
 from collections.abc import Iterable
@@ -27,6 +26,7 @@ from email.utils import getaddresses
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field
 
+from dlp.checks.mailboxes import MACHINE_LOCAL, fnmatch_any, list_addresses
 from dlp.checks.personal_data import EntityCheck
 from dlp.model import Finding, Part, PartKind, ScanMessage, Severity
 from dlp.valueindex import ValueIndex, context_index, normal_form
@@ -42,11 +42,6 @@ METADATA_LINE = re.compile(
 )
 PHONE_LIKE = re.compile(r"\+?\(?\d[\d ().\-/]{5,}\d")
 MIN_CHARS_PER_PERSON = 6  # "a@b.cd" or a 7-digit number, plus a separator
-# Machine-made local parts (Message-IDs, bounce tokens): digit runs with separators, long hex, base64.
-MACHINE_LOCAL = re.compile(
-    r"^(?=(?:.*\d){8})(?=.*[.$=%]|.{20})[\w.+$=%-]{12,}$|^[0-9a-f.$-]{16,}$|"
-    r"^(?=.*\d)(?=.*[A-Z])(?=.*[a-z])[A-Za-z0-9+/_-]{28,}$"
-)
 ADDRESS_HEADERS = frozenset({"From", "To", "Cc", "Bcc", "Reply-To", "Sender", "Return-Path"})
 
 
@@ -193,26 +188,7 @@ class BulkPersonalData(EntityCheck):
         return bool(addresses) and all(self.ctx.is_internal(a, message) for a in addresses)
 
 
-def fnmatch_any(patterns: list[str]) -> re.Pattern[str]:
-    """One regex for a list of fnmatch patterns (`owner-*`, `*-request`), matched case-insensitively."""
-    if not patterns:
-        return re.compile(r"(?!)")
-    return re.compile("|".join(f"(?:{fnmatch.translate(p.casefold())})" for p in patterns))
-
-
 def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:
     """Whether `offset` falls in one of `spans` (sorted, not overlapping: a regex's matches)."""
     i = bisect.bisect_right(spans, (offset, math.inf)) - 1
     return i >= 0 and offset < spans[i][1]
-
-
-LIST_ID = re.compile(r"<([\w.+-]+?)\.([\w-]+(?:\.[\w-]+)+)>")
-
-
-def list_addresses(message: ScanMessage) -> set[str]:
-    """The message's own list, from List-Id (`<dev.ponymail.apache.org>` is dev@ponymail.apache.org)."""
-    out: set[str] = set()
-    for value in message.header("List-Id"):
-        for local, domain in LIST_ID.findall(value):
-            out.add(f"{local}@{domain}".casefold())
-    return out

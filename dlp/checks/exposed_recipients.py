@@ -19,7 +19,7 @@ from email.utils import getaddresses
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dlp.checks.base import Check
-from dlp.checks.bulk_data import fnmatch_any, list_addresses
+from dlp.checks.mailboxes import fnmatch_any, posting_addresses
 from dlp.model import Finding, PartKind, ScanMessage, Severity
 from dlp.redact import redact_address
 
@@ -68,7 +68,6 @@ def envelope_exposure(message: ScanMessage, visible_external: list[str]) -> dict
     }
 
 
-_MAILTO = re.compile(r"<?mailto:([^>?\s]+)", re.IGNORECASE)
 # A patch as git and diff(1) write it (also quoted in a review reply): a file header followed by a hunk,
 # or git's diffstat summary line. "[PATCH]" in a subject or a Signed-off-by line alone is not a patch.
 _DIFF = re.compile(
@@ -84,9 +83,7 @@ def posted_to_list(message: ScanMessage, visible: list[str]) -> str | None:
     published themselves; it is not a mail merge with the customers in To. Both the List-* header and the
     list's own address among the recipients are needed, so one forged header does not lower the rule.
     """
-    lists = list_addresses(message)
-    for value in message.header("List-Post"):
-        lists.update(m.group(1).strip().casefold() for m in _MAILTO.finditer(value))
+    lists = posting_addresses(message)
     return next((address for address in visible if address in lists), None)
 
 

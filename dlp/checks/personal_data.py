@@ -23,6 +23,8 @@ from email.utils import getaddresses
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.base import Check, excerpt_for, line_at
+from dlp.checks.mailboxes import fnmatch_any
+from dlp.checks.received_personal import RECEIVED_CLASSES, ReceivedMailFilter
 from dlp.detect.entities import Entity
 from dlp.model import Finding, Part, PartKind, Recipient, ScanMessage
 
@@ -40,6 +42,14 @@ class Params(BaseModel):
     min_score: float = Field(0.5, ge=0, le=1)
     person_min_score: float = Field(0.85, ge=0, le=1)
     static_min_messages: int = Field(3, ge=2)  # a value in every one of at least this many messages is the sender's
+
+
+class PersonalParams(Params):
+    """personal-data's received-mail mailboxes (`dlp.checks.received_personal`), fnmatch patterns."""
+
+    role_local_parts: list[str] = Field(default_factory=list)
+    list_domains: list[str] = Field(default_factory=list)
+    list_local_parts: list[str] = Field(default_factory=list)
 
 
 def scannable_parts(message: ScanMessage) -> Iterable[Part]:
@@ -116,6 +126,10 @@ class EntityCheck(Check):
         threshold = self.params.person_min_score if entity.entity_type == "PERSON" else self.params.min_score
         return entity.score >= threshold
 
+    def not_personal(self, entity: Entity, part: Part, message: ScanMessage) -> bool:
+        """A value of this shape that is nobody's personal data where it stands (see PersonalData)."""
+        return False
+
     def is_expected(self, entity: Entity, message: ScanMessage, origin: str) -> bool:
         if not self.skip_own_data:
             return False
@@ -141,7 +155,7 @@ class EntityCheck(Check):
             return
         for part in scannable_parts(message):
             for entity in analyze(part, message):
-                if not self.wanted(entity):
+                if not self.wanted(entity) or self.not_personal(entity, part, message):
                     continue
                 origin = origin_of(entity.text, part, message, self.ctx.template_sources)
                 if self.is_expected(entity, message, origin):
@@ -214,5 +228,34 @@ class SensitiveData(EntityCheck):
 
 
 class PersonalData(EntityCheck):
+    """In received mail (no campaign: audit, check, serve) relay IPs, role/list mailboxes, addresses in
+    links and names in code are not reported (`dlp.checks.received_personal`); the report notes how many
+    of each were left out. Preflight reports them all."""
+
     rule_id = "personal-data"
     skip_own_data = True
+    Params = PersonalParams
+
+    def __init__(self, rule, ctx) -> None:
+        super().__init__(rule, ctx)
+        self.received = ReceivedMailFilter(
+            fnmatch_any(self.params.role_local_parts),
+            fnmatch_any(self.params.list_domains),
+            fnmatch_any(self.params.list_local_parts),
+        )
+        self.not_reported: Counter = Counter()
+
+    def not_personal(self, entity: Entity, part: Part, message: ScanMessage) -> bool:
+        if self.ctx.campaign is not None:
+            return False
+        why = self.received.why_not_personal(entity, part, message)
+        if why is not None:
+            self.not_reported[why] += 1
+        return why is not None
+
+    def finish(self) -> Iterable[Finding]:
+        yield from super().finish()
+        if self.not_reported:
+            counts = ", ".join(f"{n} {RECEIVED_CLASSES[why]}" for why, n in sorted(self.not_reported.items()))
+            self.ctx.notes.append(f"personal-data in received mail: not reported as nobody's personal data: {counts}")
+            self.not_reported.clear()
