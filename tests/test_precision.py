@@ -110,6 +110,8 @@ FALSE_POSITIVES = [
     ("CREDENTIAL", CONFIG_DUMP),
     ("PHONE_NUMBER", "X-Virus-Scanned: ClamAV 0.91.2/5229/Mon Dec 24 07:36:55 2007 on mail12.example.net\n"),
     ("PHONE_NUMBER", "# HG changeset patch\n#      Wed Jan 18 23:34:35 2017 -0500\n"),
+    # a linux-mips reply quoting /proc/iomem: the end of a memory range read as a Spanish NIF
+    ("ES_NIF", ">> # cat /proc/iomem\n>> 01100000-027189c7 : System RAM\n>>    01100000-0145528f : Kernel code\n"),
 ]
 
 TRUE_TWINS = [
@@ -129,6 +131,7 @@ TRUE_TWINS = [
         "Ship it to 742 Evergreen Terrace, Springfield, IL 62704.\n",
     ),
     ("CREDENTIAL", "s3cr3t!x", "ldap.userDn=cn=root\nldap.password=s3cr3t!x\nldap.url=ldap://localhost:389\n"),
+    ("ES_NIF", "12345678Z", "Mi NIF es 12345678Z, para la factura.\n"),
 ]
 
 

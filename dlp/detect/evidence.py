@@ -242,6 +242,19 @@ def placeholder_credential(entity_type: str, text: str, start: int, end: int) ->
     return bool(PLACEHOLDER_SECRET.match(value)) or value[:1] in "=:"
 
 
+# An address range as /proc/iomem, dmesg and memory maps print it: "01100000-0145528f", "fe000000-fe000fff".
+HEX_RANGE = re.compile(r"[0-9a-fA-F]{4,16}-[0-9a-fA-F]{4,16}")
+HEX_RANGE_TYPES = frozenset({"ES_NIF", "ES_NIE", "US_BANK_NUMBER", "US_DRIVER_LICENSE", "US_PASSPORT", "UK_NHS"})
+
+
+def hex_range_as_id(entity_type: str, text: str, start: int, end: int) -> bool:
+    """An id-shaped half of a hexadecimal address range ("01100000-0145528f : Kernel code") is memory."""
+    if entity_type not in HEX_RANGE_TYPES:
+        return False
+    lo, hi = max(0, start - 17), min(len(text), end + 17)
+    return any(m.start() <= start and end <= m.end() for m in HEX_RANGE.finditer(text, lo, hi))
+
+
 Filter = Callable[[str, str, int, int], bool]
 # Every filter, by name: an entity any of them matches is not reported. Order does not matter.
 FILTERS: dict[str, Filter] = {
@@ -252,6 +265,7 @@ FILTERS: dict[str, Filter] = {
     "stack frame, log line or phrase as name": stack_frame_as_name,
     "organisation or licence address": organisation_address,
     "placeholder credential": placeholder_credential,
+    "hexadecimal address range as id": hex_range_as_id,
 }
 
 
