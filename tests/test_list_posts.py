@@ -102,3 +102,17 @@ def test_the_same_recipients_without_a_diff_or_list_headers_still_block() -> Non
     private.replace_header("To", "someone@else.example.com")
     (finding,) = _exposed(private)
     assert finding.severity == "block"
+
+
+def test_a_list_robots_sender_names_the_list_like_list_id() -> None:
+    """Before List-Id (and on ecartis/majordomo lists since), the copy a list delivers carries
+    `Sender: linux-mips-bounce@linux-mips.org`: with linux-mips@linux-mips.org among the recipients it is
+    a list post. The same Sender without the list among the recipients still blocks."""
+    message = _lkml(list_id=False, body="Fix the node association.\n")
+    message.replace_header("To", "linux-mips@linux-mips.org, Ralf Baechle <ralf@linux-mips.org>")
+    message["Sender"] = "linux-mips-bounce@linux-mips.org"
+    (finding,) = _exposed(message)
+    assert finding.severity == "warn" and "mailing list" in finding.message
+    message.replace_header("To", "someone@else.example.com")
+    (finding,) = _exposed(message)
+    assert finding.severity == "block"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from email.utils import getaddresses
 
 from dlp.model import ScanMessage
 
@@ -37,9 +38,21 @@ def list_addresses(message: ScanMessage) -> set[str]:
     return out
 
 
+# The Sender a list robot writes on every copy it delivers (majordomo, ecartis, mailman, sympa, before
+# List-Id existed and after): owner-LIST@host, LIST-bounce@host, LIST-owner@host, LIST-bounces+...@host.
+LIST_ROBOT = re.compile(
+    r"^(?:owner-(?P<a>[\w.+-]+)|(?P<b>[\w.+-]+?)-(?:bounces?|owner|request|admin)(?:\+[^@]*)?)@(?P<host>[\w.-]+)$",
+    re.IGNORECASE,
+)
+
+
 def posting_addresses(message: ScanMessage) -> set[str]:
-    """The message's own list as List-Id and List-Post name it."""
+    """The message's own list as List-Id, List-Post and the list robot's Sender name it."""
     out = list_addresses(message)
     for value in message.header("List-Post"):
         out.update(m.group(1).strip().casefold() for m in _MAILTO.finditer(value))
+    for _name, address in getaddresses(message.header("Sender")):
+        robot = LIST_ROBOT.match(address.strip())
+        if robot:
+            out.add(f"{robot.group('a') or robot.group('b')}@{robot.group('host')}".casefold())
     return out
