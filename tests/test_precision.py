@@ -111,6 +111,12 @@ FALSE_POSITIVES = [
     ("PHONE_NUMBER", "X-Virus-Scanned: ClamAV 0.91.2/5229/Mon Dec 24 07:36:55 2007 on mail12.example.net\n"),
     ("PHONE_NUMBER", "# HG changeset patch\n#      Wed Jan 18 23:34:35 2017 -0500\n"),
     # a linux-mips reply quoting /proc/iomem: the end of a memory range read as a Spanish NIF
+    # a linux-mips post's corporate signature: the company's own account, with its VAT and register
+    (
+        "IBAN_CODE",
+        "A division of Sony Service Centre (Europe) N.V.\nVAT BE 0413.825.160 · RPR Brussels\n"
+        "Fortis Bank Zaventem · Swift GEBABEBB08A · IBAN BE39001382358619\n",
+    ),
     ("ES_NIF", ">> # cat /proc/iomem\n>> 01100000-027189c7 : System RAM\n>>    01100000-0145528f : Kernel code\n"),
 ]
 
@@ -132,6 +138,11 @@ TRUE_TWINS = [
     ),
     ("CREDENTIAL", "s3cr3t!x", "ldap.userDn=cn=root\nldap.password=s3cr3t!x\nldap.url=ldap://localhost:389\n"),
     ("ES_NIF", "12345678Z", "Mi NIF es 12345678Z, para la factura.\n"),
+    (
+        "IBAN_CODE",
+        "BE39001382358619",
+        "Please refund the customer: IBAN BE39001382358619, Swift GEBABEBB08A.\n\n--\nVAT BE 0413.825.160\n",
+    ),
 ]
 
 

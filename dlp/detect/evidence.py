@@ -225,6 +225,25 @@ def organisation_address(entity_type: str, text: str, start: int, end: int) -> b
     return bool(LICENCE_TEXT.search(before(text, start) + same_line(text, start, end)))
 
 
+# -- bank accounts: an organisation's own, printed in its legal footer -------------------------------------
+
+BANK_MARKER = re.compile(r"\b(?:BIC|SWIFT|Swift|Bankverbindung|Bank details)\b")
+# Company-register and tax markers of a legal footer (Impressum): a company's identity, not a person's.
+REGISTRATION_MARKER = re.compile(
+    r"\b(?:VAT|USt-?Id(?:Nr)?\.?|TVA|P\.?\s?IVA|RPR|RPM|RCS|HRB|HRA|Amtsgericht|Registergericht|"
+    r"Handelsregister|KvK|Company\s+(?:No|number|registration)|Registered\s+(?:office|in)|Reg\.?\s?No)\b"
+)
+
+
+def organisation_bank_account(entity_type: str, text: str, start: int, end: int) -> bool:
+    """An IBAN beside a BIC/SWIFT in a legal footer (VAT number, register court, registered office just
+    before it): the sending company's own account, printed on every mail it sends."""
+    if entity_type != "IBAN_CODE":
+        return False
+    line = same_line(text, start, end)
+    return bool(BANK_MARKER.search(line)) and bool(REGISTRATION_MARKER.search(before(text, start) + " " + line))
+
+
 # -- credentials: placeholders are not secrets ---------------------------------------------------------
 
 PLACEHOLDER_SECRET = re.compile(
@@ -266,6 +285,7 @@ FILTERS: dict[str, Filter] = {
     "organisation or licence address": organisation_address,
     "placeholder credential": placeholder_credential,
     "hexadecimal address range as id": hex_range_as_id,
+    "organisation's bank account in its legal footer": organisation_bank_account,
 }
 
 
