@@ -104,6 +104,7 @@ FALSE_POSITIVES = [
     ("CREDIT_CARD", TRACKING_URL),
     ("PHONE_NUMBER", KERNEL_LOG),
     ("IP_ADDRESS", VERSION_TEXT),
+    ("IP_ADDRESS", "+\tset_c0_status(STATUSF_IP2 | STATUSF_IP6);\n+}\n-- \n1.7.7.3\n"),  # git's signature
     ("PERSON", STACK_TRACE),
     ("STREET_ADDRESS", GPL_FOOTER),
     ("PHONE_NUMBER", GPL_FOOTER),
@@ -129,6 +130,7 @@ TRUE_TWINS = [
     ("PHONE_NUMBER", "+44 20 7946 0958", "Call me on +44 20 7946 0958 after six.\n"),
     ("PHONE_NUMBER", "415.555.0100", "Call 415.555.0100 tomorrow.\n"),
     ("IP_ADDRESS", "203.0.113.45", "A new sign-in to your account from IP address 203.0.113.45 was detected.\n"),
+    ("IP_ADDRESS", "81.2.69.160", "Thanks, it works now.\n--\n81.2.69.160 is the gateway I log in from\n"),
     ("PERSON", "Maria Rossi", "Thanks for the quick fix.\n\nRegards,\nMaria Rossi\n"),
     ("PERSON", "Peter Parker", "\tat org.apache.Foo.bar(Foo.java:1)\nCaused by: java.io.IOException: Peter Parker\n"),
     (

@@ -149,12 +149,17 @@ VERSION_CUE = re.compile(
 )
 
 
+GIT_SIGNATURE = re.compile(r"(?:^|\n)-- ?\r?\n\Z")
+
+
 def version_number_as_ip(entity_type: str, text: str, start: int, end: int) -> bool:
     if entity_type != "IP_ADDRESS" or ":" in text[start:end]:
         return False
     left = text[max(0, start - 30) : start]
     if re.search(r"[\w.\-]\Z", left) or re.match(r"[.\-]?\w", text[end : end + 2]):
         return True  # "1.2.3.4.5", "gcc-4.8.5.1", "2.0.0.1-SNAPSHOT": part of a longer version string
+    if GIT_SIGNATURE.search(left) and text[end : end + 1] in ("", "\n", "\r"):
+        return True  # git format-patch's signature: "-- " and the git version on the next line
     return bool(VERSION_CUE.search(left.split("\n")[-1].rstrip("( ")))
 
 
