@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.mailboxes import MACHINE_LOCAL, fnmatch_any, list_addresses
 from dlp.checks.personal_data import EntityCheck
+from dlp.detect.machine_text import is_machine_line
 from dlp.model import Finding, Part, PartKind, ScanMessage, Severity
 from dlp.valueindex import ValueIndex, context_index, normal_form
 
@@ -141,9 +142,11 @@ class BulkPersonalData(EntityCheck):
             if self.is_person_address(m.group(), own_lists) and not _inside(m.start(), metadata)
         }
         # phonenumbers' own matcher (Presidio's phone recognizer misses most numbers in a CSV's rows), run
-        # only where enough number-like runs exist to reach the threshold: it is the slow part.
-        if len(PHONE_LIKE.findall(text)) >= self.params.threshold:
-            for match in phonenumbers.PhoneNumberMatcher(text, self.params.region):
+        # only where enough number-like runs exist to reach the threshold: it is the slow part. Lines a
+        # program printed (a pasted kernel log: thousands of number runs) are no list of people's phones.
+        rows = without_machine_lines(text)
+        if len(PHONE_LIKE.findall(rows)) >= self.params.threshold:
+            for match in phonenumbers.PhoneNumberMatcher(rows, self.params.region):
                 people.phones.add(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164))
         if self.ctx.analyze is None:
             return people
@@ -186,6 +189,11 @@ class BulkPersonalData(EntityCheck):
             addresses.append(message.recipient.email)
         addresses = [a for a in addresses if "@" in a]
         return bool(addresses) and all(self.ctx.is_internal(a, message) for a in addresses)
+
+
+def without_machine_lines(text: str) -> str:
+    """The text with the lines a program printed (logs, hex dumps: `dlp.detect.machine_text`) left out."""
+    return "\n".join(line for line in text.split("\n") if not is_machine_line(line))
 
 
 def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:
