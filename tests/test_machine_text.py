@@ -25,6 +25,12 @@ MACHINE = [
     "00000010: 6c6f 6361 6c68 6f73 7400 0000 0000 0000  localhost.......",
     "ffff8881: 00 01 02 03 04 05 06 07",
     "iQIzBAEBCAAdFiEEh6h2oQ3yN3rT0p6yB3y5fC3sG0kFAl3b6zUACgkQB3y5fC3sG0k",
+    # the kernel test robot's .config.gz: section titles read as names ("Partition Types", "Card Driver")
+    "CONFIG_DRM_PANEL=y",
+    "# CONFIG_BLK_SED_OPAL is not set",
+    "# Partition Types",
+    "#",
+    ">> # cat /proc/iomem",
 ]
 PROSE = [
     "Dear Anna,",
@@ -34,6 +40,7 @@ PROSE = [
     "Please call me on +1 415 555 0134 tomorrow.",
     "Maria Gonzalez, 12 Main Street, Springfield",
     "[1] https://example.org/paper.pdf",
+    "#metoo was trending when Maria Gonzalez posted it",
 ]
 
 
