@@ -24,6 +24,7 @@ MACHINE = [
     "2021-03-01 12:00:01 sshd[811]: Accepted publickey for root",
     "00000010: 6c6f 6361 6c68 6f73 7400 0000 0000 0000  localhost.......",
     "ffff8881: 00 01 02 03 04 05 06 07",
+    "00000010  6c 6f 63 61 6c 68 6f 73  74 00 00 00 00 00 00 00  |localhost.......|",
     "iQIzBAEBCAAdFiEEh6h2oQ3yN3rT0p6yB3y5fC3sG0kFAl3b6zUACgkQB3y5fC3sG0k",
     # the kernel test robot's .config.gz: section titles read as names ("Partition Types", "Card Driver")
     "CONFIG_DRM_PANEL=y",
@@ -41,6 +42,7 @@ PROSE = [
     "Maria Gonzalez, 12 Main Street, Springfield",
     "[1] https://example.org/paper.pdf",
     "#metoo was trending when Maria Gonzalez posted it",
+    "EE38 2200 2210 2014 5685",  # an IBAN in groups of four is no hex dump
 ]
 
 

@@ -26,7 +26,7 @@ MACHINE_LINE = re.compile(
     r"\d{4}-\d\d-\d\d[T ]" + _TIME + r"(?:Z|[+-]\d\d:?\d\d)?[ \t]+(?:-[ \t]+)?"
     r"(?:\[|<|(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|CRIT|CRITICAL|FATAL|SEVERE)\b|[\w.-]+(?:\[\w+\])?:\s)|"
     # hex dumps: "00000010: 6c6f 6361 ..." / "ffff8881: 00 01 02 ..." (od, xxd, hexdump -C, kernel dumps)
-    r"[0-9a-fA-F]{4,16}:?(?:[ \t]+[0-9a-fA-F]{2,8}){4,}|"
+    r"[0-9a-fA-F]{4,16}:(?:[ \t]+[0-9a-fA-F]{2,8}){4,}|[0-9a-fA-F]{7,16}(?:[ \t]+[0-9a-fA-F]{2}){8,}|"
     # a kernel .config: "CONFIG_USB_MON=y", "# CONFIG_SOC_TI is not set"
     r"#?[ \t]*CONFIG_[A-Z0-9_]+(?:=|[ \t]+is not set)|"
     # a shell or config comment, a root prompt: "# Partition Types", "# cat /proc/iomem" (not "#hashtag")
