@@ -21,15 +21,14 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from email.utils import getaddresses
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field
 
-from dlp.checks.mailboxes import MACHINE_LOCAL, fnmatch_any, list_addresses
+from dlp.checks.mailboxes import MACHINE_LOCAL, fnmatch_any
 from dlp.checks.personal_data import EntityCheck
 from dlp.detect.machine_text import is_machine_line
-from dlp.model import Finding, Part, PartKind, ScanMessage, Severity
+from dlp.model import Finding, Part, ScanMessage, Severity
 from dlp.valueindex import ValueIndex, context_index, normal_form
 
 EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
@@ -43,7 +42,6 @@ METADATA_LINE = re.compile(
 )
 PHONE_LIKE = re.compile(r"\+?\(?\d[\d ().\-/]{5,}\d")
 MIN_CHARS_PER_PERSON = 6  # "a@b.cd" or a 7-digit number, plus a separator
-ADDRESS_HEADERS = frozenset({"From", "To", "Cc", "Bcc", "Reply-To", "Sender", "Return-Path"})
 
 
 class Params(BaseModel):
@@ -99,7 +97,7 @@ class BulkPersonalData(EntityCheck):
 
     def is_person_address(self, address: str, own_lists: set[str]) -> bool:
         """A person's mailbox: not the sender's own, not a role, list or no-reply address (`own_lists`: the
-        message's own list, `list_addresses`), not a Message-ID."""
+        message's own list, `ScanMessage.list_addresses`), not a Message-ID."""
         local, _, domain = address.casefold().rpartition("@")
         if not local or self.ctx.is_internal(address):
             return False
@@ -114,9 +112,7 @@ class BulkPersonalData(EntityCheck):
         index = context_index(self.ctx)
         total = People()
         reported = False
-        for part in message.parts:
-            if part.kind == PartKind.HEADER and part.field in ADDRESS_HEADERS:
-                continue  # visible recipients are exposed-recipients' business
+        for part in message.content_parts:  # visible recipients are exposed-recipients' business
             if part.field == "forwarded.headers":
                 continue  # a forwarded message's own addressing: metadata, counted as exposed-recipients
             people = self._people(part, message, index)
@@ -135,7 +131,7 @@ class BulkPersonalData(EntityCheck):
         if index is not None:
             people.recipients = {m.owners[0] for m in index.matches(text)}
         metadata = [m.span() for m in METADATA_LINE.finditer(text)]
-        own_lists = list_addresses(message)
+        own_lists = message.list_addresses
         people.emails = {
             m.group().casefold()
             for m in EMAIL_RE.finditer(text)
@@ -184,10 +180,7 @@ class BulkPersonalData(EntityCheck):
         )
 
     def _all_internal(self, message: ScanMessage) -> bool:
-        addresses = [a for _n, a in getaddresses([*message.envelope_to, *message.header("To"), *message.header("Cc")])]
-        if message.recipient is not None:
-            addresses.append(message.recipient.email)
-        addresses = [a for a in addresses if "@" in a]
+        addresses = message.delivered_to
         return bool(addresses) and all(self.ctx.is_internal(a, message) for a in addresses)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from email.utils import getaddresses
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -42,17 +41,6 @@ class Params(BaseModel):
         return self
 
 
-def visible_addresses(message: ScanMessage, header: str | None = None) -> list[str]:
-    """Distinct addresses shown in To and Cc (or in one of them), lower-cased, in order."""
-    values = message.header(header) if header else message.header("To") + message.header("Cc")
-    seen: dict[str, None] = {}
-    for _name, address in getaddresses(values):
-        address = address.strip().lower()
-        if "@" in address:
-            seen.setdefault(address, None)
-    return list(seen)
-
-
 def envelope_exposure(message: ScanMessage, visible_external: list[str]) -> dict[str, int] | None:
     """How many SMTP (RCPT TO) recipients see the visible list, when the envelope is known (check, serve).
 
@@ -61,7 +49,7 @@ def envelope_exposure(message: ScanMessage, visible_external: list[str]) -> dict
     """
     if not message.envelope_to:
         return None
-    envelope = {a.strip().lower() for _n, a in getaddresses(message.envelope_to) if "@" in a}
+    envelope = {a for a in message.envelope_recipients if "@" in a}
     return {
         "envelope_recipients": len(envelope),
         "envelope_recipients_visible": len(envelope & set(visible_external)),
@@ -106,7 +94,7 @@ class ExposedRecipients(Check):
         return bool(self.list_domain.match(domain) or self.list_local.match(local))
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
-        visible = [a for a in visible_addresses(message) if not self.ctx.is_internal(a, message)]
+        visible = [a for a in message.visible_recipients if not self.ctx.is_internal(a, message)]
         received = self.ctx.campaign is None
         # Received mail: a mailing list in Cc is no person whose address is shown to the others.
         lists = [a for a in visible if self._is_list(a)] if received else []
@@ -122,7 +110,7 @@ class ExposedRecipients(Check):
         if mailing_list is not None or patch_list is not None:
             severity = Severity.WARN  # addresses of a public list thread, shown by the list itself
         showing = [
-            h for h in ("To", "Cc") if any(not self.ctx.is_internal(a, message) for a in visible_addresses(message, h))
+            h for h in ("To", "Cc") if any(not self.ctx.is_internal(a, message) for a in message.visible_in(h))
         ]
         fields = " and ".join(showing)
         shown = ", ".join(redact_address(a) for a in external[:3]) + (", …" if count > 3 else "")

@@ -18,7 +18,6 @@ MACHINE_LOCAL = re.compile(
     r"^(?=(?:.*\d){8})(?=.*[.$=%]|.{20})[\w.+$=%-]{12,}$|^[0-9a-f.$-]{16,}$|"
     r"^(?=.*\d)(?=.*[A-Z])(?=.*[a-z])[A-Za-z0-9+/_-]{28,}$"
 )
-LIST_ID = re.compile(r"<([\w.+-]+?)\.([\w-]+(?:\.[\w-]+)+)>")
 _MAILTO = re.compile(r"<?mailto:([^>?\s]+)", re.IGNORECASE)
 
 
@@ -27,15 +26,6 @@ def fnmatch_any(patterns: list[str]) -> re.Pattern[str]:
     if not patterns:
         return re.compile(r"(?!)")
     return re.compile("|".join(f"(?:{fnmatch.translate(p.casefold())})" for p in patterns))
-
-
-def list_addresses(message: ScanMessage) -> set[str]:
-    """The message's own list, from List-Id (`<dev.ponymail.apache.org>` is dev@ponymail.apache.org)."""
-    out: set[str] = set()
-    for value in message.header("List-Id"):
-        for local, domain in LIST_ID.findall(value):
-            out.add(f"{local}@{domain}".casefold())
-    return out
 
 
 # The Sender a list robot writes on every copy it delivers (majordomo, ecartis, mailman, sympa, before
@@ -48,7 +38,7 @@ LIST_ROBOT = re.compile(
 
 def posting_addresses(message: ScanMessage) -> set[str]:
     """The message's own list as List-Id, List-Post and the list robot's Sender name it."""
-    out = list_addresses(message)
+    out = set(message.list_addresses)
     for value in message.header("List-Post"):
         out.update(m.group(1).strip().casefold() for m in _MAILTO.finditer(value))
     for _name, address in getaddresses(message.header("Sender")):
