@@ -291,6 +291,20 @@ def test_shared_address_ignores_quoted_greetings_and_encodings_of_one_name(tmp_p
     assert _rules(audit([archive]), "shared-address") == []
 
 
+def test_shared_address_skips_a_lists_own_address(tmp_path: Path) -> None:
+    """linux-mips posts To the list under many display names ("Linux/MIPS Development", "mipslist",
+    "linux-mips"): the list robot's Sender (or List-Id) says the list is the addressee, not a person."""
+    names = [b"Linux/MIPS Development", b"mipslist", b"Linux MIPS"]
+    archive = _mbox(
+        tmp_path / "list.mbox",
+        [
+            _raw(name + b" <linux-mips@linux-mips.org>\nSender: linux-mips-bounce@linux-mips.org", b"Hi all,\n", day)
+            for day, name in enumerate(names, 1)
+        ],
+    )
+    assert _rules(audit([archive]), "shared-address") == []
+
+
 def test_shared_address_still_finds_two_customers_on_one_mailbox(tmp_path: Path) -> None:
     archive = _mbox(
         tmp_path / "inbox.mbox",

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.base import Check
+from dlp.checks.mailboxes import posting_addresses
 from dlp.checks.readable import own_words
 from dlp.model import Finding, PartKind, ScanMessage
 from dlp.redact import redact_address, redact_value
@@ -267,6 +268,8 @@ class ArchiveSharedAddress(Check):
         if len(to) != 1:
             return ()  # a message to several people greets none of them by name
         display, address = to[0]
+        if address in posting_addresses(message):
+            return ()  # a post to its own mailing list: "Linux MIPS", "mipslist" name the list, not people
         month = message.month()
         where = f"{message.source} msg {message.index}"
         # One message is addressed to one person: the first name found (To display name, else greeting,
