@@ -104,6 +104,7 @@ FALSE_POSITIVES = [
     ("CREDIT_CARD", TRACKING_URL),
     ("PHONE_NUMBER", KERNEL_LOG),
     ("IP_ADDRESS", VERSION_TEXT),
+    ("IP_ADDRESS", "RCS file: /cvs/linux/arch/mips/lasat/setup.c,v\nretrieving revision 1.1.2.5\n"),  # CVS
     ("IP_ADDRESS", "+\tset_c0_status(STATUSF_IP2 | STATUSF_IP6);\n+}\n-- \n1.7.7.3\n"),  # git's signature
     ("PERSON", STACK_TRACE),
     ("STREET_ADDRESS", GPL_FOOTER),

@@ -92,6 +92,7 @@ class ReceivedMailFilter:
         self._code_cache: tuple[int, set[int], list[int]] | None = None
 
     def is_mailbox(self, address: str, message: ScanMessage) -> bool:
+        address = address.rpartition("=")[2]  # "smtp.mailfrom=sales@x" in an Authentication-Results trace
         local, _, domain = address.casefold().rpartition("@")
         if not local:
             return False

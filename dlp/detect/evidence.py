@@ -143,7 +143,7 @@ def card_without_evidence(entity_type: str, text: str, start: int, end: int) -> 
 # -- IP addresses: a version number is not one --------------------------------------------------------
 
 VERSION_CUE = re.compile(
-    r"(?i)(?:\bv|\bver\.?|\bversion|\brelease|\brelease[ds]?|\brev\.?|\bbuild|\bfirmware|\bkernel|\bupdate[ds]?|"
+    r"(?i)(?:\bv|\bver\.?|\bversion|\brelease|\brelease[ds]?|\brev\.?|\brevision|\bbuild|\bfirmware|\bkernel|\bupdate[ds]?|"
     r"\bupgraded?|\bpatch|\bpackage|\bjdk|\bjava|\bpython|\bgcc|\bnode|\bbios|\bsdk|\bapi|\bdriver|\bversión|"
     r"\bversione)[\s:=]*$"
 )
