@@ -104,7 +104,11 @@ FALSE_POSITIVES = [
     ("CREDIT_CARD", TRACKING_URL),
     ("PHONE_NUMBER", KERNEL_LOG),
     ("IP_ADDRESS", VERSION_TEXT),
-    ("IP_ADDRESS", "RCS file: /cvs/linux/arch/mips/lasat/setup.c,v\nretrieving revision 1.1.2.5\n"),  # CVS
+    (
+        "IP_ADDRESS",
+        "RCS file: /cvs/linux/arch/mips/lasat/setup.c,v\nretrieving revision 1.1.2.5\ndiff -u -r1.1.2.5 setup.c\n"
+        "--- arch/mips/lasat/setup.c\t6 Oct 2002 11:38:14 -0000\t1.1.2.5\n",
+    ),  # a CVS diff's revisions
     ("IP_ADDRESS", "+\tset_c0_status(STATUSF_IP2 | STATUSF_IP6);\n+}\n-- \n1.7.7.3\n"),  # git's signature
     ("PERSON", STACK_TRACE),
     ("STREET_ADDRESS", GPL_FOOTER),

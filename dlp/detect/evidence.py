@@ -150,6 +150,7 @@ VERSION_CUE = re.compile(
 
 
 GIT_SIGNATURE = re.compile(r"(?:^|\n)-- ?\r?\n\Z")
+DIFF_FILE_HEADER = re.compile(r"^(?:---|\+\+\+) \S+\t")
 
 
 def version_number_as_ip(entity_type: str, text: str, start: int, end: int) -> bool:
@@ -158,6 +159,8 @@ def version_number_as_ip(entity_type: str, text: str, start: int, end: int) -> b
     left = text[max(0, start - 30) : start]
     if re.search(r"[\w.\-]\Z", left) or re.match(r"[.\-]?\w", text[end : end + 2]):
         return True  # "1.2.3.4.5", "gcc-4.8.5.1", "2.0.0.1-SNAPSHOT": part of a longer version string
+    if DIFF_FILE_HEADER.match(same_line(text, start, end)):
+        return True  # "--- setup.c<TAB>6 Oct 2002 11:38:14 -0000<TAB>1.1.2.5": a CVS diff's file revision
     if GIT_SIGNATURE.search(left) and text[end : end + 1] in ("", "\n", "\r"):
         return True  # git format-patch's signature: "-- " and the git version on the next line
     return bool(VERSION_CUE.search(left.split("\n")[-1].rstrip("( ")))
