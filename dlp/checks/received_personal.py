@@ -39,7 +39,10 @@ TRACE_HEADER = re.compile(
 )
 # A relay named with its address, as MTAs write it in trace and bounce text: "mx.example.com[192.0.2.1]",
 # "(mail.example.org [192.0.2.1])", "from [192.0.2.1]", "helo=...", "client-ip=".
-RELAY_BEFORE = re.compile(r"(?:[\w-]+(?:\.[\w-]+)+\s?|\bfrom\s|\bby\s|\bhost\s|\(\S*\s?)\[$|(?:client-ip|helo|ip)=$")
+RELAY_BEFORE = re.compile(
+    r"(?:[\w-]+(?:\.[\w-]+)+\s?|\bfrom\s|\bby\s|\bhost\s|\(\S*\s?)\[$|(?:client-ip|helo|ip)=$|"
+    r"\bdesignates\s$"  # SPF: "domain of x@y designates 192.0.2.1 as permitted sender"
+)
 URL = re.compile(r"(?:https?|ftp)://\S+|www\.[\w-]+\.\S+", re.IGNORECASE)
 ADDRESS_ON_LINE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 RECEIVED_CLASSES = {
