@@ -20,10 +20,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from dlp.checks import load_ruleset
 from dlp.checks.scope import ScanScope
 from dlp.model import Severity
 from dlp.pipeline import Scanner
-from dlp.rules import load_ruleset
 from dlp.sources.email_message import parse_bytes, to_scan_message
 
 
