@@ -53,9 +53,9 @@ class RecordingScanner(Scanner):
 
     raw: list
 
-    def findings_for(self, message):
-        findings = super().findings_for(message)
-        self.raw.extend((message, f) for f in findings)
+    def findings_for(self, analyzed):
+        findings = super().findings_for(analyzed)
+        self.raw.extend((analyzed.message, f) for f in findings)
         return findings
 
     def finish(self):
