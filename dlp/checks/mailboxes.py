@@ -7,7 +7,6 @@ rule parameters in rules/default.yaml.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from email.utils import getaddresses
 
@@ -19,13 +18,6 @@ MACHINE_LOCAL = re.compile(
     r"^(?=.*\d)(?=.*[A-Z])(?=.*[a-z])[A-Za-z0-9+/_-]{28,}$"
 )
 _MAILTO = re.compile(r"<?mailto:([^>?\s]+)", re.IGNORECASE)
-
-
-def fnmatch_any(patterns: list[str]) -> re.Pattern[str]:
-    """One regex for a list of fnmatch patterns (`owner-*`, `*-request`), matched case-insensitively."""
-    if not patterns:
-        return re.compile(r"(?!)")
-    return re.compile("|".join(f"(?:{fnmatch.translate(p.casefold())})" for p in patterns))
 
 
 # The Sender a list robot writes on every copy it delivers (majordomo, ecartis, mailman, sympa, before

@@ -17,8 +17,9 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dlp.checks.address_rules import fnmatch_any
 from dlp.checks.base import Check
-from dlp.checks.mailboxes import fnmatch_any, posting_addresses
+from dlp.checks.mailboxes import posting_addresses
 from dlp.model import Finding, PartKind, ScanMessage, Severity
 from dlp.redact import redact_address
 
@@ -31,8 +32,16 @@ class Params(BaseModel):
         default_factory=list,
         description="more shared mail providers (besides dlp/data/shared_mail_domains.txt): never internal",
     )
-    list_domains: list[str] = Field(default_factory=list, description="mailing-list hosts (fnmatch patterns)")
-    list_local_parts: list[str] = Field(default_factory=list, description="list-like local parts (fnmatch)")
+    list_domains: list[str] = Field(
+        default_factory=list,
+        description="mailing-list hosts (fnmatch patterns)",
+        json_schema_extra={"vocabulary": "list_domains"},
+    )
+    list_local_parts: list[str] = Field(
+        default_factory=list,
+        description="list-like local parts (fnmatch)",
+        json_schema_extra={"vocabulary": "list_local_parts"},
+    )
 
     @model_validator(mode="after")
     def _order(self) -> Params:
@@ -81,21 +90,24 @@ def carries_patch(message: ScanMessage) -> bool:
 
 
 class ExposedRecipients(Check):
-    rule_id = "exposed-recipients"
+    detector = "exposed-recipients"
     Params = Params
 
-    def __init__(self, rule, ctx) -> None:
-        super().__init__(rule, ctx)
-        self.list_domain = fnmatch_any(self.params.list_domains)
-        self.list_local = fnmatch_any(self.params.list_local_parts)
+    @classmethod
+    def compile(cls, rule, params: Params) -> tuple[re.Pattern[str], re.Pattern[str]]:
+        return fnmatch_any(params.list_domains), fnmatch_any(params.list_local_parts)
+
+    def __init__(self, rule, scope, **compiled) -> None:
+        super().__init__(rule, scope, **compiled)
+        self.list_domain, self.list_local = self.compiled
 
     def _is_list(self, address: str) -> bool:
         local, _, domain = address.rpartition("@")
         return bool(self.list_domain.match(domain) or self.list_local.match(local))
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
-        visible = [a for a in message.visible_recipients if not self.ctx.is_internal(a, message)]
-        received = self.ctx.campaign is None
+        visible = [a for a in message.visible_recipients if not self.scope.is_internal(a, message)]
+        received = self.scope.received
         # Received mail: a mailing list in Cc is no person whose address is shown to the others.
         lists = [a for a in visible if self._is_list(a)] if received else []
         external = [a for a in visible if a not in lists]
@@ -110,7 +122,7 @@ class ExposedRecipients(Check):
         if mailing_list is not None or patch_list is not None:
             severity = Severity.WARN  # addresses of a public list thread, shown by the list itself
         showing = [
-            h for h in ("To", "Cc") if any(not self.ctx.is_internal(a, message) for a in message.visible_in(h))
+            h for h in ("To", "Cc") if any(not self.scope.is_internal(a, message) for a in message.visible_in(h))
         ]
         fields = " and ".join(showing)
         shown = ", ".join(redact_address(a) for a in external[:3]) + (", …" if count > 3 else "")

@@ -35,7 +35,6 @@ from dlp.budgets import piece_chars
 from dlp.detect.engine import NEVER_REPORTED, Detector
 from dlp.detect.entities import Entity
 from dlp.detect.machine_text import is_machine_line
-from dlp.model import Part, ScanMessage
 
 CONTEXT_WORDS = 6
 RIGHT_WORDS = 4
@@ -300,9 +299,6 @@ class SegmentAnalyzer:
             out.extend(e.shifted(window.offset) for e in cached)
         return out
 
-    def __call__(self, part: Part, message: ScanMessage) -> list[Entity]:
-        return self.analyze_text(part.text)
-
 
 class WholeAnalyzer:
     """The straightforward path: every part analysed whole by Presidio, no cache. The reference the fast
@@ -314,6 +310,3 @@ class WholeAnalyzer:
 
     def analyze_text(self, text: str, language: str = "en") -> list[Entity]:
         return self.detector.analyze(text, language=language, entities=self.entities)
-
-    def __call__(self, part: Part, message: ScanMessage) -> list[Entity]:
-        return self.analyze_text(part.text)
