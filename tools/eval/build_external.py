@@ -59,6 +59,7 @@ LIST_MBOXES = (
     "corpus/httpd-users-2020-07.mbox",
     "corpus/maven-dev-2017-11-mboxvm.mbox",
     "corpus/asterix-dev-201709-mailarchivesao.mbox",
+    "corpus/httpd-users-200606-part.mbox",
 )
 
 SOURCES = {
@@ -184,7 +185,7 @@ SOURCES = {
             " own, apache/incubator-ponymail-foal @ 88ce2a3c, is copied)",
             "LICENSE",
             LIST_MBOXES,
-            "real Apache mailing-list archives (httpd users 2020-07, Maven dev 2017-11, AsterixDB dev 2017-09):"
+            "real Apache mailing-list archives (httpd users 2020-07 and 2006-06, Maven dev 2017-11, AsterixDB dev 2017-09):"
             " messages from people (robots skipped) as From/To/Cc lines plus the body without quoted text"
             " (quoted header lines kept); labelled here: e-mail and IPv4 addresses by shape, people's names"
             " by rule from the archives' own display names, then every sample read and corrected by hand"
@@ -718,7 +719,7 @@ WROTE_NAME = re.compile(
     r"(?:\d\d(?::\d\d)?(?:\s*[AP]M)?,?|\bschrieb)\s+\"?(?P<name>(?!wrote|schrieb)[^\W\d_][\w'-]+(?:\s(?!wrote\b)[^\W\d_][\w'.-]*){1,3})\"?"
     r"\s*(?:<[^>]+>\s*)?(?:wrote|:$)"
 )
-LIST_PER_ARCHIVE = {"httpd-users": 70, "maven-dev": 80, "asterix-dev": 30}
+LIST_PER_ARCHIVE = {"httpd-users-2020": 70, "maven-dev": 80, "asterix-dev": 30, "httpd-users-2006": 12}
 LIST_MAX_CHARS = 1500
 LIST_FIXES = json.loads((Path(__file__).parent / "list_mail_fixes.json").read_text(encoding="utf-8"))
 
