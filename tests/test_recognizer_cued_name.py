@@ -17,7 +17,17 @@ CASES = [
     "Thanks,\n[[Petr]]",
     "Mit freundlichen Grüßen\n\n[[Jürgen Weiß]]",
     "Cordialement,\n[[Hélène Dubois]]",
+    "Thanks again,\n\n[[Jack]]\n\n> On 10 Jul 2020, at 15:00, Antony Stone wrote:",
+    "Cheers,\n\n-[[Tom]]\n",
+    "bt full).\n\n[[rainer]]\n\n-----",
+    "Regards, [[Petar]]!\nKarlovo, Bulgaria.",
+    "Thanks, [[Martin]],\n\nGreat advice!",
+    "Thank you very much, [[Stefan]]!",
+    "--\n[[Olivier Lamy]]\nhttp://twitter.com/olamy",
     # not names
+    "Simple Subject",  # a lone short field is no signature
+    "defaults.\n\nBeste Grüße\n\n--\n",
+    "Thanks\n\nOk\n",
     "Please contact Support for help.",
     "Thanks,\nThe Team",
     "This is Windows Update speaking.",

@@ -63,6 +63,10 @@ GLUE_CHECKED = frozenset(
     }
 )
 
+# Recognizers whose match is a name by where mail puts it (after a salutation, as an address's display name,
+# in a quote attribution), not by its shape: a lone or lower-case name there keeps its score.
+PLACED_NAME_RECOGNIZERS = frozenset({"IntroducedNameRecognizer", "DisplayNameRecognizer", "CuedNameRecognizer"})
+
 __all__ = ["DEFAULT_MODEL", "NEVER_REPORTED", "Detector", "DetectorSettings", "get_detector", "plausible_person"]
 
 
@@ -257,9 +261,10 @@ def clean_results(text: str, results: Iterable) -> list[Entity]:
         if filtered_by(result.entity_type, text, result.start, result.end):
             continue  # dlp.detect.evidence: a weak match without the evidence that makes it this entity
         if result.entity_type == "PERSON":
-            if not plausible_person(span):
+            placed_by_mail = recognizer_name(result) in PLACED_NAME_RECOGNIZERS
+            if not plausible_person(span, cased=not placed_by_mail):
                 continue
-            if recognizer_name(result) != "IntroducedNameRecognizer":  # that one matched a salutation already
+            if not placed_by_mail:
                 score = person_score(text, result.start, result.end, score)
         elif not plausible_identifier(result.entity_type, text, result.start, result.end):
             continue

@@ -44,7 +44,15 @@ NOT_NAMES = _words(
     chrome gmail outlook excel word teams zoom slack netflix spotify paypal venmo visa mastercard amex
     maestro password passwort login username iban swift bic pin otp ssn dob tin vat faq api url qr sim
     esim wifi gdpr insurance telecom bank energy mobile services group ltd inc llc gmbh corp company
-    solutions systems airlines airways hotel hotels pharmacy
+    solutions systems airlines airways hotel hotels pharmacy java devs folks
+    """
+)
+# Weekdays and months as log and date lines abbreviate them: spaCy reads "[Sat Jun 20 07:27:13 2020]" as a name.
+CALENDAR = _words(
+    """
+    mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday jan feb
+    mar apr may jun jul aug sep sept oct nov dec january february march april june july august september
+    october november december
     """
 )
 
@@ -77,8 +85,9 @@ ID_LIKE = frozenset(
 )
 
 
-def plausible_person(text: str) -> bool:
-    """A name has letters and an upper-case letter; no digits, no address syntax, not an acronym."""
+def plausible_person(text: str, cased: bool = True) -> bool:
+    """A name has letters and (unless `cased` is False: a display name, 'abdullah alamoudi') an upper-case
+    letter; no digits, no address syntax, not an acronym."""
     stripped = text.strip(" .,:;'\"")
     if not stripped or not _HAS_LETTER.search(stripped) or any(ch.isdigit() for ch in stripped):
         return False
@@ -89,9 +98,9 @@ def plausible_person(text: str) -> bool:
     words = stripped.split()
     if any(w.lower().strip(".,'’s") in NOT_NAMES for w in words):
         return False
-    if all(w.lower().strip(".,") in TITLES for w in words):
+    if all(w.lower().strip(".,") in TITLES for w in words) or all(w.lower().strip(".,") in CALENDAR for w in words):
         return False
-    return any(word[:1].isupper() for word in words)
+    return not cased or any(word[:1].isupper() for word in words)
 
 
 def person_score(text: str, start: int, end: int, score: float) -> float:

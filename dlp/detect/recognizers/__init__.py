@@ -32,6 +32,7 @@ from dlp.detect.recognizers.credential import CredentialRecognizer
 from dlp.detect.recognizers.cued_name import CuedNameRecognizer
 from dlp.detect.recognizers.date_of_birth import DateOfBirthRecognizer
 from dlp.detect.recognizers.dictionary_name import DictionaryNameRecognizer
+from dlp.detect.recognizers.display_name import DisplayNameRecognizer
 from dlp.detect.recognizers.introduced_name import IntroducedNameRecognizer
 from dlp.detect.recognizers.national_ids import ChAhvRecognizer, FrInseeRecognizer
 from dlp.detect.recognizers.payment_card import PaymentCardRecognizer
@@ -72,6 +73,7 @@ OWN: tuple[type[EntityRecognizer], ...] = (
     DictionaryNameRecognizer,
     ReversedNameRecognizer,
     CuedNameRecognizer,
+    DisplayNameRecognizer,
 )
 
 
