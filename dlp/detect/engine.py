@@ -60,6 +60,7 @@ GLUE_CHECKED = frozenset(
         "ES_NIE",
         "IT_FISCAL_CODE",
         "CRYPTO",
+        "NATIONAL_ID",
     }
 )
 

@@ -169,6 +169,8 @@ SPECIFIC = frozenset(
 def overlap_rank(entity_type: str, score: float, length: int) -> tuple:
     if entity_type in SPECIFIC and score >= 0.5:
         tier = 0
+    elif entity_type == "NATIONAL_ID":
+        tier = 0.5  # labelled, so above a phone-shaped guess; a checksum-validated id of a country is more exact
     elif entity_type == "PERSON":
         tier = 2
     else:

@@ -34,6 +34,7 @@ from dlp.detect.recognizers.date_of_birth import DateOfBirthRecognizer
 from dlp.detect.recognizers.dictionary_name import DictionaryNameRecognizer
 from dlp.detect.recognizers.display_name import DisplayNameRecognizer
 from dlp.detect.recognizers.introduced_name import IntroducedNameRecognizer
+from dlp.detect.recognizers.labelled_id import LabelledIdRecognizer
 from dlp.detect.recognizers.national_ids import ChAhvRecognizer, FrInseeRecognizer
 from dlp.detect.recognizers.payment_card import PaymentCardRecognizer
 from dlp.detect.recognizers.phone import EmailPhoneRecognizer
@@ -66,6 +67,7 @@ OWN: tuple[type[EntityRecognizer], ...] = (
     StreetAddressRecognizer,
     DateOfBirthRecognizer,
     AccountNumberRecognizer,
+    LabelledIdRecognizer,
     CredentialRecognizer,
     ChAhvRecognizer,
     FrInseeRecognizer,
