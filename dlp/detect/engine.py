@@ -22,6 +22,7 @@ from dlp.budgets import piece_chars
 from dlp.detect.entities import Entity
 from dlp.detect.evidence import filtered_by
 from dlp.detect.languages import SERVED_LANGUAGES, detect_language
+from dlp.detect.name_repeat import repeated_names
 from dlp.detect.offline import configure_offline
 from dlp.detect.postprocess import (
     ID_LIKE,
@@ -31,6 +32,7 @@ from dlp.detect.postprocess import (
     overlap_rank,
     person_score,
     plausible_person,
+    trimmed_person,
 )
 from dlp.errors import ModelMissingError
 
@@ -257,6 +259,8 @@ def clean_results(text: str, results: Iterable) -> list[Entity]:
     for result in results:
         if result.entity_type in NEVER_REPORTED:
             continue
+        if result.entity_type == "PERSON":
+            result.start, result.end = trimmed_person(text, result.start, result.end)
         span = text[result.start : result.end]
         score = float(result.score)
         if filtered_by(result.entity_type, text, result.start, result.end):
@@ -270,6 +274,7 @@ def clean_results(text: str, results: Iterable) -> list[Entity]:
         elif not plausible_identifier(result.entity_type, text, result.start, result.end):
             continue
         out.append(Entity(result.entity_type, result.start, result.end, score, span, recognizer_name(result)))
+    out.extend(repeated_names(text, out))  # "Angela Merkel ... Merkel said": the lone surname is hers
     return _drop_overlaps(out)
 
 

@@ -44,7 +44,8 @@ NOT_NAMES = _words(
     chrome gmail outlook excel word teams zoom slack netflix spotify paypal venmo visa mastercard amex
     maestro password passwort login username iban swift bic pin otp ssn dob tin vat faq api url qr sim
     esim wifi gdpr insurance telecom bank energy mobile services group ltd inc llc gmbh corp company
-    solutions systems airlines airways hotel hotels pharmacy java devs folks
+    solutions systems airlines airways hotel hotels pharmacy java devs folks paciente médico servicio centro
+    hospital clínica clinica salud carretera avda calle
     """
 )
 # Weekdays and months as log and date lines abbreviate them: spaCy reads "[Sat Jun 20 07:27:13 2020]" as a name.
@@ -101,6 +102,17 @@ def plausible_person(text: str, cased: bool = True) -> bool:
     if all(w.lower().strip(".,") in TITLES for w in words) or all(w.lower().strip(".,") in CALENDAR for w in words):
         return False
     return not cased or any(word[:1].isupper() for word in words)
+
+
+def trimmed_person(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without role or place words a name pattern ran on into ("Víctor Asensio Sánchez Servicio")."""
+    while True:
+        span = text[start:end]
+        last = span.rsplit(None, 1)
+        if len(last) == 2 and last[1].lower().strip(".,:;") in NOT_NAMES:
+            end = start + len(last[0].rstrip())
+            continue
+        return start, end
 
 
 def person_score(text: str, start: int, end: int, score: float) -> float:
