@@ -39,6 +39,7 @@ from dlp.detect.recognizers.national_ids import ChAhvRecognizer, FrInseeRecogniz
 from dlp.detect.recognizers.payment_card import PaymentCardRecognizer
 from dlp.detect.recognizers.phone import EmailPhoneRecognizer
 from dlp.detect.recognizers.reversed_name import ReversedNameRecognizer
+from dlp.detect.recognizers.role_name import RoleNameRecognizer
 from dlp.detect.recognizers.street_address import StreetAddressRecognizer
 
 # Presidio's own, reused as shipped (their checksums and context words), instantiated per language.
@@ -76,6 +77,7 @@ OWN: tuple[type[EntityRecognizer], ...] = (
     ReversedNameRecognizer,
     CuedNameRecognizer,
     DisplayNameRecognizer,
+    RoleNameRecognizer,
 )
 
 
