@@ -14,7 +14,7 @@ from __future__ import annotations
 import regex
 
 from dlp.detect.entities import Entity
-from dlp.detect.name_lexicon import TITLES, _PARTICLES
+from dlp.detect.name_lexicon import _PARTICLES, TITLES
 from dlp.detect.postprocess import CALENDAR, NOT_NAMES
 
 RECOGNIZER = "NameRepeat"
