@@ -69,7 +69,7 @@ GLUE_CHECKED = frozenset(
 # Recognizers whose match is a name by where mail puts it (after a salutation, as an address's display name,
 # in a quote attribution), not by its shape: a lone or lower-case name there keeps its score.
 PLACED_NAME_RECOGNIZERS = frozenset(
-    {"IntroducedNameRecognizer", "DisplayNameRecognizer", "CuedNameRecognizer", "RoleNameRecognizer"}
+    {"IntroducedNameRecognizer", "DisplayNameRecognizer", "SignOffNameRecognizer", "RoleNameRecognizer"}
 )
 
 __all__ = ["DEFAULT_MODEL", "NEVER_REPORTED", "Detector", "DetectorSettings", "get_detector", "plausible_person"]

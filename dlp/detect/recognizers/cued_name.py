@@ -69,6 +69,7 @@ THANKS_NAME = regex.compile(
 UNDER_SEPARATOR = regex.compile(rf"(?m)^[ \t]*--[ \t]*\n(?:[ \t]*\n)?[ \t]*(?P<name>{NAME})[ \t]*(?=\||,|$)")
 _SIGN_OFF_WORD = regex.compile(rf"(?i)^(?:{SIGN_OFF}|ok|okay|yes|no|hello|hi|hey|all|everyone|team|folks|guys)$")
 SCORE = 0.85
+SIGN_OFF_NAME = "SignOffNameRecognizer"
 SIGNED_SCORE = 0.9  # a sign-off place: above spaCy's 0.85, so it wins Presidio's de-duplication of equal spans
 
 
@@ -96,7 +97,15 @@ class CuedNameRecognizer(EntityRecognizer):
         for match in (*LAST_LINE.finditer(text), *THANKS_NAME.finditer(text)):
             if _signed(match.group("name")):
                 found[match.span("name")] = SIGNED_SCORE
-        return [RecognizerResult("PERSON", start, end, score) for (start, end), score in sorted(found.items())]
+        return [
+            RecognizerResult("PERSON", start, end, score, recognition_metadata=_signed_by(score))
+            for (start, end), score in sorted(found.items())
+        ]
+
+
+def _signed_by(score: float) -> dict:
+    """Sign-off names report as SIGN_OFF_NAME: a name by its place, which the engine's clean-up keeps."""
+    return {RecognizerResult.RECOGNIZER_NAME_KEY: SIGN_OFF_NAME} if score == SIGNED_SCORE else {}
 
 
 def _signed(name: str) -> bool:
