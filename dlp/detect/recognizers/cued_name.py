@@ -34,7 +34,10 @@ WEAK_CUES = (
     r"follow(?:ing)?\s+up\s+with|reach(?:ing)?\s+out\s+to|get\s+in\s+touch\s+with|speak(?:ing)?\s+(?:with|to)|"
     r"spoke\s+(?:with|to)|talk(?:ed|ing)?\s+(?:with|to)|met\s+with|meeting\s+with|check(?:ed)?\s+with|"
     r"contact(?:ed)?|ask(?:ed)?|cc(?:'d|ed)?|cc:|forward(?:ed)?\s+(?:it\s+)?to|assigned\s+to|according\s+to|"
-    r"thanks\s+to|per|via|from|by|with|and|this\s+is|je\s+suis|sono|soy|kontaktieren\s+sie|contactez|contattare|contacte\s+con"
+    r"thanks\s+to|per|via|from|by|with|and|this\s+is|je\s+suis|sono|soy|kontaktieren\s+sie|contactez|contattare|contacte\s+con|"
+    # who said it, in reported speech: ", sagte Schmidt", "so Blecha abschließend", "selon Dupont", "según García"
+    r"sagte|sagt|so|erklärte|betonte|meinte|fand|fragte|berichtete|laut|selon|d'après|según|dijo|afirmó|secondo|"
+    r"said|says|added|told"
 )
 CUED = regex.compile(rf"(?i)\b(?P<cue>{STRONG_CUES}|{WEAK_CUES})[ \t]+(?P<name>(?-i:{NAME}))(?![\w@\-/])")
 _STRONG = regex.compile(rf"(?i)^(?:{STRONG_CUES})$")
