@@ -33,6 +33,7 @@ from dlp.detect.recognizers.cued_name import CuedNameRecognizer
 from dlp.detect.recognizers.date_of_birth import DateOfBirthRecognizer
 from dlp.detect.recognizers.dictionary_name import DictionaryNameRecognizer
 from dlp.detect.recognizers.display_name import DisplayNameRecognizer
+from dlp.detect.recognizers.iban_any import AnyCountryIbanRecognizer
 from dlp.detect.recognizers.introduced_name import IntroducedNameRecognizer
 from dlp.detect.recognizers.labelled_id import LabelledIdRecognizer
 from dlp.detect.recognizers.national_ids import ChAhvRecognizer, FrInseeRecognizer
@@ -64,6 +65,7 @@ PREDEFINED: tuple[type[EntityRecognizer], ...] = (
 
 OWN: tuple[type[EntityRecognizer], ...] = (
     PaymentCardRecognizer,
+    AnyCountryIbanRecognizer,
     EmailPhoneRecognizer,
     StreetAddressRecognizer,
     DateOfBirthRecognizer,
