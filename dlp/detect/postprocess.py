@@ -48,6 +48,15 @@ NOT_NAMES = _words(
     hospital clínica clinica salud carretera avda calle
     """
 )
+# A name run that ends in a place word, or starts with a saint's prefix, is a place: "Sandy Creek",
+# "Trafalgar Dock", "San Jose", "Santa Clara". Not words that are common surnames too (Park, Lake, Church).
+PLACE_WORDS = _words(
+    """
+    creek bay dock docks river mountain mount valley island islands county cathedral university college school
+    museum stadium festival convention harbour harbor
+    """
+)
+PLACE_PREFIXES = _words("san santa santo são sankt saint sainte st. ste.")
 # Weekdays and months as log and date lines abbreviate them: spaCy reads "[Sat Jun 20 07:27:13 2020]" as a name.
 CALENDAR = _words(
     """
@@ -100,6 +109,8 @@ def plausible_person(text: str, cased: bool = True) -> bool:
     if any(w.lower().strip(".,'’s") in NOT_NAMES for w in words):
         return False
     if all(w.lower().strip(".,") in TITLES for w in words) or all(w.lower().strip(".,") in CALENDAR for w in words):
+        return False
+    if len(words) > 1 and (words[-1].lower().strip(".,") in PLACE_WORDS or words[0].lower() in PLACE_PREFIXES):
         return False
     return not cased or any(word[:1].isupper() for word in words)
 
