@@ -9,6 +9,7 @@ bounded: counters, not message lists, so memory does not grow with the archive.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -34,12 +35,27 @@ _REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|r|i|tr|rv)\s*:\s*)+", re.IGNO
 _DIGITS = re.compile(r"\d+")
 
 
+def stable_hash(value: object) -> int:
+    """A 64-bit hash that is the same in every process (`hash()` is salted per process): books kept on
+    cluster workers (`dlp.cluster`) are merged by these."""
+    return int.from_bytes(hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+
+
 @dataclass
 class _Group:
     messages: int = 0
     block: int = 0
     warn: int = 0
     addressees: set[int] = field(default_factory=set)  # up to MIN_SUBJECT_REPEATS hashed To addresses
+
+    def merge(self, other: _Group) -> None:
+        self.messages += other.messages
+        self.block += other.block
+        self.warn += other.warn
+        for addressee in other.addressees:
+            if len(self.addressees) >= MIN_SUBJECT_REPEATS:
+                break
+            self.addressees.add(addressee)
 
 
 @dataclass
@@ -100,9 +116,32 @@ class AuditBooks:
             group.block += block
             group.warn += warn
             if books is self.by_campaign and len(group.addressees) < MIN_SUBJECT_REPEATS:
-                group.addressees.add(hash(tuple(message.header("To"))))
+                group.addressees.add(stable_hash(tuple(message.header("To"))))
         for note in message.notes:
             self.notes[note.split(": ", 1)[-1].split(";")[0]] += 1
+
+    def merge(self, other: AuditBooks) -> None:
+        """Add the books of the next part of the archive (in archive order): the same books as one pass while
+        each group book stays under MAX_GROUP_KEYS (past it, both prune rare groups, at different moments)."""
+        for name in ("read", "scanned", "unreadable", "skipped", "damaged", "store_files"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for mine, theirs in (
+            (self.unreadable_list, other.unreadable_list),
+            (self.skipped_list, other.skipped_list),
+            (self.store_list, other.store_list),
+        ):
+            mine.extend(theirs[: max(0, MAX_LISTED - len(mine))])
+        for books, more in (
+            (self.by_sender, other.by_sender),
+            (self.by_month, other.by_month),
+            (self.by_campaign, other.by_campaign),
+        ):
+            for key, group in more.items():
+                if key not in books and len(books) >= MAX_GROUP_KEYS:
+                    _prune(books)
+                books.setdefault(key, _Group()).merge(group)
+        self.notes.update(other.notes)
+        self.recipients |= other.recipients
 
     def sections(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -220,7 +259,7 @@ class AuditScanner(Scanner):
         self.books.scanned += 1
         for _name, address in getaddresses(message.header("To") + message.header("Cc")):
             if "@" in address:
-                self.books.recipients.add(hash(address.strip().lower()))
+                self.books.recipients.add(stable_hash(address.strip().lower()))
         self.books.record(message, findings)
         return findings
 
@@ -256,18 +295,25 @@ def audit(
     progress: ProgressHook | None = None,
     internal_domains: Iterable[str] = (),
     stdin: BinaryIO | None = None,
+    scheduler: str | None = None,
 ) -> Report:
+    """Audit `paths`; with `scheduler` (a Dask scheduler address) the archive is scanned on that cluster."""
     ruleset = load_ruleset([Path(r) for r in rules])
     ctx = ScanContext(
         rules=ruleset,
         source=", ".join(str(p) for p in paths),
         sender_domains={d.lower().lstrip("@") for d in internal_domains},
     )
-    scanner = AuditScanner.create(ruleset, ctx)
-    assert isinstance(scanner, AuditScanner)
-    books = scanner.books = AuditBooks()
-    items = read_archive(paths, stdin=stdin)
-    report = scanner.scan(messages_from(items, books), progress)
+    if scheduler:
+        from dlp.cluster import audit_on_cluster
+
+        report, books = audit_on_cluster(scheduler, paths, ctx, progress)
+    else:
+        scanner = AuditScanner.create(ruleset, ctx)
+        assert isinstance(scanner, AuditScanner)
+        books = scanner.books = AuditBooks()
+        items = read_archive(paths, stdin=stdin)
+        report = scanner.scan(messages_from(items, books), progress)
     if books.scanned == 0:
         raise InputError(books.nothing_scanned(paths))
     report.sections.update(books.sections())

@@ -133,18 +133,7 @@ class Scanner:
             if progress is not None:
                 progress(count)
         findings.extend(self.finish())
-        verdict, final = apply_policy(findings, self.ctx.rules)
-        return Report(
-            verdict=verdict,
-            findings=final,
-            messages=count,
-            recipients=len(recipients),
-            seconds=time.perf_counter() - started,
-            source=self.ctx.source,
-            notes=list(self.ctx.notes),
-            sections=dict(self.ctx.sections),
-            hints={f.rule: self.ctx.rules.rules[f.rule].remediation for f in final if f.rule in self.ctx.rules.rules},
-        )
+        return build_report(self.ctx, findings, count, len(recipients), time.perf_counter() - started)
 
     # -- the fast path: analyse a chunk's missing lines together, ahead of its checks -------------------
 
@@ -192,6 +181,22 @@ class Scanner:
         for unit, entities in zip(pending, handle.result(), strict=True):
             analyzer.store_unit(unit, entities)
         yield from chunk
+
+
+def build_report(ctx: ScanContext, findings: list[Finding], messages: int, recipients: int, seconds: float) -> Report:
+    """Every finding of a scan -> the Report (policy, verdict, the context's notes and sections)."""
+    verdict, final = apply_policy(findings, ctx.rules)
+    return Report(
+        verdict=verdict,
+        findings=final,
+        messages=messages,
+        recipients=recipients,
+        seconds=seconds,
+        source=ctx.source,
+        notes=list(ctx.notes),
+        sections=dict(ctx.sections),
+        hints={f.rule: ctx.rules.rules[f.rule].remediation for f in final if f.rule in ctx.rules.rules},
+    )
 
 
 def prepare(message: ScanMessage) -> ScanMessage:
