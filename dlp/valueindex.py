@@ -19,6 +19,7 @@ never identify anyone: a value held by more than `max_owners` people is dropped.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import weakref
@@ -258,8 +259,13 @@ class Match:
     column: int
 
 
+def portable_hash(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+
+
 @dataclass
 class IndexSettings:
+    portable: bool = False  # keys hashed alike in every process (an index built here, used on cluster workers)
     region: str = "US"
     max_owners: int = 3
     min_digits: int = 5
@@ -287,6 +293,12 @@ class ValueIndex:
     column_pairs: Counter[tuple[int, int]] = field(default_factory=Counter, init=False, repr=False)
 
     COMMON = ()  # marker: held by too many people to identify anyone
+
+    @property
+    def digest(self) -> Any:
+        """The key hash: Python's own (fastest; salted per process), or one every process computes alike
+        when the index is shipped to other machines (`portable`, for `dlp.cluster`)."""
+        return portable_hash if self.settings.portable else hash
 
     def __post_init__(self) -> None:
         # A code keeps the column number in its low byte: 255 identifying columns is far beyond any list.
@@ -319,8 +331,8 @@ class ValueIndex:
                 if strong_enough(key, profile.kind or "", self.settings.min_digits, self.settings.min_chars):
                     if " " in key:
                         self.max_words = max(self.max_words, key.count(" ") + 1)
-                        self.starts.add(hash(key.partition(" ")[0]))
-                    collided |= self._add(hash(key), ident, number)
+                        self.starts.add(self.digest(key.partition(" ")[0]))
+                    collided |= self._add(self.digest(key), ident, number)
             for other in collided:
                 self.column_pairs[(min(number, other), max(number, other))] += 1
 
@@ -406,22 +418,22 @@ class ValueIndex:
                 digits[i] = (digits[i + 1] + 1 if together else 1) if is_digit else 0
             else:
                 digits[i] = 1 if is_digit else 0
-        entries, starts, max_words = self.entries, self.starts, self.max_words
+        entries, starts, max_words, digest = self.entries, self.starts, self.max_words, self.digest
         position = 0
         while position < count:
             first = found[position][0]
-            longest = min(close[position], max_words if hash(first) in starts else 1)
+            longest = min(close[position], max_words if digest(first) in starts else 1)
             longest = max(longest, min(digits[position], MAX_DIGIT_GROUPS))
             hit = None
             for n in range(longest, 0, -1):
                 window = found[position : position + n]
                 if n <= digits[position]:
                     key = "#" + "".join(w[0] for w in window)
-                elif n > 1 and (n > close[position] or hash(first) not in starts):
+                elif n > 1 and (n > close[position] or digest(first) not in starts):
                     continue
                 else:
                     key = " ".join(w[0] for w in window)
-                value = entries.get(hash(key))
+                value = entries.get(digest(key))
                 if value is None or value == ValueIndex.COMMON:
                     continue
                 codes = (value,) if isinstance(value, int) else value
@@ -454,7 +466,7 @@ def build_index(recipient_list: Any, settings: IndexSettings, analyze: Any | Non
     return index
 
 
-def context_index(ctx: Any) -> ValueIndex | None:
+def context_index(ctx: Any, *, portable: bool = False) -> ValueIndex | None:
     """The campaign's index, built on first use and shared by every check of the scan; None without a list.
 
     Settings come from the cross-recipient-leak rule's parameters, so one index serves all three checks.
@@ -468,6 +480,7 @@ def context_index(ctx: Any) -> ValueIndex | None:
         rule = ctx.rules.rules.get("cross-recipient-leak")
         params = rule.parameters if rule is not None else {}
         settings = IndexSettings(**{k: v for k, v in params.items() if k in IndexSettings.__dataclass_fields__})
+        settings.portable = portable
         index = build_index(recipient_list, settings, _presidio(ctx))
         _CACHE[recipient_list] = index
         ctx.sections["recipient-columns"] = columns_section(index)

@@ -321,7 +321,7 @@ def preflight_on_cluster(scheduler: str, ctx: ScanContext, renderer: Any, progre
     if any(isinstance(c, CrossRecipientLeak | BulkPersonalData | PiiInLink) for c in checks):
         from dlp.valueindex import context_index
 
-        index = context_index(ctx)  # built once here, shipped to every worker
+        index = context_index(ctx, portable=True)  # built once here, shipped to every worker
     recipient_list = ctx.recipient_list
     rows = max(1, int(env_number(ROWS_ENV, DEFAULT_ROWS)))
     merge = Merge(ctx, checks, renumber=False)
