@@ -49,8 +49,7 @@ from dlp.sources.limits import Limits
 
 SCHEDULER_ENV = "DLP_SCHEDULER"
 ATTEMPTS = 3  # submissions of one partition before it is listed as not scanned (Dask reruns dead workers' too)
-CONNECT_SECONDS = 30
-WORKER_WAIT_SECONDS = 60
+CONNECT_ENV = "DLP_CLUSTER_CONNECT_SECONDS"  # how long to try the scheduler, and to wait for a first worker
 UNSCANNED_RULE = "unscanned-partition"
 # Run settings a worker must share with the client; the key travels apart (see Job.key), the rest are ours.
 NOT_SHIPPED = frozenset({"DLP_FINGERPRINT_KEY", "DLP_FINGERPRINT_KEY_FILE", SCHEDULER_ENV, "DLP_WORKERS"})
@@ -118,15 +117,16 @@ def connect(address: str) -> Any:
     """A Dask client for `address`, with workers that run this dlp; exit 2 with the reason otherwise."""
     from distributed import Client
 
+    seconds = env_number(CONNECT_ENV, 30)
     try:
-        client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+        client = Client(address, timeout=seconds, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise InputError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        raise InputError(f"cannot reach the Dask scheduler at {address} within {seconds:g} s: {exc}") from None
     try:
-        client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
+        client.wait_for_workers(1, timeout=seconds)
     except (TimeoutError, OSError):
         client.close()
-        raise InputError(f"the Dask scheduler at {address} has no workers (waited {WORKER_WAIT_SECONDS} s)") from None
+        raise InputError(f"the Dask scheduler at {address} has no workers (waited {seconds:g} s)") from None
     try:
         versions = client.run(_dlp_version)
     except Exception as exc:
@@ -231,6 +231,7 @@ class Runner:
                 yield next_out, what_out, partial
                 next_out += 1
             fill()
+        self.books.failed.sort(key=lambda f: f.number)
         self.books.retries = self._reruns()
 
     def _reruns(self) -> int:
@@ -317,27 +318,27 @@ def preflight_on_cluster(scheduler: str, ctx: ScanContext, renderer: Any, progre
         return Scanner.create(ctx.rules, ctx).scan(render_campaign(campaign, renderer), progress)
     started = time.perf_counter()
     checks = _client_checks(ctx)
-    index = None
-    if any(isinstance(c, CrossRecipientLeak | BulkPersonalData | PiiInLink) for c in checks):
-        from dlp.valueindex import context_index
-
-        index = context_index(ctx, portable=True)  # built once here, shipped to every worker
-    recipient_list = ctx.recipient_list
-    rows = max(1, int(env_number(ROWS_ENV, DEFAULT_ROWS)))
     merge = Merge(ctx, checks, renumber=False)
-    books = RunBooks(scheduler)
-    job = _job(
-        ctx,
-        campaign=campaign,
-        list_path=recipient_list.path,
-        list_kind=recipient_list.kind,
-        schema=recipient_list.schema,
-        index=index,
-    )
-    expected = expected_messages(ctx)
-    _progress_in_partitions(progress, math.ceil(expected / rows) if expected else None)
+    rows = max(1, int(env_number(ROWS_ENV, DEFAULT_ROWS)))
     client = connect(scheduler)
     try:
+        index = None
+        if any(isinstance(c, CrossRecipientLeak | BulkPersonalData | PiiInLink) for c in checks):
+            from dlp.valueindex import context_index
+
+            index = context_index(ctx, portable=True)  # built once here, shipped to every worker
+        recipient_list = ctx.recipient_list
+        books = RunBooks(scheduler)
+        job = _job(
+            ctx,
+            campaign=campaign,
+            list_path=recipient_list.path,
+            list_kind=recipient_list.kind,
+            schema=recipient_list.schema,
+            index=index,
+        )
+        expected = expected_messages(ctx)
+        _progress_in_partitions(progress, math.ceil(expected / rows) if expected else None)
         runner = Runner(client, job, run_preflight_rows, progress, books)
         parts = ((r.number, r.describe(), batch, ()) for r, batch in _row_partitions(recipient_list, rows))
         for _number, _what, partial in runner.run(parts):
@@ -362,8 +363,8 @@ def audit_on_cluster(
     books = RunBooks(scheduler)
     audit_books = AuditBooks()
     job = _job(ctx, limits=limits)
-    _progress_in_partitions(progress, len(partitions))
     client = connect(scheduler)
+    _progress_in_partitions(progress, len(partitions))
     try:
         runner = Runner(client, job, run_archive_part, progress, books)
         counts = _range_counts(client, runner.job_future, partitions)

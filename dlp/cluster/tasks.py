@@ -129,28 +129,24 @@ def _state(job: Job) -> _WorkerState:
     return state
 
 
-def _announce(partition: int) -> None:
+def _announce(run_id: str, partition: int) -> None:
     """Every start of a partition is an event on the scheduler: starts beyond one per partition are retries
     (a task rerun after its worker died, or resubmitted by the client). Only the number travels."""
     try:
         from distributed import get_worker
 
-        get_worker().log_event(EVENT_TOPIC, {"run": _current_run, "partition": partition})
+        worker = get_worker()
+        worker.log_event(EVENT_TOPIC, {"run": run_id, "partition": partition, "worker": worker.address})
     except Exception:  # outside a worker (a task called directly) there is nobody to tell
         return
-
-
-_current_run = ""
 
 
 def guarded(run: Any) -> Any:
     """Run one partition; any failure comes back as a TaskFailure, scrubbed of values."""
 
     def task(job_sealed: Sealed, part_sealed: Sealed, number: int, *extra: Any) -> Sealed:
-        global _current_run
         job: Job = job_sealed.payload
-        _current_run = job.run_id
-        _announce(number)
+        _announce(job.run_id, number)
         started = time.perf_counter()
         try:
             result = run(job, part_sealed.payload, *extra)
@@ -161,7 +157,9 @@ def guarded(run: Any) -> Any:
         result.seconds = time.perf_counter() - started
         return Sealed(result)
 
-    task.__name__ = task.__qualname__ = f"dlp_{run.__name__}"
+    # Named as the module attribute it is bound to, so Dask pickles it by reference, not by value.
+    task.__name__ = task.__qualname__ = f"run_{run.__name__}"
+    task.__module__ = run.__module__
     return task
 
 
