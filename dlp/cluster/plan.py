@@ -37,8 +37,14 @@ BYTES_ENV = "DLP_CLUSTER_PARTITION_MB"
 DEFAULT_ROWS = 2_000  # ~10 s of analysis per partition on one core: scheduling costs ~ms, retries stay cheap
 DEFAULT_MB = 16
 MAX_FILES = 2_000  # files per audit partition (a Maildir of tiny messages)
+PARTITIONS_PER_THREAD = 4
 _CONTENT_LENGTH = re.compile(rb"(?im)^content-length:")
 _CUT = re.compile(rb"\n\r?\n(?=From )")
+
+
+def rows_per_partition(expected_rows: int | None, threads: int) -> int:
+    configured = env_number(ROWS_ENV, 0) if os.environ.get(ROWS_ENV, "").strip() else None
+    return max(1, int(partition_size(configured, expected_rows or DEFAULT_ROWS, threads, DEFAULT_ROWS, 50)))
 
 
 def env_number(name: str, default: float) -> float:
@@ -160,13 +166,25 @@ def mbox_cuts(unit: FileUnit, split_bytes: int) -> tuple[bool, list[int]] | None
     return (kind.name == "mbox", cuts) if cuts else None
 
 
+def partition_size(configured: float | None, total: int, threads: int, default: float, floor: float) -> float:
+    """The configured size, else the default, but small enough that every worker thread gets several
+    partitions (a retry then costs little and no thread idles while one partition finishes)."""
+    if configured is not None:
+        return configured
+    return max(floor, min(default, total / (PARTITIONS_PER_THREAD * max(threads, 1))))
+
+
 def plan_archive(
-    paths: Iterable[str | Path], limits: Limits, partition_bytes: int, max_files: int = MAX_FILES
+    paths: Iterable[str | Path], limits: Limits, threads: int = 1, max_files: int = MAX_FILES
 ) -> list[ArchivePartition]:
     """The archive as ordered partitions; every entry `read_archive` would yield is in exactly one."""
     paths = list(paths)
     if any(str(p) == "-" for p in paths):
         raise InputError("standard input ('-') cannot be audited on a cluster: save it to a file the workers can read")
+    entries = list(read_archive(paths, limits=limits, walker=_Planner(limits)))
+    total = sum(e.size for e in entries if isinstance(e, FileUnit))
+    configured = env_number(BYTES_ENV, 0) * MB if os.environ.get(BYTES_ENV, "").strip() else None
+    partition_bytes = int(partition_size(configured, total, threads, DEFAULT_MB * MB, 64 * 1024))
     partitions: list[ArchivePartition] = []
     current = ArchivePartition(0)
 
@@ -176,7 +194,7 @@ def plan_archive(
             partitions.append(current)
             current = ArchivePartition(len(partitions))
 
-    for entry in read_archive(paths, limits=limits, walker=_Planner(limits)):
+    for entry in entries:
         if isinstance(entry, FileUnit):
             cuts = mbox_cuts(entry, partition_bytes)
             if cuts is not None:

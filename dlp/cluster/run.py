@@ -29,7 +29,7 @@ from dlp.checks.bulk_data import BulkPersonalData
 from dlp.checks.cross_recipient import CrossRecipientLeak
 from dlp.checks.pii_in_link import PiiInLink
 from dlp.cluster.merge import Merge
-from dlp.cluster.plan import BYTES_ENV, DEFAULT_MB, DEFAULT_ROWS, MB, ROWS_ENV, MboxRange, env_number, plan_archive
+from dlp.cluster.plan import MboxRange, env_number, plan_archive, rows_per_partition
 from dlp.cluster.plan import row_partitions as _row_partitions
 from dlp.cluster.tasks import (
     EVENT_TOPIC,
@@ -45,6 +45,7 @@ from dlp.errors import InputError
 from dlp.model import Finding, Location, Report, Severity
 from dlp.pipeline import ProgressHook, build_report, expected_messages
 from dlp.redact import current_key, fingerprint, fingerprint_key_warning, scrub_text
+from dlp.sources.archive import check_paths
 from dlp.sources.limits import Limits
 
 SCHEDULER_ENV = "DLP_SCHEDULER"
@@ -319,7 +320,6 @@ def preflight_on_cluster(scheduler: str, ctx: ScanContext, renderer: Any, progre
     started = time.perf_counter()
     checks = _client_checks(ctx)
     merge = Merge(ctx, checks, renumber=False)
-    rows = max(1, int(env_number(ROWS_ENV, DEFAULT_ROWS)))
     client = connect(scheduler)
     try:
         index = None
@@ -337,9 +337,10 @@ def preflight_on_cluster(scheduler: str, ctx: ScanContext, renderer: Any, progre
             schema=recipient_list.schema,
             index=index,
         )
-        expected = expected_messages(ctx)
-        _progress_in_partitions(progress, math.ceil(expected / rows) if expected else None)
         runner = Runner(client, job, run_preflight_rows, progress, books)
+        expected = expected_messages(ctx)
+        rows = rows_per_partition(expected, books.threads)
+        _progress_in_partitions(progress, math.ceil(expected / rows) if expected else None)
         parts = ((r.number, r.describe(), batch, ()) for r, batch in _row_partitions(recipient_list, rows))
         for _number, _what, partial in runner.run(parts):
             if partial is not None:
@@ -358,15 +359,16 @@ def audit_on_cluster(
     started = time.perf_counter()
     checks = _client_checks(ctx)
     limits = Limits.from_env()
-    partitions = plan_archive(paths, limits, max(1, int(env_number(BYTES_ENV, DEFAULT_MB) * MB)))
+    check_paths(paths)  # a typo is exit 2 before any connection
     merge = Merge(ctx, checks, renumber=True)
     books = RunBooks(scheduler)
     audit_books = AuditBooks()
     job = _job(ctx, limits=limits)
     client = connect(scheduler)
-    _progress_in_partitions(progress, len(partitions))
     try:
         runner = Runner(client, job, run_archive_part, progress, books)
+        partitions = plan_archive(paths, limits, books.threads)
+        _progress_in_partitions(progress, len(partitions))
         counts = _range_counts(client, runner.job_future, partitions)
         parts = ((p.number, p.describe(), p, (_prior(p, counts),)) for p in partitions)
         for _number, _what, partial in runner.run(parts):

@@ -51,10 +51,10 @@ class Sealed:
         return "<dlp sealed payload>"
 
     def __getstate__(self) -> Any:
-        return self.payload
+        return (self.payload,)  # a tuple: pickle skips __setstate__ for a falsy state such as None
 
     def __setstate__(self, state: Any) -> None:
-        self.payload = state
+        (self.payload,) = state
 
 
 @dataclass
