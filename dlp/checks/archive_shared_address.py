@@ -19,7 +19,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from email.utils import getaddresses
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -285,7 +284,7 @@ class ArchiveSharedAddress(Check):
         sightings over and have them recorded in archive order, giving the same books as one pass."""
         if self.ctx.recipient_list is not None:
             return None  # campaigns: the recipient-list check knows who each row is
-        to = [(n, a.strip().lower()) for n, a in getaddresses(message.header("To")) if "@" in a]
+        to = message.named_addresses("To")
         if len(to) != 1:
             return None  # a message to several people greets none of them by name
         display, address = to[0]

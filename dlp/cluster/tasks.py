@@ -19,7 +19,6 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
@@ -188,7 +187,7 @@ def _scan(scanner: Any, messages: Iterable[ScanMessage], result: PartialScan, *,
             if message.recipient is not None:
                 result.recipients.add(stable_hash(message.recipient.email.lower()))
             else:
-                result.recipients.update(stable_hash(a.lower()) for _n, a in getaddresses(message.envelope_to) if a)
+                result.recipients.update(stable_hash(a) for a in message.envelope_recipients)
         result.findings.extend(scanner.findings_for(message))
     for position, check in enumerate(scanner.checks):
         if isinstance(check, EntityCheck):
