@@ -13,6 +13,7 @@ window of rows and results whatever the size of the list or archive.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import time
@@ -181,6 +182,15 @@ class Runner:
 
     def run(self, parts: Iterable[tuple[int, str, Any, tuple]]) -> Iterator[tuple[int, str, PartialScan | None]]:
         """(number, what, payload, extra args) in order -> (number, what, partial scan or None if failed)."""
+        try:
+            yield from self._run(parts)
+        except OSError as exc:  # CommClosedError included: the scheduler went away mid-run
+            raise InputError(
+                f"lost the Dask scheduler at {self.books.scheduler} mid-run ({type(exc).__name__}: {exc}); "
+                "nothing was reported: run again"
+            ) from None
+
+    def _run(self, parts: Iterable[tuple[int, str, Any, tuple]]) -> Iterator[tuple[int, str, PartialScan | None]]:
         from distributed import as_completed
 
         parts = iter(parts)
@@ -250,7 +260,7 @@ def _outcome(future: Any) -> PartialScan | TaskFailure:
             payload = future.result().payload
             return payload
         exc = future.exception()
-    except Exception as error:  # the result was lost on the way
+    except (Exception, asyncio.CancelledError) as error:  # the result was lost on the way, or cancelled
         exc = error
     finally:
         future.release()
