@@ -130,26 +130,41 @@ def connect(address: str) -> Any:
         client.close()
         raise InputError(f"the Dask scheduler at {address} has no workers (waited {seconds:g} s)") from None
     try:
-        versions = client.run(_dlp_version)
+        builds = client.run(dlp_build)
     except Exception as exc:
         client.close()
         raise InputError(
             f"the workers of {address} cannot run dlp ({type(exc).__name__}: {exc}); install dlp and its spaCy "
             "model on every worker (docs/cluster.md)"
         ) from None
-    from dlp import __version__
-
-    wrong = sorted(worker for worker, version in versions.items() if version != __version__)
+    mine = dlp_build()
+    wrong = sorted(worker for worker, build in builds.items() if build != mine)
     if wrong:
         client.close()
-        raise InputError(f"worker(s) {', '.join(wrong)} run another dlp version than this one ({__version__})")
+        raise InputError(
+            f"worker(s) {', '.join(wrong)} run another dlp than this one ({mine}; they run "
+            f"{builds[wrong[0]]}): install the same dlp on every machine"
+        )
     return client
 
 
-def _dlp_version() -> str:
-    from dlp import __version__
+_BUILD: list[str] = []
 
-    return __version__
+
+def dlp_build() -> str:
+    """dlp's version and a digest of its code: a worker running other code (an older install, a file
+    edited since the worker started) could merge into a wrong report, so it is refused."""
+    if not _BUILD:
+        import hashlib
+
+        import dlp
+
+        root = Path(dlp.__file__).parent
+        digest = hashlib.blake2b(digest_size=8)
+        for path in sorted(root.rglob("*.py")):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+        _BUILD.append(f"{dlp.__version__}+{digest.hexdigest()}")
+    return _BUILD[0]
 
 
 class Runner:
@@ -289,6 +304,9 @@ def _progress_in_partitions(progress: ProgressHook | None, total: int | None) ->
 
 
 def _finish(ctx: ScanContext, merge: Merge, books: RunBooks, started: float) -> Report:
+    if books.failed and len(books.failed) == books.partitions:
+        reasons = "; ".join(f"{f.what}: {f.reason}" for f in books.failed[:3])
+        raise InputError(f"no partition could be scanned on the cluster at {books.scheduler} ({reasons})")
     books.seconds = time.perf_counter() - started
     books.worker_seconds = merge.seconds
     findings = merge.finish()
