@@ -24,11 +24,12 @@ from collections.abc import Iterable
 from dataclasses import replace
 from types import SimpleNamespace
 
-from dlp.checks.address_checks import AddressCheck
-from dlp.checks.archive_shared_address import ArchiveSharedAddress
-from dlp.checks.base import Check, ScanContext
-from dlp.checks.personal_data import EntityCheck
-from dlp.checks.recipient_list import DuplicateRecipient, SharedAddress
+from dlp.analysis.stage import AnalysisStage
+from dlp.checks.addressing import AddressCheck
+from dlp.checks.base import Check
+from dlp.checks.entity import EntityCheck
+from dlp.checks.rules.duplicate_recipient import DuplicateRecipient, SharedAddress
+from dlp.checks.rules.shared_address import ArchiveSharedAddress
 from dlp.cluster.tasks import PartialScan
 from dlp.errors import InputError
 from dlp.model import Finding
@@ -56,9 +57,8 @@ def _moved(finding: Finding, offset: int) -> Finding:
 class Merge:
     """Folds partial scans, in partition order, into the client's checks and totals."""
 
-    def __init__(self, ctx: ScanContext, checks: list[Check], *, renumber: bool) -> None:
+    def __init__(self, checks: list[Check], *, renumber: bool) -> None:
         refuse_unmergeable(checks)
-        self.ctx = ctx
         self.checks = checks
         self.renumber = renumber  # audit: message numbers count on across partitions
         self.findings: list[Finding] = []
@@ -80,9 +80,6 @@ class Merge:
             archive = next(c for c in self.checks if isinstance(c, ArchiveSharedAddress))
             for sighting in partial.sightings:
                 archive.record(replace(sighting, index=sighting.index + offset))
-        for note in partial.notes:
-            if note not in self.ctx.notes:
-                self.ctx.notes.append(note)
         self.no_ner.update(partial.no_ner)
         self.messages += partial.messages
         self.recipients |= partial.recipients
@@ -90,14 +87,15 @@ class Merge:
 
     def finish(self) -> list[Finding]:
         """Every check's `finish`, in the checks' order, as `Scanner.scan` calls them."""
-        if self.no_ner:
-            # The languages checked with patterns only, across every worker: the entity checks' note reads
-            # the detector's counts, so they are shown the cluster's sum.
-            self.ctx.analyze = SimpleNamespace(detector=SimpleNamespace(no_ner_analyses=self.no_ner))  # type: ignore[assignment]
-        for check in self.checks:
-            if isinstance(check, EntityCheck):
-                check._no_ner_before = Counter()
         out = list(self.findings)
         for check in self.checks:
             out.extend(check.finish())
         return out
+
+    def notes(self) -> list[str]:
+        """The analysis stage's note (languages checked with patterns only), from every worker's counts: the
+        stage's own wording, given the cluster's sum as its detector's counts."""
+        if not self.no_ner:
+            return []
+        summed = SimpleNamespace(detector=SimpleNamespace(no_ner_analyses=self.no_ner), _no_ner_before=Counter())
+        return AnalysisStage.notes(summed)  # type: ignore[arg-type]

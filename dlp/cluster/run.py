@@ -20,15 +20,15 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dlp.checks import build_checks
-from dlp.checks.base import ScanContext
-from dlp.checks.bulk_data import BulkPersonalData
-from dlp.checks.cross_recipient import CrossRecipientLeak
-from dlp.checks.pii_in_link import PiiInLink
+from dlp.checks import compile_rules
+from dlp.checks.rules.bulk_personal_data import BulkPersonalData
+from dlp.checks.rules.cross_recipient_leak import CrossRecipientLeak
+from dlp.checks.rules.pii_in_link import PiiInLink
+from dlp.checks.scope import ScanScope
 from dlp.cluster.merge import Merge
 from dlp.cluster.plan import MboxRange, env_number, plan_archive, rows_per_partition
 from dlp.cluster.plan import row_partitions as _row_partitions
@@ -303,62 +303,66 @@ def _progress_in_partitions(progress: ProgressHook | None, total: int | None) ->
         progress.set_total(total)
 
 
-def _finish(ctx: ScanContext, merge: Merge, books: RunBooks, started: float) -> Report:
+def _finish(scope: ScanScope, merge: Merge, books: RunBooks, started: float, key_warning: str | None) -> Report:
     if books.failed and len(books.failed) == books.partitions:
         reasons = "; ".join(f"{f.what}: {f.reason}" for f in books.failed[:3])
         raise InputError(f"no partition could be scanned on the cluster at {books.scheduler} ({reasons})")
     books.seconds = time.perf_counter() - started
     books.worker_seconds = merge.seconds
     findings = merge.finish()
-    findings.extend(_unscanned(f, ctx.source) for f in books.failed)
-    report = build_report(ctx, findings, merge.messages, len(merge.recipients), books.seconds)
-    report.notes.append(books.note())
+    findings.extend(_unscanned(f, scope.source) for f in books.failed)
+    notes: list[str] = []
+    for note in [*scope.notes, key_warning, *scope.domain_notes(), *merge.notes(), books.note()]:
+        if note and note not in notes:
+            notes.append(note)  # in the order `Scanner.notes` gives them, then the cluster's
+    report = build_report(scope, findings, merge.messages, len(merge.recipients), books.seconds, notes)
     report.sections["cluster"] = books.section()
     return report
 
 
-def _job(ctx: ScanContext, **more: Any) -> Job:
+def _job(scope: ScanScope, **more: Any) -> Job:
     return Job(
         run_id=uuid.uuid4().hex[:12],
-        ruleset=ctx.rules,
-        source=ctx.source,
-        sender_domains=set(ctx.sender_domains),
+        ruleset=scope.rules,
+        source=scope.source,
+        sender_domains=set(scope.sender_domains),
         key=current_key(),
         settings=shipped_settings(),
         **more,
     )
 
 
-def _client_checks(ctx: ScanContext) -> list:
+def _client_checks(scope: ScanScope) -> tuple[ScanScope, list, str | None]:
+    """The checks one machine would build (same rules, same order), to finish the scan here, and the
+    scope as `Scanner.create` completes it (the compiled rules, which the list pass reads)."""
     key_warning = fingerprint_key_warning()  # a bad key is exit 2 before any work, as on one machine
-    if key_warning and key_warning not in ctx.notes:
-        ctx.notes.append(key_warning)
-    return build_checks(ctx.rules, ctx)
+    compiled = compile_rules(scope.rules)
+    scope = replace(scope, compiled=compiled)
+    return scope, compiled.checks(scope), key_warning
 
 
-def preflight_on_cluster(scheduler: str, ctx: ScanContext, renderer: Any, progress: ProgressHook | None) -> Report:
+def preflight_on_cluster(scheduler: str, scope: ScanScope, renderer: Any, progress: ProgressHook | None) -> Report:
     """A campaign's rows scanned on the cluster; the same report as `Scanner.scan` on this machine."""
-    campaign = ctx.campaign
+    campaign = scope.campaign
     if campaign.spec.mode == "broadcast":
         from dlp.pipeline import Scanner
         from dlp.render import render_campaign
 
-        ctx.notes.append("broadcast campaign: its one message was scanned on this machine, not on the cluster")
-        return Scanner.create(ctx.rules, ctx).scan(render_campaign(campaign, renderer), progress)
+        report = Scanner.create(scope.rules, scope).scan(render_campaign(campaign, renderer), progress)
+        report.notes.append("broadcast campaign: its one message was scanned on this machine, not on the cluster")
+        return report
     started = time.perf_counter()
-    checks = _client_checks(ctx)
-    merge = Merge(ctx, checks, renumber=False)
+    scope, checks, key_warning = _client_checks(scope)
+    merge = Merge(checks, renumber=False)
     client = connect(scheduler)
     try:
         index = None
         if any(isinstance(c, CrossRecipientLeak | BulkPersonalData | PiiInLink) for c in checks):
-            from dlp.valueindex import context_index
-
-            index = context_index(ctx, portable=True)  # built once here, shipped to every worker
-        recipient_list = ctx.recipient_list
+            index = _portable_index(scope)  # built once here, shipped to every worker
+        recipient_list = scope.recipient_list
         books = RunBooks(scheduler)
         job = _job(
-            ctx,
+            scope,
             campaign=campaign,
             list_path=recipient_list.path,
             list_kind=recipient_list.kind,
@@ -366,7 +370,7 @@ def preflight_on_cluster(scheduler: str, ctx: ScanContext, renderer: Any, progre
             index=index,
         )
         runner = Runner(client, job, run_preflight_rows, progress, books)
-        expected = expected_messages(ctx)
+        expected = expected_messages(scope)
         rows = rows_per_partition(expected, books.threads)
         _progress_in_partitions(progress, math.ceil(expected / rows) if expected else None)
         parts = ((r.number, r.describe(), batch, ()) for r, batch in _row_partitions(recipient_list, rows))
@@ -375,23 +379,35 @@ def preflight_on_cluster(scheduler: str, ctx: ScanContext, renderer: Any, progre
                 merge.add(partial)
     finally:
         client.close()
-    return _finish(ctx, merge, books, started)
+    return _finish(scope, merge, books, started, key_warning)
+
+
+def _portable_index(scope: ScanScope) -> Any:
+    """The list's value index as one machine builds it, but hashed alike in every process, made this
+    scan's index (its report section included)."""
+    from dlp.valueindex import build_index, index_settings, presidio_columns
+
+    rule = scope.rules.rules.get("cross-recipient-leak")
+    settings = index_settings(rule.parameters if rule is not None else {}, portable=True)
+    index = build_index(scope.recipient_list, settings, presidio_columns(scope.rules.recognizers))
+    scope.use_recipient_index(index)
+    return index
 
 
 def audit_on_cluster(
-    scheduler: str, paths: Sequence[str | Path], ctx: ScanContext, progress: ProgressHook | None
+    scheduler: str, paths: Sequence[str | Path], scope: ScanScope, progress: ProgressHook | None
 ) -> tuple[Report, Any]:
     """An archive scanned on the cluster: the report and the merged audit books."""
     from dlp.audit import AuditBooks
 
     started = time.perf_counter()
-    checks = _client_checks(ctx)
+    scope, checks, key_warning = _client_checks(scope)
     limits = Limits.from_env()
     check_paths(paths)  # a typo is exit 2 before any connection
-    merge = Merge(ctx, checks, renumber=True)
+    merge = Merge(checks, renumber=True)
     books = RunBooks(scheduler)
     audit_books = AuditBooks()
-    job = _job(ctx, limits=limits)
+    job = _job(scope, limits=limits)
     client = connect(scheduler)
     try:
         runner = Runner(client, job, run_archive_part, progress, books)
@@ -405,7 +421,7 @@ def audit_on_cluster(
                 audit_books.merge(partial.books)
     finally:
         client.close()
-    return _finish(ctx, merge, books, started), audit_books
+    return _finish(scope, merge, books, started, key_warning), audit_books
 
 
 def _range_counts(client: Any, job_future: Any, partitions: list) -> dict[tuple[str, int], Any]:

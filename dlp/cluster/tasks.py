@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dlp.checks.archive_shared_address import ArchiveSharedAddress, Sighting
-from dlp.checks.base import ScanContext
-from dlp.checks.personal_data import EntityCheck
+from dlp.checks.entity import EntityCheck
+from dlp.checks.rules.shared_address import ArchiveSharedAddress, Sighting
+from dlp.checks.scope import ScanScope
 from dlp.cluster.plan import ArchivePartition, FileUnit, MboxRange
 from dlp.errors import InputError
 from dlp.model import Finding, Recipient, ScanMessage
@@ -89,7 +89,6 @@ class PartialScan:
     recipients: set[int] = field(default_factory=set)
     held: dict[int, tuple[list[Finding], Counter, int]] = field(default_factory=dict)  # check position -> state
     sightings: list[Sighting] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
     no_ner: Counter = field(default_factory=Counter)
     books: Any = None  # dlp.audit.AuditBooks for an audit partition
     seconds: float = 0.0
@@ -97,8 +96,8 @@ class PartialScan:
 
 class ShippedList:
     """Stands in for the recipient list on a worker: its schema and path, never its rows. The value index
-    is the client's, seeded into the index cache; anything that tries to read the whole list fails loudly
-    rather than scanning a partition as if it were the list."""
+    is the client's, handed to the scope; anything that tries to read the whole list fails loudly rather
+    than scanning a partition as if it were the list."""
 
     def __init__(self, path: Path | None, kind: str, schema: Any) -> None:
         self.path, self.kind, self.schema = path, kind, schema
@@ -110,7 +109,8 @@ class ShippedList:
 @dataclass
 class _WorkerState:
     run_id: str
-    analyze: Any = None
+    compiled: Any = None  # dlp.checks.CompiledRules
+    analyzer: Any = None  # the detector and its line cache, kept across partitions
     renderer: Any = None
     shipped: ShippedList | None = None
 
@@ -162,10 +162,15 @@ def guarded(run: Any) -> Any:
     return task
 
 
-def _scanner(job: Job, ctx: ScanContext, state: _WorkerState, scanner_class: Any) -> Any:
-    ctx.analyze = state.analyze
-    scanner = scanner_class.create(job.ruleset, ctx, workers=0)  # no process pool inside a Dask worker
-    state.analyze = ctx.analyze
+def _scanner(job: Job, scope: ScanScope, state: _WorkerState, scanner_class: Any) -> Any:
+    from dlp.checks import compile_rules
+
+    if state.compiled is None:
+        state.compiled = compile_rules(job.ruleset)
+    # No process pool inside a Dask worker: the cluster is the parallelism.
+    scanner = scanner_class.create(job.ruleset, scope, workers=0, analyzer=state.analyzer, compiled=state.compiled)
+    if scanner.stage is not None:
+        state.analyzer = scanner.stage.analyzer
     return scanner
 
 
@@ -173,52 +178,49 @@ def _scan(scanner: Any, messages: Iterable[ScanMessage], result: PartialScan, *,
     """The pipeline's per-message loop (`Scanner.scan` without finish and policy), keeping the state of
     the cross-message checks for the client instead of finishing them here."""
     from dlp.audit import stable_hash
-    from dlp.pipeline import prepare
 
-    detector = getattr(scanner.ctx.analyze, "detector", None)
+    detector = scanner.stage.detector if scanner.stage is not None else None
     no_ner_before = Counter(getattr(detector, "no_ner_analyses", {}))
     for check in scanner.checks:
         if isinstance(check, ArchiveSharedAddress):
             check.record = result.sightings.append  # type: ignore[method-assign]
-    notes_before = len(scanner.ctx.notes)
-    for message in scanner._prepared(map(prepare, messages)):
+    for analyzed in scanner.analyzed(messages):
+        message = analyzed.message
         result.messages += 1
         if own_recipients:
             if message.recipient is not None:
                 result.recipients.add(stable_hash(message.recipient.email.lower()))
             else:
                 result.recipients.update(stable_hash(a) for a in message.envelope_recipients)
-        result.findings.extend(scanner.findings_for(message))
+        result.findings.extend(scanner.findings_for(analyzed))
     for position, check in enumerate(scanner.checks):
         if isinstance(check, EntityCheck):
             result.held[position] = (list(check._held), Counter(check._messages_with), check._messages_seen)
     result.no_ner = Counter(getattr(detector, "no_ner_analyses", {})) - no_ner_before
-    result.notes = scanner.ctx.notes[notes_before:]
 
 
 def preflight_rows(job: Job, rows: list[Recipient]) -> PartialScan:
     from dlp.pipeline import Scanner
     from dlp.render import CampaignRenderer
-    from dlp.valueindex import _CACHE
 
     state = _state(job)
     if state.renderer is None:
         state.renderer = CampaignRenderer(job.campaign)
         state.shipped = ShippedList(job.list_path, job.list_kind, job.schema)
-        if job.index is not None:
-            _CACHE[state.shipped] = job.index
     renderer = state.renderer
-    ctx = ScanContext(
+    scope = ScanScope(
         rules=job.ruleset,
         source=job.source,
-        sender_domains=set(job.sender_domains),
+        sender_domains=frozenset(job.sender_domains),
         template_sources=renderer.sources,
         recipient_list=state.shipped,
         campaign=job.campaign,
     )
+    if job.index is not None:
+        scope.use_recipient_index(job.index)
     result = PartialScan()
     messages = (renderer.render(r.row - 1, dict(r.columns), r) for r in rows)
-    _scan(_scanner(job, ctx, state, Scanner), messages, result, own_recipients=True)
+    _scan(_scanner(job, scope, state, Scanner), messages, result, own_recipients=True)
     return result
 
 
@@ -227,8 +229,8 @@ def archive_part(job: Job, partition: ArchivePartition, prior_counts: Iterable[i
     from dlp.audit import AuditBooks, AuditScanner, messages_from
 
     state = _state(job)
-    ctx = ScanContext(rules=job.ruleset, source=job.source, sender_domains=set(job.sender_domains))
-    scanner = _scanner(job, ctx, state, AuditScanner)
+    scope = ScanScope(rules=job.ruleset, source=job.source, sender_domains=frozenset(job.sender_domains))
+    scanner = _scanner(job, scope, state, AuditScanner)
     books = scanner.books = AuditBooks()
     result = PartialScan(books=books)
     limits = job.limits or Limits.from_env()
