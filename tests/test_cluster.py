@@ -44,12 +44,20 @@ def settings():
 
 @pytest.fixture(scope="module")
 def cluster(settings):
-    from distributed import LocalCluster
+    from distributed import Client, LocalCluster
 
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-    ) as local:
+    from dlp.cluster.bench import _load_model
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as local,
+        Client(local.scheduler_address, set_as_default=False) as warming,
+    ):
+        # The workers load spaCy while this process runs the reference scan.
+        warm = [warming.submit(_load_model, workers=[w], pure=False) for w in warming.scheduler_info()["workers"]]
         yield local
+        del warm
 
 
 @pytest.fixture(scope="module")
