@@ -9,7 +9,6 @@ bounded: counters, not message lists, so memory does not grow with the archive.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -18,12 +17,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from dlp.analysis import AnalyzedMessage
+from dlp.checks import load_ruleset
 from dlp.checks.scope import ScanScope
 from dlp.errors import InputError
 from dlp.model import Finding, Report, ScanMessage, Severity
 from dlp.pipeline import ProgressHook, Scanner
-from dlp.redact import redact_address, redact_list_id, redact_path, scrub_text
-from dlp.rules import load_ruleset
+from dlp.redact import redact_address, redact_list_id, redact_path, scrub_text, stable_hash
 from dlp.sources.archive import ArchiveItem, read_archive
 from dlp.sources.email_message import parse_bytes, to_scan_message
 
@@ -33,12 +32,6 @@ TOP_ROWS = 10
 MIN_SUBJECT_REPEATS = 3
 _REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|r|i|tr|rv)\s*:\s*)+", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
-
-
-def stable_hash(value: object) -> int:
-    """A 64-bit hash that is the same in every process (`hash()` is salted per process): books kept on
-    cluster workers (`dlp.cluster`) are merged by these."""
-    return int.from_bytes(hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
 
 
 @dataclass
@@ -116,7 +109,7 @@ class AuditBooks:
             group.block += block
             group.warn += warn
             if books is self.by_campaign and len(group.addressees) < MIN_SUBJECT_REPEATS:
-                group.addressees.add(stable_hash(tuple(message.header("To"))))
+                group.addressees.add(stable_hash(repr(message.header("To"))))  # alike in every process
         for note in message.notes:
             self.notes[note.split(": ", 1)[-1].split(";")[0]] += 1
 
@@ -304,7 +297,9 @@ def audit(
     if scheduler:
         from dlp.cluster import audit_on_cluster
 
-        report, books = audit_on_cluster(scheduler, paths, scope, progress)
+        report, books = audit_on_cluster(
+            scheduler, paths, scope, progress, books=AuditBooks, scanner=AuditScanner, messages=messages_from
+        )
     else:
         scanner = AuditScanner.create(ruleset, scope)
         assert isinstance(scanner, AuditScanner)

@@ -246,3 +246,9 @@ def current_key() -> bytes:
     fingerprint_key_warning()
     assert _KEY is not None
     return _KEY
+
+
+def stable_hash(text: str) -> int:
+    """A 64-bit hash of `text` that every process computes alike (`hash()` is salted per process): counts
+    and indexes built on cluster workers (`dlp.cluster`) are merged or looked up by it elsewhere."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")

@@ -28,13 +28,13 @@ from dlp.analysis.stage import AnalysisStage
 from dlp.checks.addressing import AddressCheck
 from dlp.checks.base import Check
 from dlp.checks.entity import EntityCheck
-from dlp.checks.rules.duplicate_recipient import DuplicateRecipient, SharedAddress
-from dlp.checks.rules.shared_address import ArchiveSharedAddress
+from dlp.checks.rules.duplicate_recipient import DuplicateRecipient
+from dlp.checks.rules.shared_address import SharedAddress
 from dlp.cluster.tasks import PartialScan
 from dlp.errors import InputError
 from dlp.model import Finding
 
-FINISHED_HERE = (EntityCheck, ArchiveSharedAddress, SharedAddress, DuplicateRecipient, AddressCheck)
+FINISHED_HERE = (EntityCheck, SharedAddress, DuplicateRecipient, AddressCheck)
 
 
 def refuse_unmergeable(checks: Iterable[Check]) -> None:
@@ -77,7 +77,7 @@ class Merge:
             check._messages_with.update(messages_with)
             check._messages_seen += seen
         if partial.sightings:
-            archive = next(c for c in self.checks if isinstance(c, ArchiveSharedAddress))
+            archive = next(c for c in self.checks if isinstance(c, SharedAddress))
             for sighting in partial.sightings:
                 archive.record(replace(sighting, index=sighting.index + offset))
         self.no_ner.update(partial.no_ner)

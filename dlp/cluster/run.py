@@ -156,14 +156,17 @@ def dlp_build() -> str:
     edited since the worker started) could merge into a wrong report, so it is refused."""
     if not _BUILD:
         import hashlib
+        from importlib.metadata import PackageNotFoundError, version
 
-        import dlp
-
-        root = Path(dlp.__file__).parent
+        try:
+            number = version("dlp")
+        except PackageNotFoundError:
+            number = "unknown"
+        root = Path(__file__).resolve().parent.parent  # the dlp package
         digest = hashlib.blake2b(digest_size=8)
         for path in sorted(root.rglob("*.py")):
             digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-        _BUILD.append(f"{dlp.__version__}+{digest.hexdigest()}")
+        _BUILD.append(f"{number}+{digest.hexdigest()}")
     return _BUILD[0]
 
 
@@ -395,23 +398,29 @@ def _portable_index(scope: ScanScope) -> Any:
 
 
 def audit_on_cluster(
-    scheduler: str, paths: Sequence[str | Path], scope: ScanScope, progress: ProgressHook | None
+    scheduler: str,
+    paths: Sequence[str | Path],
+    scope: ScanScope,
+    progress: ProgressHook | None,
+    *,
+    books: type,
+    scanner: type,
+    messages: Callable,
 ) -> tuple[Report, Any]:
-    """An archive scanned on the cluster: the report and the merged audit books."""
-    from dlp.audit import AuditBooks
-
+    """An archive scanned on the cluster: the report and the merged audit books. The audit driver hands
+    down its books, scanner and message reader (`dlp.audit`), which the workers run as one machine does."""
     started = time.perf_counter()
     scope, checks, key_warning = _client_checks(scope)
     limits = Limits.from_env()
     check_paths(paths)  # a typo is exit 2 before any connection
     merge = Merge(checks, renumber=True)
-    books = RunBooks(scheduler)
-    audit_books = AuditBooks()
-    job = _job(scope, limits=limits)
+    run_books = RunBooks(scheduler)
+    audit_books = books()
+    job = _job(scope, limits=limits, books_class=books, scanner_class=scanner, messages_from=messages)
     client = connect(scheduler)
     try:
-        runner = Runner(client, job, run_archive_part, progress, books)
-        partitions = plan_archive(paths, limits, books.threads)
+        runner = Runner(client, job, run_archive_part, progress, run_books)
+        partitions = plan_archive(paths, limits, run_books.threads)
         _progress_in_partitions(progress, len(partitions))
         counts = _range_counts(client, runner.job_future, partitions)
         parts = ((p.number, p.describe(), p, (_prior(p, counts),)) for p in partitions)
@@ -421,7 +430,7 @@ def audit_on_cluster(
                 audit_books.merge(partial.books)
     finally:
         client.close()
-    return _finish(scope, merge, books, started, key_warning), audit_books
+    return _finish(scope, merge, run_books, started, key_warning), audit_books
 
 
 def _range_counts(client: Any, job_future: Any, partitions: list) -> dict[tuple[str, int], Any]:

@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from dlp.checks.entity import EntityCheck
-from dlp.checks.rules.shared_address import ArchiveSharedAddress, Sighting
+from dlp.checks.rules.shared_address import SharedAddress, Sighting
 from dlp.checks.scope import ScanScope
 from dlp.cluster.plan import ArchivePartition, FileUnit, MboxRange
 from dlp.errors import InputError
 from dlp.model import Finding, Recipient, ScanMessage
-from dlp.redact import scrub_text, use_key
+from dlp.redact import scrub_text, stable_hash, use_key
 from dlp.rules import RuleSet
 from dlp.sources.item import ArchiveItem
 from dlp.sources.limits import PIECE, Limits
@@ -72,6 +72,10 @@ class Job:
     schema: Any = None
     index: Any = None  # dlp.valueindex.ValueIndex, built once by the client, or None when no check needs it
     limits: Limits | None = None  # audit: reading budgets
+    # audit: the driver's books, scanner and message reader (dlp.audit), passed down by reference
+    books_class: Any = None
+    scanner_class: Any = None
+    messages_from: Any = None
 
 
 @dataclass
@@ -177,12 +181,10 @@ def _scanner(job: Job, scope: ScanScope, state: _WorkerState, scanner_class: Any
 def _scan(scanner: Any, messages: Iterable[ScanMessage], result: PartialScan, *, own_recipients: bool) -> None:
     """The pipeline's per-message loop (`Scanner.scan` without finish and policy), keeping the state of
     the cross-message checks for the client instead of finishing them here."""
-    from dlp.audit import stable_hash
-
     detector = scanner.stage.detector if scanner.stage is not None else None
     no_ner_before = Counter(getattr(detector, "no_ner_analyses", {}))
     for check in scanner.checks:
-        if isinstance(check, ArchiveSharedAddress):
+        if isinstance(check, SharedAddress):
             check.record = result.sightings.append  # type: ignore[method-assign]
     for analyzed in scanner.analyzed(messages):
         message = analyzed.message
@@ -226,16 +228,14 @@ def preflight_rows(job: Job, rows: list[Recipient]) -> PartialScan:
 
 def archive_part(job: Job, partition: ArchivePartition, prior_counts: Iterable[int] = ()) -> PartialScan:
     """`prior_counts`: messages in the ranges of the same mbox before this partition's range."""
-    from dlp.audit import AuditBooks, AuditScanner, messages_from
-
     state = _state(job)
     scope = ScanScope(rules=job.ruleset, source=job.source, sender_domains=frozenset(job.sender_domains))
-    scanner = _scanner(job, scope, state, AuditScanner)
-    books = scanner.books = AuditBooks()
+    scanner = _scanner(job, scope, state, job.scanner_class)
+    books = scanner.books = job.books_class()
     result = PartialScan(books=books)
     limits = job.limits or Limits.from_env()
     items = _items(partition, limits, sum(prior_counts))
-    _scan(scanner, messages_from(items, books), result, own_recipients=False)
+    _scan(scanner, job.messages_from(items, books), result, own_recipients=False)
     result.recipients = books.recipients
     return result
 
