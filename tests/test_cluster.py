@@ -18,12 +18,12 @@ from typer.testing import CliRunner
 
 from dlp.api import preflight
 from dlp.audit import audit
+from dlp.checks import load_ruleset
 from dlp.cli import app
 from dlp.cluster.samples import CARD, SHARED_MAILBOX, make_archive, make_campaign
 from dlp.cluster.tasks import EVENT_TOPIC, Job, guarded
 from dlp.model import Report
 from dlp.reporters.json_report import report_dict
-from dlp.rules import load_ruleset
 
 distributed = pytest.importorskip("distributed")
 

@@ -54,9 +54,9 @@ def overhead_per_partition(address: str, tasks: int) -> float:
     """Seconds per empty partition through the same submit/collect path as a scan (scheduler round trips)."""
     from distributed import Client
 
+    from dlp.checks import load_ruleset
     from dlp.cluster.run import RunBooks, Runner
     from dlp.cluster.tasks import Job
-    from dlp.rules import load_ruleset
 
     with Client(address, set_as_default=False) as client:
         job = Job(f"noop{time.monotonic_ns()}", load_ruleset([]), "bench", set(), b"k" * 32, {})
