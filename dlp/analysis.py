@@ -239,6 +239,9 @@ class SegmentAnalyzer:
                 out.extend(merge_windows(text, new))
         return out
 
+    def missing_parts(self, parts: Iterable[Part], language: str = "en", pending: Container = ()) -> list[Unit]:
+        return self.missing((part.text for part in parts), language, pending)
+
     def store(self, window: Window, entities: Iterable[Entity]) -> None:
         self.cache[window.key] = keep_for_window(window, entities)
         self.cache.move_to_end(window.key)

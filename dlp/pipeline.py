@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from email.utils import getaddresses
 
 from dlp.analysis import SegmentAnalyzer, Unit, WholeAnalyzer
+from dlp.analysis_provenance import ProvenanceAnalyzer
 from dlp.budgets import int_limit
 from dlp.checks import build_checks
 from dlp.checks.base import Check, ScanContext
@@ -66,6 +67,7 @@ class Scanner:
     workers: int = 0
     straightforward: bool = False
     stats: dict[str, float] = field(default_factory=dict)
+    _messages: int = 0
 
     @classmethod
     def create(
@@ -92,7 +94,7 @@ class Scanner:
             if straightforward:
                 ctx.analyze = WholeAnalyzer(detector, entity_types)
             else:
-                ctx.analyze = SegmentAnalyzer(detector, entity_types)
+                ctx.analyze = ProvenanceAnalyzer(detector, entity_types)
         for check in checks:
             if isinstance(check, EntityCheck):
                 check.begin_scan()  # before any batch analysis, so per-scan detector counters start here
@@ -123,7 +125,8 @@ class Scanner:
         recipients: set[int] = set()
         if progress is not None and hasattr(progress, "set_total"):
             progress.set_total(expected_messages(self.ctx))
-        for message in self._prepared(map(prepare, messages)):
+        self._messages = 0
+        for message in self._prepared(map(self._counted, messages)):
             count += 1
             if message.recipient is not None:
                 recipients.add(hash(message.recipient.email.lower()))
@@ -146,6 +149,10 @@ class Scanner:
             hints={f.rule: self.ctx.rules.rules[f.rule].remediation for f in final if f.rule in self.ctx.rules.rules},
         )
 
+    def _counted(self, message: ScanMessage) -> ScanMessage:
+        self._messages += 1
+        return prepare(message)
+
     # -- the fast path: analyse a chunk's missing lines together, ahead of its checks -------------------
 
     def _prepared(self, messages: Iterable[ScanMessage]) -> Iterator[ScanMessage]:
@@ -162,8 +169,8 @@ class Scanner:
             for chunk in _chunks(messages, CHUNK):
                 # A window another chunk already sent to the workers is not sent again.
                 in_flight = _InFlight(keys for _m, _u, keys, _h in inflight)
-                pending = analyzer.missing(
-                    (part.text for message in chunk for part in scannable_parts(message)), pending=in_flight
+                pending = analyzer.missing_parts(
+                    (part for message in chunk for part in scannable_parts(message)), pending=in_flight
                 )
                 misses += sum(len(unit.members) for unit in pending)
                 if pool is None and self.workers > 1 and misses >= POOL_AFTER_MISSES:
@@ -185,6 +192,9 @@ class Scanner:
             if pool is not None:
                 pool.close()
             self.stats.update(cache_hits=analyzer.hits, cache_misses=analyzer.misses, analysed=misses)
+            if isinstance(analyzer, ProvenanceAnalyzer):
+                self.stats.update(ner_texts=analyzer.ner_texts, pattern_texts=analyzer.pattern_texts)
+                self.ctx.notes.extend(n for n in analyzer.notes(self._messages) if n not in self.ctx.notes)
 
     @staticmethod
     def _complete(item, analyzer: SegmentAnalyzer) -> Iterator[ScanMessage]:
@@ -219,9 +229,17 @@ def prepare(message: ScanMessage) -> ScanMessage:
             )
             text = text[:room]
         used += len(text)
-        parts.append(part if text == part.text else replace(part, text=text))
+        parts.append(part if text == part.text else replace(part, text=text, provenance=_renormalised(part, text)))
     message.parts = parts
     return message
+
+
+def _renormalised(part, text: str):
+    """The part's provenance for its normalised (or cut) text; None when the spans cannot follow."""
+    provenance = part.provenance
+    if provenance is None:
+        return None
+    return provenance.transformed(normalise, text)
 
 
 class _InFlight:

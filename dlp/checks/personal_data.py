@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from email.utils import getaddresses
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -85,6 +86,22 @@ def origin_of(value: str, part: Part, message: ScanMessage, sources: dict[str, s
     return "rendered"
 
 
+def origin_and_place(
+    entity: Entity, part: Part, message: ScanMessage, sources: dict[str, str]
+) -> tuple[str, tuple[str, int | None, int | None] | None]:
+    """Origin and template place of an entity: from the renderer's provenance when the part has it (literal
+    text of the template, or the column a plain `{{ name }}` injected), else by searching the template."""
+    provenance = part.provenance
+    if provenance is not None:
+        known = provenance.origin(entity.start, entity.end)
+        if known is not None:
+            return known
+        span = provenance.span_at(entity.start, entity.end)
+        where = (span.slot.template, span.slot.line, span.slot.column) if span is not None else None
+        return origin_of(entity.text, part, message, sources), where
+    return origin_of(entity.text, part, message, sources), None
+
+
 SENDER_HEADERS = ("From", "Reply-To", "Sender")
 LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "it": "Italian", "es": "Spanish"}
 NO_NER_NOTE = "Detection: {languages} text was checked with patterns only"
@@ -143,10 +160,16 @@ class EntityCheck(Check):
             for entity in analyze(part, message):
                 if not self.wanted(entity):
                     continue
-                origin = origin_of(entity.text, part, message, self.ctx.template_sources)
+                origin, where = origin_and_place(entity, part, message, self.ctx.template_sources)
                 if self.is_expected(entity, message, origin):
                     continue
                 finding = self.entity_finding(entity, part, message, origin)
+                if where is not None:
+                    finding = finding.with_changes(
+                        location=replace(
+                            finding.location, template=where[0], template_line=where[1], template_column=where[2]
+                        )
+                    )
                 if self.skip_own_data and origin == "rendered" and entity.entity_type in COMPANY_CONTACT_TYPES:
                     self.hold(finding, message)
                     continue
