@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, OrderedDict
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from dlp.analysis import CONTEXT_CHARS, RIGHT_WORDS, SegmentAnalyzer, Unit
