@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter, OrderedDict
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from dlp.analysis import CONTEXT_CHARS, RIGHT_WORDS, SegmentAnalyzer, Unit
 from dlp.columns import NAME_ROLES, column_role
@@ -35,16 +36,19 @@ from dlp.detect.engine import Detector, _drop_overlaps
 from dlp.detect.entities import Entity
 from dlp.model import Part, ScanMessage
 from dlp.provenance import COLUMN, CONSTANT, Provenance, ValueSpan
+from dlp.valueindex import column_key
 
 MASK = "…"  # a value stands here in the skeleton: punctuation to spaCy and to every pattern
 GROUP_GAP = re.compile(r"[^\w\n]{0,3}")  # what may separate two values of one group ("{{ a }} {{ b }}", "a-b")
 _LETTER = re.compile(r"[^\W\d_]")
+_ALNUM = re.compile(r"[^\W_]+")
 _WORD = re.compile(r"\S+")
 # Identifier-like columns: their letters are codes, never names (the value index types more at scan time).
 IDENTIFIER_ROLES = frozenset({"email", "platform_id", "phone"})
 NAME_ENTITY = "PERSON"
 RECENT_PARTS = 32  # more than the parts of one message: the checks ask about each part in turn
 CACHE_VALUES = 200_000  # value windows (~0.5 KB each): ~100 MB at most, least recently used out
+SHAPE_REACH = 400  # the longest pattern match that could start before a value and still reach it
 
 
 @dataclass(frozen=True)
@@ -114,10 +118,11 @@ class ShapeCheck:
 
     def __init__(self, detector: Detector) -> None:
         self.detector = detector
-        self._by_language: dict[str, list[tuple[frozenset[str], list]]] = {}
+        self._by_language: dict[str, list[tuple[frozenset[str], Any, list]]] = {}
         self.custom: dict[str, set[str]] = {}
 
-    def _patterns(self, language: str) -> list[tuple[frozenset[str], list]]:
+    def _patterns(self, language: str) -> list[tuple[frozenset[str], Any, list]]:
+        """(entities, the recognizer's own cheap prefilter or None, its compiled patterns) per recognizer."""
         found = self._by_language.get(language)
         if found is not None:
             return found
@@ -133,7 +138,7 @@ class ShapeCheck:
                     regex.DOTALL | regex.MULTILINE | regex.IGNORECASE
                 )
                 compiled = [regex.compile(p.regex, flags=flags) for p in recognizer.patterns]
-                found.append((entities, compiled))
+                found.append((entities, getattr(recognizer, "REQUIRES", None), compiled))
             else:
                 custom |= entities
         self._by_language[language] = found
@@ -142,17 +147,17 @@ class ShapeCheck:
 
     def possible(self, language: str, text: str, lo: int, hi: int, wanted: Container[str], name: bool) -> set[str]:
         out: set[str] = set()
-        for entities, compiled in self._patterns(language):
+        for entities, requires, compiled in self._patterns(language):
             if not any(e in wanted for e in entities) or entities <= out:
                 continue
-            for pattern in compiled:
-                if any(m.start() < hi and lo < m.end() for m in pattern.finditer(text)):
-                    out |= entities
-                    break
+            if requires is not None and not requires.search(text):
+                continue  # the recognizer itself would skip this text (`PrefilteredPatternRecognizer`)
+            if any(_touches(pattern, text, lo, hi) for pattern in compiled):
+                out |= entities
         custom = self.custom.get(language, set())
         if "PHONE_NUMBER" in custom and "PHONE_NUMBER" in wanted and _phone_possible(text, lo, hi):
             out.add("PHONE_NUMBER")
-        if name and NAME_ENTITY in wanted and _LETTER.search(text, lo, hi):
+        if name and NAME_ENTITY in wanted and _name_word_at(text, lo, hi):
             out.add(NAME_ENTITY)
         elif not name:
             out.discard(NAME_ENTITY)
@@ -160,6 +165,28 @@ class ShapeCheck:
             if entity in wanted:  # a recognizer of code this check cannot see into: always possible
                 out.add(entity)
         return {e for e in out if e in wanted}
+
+
+def _touches(pattern: Any, text: str, lo: int, hi: int) -> bool:
+    """Whether a match of `pattern` that Presidio's scan could report overlaps [lo, hi). A scan reports at
+    most the one match the engine finds at each start position; `overlapped` tries every start, so each
+    reportable match is among these (a superset: never a missed entity, sometimes a needless analysis)."""
+    for match in pattern.finditer(text, max(0, lo - SHAPE_REACH), overlapped=True):
+        if match.start() >= hi:
+            return False
+        if match.end() > lo:
+            return True
+    return False
+
+
+def _name_word_at(text: str, lo: int, hi: int) -> bool:
+    """Whether a word without digits touches [lo, hi): a name never holds a digit (`plausible_person`), so a
+    value made of tokens like `ffc6e35c` or `C10231` can be no part of one."""
+    for match in _ALNUM.finditer(text, max(0, lo - 64), min(len(text), hi + 64)):
+        word = match.group()
+        if match.start() < hi and lo < match.end() and _LETTER.search(word) and not any(c.isdigit() for c in word):
+            return True
+    return False
 
 
 def _phone_possible(text: str, lo: int, hi: int) -> bool:
@@ -171,9 +198,9 @@ def _phone_possible(text: str, lo: int, hi: int) -> bool:
     return any(ch.isdigit() for ch in masked[max(0, lo - 1) : hi + 1])
 
 
-def can_hold_name(span: ValueSpan, typed: dict[str, str | None]) -> bool:
-    """A value can be (part of) someone's name unless it has no letters, is the campaign's own constant, or
-    comes straight from a column that holds the row's own name or an identifier."""
+def can_hold_name(span: ValueSpan, shapes: dict[str, Any]) -> bool:
+    """A value can be (part of) someone's name unless it is the campaign's own constant, or comes straight
+    from a column that holds the row's own name or an identifier (by header, or by the column pass)."""
     if span.kind == CONSTANT:
         return False
     if span.kind != COLUMN or span.slot.name is None:
@@ -181,8 +208,8 @@ def can_hold_name(span: ValueSpan, typed: dict[str, str | None]) -> bool:
     role = column_role(span.slot.name)
     if role in NAME_ROLES or role in IDENTIFIER_ROLES:
         return False
-    kind = typed.get(span.slot.name)
-    return kind not in ("EMAIL_ADDRESS", "ID", "PHONE_NUMBER", "IP_ADDRESS")
+    shape = shapes.get(column_key(span.slot.name))
+    return shape is None or not (shape.own_name or shape.identifier)
 
 
 class ProvenanceAnalyzer(SegmentAnalyzer):
@@ -193,7 +220,9 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
         self.wanted = frozenset(self.entities)
         self.shapes = ShapeCheck(detector)
         self.values: OrderedDict[tuple, list[Entity]] = OrderedDict()
-        self.typed: dict[str, str | None] = {}  # column -> value-index kind, when known
+        # The column pass of the recipient list (`dlp.valueindex.column_shapes`), asked for on first need.
+        self.column_pass: Callable[[], dict[str, Any]] | None = None
+        self._shapes: dict[str, Any] | None = None
         self.parts_traced = 0
         self.fallback: Counter[str] = Counter()
         self.ner_texts = 0  # texts spaCy's model ran on (skeleton windows and name-capable value windows)
@@ -241,7 +270,9 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
             position = max(position, other.end)
         pieces.append(text[position:end])
         window = "".join(pieces)
-        name = any(can_hold_name(span, self.typed) for span in group.spans)
+        if self._shapes is None:
+            self._shapes = self.column_pass() if self.column_pass is not None else {}
+        name = any(can_hold_name(span, self._shapes) for span in group.spans)
         language = "en"
         return ValueUnit(language, window, lo, hi, name, ())
 

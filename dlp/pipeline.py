@@ -33,6 +33,7 @@ from dlp.policy import apply_policy
 from dlp.redact import fingerprint_key_warning
 from dlp.rules import RuleSet
 from dlp.textnorm import normalise
+from dlp.valueindex import column_shapes
 
 ProgressHook = Callable[[int], None]
 
@@ -94,7 +95,9 @@ class Scanner:
             if straightforward:
                 ctx.analyze = WholeAnalyzer(detector, entity_types)
             else:
-                ctx.analyze = ProvenanceAnalyzer(detector, entity_types)
+                analyzer = ProvenanceAnalyzer(detector, entity_types)
+                analyzer.column_pass = lambda: column_shapes(ctx)
+                ctx.analyze = analyzer
         for check in checks:
             if isinstance(check, EntityCheck):
                 check.begin_scan()  # before any batch analysis, so per-scan detector counters start here

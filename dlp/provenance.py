@@ -141,6 +141,8 @@ TAINT = _Taint()
 def mark(slot_id: int, value: Any) -> str:
     """What the generated template code calls on every marked output (already escaped and finalised)."""
     text = str(value)
+    if not text:
+        return text  # nothing to trace, and markers around nothing could only disturb whitespace folding
     if MARK_CHARS.search(text):
         TAINT.tainted = True  # a value (or an include inside a capture) carries markers: render again unmarked
         return text

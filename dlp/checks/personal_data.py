@@ -144,6 +144,16 @@ class EntityCheck(Check):
             return True
         return origin == "template" and entity.entity_type in COMPANY_CONTACT_TYPES
 
+    def card_by_chance(self, entity: Entity, origin: str) -> bool:
+        """A Luhn-valid number injected from a column whose values are mostly not Luhn-valid (tokens, ids):
+        chance, not a card (`dlp.valueindex.ColumnShape`)."""
+        if entity.entity_type != "CREDIT_CARD" or not origin.startswith("variable:"):
+            return False
+        from dlp.valueindex import column_key, column_shapes
+
+        shape = column_shapes(self.ctx).get(column_key(origin.partition(":")[2]))
+        return shape is not None and shape.card_coincidence
+
     def begin_scan(self) -> None:
         """Snapshot the shared detector's patterns-only counts: this scan's note covers only what it saw."""
         detector = getattr(self.ctx.analyze, "detector", None)
@@ -161,7 +171,7 @@ class EntityCheck(Check):
                 if not self.wanted(entity):
                     continue
                 origin, where = origin_and_place(entity, part, message, self.ctx.template_sources)
-                if self.is_expected(entity, message, origin):
+                if self.is_expected(entity, message, origin) or self.card_by_chance(entity, origin):
                     continue
                 finding = self.entity_finding(entity, part, message, origin)
                 if where is not None:
