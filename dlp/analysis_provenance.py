@@ -73,6 +73,94 @@ class ValueUnit:
 
 
 @dataclass(frozen=True)
+class Layout:
+    """Where a value window's pieces are in the part's text: the window's own text around the group is the
+    part's (other groups masked), inside the group the real values and the gaps between them are."""
+
+    lo: int  # the group in the window
+    hi: int
+    before: int  # part offset - window offset, before the group
+    after: int  # the same, after the group
+    inside: tuple[tuple[int, int, int], ...]  # (window start, window end, part start) of the group's real pieces
+
+    def to_text(self, entity: Entity) -> Entity | None:
+        """The entity in part coordinates; None when it starts or ends on a masked value."""
+
+        def where(offset: int, closing: bool) -> int | None:
+            if offset < self.lo or (closing and offset == self.lo):
+                return offset + self.before
+            if offset > self.hi or (not closing and offset == self.hi):
+                return offset + self.after
+            for start, end, text_start in self.inside:
+                if start <= offset <= end:
+                    return text_start + offset - start
+            return None
+
+        start, end = where(entity.start, False), where(entity.end, True)
+        if start is None or end is None or end <= start:
+            return None
+        return replace(entity, start=start, end=end)
+
+
+def _window(
+    text: str,
+    groups: Sequence[Group],
+    index: int,
+    real: Sequence[ValueSpan],
+    stand_ins: dict[int, str] | None = None,
+) -> tuple[str, Layout]:
+    """The value window of groups[index]: the line before its line, its line and RIGHT_WORDS words after,
+    bounded in characters; other groups masked, and of this group only the spans in `real` real (the others
+    as their `stand_ins`, by span id, or MASK)."""
+    group = groups[index]
+    line_start = text.rfind("\n", 0, group.start) + 1
+    before = text.rfind("\n", 0, max(0, line_start - 1)) + 1 if line_start > 0 else 0
+    start = max(before, group.start - CONTEXT_CHARS)
+    line_end = text.find("\n", group.end)
+    line_end = len(text) if line_end < 0 else line_end
+    words = list(_WORD.finditer(text, line_end, min(len(text), line_end + CONTEXT_CHARS)))
+    end = words[RIGHT_WORDS - 1].end() if len(words) >= RIGHT_WORDS else (words[-1].end() if words else line_end)
+    end = min(max(end, group.end), group.end + CONTEXT_CHARS)
+    pieces: list[str] = []
+    length = 0
+    position = start
+    lo = hi = 0
+    inside: list[tuple[int, int, int]] = []
+    keep = {id(span) for span in real}
+
+    def add(piece: str) -> None:
+        nonlocal length
+        pieces.append(piece)
+        length += len(piece)
+
+    for other in groups:
+        if other.end <= start or other.start >= end:
+            continue
+        add(text[position : max(position, other.start)])
+        if other is group:
+            lo = length
+            cursor = other.start
+            for span in other.spans:
+                if cursor < span.start:  # the gap between two values is the template's text
+                    inside.append((length, length + span.start - cursor, cursor))
+                    add(text[cursor : span.start])
+                if id(span) in keep:
+                    inside.append((length, length + span.end - span.start, span.start))
+                    add(text[span.start : span.end])
+                else:
+                    add((stand_ins or {}).get(id(span), MASK))
+                cursor = span.end
+            hi = length
+        else:
+            add(MASK)
+        position = max(position, other.end)
+    add(text[position:end])
+    # Outside the group the window runs parallel to the text up to the nearest masked group; an entity
+    # reaching over a mask maps to other text, which the caller's text comparison drops.
+    return "".join(pieces), Layout(lo, hi, group.start - lo, group.end - hi, tuple(inside))
+
+
+@dataclass(frozen=True)
 class Group:
     start: int
     end: int
@@ -229,52 +317,42 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
         self.pattern_texts = 0  # value windows analysed on a blank tokenizer
         self.shape_skipped = 0  # value windows the shape check cleared without Presidio
         self._recent: dict[int, tuple[Part, list[Entity]]] = {}
+        # In a names-only window, a value that holds no name stands in as the first value its slot had: the
+        # window reads like the real text (an address stays an address) and is the same for every row.
+        self.stand_ins: dict[int, str] = {}
 
     # -- the plan of one part ----------------------------------------------------------------------
 
-    def _plan(self, part: Part) -> tuple[str, list[tuple[int, int, int]], list[tuple[Group, ValueUnit | None]]]:
+    def _plan(self, part: Part) -> tuple[str, list[tuple[int, int, int]], list[tuple[Group, ValueUnit, Layout]]]:
         provenance: Provenance = part.provenance
         text = part.text
         groups = groups_of(text, provenance.spans)
         skeleton, literal = skeleton_of(text, groups)
-        units = [(group, self._value_unit(text, groups, index)) for index, group in enumerate(groups)]
-        return skeleton, literal, units
-
-    def _value_unit(self, text: str, groups: Sequence[Group], index: int) -> ValueUnit | None:
-        group = groups[index]
-        value = text[group.start : group.end]
-        if not value.strip():
-            return None
-        # The line before the group's line, the group's line, RIGHT_WORDS words after it; bounded in characters.
-        line_start = text.rfind("\n", 0, group.start) + 1
-        before = text.rfind("\n", 0, max(0, line_start - 1)) + 1 if line_start > 0 else 0
-        start = max(before, group.start - CONTEXT_CHARS)
-        line_end = text.find("\n", group.end)
-        line_end = len(text) if line_end < 0 else line_end
-        words = list(_WORD.finditer(text, line_end, min(len(text), line_end + CONTEXT_CHARS)))
-        end = words[RIGHT_WORDS - 1].end() if len(words) >= RIGHT_WORDS else (words[-1].end() if words else line_end)
-        end = min(max(end, group.end), group.end + CONTEXT_CHARS)
-        pieces: list[str] = []
-        position = start
-        lo = hi = 0
-        for other in groups:
-            if other.end <= start or other.start >= end:
-                continue
-            pieces.append(text[position : max(position, other.start)])
-            if other is group:
-                lo = sum(map(len, pieces))
-                pieces.append(value)
-                hi = lo + len(value)
-            else:
-                pieces.append(MASK)
-            position = max(position, other.end)
-        pieces.append(text[position:end])
-        window = "".join(pieces)
         if self._shapes is None:
             self._shapes = self.column_pass() if self.column_pass is not None else {}
-        name = any(can_hold_name(span, self._shapes) for span in group.spans)
-        language = "en"
-        return ValueUnit(language, window, lo, hi, name, ())
+        units = []
+        for index, group in enumerate(groups):
+            if not text[group.start : group.end].strip():
+                continue
+            named = [can_hold_name(span, self._shapes) for span in group.spans]
+            if all(named) or not any(named):
+                # One window: every value real; spaCy's model too when they can hold a name.
+                window, layout = _window(text, groups, index, group.spans)
+                units.append((group, ValueUnit("en", window, layout.lo, layout.hi, any(named), ()), layout))
+                continue
+            # Patterns on every value; spaCy's model once per distinct name-capable value, the others masked,
+            # so a street or account number next to a city does not make every row's window new.
+            window, layout = _window(text, groups, index, group.spans)
+            units.append((group, ValueUnit("en", window, layout.lo, layout.hi, False, ()), layout))
+            names = tuple(span for span, flag in zip(group.spans, named, strict=True) if flag)
+            stand_ins = {
+                id(span): self.stand_ins.setdefault(span.slot.id, text[span.start : span.end])
+                for span, flag in zip(group.spans, named, strict=True)
+                if not flag
+            }
+            window, layout = _window(text, groups, index, names, stand_ins)
+            units.append((group, ValueUnit("en", window, layout.lo, layout.hi, True, (NAME_ENTITY,)), layout))
+        return skeleton, literal, units
 
     # -- bulk use by the pipeline ----------------------------------------------------------------------
 
@@ -290,8 +368,8 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
                 continue
             skeleton, _literal, units = self._plan(part)
             plain.append(skeleton)
-            for _group, unit in units:
-                if unit is None or unit.key in self.values or unit.key in seen or unit.key in pending:
+            for _group, unit, _layout in units:
+                if unit.key in self.values or unit.key in seen or unit.key in pending:
                     continue
                 seen.add(unit.key)
                 checked = self._checked(unit)
@@ -300,6 +378,12 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
         return self.missing(plain, language, pending) + out
 
     def _checked(self, unit: ValueUnit) -> ValueUnit | None:
+        if unit.ner and unit.entities == (NAME_ENTITY,):  # a names-only window: spaCy is the point of it
+            assert self.detector is not None
+            return replace(unit, language=self.detector.language_of(unit.text, unit.language))
+        return self._shape_checked(unit)
+
+    def _shape_checked(self, unit: ValueUnit) -> ValueUnit | None:
         """The unit with its possible entity types, or None (stored as no entities) when none is possible."""
         assert self.detector is not None
         unit = replace(unit, language=self.detector.language_of(unit.text, unit.language))
@@ -355,6 +439,7 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
             self.fallback[part.field] += 1
             return self.analyze_text(part.text)
         self.parts_traced += 1
+        text = part.text
         skeleton, literal, units = self._plan(part)
         out: list[Entity] = []
         masks = _mask_spans(literal)
@@ -363,9 +448,7 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
                 continue
             shift = _shift_for(literal, entity.start)
             out.append(entity.shifted(shift))
-        for group, unit in units:
-            if unit is None:
-                continue
+        for _group, unit, layout in units:
             found = self.values.get(unit.key)
             if found is None:
                 checked = self._checked(unit)
@@ -374,8 +457,10 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
                 found = self.values.get(unit.key, [])
             else:
                 self.values.move_to_end(unit.key)
-            shift = group.start - unit.lo
-            out.extend(e.shifted(shift) for e in found)
+            for entity in found:
+                mapped = layout.to_text(entity)
+                if mapped is not None and text[mapped.start : mapped.end] == entity.text:
+                    out.append(mapped)
         return _drop_overlaps(out)
 
     def __call__(self, part: Part, message: ScanMessage) -> list[Entity]:

@@ -173,7 +173,7 @@ class ColumnShape:
     distinct: int
     kind: str  # "empty", "digits", "token" (one word mixing letters and digits), "words", "mixed"
     own_name: bool  # the row's own name (first/last/full name by header)
-    identifier: bool  # typed as an address, phone, id or other identifier: letters in it are no name
+    identifier: bool  # typed as anything but a name (address, phone, id, street, date): letters in it are no name
     luhn_share: float | None = None
 
     @property
@@ -225,7 +225,8 @@ def column_shape(name: str, values: list[str], kind: str | None) -> ColumnShape:
         shape = "mixed"
     role = column_role(name)
     own_name = role in NAME_ROLES
-    identifier = kind in (EMAIL, PHONE, ID, "IP_ADDRESS") or role in ("email", "phone", "platform_id")
+    # Typed as anything but a name (an address, phone, id, street address, birth date): its words are no name.
+    identifier = (kind is not None and kind != PERSON) or role in ("email", "phone", "platform_id", "street_address")
     return ColumnShape(len(values), distinct, shape, own_name, identifier or shape in ("digits", "token"), luhn)
 
 
