@@ -46,6 +46,7 @@ _WORD = re.compile(r"\S+")
 # Identifier-like columns: their letters are codes, never names (the value index types more at scan time).
 IDENTIFIER_ROLES = frozenset({"email", "platform_id", "phone"})
 NAME_ENTITY = "PERSON"
+PLANNED_PARTS = 4096  # a chunk's parts (CHUNK messages x a few parts), planned ahead and used by its checks
 RECENT_PARTS = 32  # more than the parts of one message: the checks ask about each part in turn
 CACHE_VALUES = 200_000  # value windows (~0.5 KB each): ~100 MB at most, least recently used out
 SHAPE_REACH = 400  # the longest pattern match that could start before a value and still reach it
@@ -317,6 +318,7 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
         self.pattern_texts = 0  # value windows analysed on a blank tokenizer
         self.shape_skipped = 0  # value windows the shape check cleared without Presidio
         self._recent: dict[int, tuple[Part, list[Entity]]] = {}
+        self._plans: dict[int, tuple[Part, Any]] = {}
         # In a names-only window, a value that holds no name stands in as the first value its slot had: the
         # window reads like the real text (an address stays an address) and is the same for every row.
         self.stand_ins: dict[int, str] = {}
@@ -324,6 +326,18 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
     # -- the plan of one part ----------------------------------------------------------------------
 
     def _plan(self, part: Part) -> tuple[str, list[tuple[int, int, int]], list[tuple[Group, ValueUnit, Layout]]]:
+        """The part's skeleton, its literal pieces and its value windows (kept for the part's next use: the
+        pipeline plans a chunk's parts ahead of their checks)."""
+        recent = self._plans.get(id(part))
+        if recent is not None and recent[0] is part:
+            return recent[1]
+        plan = self._make_plan(part)
+        self._plans[id(part)] = (part, plan)
+        if len(self._plans) > PLANNED_PARTS:
+            self._plans.pop(next(iter(self._plans)))
+        return plan
+
+    def _make_plan(self, part: Part):
         provenance: Provenance = part.provenance
         text = part.text
         groups = groups_of(text, provenance.spans)
