@@ -480,9 +480,12 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
     def __call__(self, part: Part, message: ScanMessage) -> list[Entity]:
         return self.analyze_part(part)
 
-    def notes(self, messages: int) -> list[str]:
-        """What the report says about the fast path: how much spaCy ran, and which parts fell back."""
-        out = []
+    def notes(self, messages: int, campaign: bool = True) -> list[str]:
+        """What the report says about the fast path: how much spaCy ran, and which parts fell back. Nothing
+        when no part had provenance (received mail, other template engines: line windows as always)."""
+        out: list[str] = []
+        if not self.parts_traced and not campaign:
+            return out
         per_message = self.ner_texts / messages if messages else 0.0
         out.append(
             f"Analysis by template provenance: {self.parts_traced:,} parts traced to their templates, "

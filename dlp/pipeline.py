@@ -196,7 +196,8 @@ class Scanner:
             self.stats.update(cache_hits=analyzer.hits, cache_misses=analyzer.misses, analysed=misses)
             if isinstance(analyzer, ProvenanceAnalyzer):
                 self.stats.update(ner_texts=analyzer.ner_texts, pattern_texts=analyzer.pattern_texts)
-                self.ctx.notes.extend(n for n in analyzer.notes(self._messages) if n not in self.ctx.notes)
+                notes = analyzer.notes(self._messages, campaign=self.ctx.campaign is not None)
+                self.ctx.notes.extend(n for n in notes if n not in self.ctx.notes)
 
     @staticmethod
     def _complete(item, analyzer: SegmentAnalyzer) -> Iterator[ScanMessage]:

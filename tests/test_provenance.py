@@ -280,3 +280,25 @@ def test_luhn_valid_tokens_do_not_block_but_a_card_column_does(tmp_path: Path, m
     report = preflight(path)
     assert len([f for f in report.findings if f.entity_type == "CREDIT_CARD"]) >= 1
     assert report.verdict == "block"
+
+
+# ---- cheaper analysis: spaCy without the components only lemmas need -------------------------------------
+
+
+def test_trimmed_pipeline_finds_the_same_names_as_the_whole_model() -> None:
+    """NER of en_core_web_sm has its own embedding layer: without tok2vec, tagger, attribute ruler and
+    lemmatizer every entity of the eval corpus is the same (only Presidio's lemmas become lower-cased words)."""
+    import spacy
+
+    from dlp.detect.engine import DEFAULT_MODEL
+    from dlp.detect.nlp import UNUSED_COMPONENTS, trimmed
+    from dlp.evaluate import DEFAULT_CORPUS, load_corpus
+
+    texts = [s.text for s in load_corpus(sorted(DEFAULT_CORPUS.glob("*.txt"))) if s.language == "en"]
+    whole = spacy.load(DEFAULT_MODEL, exclude=UNUSED_COMPONENTS)
+    lean = trimmed(spacy.load(DEFAULT_MODEL, exclude=UNUSED_COMPONENTS))
+    assert lean.pipe_names == ["dlp_lower_lemma", "ner"] and "tagger" in whole.pipe_names
+    entities = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in whole.pipe(texts)]
+    assert len(texts) >= 450 and sum(map(len, entities)) >= 200
+    assert [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in lean.pipe(texts)] == entities
+    assert [t.lemma_ for t in lean("She was born in Madison")] == ["she", "was", "born", "in", "madison"]
