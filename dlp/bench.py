@@ -215,7 +215,7 @@ def run_preflight(campaign_path: Path, report_path: Path) -> tuple[float, int, i
 
 
 def _spacy_per_message(report_path: Path) -> str:
-    """spaCy texts per message, as the report's analysis note states it (`dlp.analysis_provenance`)."""
+    """spaCy texts per message, as the report's analysis note states it (`dlp.analysis.provenance`)."""
     import json
     import re
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -510,9 +509,6 @@ class ValueIndex:
 
 # ---- building, once per recipient list ------------------------------------------------------------------
 
-_CACHE: weakref.WeakKeyDictionary[Any, ValueIndex] = weakref.WeakKeyDictionary()
-
-
 def build_index(recipient_list: Any, settings: IndexSettings, analyze: Any | None) -> ValueIndex:
     """Two streamed passes over the list: a sample to classify columns, then every row into the index."""
     sample = [r.columns for r in itertools.islice(iter(recipient_list), SAMPLE_ROWS)]
@@ -524,31 +520,17 @@ def build_index(recipient_list: Any, settings: IndexSettings, analyze: Any | Non
     return index
 
 
-def context_index(ctx: Any) -> ValueIndex | None:
-    """The campaign's index, built on first use and shared by every check of the scan; None without a list.
-
-    Settings come from the cross-recipient-leak rule's parameters, so one index serves all three checks.
-    The inferred column types go into the report (`ctx.sections`).
-    """
-    recipient_list = getattr(ctx, "recipient_list", None)
-    if recipient_list is None:
-        return None
-    index = _CACHE.get(recipient_list)
-    if index is None:
-        rule = ctx.rules.rules.get("cross-recipient-leak")
-        params = rule.parameters if rule is not None else {}
-        settings = IndexSettings(**{k: v for k, v in params.items() if k in IndexSettings.__dataclass_fields__})
-        index = build_index(recipient_list, settings, _presidio(ctx))
-        _CACHE[recipient_list] = index
-        ctx.sections["recipient-columns"] = columns_section(index)
-    return index
+def index_settings(params: dict[str, Any]) -> IndexSettings:
+    """Settings from the cross-recipient-leak rule's parameters, so one index serves all three checks."""
+    return IndexSettings(**{k: v for k, v in params.items() if k in IndexSettings.__dataclass_fields__})
 
 
-def _presidio(ctx: Any) -> Any:
+def presidio_columns(recognizers: list[dict[str, Any]]) -> Any:
+    """Presidio over sample cells, to classify columns whose header says nothing."""
     from dlp.detect.engine import get_detector
 
     def analyze(text: str) -> list:
-        return get_detector(extra_recognizers=ctx.rules.recognizers).analyze(text, entities=PRESIDIO_TYPES)
+        return get_detector(extra_recognizers=recognizers).analyze(text, entities=PRESIDIO_TYPES)
 
     return analyze
 
@@ -575,9 +557,10 @@ def column_key(name: str) -> str:
     return "_".join(w for w in _SPLIT_HEADER.split(name.lower()) if w)
 
 
-def column_shapes(ctx: Any) -> dict[str, ColumnShape]:
-    """The column pass of the scan's recipient list, by `column_key`; empty without a list."""
-    index = context_index(ctx)
+def column_shapes(scope: Any) -> dict[str, ColumnShape]:
+    """The column pass of the scan's recipient list (`ScanScope.recipient_index`), by `column_key`; empty
+    without a list."""
+    index = scope.recipient_index
     if index is None:
         return {}
     return {column_key(p.name): p.shape for p in index.profiles if p.shape is not None}

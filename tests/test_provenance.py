@@ -1,5 +1,5 @@
 """Template provenance: the renderer says where each value came from, and the fast path built on it finds
-what analysing every message whole finds (`dlp.provenance`, `dlp.analysis_provenance`)."""
+what analysing every message whole finds (`dlp.provenance`, `dlp.analysis.provenance`)."""
 
 from __future__ import annotations
 

@@ -122,6 +122,25 @@ class PlaceholderMatcher:
         return None
 
 
+class PlaceholderMatchers:
+    """placeholder-address compiled once: a matcher per set of sender domains (a campaign has one, an
+    audited archive or a relay one per sender), built on first use and kept, bounded."""
+
+    LIMIT = 256
+
+    def __init__(self, params: PlaceholderParams) -> None:
+        self.params = params
+        self._by_domains: dict[frozenset[str], PlaceholderMatcher] = {}
+
+    def for_domains(self, domains: frozenset[str]) -> PlaceholderMatcher:
+        matcher = self._by_domains.get(domains)
+        if matcher is None:
+            if len(self._by_domains) > self.LIMIT:
+                self._by_domains.clear()
+            matcher = self._by_domains[domains] = PlaceholderMatcher.build(self.params, domains)
+        return matcher
+
+
 def _within(domain: str, parents: Iterable[str]) -> bool:
     return any(domain == p or domain.endswith("." + p) for p in parents)
 

@@ -217,23 +217,40 @@ class _Mailbox:
             self.shown.append(display)
 
 
+@dataclass(frozen=True)
+class _Salutations:
+    """The greeting and account-holder patterns, compiled once per rule set."""
+
+    greeting: re.Pattern[str]
+    holder: re.Pattern[str]
+    titles: frozenset[str]
+    generic: frozenset[str]
+
+
 class ArchiveSharedAddress(Check):
     rule_id = "shared-address"
     Params = Params
 
-    def __init__(self, rule, ctx) -> None:
-        super().__init__(rule, ctx)
-        words = "|".join(re.escape(g) for g in sorted(self.params.greetings, key=len, reverse=True))
-        titles = "|".join(re.escape(t) for t in sorted(self.params.titles, key=len, reverse=True))
-        labels = "|".join(re.escape(h) for h in sorted(self.params.holder_labels, key=len, reverse=True))
-        self.greeting = re.compile(
-            rf"^[ \t]*(?i:{words})[ \t]+(?:(?i:{titles})\.?[ \t]+)?{NAME}[ \t]*[,!:;]", re.MULTILINE
+    @classmethod
+    def compile(cls, rule, params: Params) -> _Salutations:
+        words = "|".join(re.escape(g) for g in sorted(params.greetings, key=len, reverse=True))
+        titles = "|".join(re.escape(t) for t in sorted(params.titles, key=len, reverse=True))
+        labels = "|".join(re.escape(h) for h in sorted(params.holder_labels, key=len, reverse=True))
+        return _Salutations(
+            greeting=re.compile(
+                rf"^[ \t]*(?i:{words})[ \t]+(?:(?i:{titles})\.?[ \t]+)?{NAME}[ \t]*[,!:;]", re.MULTILINE
+            ),
+            holder=re.compile(rf"(?i:{labels})[ \t]*[:：][ \t]*(?:(?i:{titles})\.?[ \t]+)?{NAME}[ \t]*$", re.MULTILINE),
+            titles=frozenset(_fold(t).rstrip(".") for t in params.titles),
+            generic=frozenset(_fold(g) for g in params.generic_names),
         )
-        self.holder = re.compile(
-            rf"(?i:{labels})[ \t]*[:：][ \t]*(?:(?i:{titles})\.?[ \t]+)?{NAME}[ \t]*$", re.MULTILINE
-        )
-        self.titles = {_fold(t).rstrip(".") for t in self.params.titles}
-        self.generic = {_fold(g) for g in self.params.generic_names}
+
+    def __init__(self, rule, scope, **compiled) -> None:
+        super().__init__(rule, scope, **compiled)
+        self.greeting = self.compiled.greeting
+        self.holder = self.compiled.holder
+        self.titles = self.compiled.titles
+        self.generic = self.compiled.generic
         self.mailboxes: dict[str, _Mailbox] = {}  # addresses that have seen two or more people
         self.single: dict[int, tuple[frozenset[str], str, int, str, str, str]] = {}  # hash(address) -> one person
 
@@ -261,7 +278,7 @@ class ArchiveSharedAddress(Check):
         return names
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
-        if self.ctx.recipient_list is not None:
+        if self.scope.recipient_list is not None:
             return ()  # campaigns: the recipient-list check knows who each row is
         to = message.named_addresses("To")
         if len(to) != 1:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from dlp.analysis import Unit, analyze_windows
+from dlp.analysis.segments import Unit, analyze_windows
 from dlp.detect.engine import Detector, get_detector
 from dlp.detect.entities import Entity
 
@@ -74,7 +74,7 @@ def _analyse(items: Sequence) -> list[list[Entity]]:
     for i, found in zip(windows, analyze_windows(detector, [items[i] for i in windows], entities), strict=True):
         out[i] = found
     if values:
-        from dlp.analysis_provenance import analyze_values
+        from dlp.analysis.provenance import analyze_values
 
         for i, found in zip(values, analyze_values(detector, [items[i] for i in values]), strict=True):
             out[i] = found

@@ -30,11 +30,11 @@ from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from dlp.analysis import CONTEXT_CHARS, RIGHT_WORDS, SegmentAnalyzer, Unit
+from dlp.analysis.segments import CONTEXT_CHARS, CONTEXT_WORDS, RIGHT_WORDS, SegmentAnalyzer, Unit
 from dlp.columns import NAME_ROLES, column_role
 from dlp.detect.engine import Detector, _drop_overlaps
 from dlp.detect.entities import Entity
-from dlp.model import Part, ScanMessage
+from dlp.model import Part
 from dlp.provenance import COLUMN, CONSTANT, Provenance, ValueSpan
 from dlp.valueindex import column_key
 
@@ -116,6 +116,13 @@ def _window(
     group = groups[index]
     line_start = text.rfind("\n", 0, group.start) + 1
     before = text.rfind("\n", 0, max(0, line_start - 1)) + 1 if line_start > 0 else 0
+    # At least CONTEXT_WORDS words before the value too (Presidio's context words, spaCy's window), as the
+    # line windows read: a label two lines up, over a blank line, still counts.
+    words_before = list(_WORD.finditer(text, max(0, group.start - CONTEXT_CHARS), group.start))
+    if len(words_before) >= CONTEXT_WORDS:
+        before = min(before, words_before[-CONTEXT_WORDS].start())
+    elif words_before:
+        before = min(before, words_before[0].start())
     start = max(before, group.start - CONTEXT_CHARS)
     line_end = text.find("\n", group.end)
     line_end = len(text) if line_end < 0 else line_end
@@ -323,6 +330,15 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
         # window reads like the real text (an address stays an address) and is the same for every row.
         self.stand_ins: dict[int, str] = {}
 
+    def begin(self, column_pass: Callable[[], dict[str, Any]] | None) -> None:
+        """A new scan: its recipient list's column pass (asked for on first need), and fresh counters; the
+        caches stay (an analyzer reused across scans keeps what it learned about templates)."""
+        self.column_pass = column_pass
+        self._shapes = None
+        self.stand_ins.clear()
+        self.parts_traced = self.ner_texts = self.pattern_texts = self.shape_skipped = 0
+        self.fallback.clear()
+
     # -- the plan of one part ----------------------------------------------------------------------
 
     def _plan(self, part: Part) -> tuple[str, list[tuple[int, int, int]], list[tuple[Group, ValueUnit, Layout]]]:
@@ -476,9 +492,6 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
                 if mapped is not None and text[mapped.start : mapped.end] == entity.text:
                     out.append(mapped)
         return _drop_overlaps(out)
-
-    def __call__(self, part: Part, message: ScanMessage) -> list[Entity]:
-        return self.analyze_part(part)
 
     def notes(self, messages: int, campaign: bool = True) -> list[str]:
         """What the report says about the fast path: how much spaCy ran, and which parts fell back. Nothing

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dlp.checks.base import Check, excerpt_for, line_at
 from dlp.model import Finding, Part, PartKind, ScanMessage
 from dlp.redact import redact_address
-from dlp.valueindex import Match, ValueIndex, context_index, words
+from dlp.valueindex import Match, ValueIndex, words
 
 # Address headers a recipient reads: another customer's address in Cc is their data too. From and
 # Bcc are the sender's and the envelope's.
@@ -73,12 +73,12 @@ class CrossRecipientLeak(Check):
     rule_id = "cross-recipient-leak"
     Params = Params
 
-    def __init__(self, rule, ctx) -> None:
-        super().__init__(rule, ctx)
-        self.template = TemplateText(ctx.template_sources)
+    def __init__(self, rule, scope, **compiled) -> None:
+        super().__init__(rule, scope, **compiled)
+        self.template = TemplateText(scope.template_sources)
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
-        index = context_index(self.ctx)
+        index = self.scope.recipient_index
         if index is None:
             return
         own = index.identity_of(message.recipient.identity) if message.recipient is not None else None

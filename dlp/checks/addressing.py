@@ -10,19 +10,19 @@ blocks, and one whose message carries none only warns.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cached_property
 
+from dlp.analysis.stage import AnalyzedMessage
 from dlp.checks.address_rules import (
     DisposableMatcher,
     DisposableParams,
     InvalidMatcher,
     InvalidParams,
     PlaceholderMatcher,
+    PlaceholderMatchers,
     PlaceholderParams,
 )
 from dlp.checks.base import Check
 from dlp.checks.personal_data import is_recipients_own, origin_of
-from dlp.checks.recipient_list import list_pass
 from dlp.model import Finding, ScanMessage, Severity
 from dlp.redact import redact_address
 
@@ -48,7 +48,7 @@ class AddressCheck(Check):
         )
 
     def finish(self) -> Iterable[Finding]:
-        list_pass(self.ctx)  # the recipient-list health section, in a campaign scan
+        _ = self.scope.list_pass  # a campaign scan reports the list's health, a fact the scope builds once
         return ()
 
 
@@ -56,18 +56,16 @@ class PlaceholderAddress(AddressCheck):
     rule_id = "placeholder-address"
     Params = PlaceholderParams
 
-    def matcher(self, message: ScanMessage) -> PlaceholderMatcher:
-        """Built per sender: a campaign has one, an audited archive has one per message (own_domains)."""
-        domains = frozenset(self.ctx.sender_domains) | message.own_domains
-        cache = self.__dict__.setdefault("_matchers", {})
-        matcher = cache.get(domains)
-        if matcher is None:
-            if len(cache) > 256:
-                cache.clear()
-            matcher = cache[domains] = PlaceholderMatcher.build(self.params, domains)
-        return matcher
+    @classmethod
+    def compile(cls, rule, params: PlaceholderParams) -> PlaceholderMatchers:
+        return PlaceholderMatchers(params)
 
-    def check_message(self, message: ScanMessage) -> Iterable[Finding]:
+    def matcher(self, message: ScanMessage) -> PlaceholderMatcher:
+        """Per sender: a campaign has one, an audited archive has one per message (own_domains)."""
+        return self.compiled.for_domains(self.scope.sender_domains | message.own_domains)
+
+    def check(self, analyzed: AnalyzedMessage) -> Iterable[Finding]:
+        message = analyzed.message
         matcher = self.matcher(message)
         carried: list[str] | None = None  # what the message carries: the same for each of its addresses
         for address in message.addressees:
@@ -75,7 +73,7 @@ class PlaceholderAddress(AddressCheck):
             if reason is None:
                 continue
             if carried is None:
-                carried = self.personal_data_types(message)
+                carried = self.personal_data_types(analyzed)
             if carried:
                 severity = Severity.BLOCK
                 why = f"and the message carries personal data ({', '.join(carried)})"
@@ -91,23 +89,22 @@ class PlaceholderAddress(AddressCheck):
                 extra={"reason": reason, "personal_data": carried},
             )
 
-    def personal_data_types(self, message: ScanMessage) -> list[str]:
+    def personal_data_types(self, analyzed: AnalyzedMessage) -> list[str]:
         """Entity types of personal data in what this message delivers, excluding the template's own text.
 
-        Uses the analysis the personal-data checks already ran (cached per paragraph); when no entity
-        check is enabled there is no analyser and the finding stays a warning.
+        Reads the entities the analysis stage found for the entity checks; it asks for none itself, so
+        when no entity check is enabled nothing was analysed and the finding stays a warning.
         """
-        if self.ctx.analyze is None:
-            return []
+        message = analyzed.message
         wanted = set(self.params.personal_entities)
         found: set[str] = set()
-        for part in message.content_parts:
-            for entity in self.ctx.analyze(part, message):
+        for part, entities in analyzed.content():
+            for entity in entities:
                 if entity.entity_type not in wanted or entity.score < self.params.min_score:
                     continue
                 if entity.entity_type == "EMAIL_ADDRESS" and is_recipients_own(entity, message.recipient):
                     continue
-                if origin_of(entity.text, part, message, self.ctx.template_sources) == "template":
+                if origin_of(entity.text, part, message, self.scope.template_sources) == "template":
                     continue  # the company's own help line or office address, the same for everyone
                 found.add(entity.entity_type)
         return sorted(found)
@@ -117,13 +114,13 @@ class InvalidAddress(AddressCheck):
     rule_id = "invalid-address"
     Params = InvalidParams
 
-    @cached_property
-    def matcher(self) -> InvalidMatcher:
-        return InvalidMatcher.build(self.params)
+    @classmethod
+    def compile(cls, rule, params: InvalidParams) -> InvalidMatcher:
+        return InvalidMatcher.build(params)  # the typo table: ~29,600 entries, built once per rule set
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
         for address in message.addressees:
-            result = self.matcher.reason(address)
+            result = self.compiled.reason(address)
             if result is None:
                 continue
             reason, suggestion = result
@@ -141,13 +138,13 @@ class DisposableAddress(AddressCheck):
     rule_id = "disposable-address"
     Params = DisposableParams
 
-    @cached_property
-    def matcher(self) -> DisposableMatcher:
-        return DisposableMatcher.build(self.params)
+    @classmethod
+    def compile(cls, rule, params: DisposableParams) -> DisposableMatcher:
+        return DisposableMatcher.build(params)
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
         for address in message.addressees:
-            reason = self.matcher.reason(address) if address else None
+            reason = self.compiled.reason(address) if address else None
             if reason is None:
                 continue
             yield self.address_finding(
