@@ -114,7 +114,12 @@ class Provenance:
 # ---- marking ---------------------------------------------------------------------------------------------
 
 
+_ENCODED: list[str] = []
+
+
 def encode_id(number: int) -> str:
+    if number < len(_ENCODED):
+        return _ENCODED[number]
     digits = []
     while True:
         number, digit = divmod(number, 256)
@@ -122,6 +127,13 @@ def encode_id(number: int) -> str:
         if not number:
             break
     return "".join(reversed(digits))
+
+
+def _open_marker(slot_id: int) -> str:
+    """OPEN + the slot number + SEP, built once per slot (every message writes it again)."""
+    while len(_ENCODED) <= slot_id:
+        _ENCODED.append(encode_id(len(_ENCODED)))
+    return OPEN + _ENCODED[slot_id] + SEP
 
 
 def decode_id(text: str) -> int:
@@ -143,10 +155,10 @@ def mark(slot_id: int, value: Any) -> str:
     text = str(value)
     if not text:
         return text  # nothing to trace, and markers around nothing could only disturb whitespace folding
-    if MARK_CHARS.search(text):
+    if not text.isascii() and MARK_CHARS.search(text):
         TAINT.tainted = True  # a value (or an include inside a capture) carries markers: render again unmarked
         return text
-    return f"{OPEN}{encode_id(slot_id)}{SEP}{text}{CLOSE}"
+    return _open_marker(slot_id) + text + CLOSE
 
 
 def strip_marks(text: str) -> str:

@@ -58,6 +58,7 @@ class CompiledTemplate:
     line_offset: int | None = None  # for inline templates: the campaign-file line of the key
     plain: Any = None  # the same template compiled without provenance markers (on first need)
     marking: bool = False  # compiled by the marking environment: its output carries value markers
+    display: str | None = None  # the template file as findings name it (campaign-relative)
 
 
 @dataclass
@@ -390,10 +391,12 @@ class CampaignRenderer:
         derived = derive(marked, transform, text, resolve)
         if derived is None or compiled is None:
             return derived
-        base = self.campaign.base_dir.resolve()
-        if compiled.filename and Path(compiled.filename).is_relative_to(base):
-            return replace(derived, template=Path(compiled.filename).relative_to(base).as_posix())
-        return replace(derived, template=self.campaign.path.name)
+        if compiled.display is None:  # the template as a finding names it, worked out once
+            base = self.campaign.base_dir.resolve()
+            path = Path(compiled.filename) if compiled.filename else None
+            inside_base = path is not None and path.is_relative_to(base)
+            compiled.display = path.relative_to(base).as_posix() if inside_base else self.campaign.path.name
+        return replace(derived, template=compiled.display)
 
     # ---- rendering -------------------------------------------------------------------------------
 
