@@ -302,3 +302,12 @@ def test_trimmed_pipeline_finds_the_same_names_as_the_whole_model() -> None:
     assert len(texts) >= 450 and sum(map(len, entities)) >= 200
     assert [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in lean.pipe(texts)] == entities
     assert [t.lemma_ for t in lean("She was born in Madison")] == ["she", "was", "born", "in", "madison"]
+
+
+def test_report_names_the_parts_analysed_without_provenance(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another platform's template language has no provenance yet: its parts fall back to line windows,
+    and the report says which."""
+    monkeypatch.setenv("DLP_WORKERS", "0")
+    report = preflight(EXAMPLES / "mailchimp-export" / "campaign.yaml")
+    (fallback,) = [n for n in report.notes if n.startswith("Analysed by line windows")]
+    assert "body.text" in fallback and "Subject" in fallback
