@@ -153,12 +153,31 @@ TAINT = _Taint()
 def mark(slot_id: int, value: Any) -> str:
     """What the generated template code calls on every marked output (already escaped and finalised)."""
     text = str(value)
-    if not text:
-        return text  # nothing to trace, and markers around nothing could only disturb whitespace folding
+    if not text.strip():
+        return text  # nothing to trace; markers would turn blank text into text (HTML parsing treats it apart)
     if not text.isascii() and MARK_CHARS.search(text):
         TAINT.tainted = True  # a value (or an include inside a capture) carries markers: render again unmarked
         return text
     return _open_marker(slot_id) + text + CLOSE
+
+
+# A tag (quoted attribute values may hold '>'), and a character reference a marker could cut in two.
+_TAG = re.compile(r"<[^<>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^<>\"']*)*>?")
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+_CUT_REFERENCE = re.compile("&[#\\w]*[\ue000-\ue1ff]")
+
+
+def markers_only_in_text(html: str) -> bool:
+    """Whether every marker of a marked HTML render sits in text or in a quoted attribute value, so that
+    parsing it gives the tree of the unmarked render (no marker in a tag or attribute name, an unquoted
+    value, or a character reference)."""
+    if _CUT_REFERENCE.search(html):
+        return False
+    for match in _TAG.finditer(html):
+        tag = match.group()
+        if MARK_CHARS.search(tag) and MARK_CHARS.search(_QUOTED.sub("", tag)):
+            return False
+    return True
 
 
 def strip_marks(text: str) -> str:

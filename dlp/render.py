@@ -25,7 +25,7 @@ from dlp.campaign import Campaign
 from dlp.columns import template_names
 from dlp.errors import InputError
 from dlp.extract import extract_text
-from dlp.htmltext import visible_text
+from dlp.htmltext import visible_text, visible_text_pair
 from dlp.model import Part, PartKind, Recipient, RenderProblem, ScanMessage, UnreadableAttachment
 from dlp.provenance import (
     COLUMN,
@@ -37,6 +37,7 @@ from dlp.provenance import (
     Provenance,
     derive,
     includes_in_captures,
+    markers_only_in_text,
     strip_marks,
 )
 from dlp.safepath import UnsafePath, inside, not_regular, read_regular
@@ -647,8 +648,13 @@ class CampaignRenderer:
                 continue
             rendered = marked[0]
             if kind == "html":
-                text = visible_text(rendered)
-                provenance = self.provenance_of(marked[1], text, context, visible_text, compiled)
+                if marked[1] is not None and markers_only_in_text(marked[1]):
+                    # One parse: the markers change no tag, so the tree is the unmarked render's.
+                    text, marked_text = visible_text_pair(marked[1], strip_marks)
+                    provenance = self.provenance_of(marked_text, text, context, None, compiled)
+                else:
+                    text = visible_text(rendered)
+                    provenance = self.provenance_of(marked[1], text, context, visible_text, compiled)
                 parts.append(
                     Part(PartKind.HTML, "body.html", text, compiled.origin, raw=rendered, provenance=provenance)
                 )

@@ -311,3 +311,14 @@ def test_report_names_the_parts_analysed_without_provenance(monkeypatch: pytest.
     report = preflight(EXAMPLES / "mailchimp-export" / "campaign.yaml")
     (fallback,) = [n for n in report.notes if n.startswith("Analysed by line windows")]
     assert "body.text" in fallback and "Subject" in fallback
+
+
+def test_values_inside_tags_and_references_keep_the_exact_visible_text(tmp_path: Path) -> None:
+    """A value used as a tag name or cut into a character reference changes how the markup parses:
+    such a render is read from the unmarked HTML (exact), its values in text still traced when they agree."""
+    from dlp.htmltext import visible_text
+
+    template = '<p title="{{ first_name }} card">Hi &{{ plan }} {{ first_name }}</p><{{ plan }}>x</{{ plan }}>\n'
+    html = _only_part(tmp_path, "html", template, "amp;Tom")
+    assert html.text == visible_text(html.raw)
+    assert "\ue000" not in html.text and "<" not in html.text
