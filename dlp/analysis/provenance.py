@@ -233,7 +233,7 @@ class ShapeCheck:
                 flags = getattr(recognizer, "global_regex_flags", None) or (
                     regex.DOTALL | regex.MULTILINE | regex.IGNORECASE
                 )
-                compiled = [regex.compile(p.regex, flags=flags) for p in recognizer.patterns]
+                compiled = [(regex.compile(p.regex, flags=flags), _max_width(p.regex)) for p in recognizer.patterns]
                 found.append((entities, getattr(recognizer, "REQUIRES", None), compiled))
             else:
                 custom |= entities
@@ -248,7 +248,7 @@ class ShapeCheck:
                 continue
             if requires is not None and not requires.search(text):
                 continue  # the recognizer itself would skip this text (`PrefilteredPatternRecognizer`)
-            if any(_touches(pattern, text, lo, hi) for pattern in compiled):
+            if any(_touches(pattern, width, text, lo, hi) for pattern, width in compiled):
                 out |= entities
         custom = self.custom.get(language, set())
         if "PHONE_NUMBER" in custom and "PHONE_NUMBER" in wanted and _phone_possible(text, lo, hi):
@@ -263,11 +263,24 @@ class ShapeCheck:
         return {e for e in out if e in wanted}
 
 
-def _touches(pattern: Any, text: str, lo: int, hi: int) -> bool:
+def _max_width(pattern: str) -> int:
+    """The longest match a pattern can make (lookbehinds read further but match nothing), or SHAPE_REACH
+    when unbounded or not parsable by the stdlib parser (`regex`-only syntax such as \\p{Lu})."""
+    import re._parser as stdlib_parser
+
+    try:  # a Unicode property (`\\p{Lu}`) is one character, as a letter is
+        width = stdlib_parser.parse(re.sub(r"\\[pP]\{[^}]+\}", "a", pattern), 0).getwidth()[1]
+    except Exception:  # the regex module's syntax: no bound known
+        return SHAPE_REACH
+    return min(int(width), SHAPE_REACH)
+
+
+def _touches(pattern: Any, width: int, text: str, lo: int, hi: int) -> bool:
     """Whether a match of `pattern` that Presidio's scan could report overlaps [lo, hi). A scan reports at
-    most the one match the engine finds at each start position; `overlapped` tries every start, so each
-    reportable match is among these (a superset: never a missed entity, sometimes a needless analysis)."""
-    for match in pattern.finditer(text, max(0, lo - SHAPE_REACH), overlapped=True):
+    most the one match the engine finds at each start position; `overlapped` tries every start from the
+    first that could still reach `lo` (the pattern's widest match before it; lookbehinds still see the
+    text before), so each reportable match is among these (never a missed entity)."""
+    for match in pattern.finditer(text, max(0, lo - width), overlapped=True):
         if match.start() >= hi:
             return False
         if match.end() > lo:
@@ -326,9 +339,18 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
         self.shape_skipped = 0  # value windows the shape check cleared without Presidio
         self._recent: dict[int, tuple[Part, list[Entity]]] = {}
         self._plans: dict[int, tuple[Part, Any]] = {}
+        self._named: dict[tuple[int, str], bool] = {}
         # In a names-only window, a value that holds no name stands in as the first value its slot had: the
         # window reads like the real text (an address stays an address) and is the same for every row.
         self.stand_ins: dict[int, str] = {}
+
+    def _names_possible(self, span: ValueSpan) -> bool:
+        """`can_hold_name`, once per slot and kind (it reads the column's role and the column pass)."""
+        key = (span.slot.id, span.kind)
+        known = self._named.get(key)
+        if known is None:
+            known = self._named[key] = can_hold_name(span, self._shapes or {})
+        return known
 
     def begin(self, column_pass: Callable[[], dict[str, Any]] | None) -> None:
         """A new scan: its recipient list's column pass (asked for on first need), and fresh counters; the
@@ -336,6 +358,7 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
         self.column_pass = column_pass
         self._shapes = None
         self.stand_ins.clear()
+        self._named.clear()
         self.parts_traced = self.ner_texts = self.pattern_texts = self.shape_skipped = 0
         self.fallback.clear()
 
@@ -364,7 +387,7 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
         for index, group in enumerate(groups):
             if not text[group.start : group.end].strip():
                 continue
-            named = [can_hold_name(span, self._shapes) for span in group.spans]
+            named = [self._names_possible(span) for span in group.spans]
             if all(named) or not any(named):
                 # One window: every value real; spaCy's model too when they can hold a name.
                 window, layout = _window(text, groups, index, group.spans)
