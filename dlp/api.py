@@ -11,7 +11,7 @@ from email.message import Message
 from pathlib import Path
 
 from dlp.campaign import load_campaign
-from dlp.checks import compile_rules
+from dlp.checks import compile_rules, load_ruleset
 from dlp.checks.scope import ScanScope
 from dlp.detect.engine import get_detector
 from dlp.detect.entities import Entity
@@ -19,7 +19,6 @@ from dlp.errors import InputError
 from dlp.model import Report
 from dlp.pipeline import ProgressHook, Scanner
 from dlp.render import CampaignRenderer, render_campaign
-from dlp.rules import load_ruleset
 from dlp.sources.email_message import to_scan_message
 
 

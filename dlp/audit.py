@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from dlp.analysis import AnalyzedMessage
+from dlp.checks import load_ruleset
 from dlp.checks.scope import ScanScope
 from dlp.errors import InputError
 from dlp.model import Finding, Report, ScanMessage, Severity
 from dlp.pipeline import ProgressHook, Scanner
 from dlp.redact import redact_address, redact_list_id, redact_path, scrub_text
-from dlp.rules import load_ruleset
 from dlp.sources.archive import ArchiveItem, read_archive
 from dlp.sources.email_message import parse_bytes, to_scan_message
 

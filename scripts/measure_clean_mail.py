@@ -20,10 +20,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from dlp.checks import load_ruleset
 from dlp.checks.scope import ScanScope
 from dlp.model import Severity
 from dlp.pipeline import Scanner
-from dlp.rules import load_ruleset
 from dlp.sources.email_message import parse_bytes, to_scan_message
 
 
@@ -53,9 +53,9 @@ class RecordingScanner(Scanner):
 
     raw: list
 
-    def findings_for(self, message):
-        findings = super().findings_for(message)
-        self.raw.extend((message, f) for f in findings)
+    def findings_for(self, analyzed):
+        findings = super().findings_for(analyzed)
+        self.raw.extend((analyzed.message, f) for f in findings)
         return findings
 
     def finish(self):

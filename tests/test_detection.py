@@ -188,9 +188,9 @@ def make_message(body: str, to: str) -> email.message.EmailMessage:
 
 
 def test_footer_in_every_scanned_message_is_the_senders_own() -> None:
+    from dlp.checks import load_ruleset
     from dlp.checks.scope import ScanScope
     from dlp.pipeline import Scanner
-    from dlp.rules import load_ruleset
     from dlp.sources.email_message import to_scan_message
 
     footer = "\n\nAcme Support, 48 Linden Avenue, Portland, OR 97205, phone (503) 555-0179\n"

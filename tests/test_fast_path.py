@@ -216,9 +216,9 @@ def test_a_label_on_the_line_before_still_scores_the_value() -> None:
 def test_messages_are_streamed_in_chunks_not_read_whole() -> None:
     """Memory stays bounded: checks of the first messages run before the source is read to its end."""
     from dlp.analysis.stage import CHUNK
+    from dlp.checks import load_ruleset
     from dlp.model import Part, PartKind, ScanMessage
     from dlp.pipeline import Scanner
-    from dlp.rules import load_ruleset
 
     consumed = 0
 

@@ -15,10 +15,10 @@ import pytest
 
 from dlp.api import analyze_text, scan_message
 from dlp.audit import audit
+from dlp.checks import load_ruleset
 from dlp.checks.scope import ScanScope
 from dlp.model import Severity
 from dlp.pipeline import Scanner
-from dlp.rules import load_ruleset
 from dlp.sources.email_message import parse_bytes, to_scan_message
 
 THIRD_PARTY = Path(__file__).parent / "data" / "third_party"

@@ -7,6 +7,7 @@ patterns come from the rule parameters (rules/default.yaml), so users extend the
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,6 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from dlp.rules import PatternSpec
 
 _SEPARATORS = re.compile(r"[._+\-/]")
+
+
+def fnmatch_any(patterns: list[str]) -> re.Pattern[str]:
+    """One regex for a list of fnmatch patterns (`owner-*`, `*-request`), matched case-insensitively."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{fnmatch.translate(p.casefold())})" for p in patterns))
 
 
 def split(address: str) -> tuple[str, str]:

@@ -25,9 +25,10 @@ class NoParameters(BaseModel):
 
 
 class Check:
-    """Base class: subclasses set `rule_id` and, if they take parameters, a pydantic `Params` model."""
+    """A detector: the code that runs a rule. Subclasses set `detector` (the name a rule's `detector:` field
+    refers to, by default the rule's id) and, if they take parameters, a pydantic `Params` model."""
 
-    rule_id: ClassVar[str]
+    detector: ClassVar[str]
     Params: ClassVar[type[BaseModel]] = NoParameters
 
     def __init__(self, rule: Rule, scope: ScanScope, *, params: Any = None, compiled: Any = None) -> None:

@@ -1,4 +1,5 @@
-"""sensitive-data and personal-data: Presidio entities in what the recipient will read.
+"""What the entity rules share (sensitive-data, personal-data; placeholder-address reads the same helpers):
+Presidio entities in what the recipient will read.
 
 Both rules read the same entities (the analysis stage, `dlp.analysis`, once per message part); each keeps the
 entity types listed in its rule parameters. Personalisation is not a leak: the recipient's own name and
@@ -24,14 +25,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.analysis.stage import AnalyzedMessage
 from dlp.checks.base import Check, excerpt_for, line_at
+from dlp.columns import header_names
+from dlp.detect.catalogue import COMPANY_CONTACT_TYPES
 from dlp.detect.entities import Entity
 from dlp.model import Finding, Part, Recipient, ScanMessage
 
 _WORD = re.compile(r"[^\W\d_]+")
-# Written into the template itself, these are the sender's own: the help line, the office address, the
-# signature's name. A customer's value arrives through a variable (or as a different recipient's data).
-COMPANY_CONTACT_TYPES = frozenset({"PHONE_NUMBER", "STREET_ADDRESS", "EMAIL_ADDRESS", "PERSON"})
-ADDRESS_COLUMNS = ("address", "street", "street_address", "address1", "address_line1", "postal_address")
+ADDRESS_COLUMNS = header_names("street_address")
 
 
 class Params(BaseModel):
@@ -205,12 +205,3 @@ class EntityCheck(Check):
                 continue
             yield finding
         self._held.clear()
-
-
-class SensitiveData(EntityCheck):
-    rule_id = "sensitive-data"
-
-
-class PersonalData(EntityCheck):
-    rule_id = "personal-data"
-    skip_own_data = True

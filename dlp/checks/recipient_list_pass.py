@@ -22,7 +22,7 @@ from dlp.checks.address_rules import (
     PlaceholderMatcher,
     PlaceholderParams,
 )
-from dlp.model import Severity
+from dlp.model import Finding, Severity
 from dlp.redact import redact_address
 from dlp.rules import RuleSet
 
@@ -182,3 +182,25 @@ def health_section(result: ListPass) -> dict[str, Any]:
             for _rank, neg_row, address, kinds in worst
         ],
     }
+
+
+def rows_text(group: Group) -> str:
+    more = group.row_count - len(group.rows)
+    return ", ".join(str(r) for r in sorted(group.rows)) + (f" and {more} more" if more > 0 else "")
+
+
+def group_finding(
+    check: Any, result: ListPass, group: Group, what: str, *, where: str, count: int, extra: dict | None = None
+) -> Finding:
+    """A finding about one address of the list and the rows that carry it."""
+    return check.finding(
+        f"{redact_address(group.address)} {what}",
+        field=result.email_column,
+        value=group.address,
+        excerpt=redact_address(group.address),
+        entity_type="EMAIL_ADDRESS",
+        where=where,
+        count=count,
+        extra={**(extra or {}), "rows": sorted(group.rows), "row_count": group.row_count},
+        recipients=(group.address,),
+    )

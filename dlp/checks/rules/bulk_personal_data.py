@@ -17,7 +17,6 @@ role words and list hosts are rule parameters, extendable from a rules file.
 from __future__ import annotations
 
 import bisect
-import fnmatch
 import math
 import re
 from collections.abc import Iterable
@@ -27,8 +26,9 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.analysis.stage import AnalyzedMessage
+from dlp.checks.address_rules import fnmatch_any
 from dlp.checks.base import Check
-from dlp.checks.personal_data import EntityFilter
+from dlp.checks.entity import EntityFilter
 from dlp.detect.entities import Entity
 from dlp.model import Finding, Part, ScanMessage, Severity
 from dlp.valueindex import ValueIndex, normal_form
@@ -62,7 +62,11 @@ class Params(BaseModel):
     role_local_parts: list[str] = Field(
         default_factory=list, description="local parts (fnmatch patterns) of role, list and no-reply mailboxes"
     )
-    list_domains: list[str] = Field(default_factory=list, description="mailing-list hosts (fnmatch patterns)")
+    list_domains: list[str] = Field(
+        default_factory=list,
+        description="mailing-list hosts (fnmatch patterns)",
+        json_schema_extra={"vocabulary": "list_domains"},
+    )
 
 
 @dataclass
@@ -94,7 +98,7 @@ class People:
 
 
 class BulkPersonalData(Check):
-    rule_id = "bulk-personal-data"
+    detector = "bulk-personal-data"
     Params = Params
 
     @classmethod
@@ -190,13 +194,6 @@ class BulkPersonalData(Check):
     def _all_internal(self, message: ScanMessage) -> bool:
         addresses = message.delivered_to
         return bool(addresses) and all(self.scope.is_internal(a, message) for a in addresses)
-
-
-def fnmatch_any(patterns: list[str]) -> re.Pattern[str]:
-    """One regex for a list of fnmatch patterns (`owner-*`, `*-request`), matched case-insensitively."""
-    if not patterns:
-        return re.compile(r"(?!)")
-    return re.compile("|".join(f"(?:{fnmatch.translate(p.casefold())})" for p in patterns))
 
 
 def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:

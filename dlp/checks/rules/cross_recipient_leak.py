@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.base import Check, excerpt_for, line_at
+from dlp.detect.catalogue import kind_word
 from dlp.model import Finding, Part, PartKind, ScanMessage
 from dlp.redact import redact_address
 from dlp.valueindex import Match, ValueIndex, words
@@ -21,13 +22,6 @@ from dlp.valueindex import Match, ValueIndex, words
 # Bcc are the sender's and the envelope's.
 READ_ADDRESS_HEADERS = frozenset({"To", "Cc", "Reply-To"})
 SKIPPED_HEADERS = frozenset({"From", "Bcc", "Sender", "Return-Path"})
-KIND_WORDS = {
-    "EMAIL_ADDRESS": "email address",
-    "PHONE_NUMBER": "phone number",
-    "PERSON": "name",
-    "ID": "id",
-    "STREET_ADDRESS": "street address",
-}
 
 
 class Params(BaseModel):
@@ -37,10 +31,6 @@ class Params(BaseModel):
     min_digits: int = Field(5, ge=3, description="shorter numbers match by chance")
     min_chars: int = Field(5, ge=3, description="shorter words match by chance")
     max_findings_per_part: int = Field(20, ge=1, description="beyond this, one summary finding per part")
-
-
-def kind_word(kind: str | None) -> str:
-    return KIND_WORDS.get(kind or "", (kind or "value").replace("_", " ").lower())
 
 
 def parts_to_scan(message: ScanMessage) -> Iterable[Part]:
@@ -70,7 +60,7 @@ class TemplateText:
 
 
 class CrossRecipientLeak(Check):
-    rule_id = "cross-recipient-leak"
+    detector = "cross-recipient-leak"
     Params = Params
 
     def __init__(self, rule, scope, **compiled) -> None:

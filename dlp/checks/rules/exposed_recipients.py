@@ -10,8 +10,8 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dlp.checks.address_rules import fnmatch_any
 from dlp.checks.base import Check
-from dlp.checks.bulk_data import fnmatch_any
 from dlp.model import Finding, ScanMessage, Severity
 from dlp.redact import redact_address
 
@@ -24,7 +24,11 @@ class Params(BaseModel):
         default_factory=list,
         description="more shared mail providers (besides dlp/data/shared_mail_domains.txt): never internal",
     )
-    list_domains: list[str] = Field(default_factory=list, description="mailing-list hosts (fnmatch patterns)")
+    list_domains: list[str] = Field(
+        default_factory=list,
+        description="mailing-list hosts (fnmatch patterns)",
+        json_schema_extra={"vocabulary": "list_domains"},
+    )
     list_local_parts: list[str] = Field(default_factory=list, description="list-like local parts (fnmatch)")
 
     @model_validator(mode="after")
@@ -66,7 +70,7 @@ def posted_to_list(message: ScanMessage, visible: list[str]) -> str | None:
 
 
 class ExposedRecipients(Check):
-    rule_id = "exposed-recipients"
+    detector = "exposed-recipients"
     Params = Params
 
     @classmethod

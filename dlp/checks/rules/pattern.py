@@ -15,7 +15,7 @@ from dlp.redact import redact_value
 
 
 class PatternRule(Check):
-    rule_id = "pattern"
+    detector = "pattern"
 
     @classmethod
     def compile(cls, rule, params) -> tuple[list[tuple[str, re.Pattern[str]]], list[str]]:

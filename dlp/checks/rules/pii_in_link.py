@@ -21,7 +21,7 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.base import Check
-from dlp.checks.cross_recipient import kind_word
+from dlp.detect.catalogue import kind_word
 from dlp.htmltext import all_links
 from dlp.model import Finding, Part, PartKind, ScanMessage, Severity
 from dlp.redact import fingerprint, redact_value
@@ -124,7 +124,7 @@ def recipient_addresses(message: ScanMessage) -> set[str]:
 
 
 class PiiInLink(Check):
-    rule_id = "pii-in-link"
+    detector = "pii-in-link"
     Params = Params
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:

@@ -43,7 +43,7 @@ class Params(BaseModel):
 
 
 class TemplateError(Check):
-    rule_id = "template-error"
+    detector = "template-error"
     Params = Params
 
     @classmethod
