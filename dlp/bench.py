@@ -102,15 +102,15 @@ def render_and_checks(campaign_path: Path, limit: int | None = None) -> tuple[in
     import itertools
 
     from dlp.campaign import load_campaign
-    from dlp.checks.base import ScanContext
+    from dlp.checks import load_ruleset
+    from dlp.checks.scope import ScanScope
     from dlp.pipeline import Scanner
     from dlp.render import CampaignRenderer, render_campaign
-    from dlp.rules import load_ruleset
 
     campaign = load_campaign(campaign_path)
     ruleset = load_ruleset(list(campaign.rule_files()))
     renderer = CampaignRenderer(campaign)
-    ctx = ScanContext(
+    scope = ScanScope(
         rules=ruleset,
         source=str(campaign.path),
         sender_domains=campaign.sender_domains,
@@ -118,8 +118,8 @@ def render_and_checks(campaign_path: Path, limit: int | None = None) -> tuple[in
         recipient_list=campaign.recipient_list(),
         campaign=campaign,
     )
-    ctx.analyze = lambda part, message: []
-    scanner = Scanner.create(ruleset, ctx)
+    scanner = Scanner.create(ruleset, scope)
+    scanner.stage = None  # analysis off: every check sees messages nobody analysed
     started = time.perf_counter()
     report = scanner.scan(itertools.islice(render_campaign(campaign, renderer), limit))
     return report.messages, time.perf_counter() - started
