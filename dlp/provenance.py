@@ -60,10 +60,11 @@ class ValueSpan:
     end: int
     slot: Slot
     kind: str  # COLUMN, CONSTANT or COMPUTED
+    column: str | None = None  # for COLUMN: the list's own name of the column (`First Name` for first_name)
 
     @property
     def variable(self) -> str | None:
-        return self.slot.name if self.kind == COLUMN else None
+        return (self.column or self.slot.name) if self.kind == COLUMN else None
 
 
 @dataclass(frozen=True)
@@ -102,13 +103,13 @@ class Provenance:
             return "template", ((self.template, None, None) if self.template else None)
         where = (span.slot.template, span.slot.line, span.slot.column)
         if span.kind == COLUMN:
-            return f"variable:{span.slot.name}", where
+            return f"variable:{span.variable}", where
         if span.kind == CONSTANT:
             return "template", where
         return None
 
-    def spans_by_id(self) -> dict[int, tuple[Slot, str]]:
-        return {s.slot.id: (s.slot, s.kind) for s in self.spans}
+    def spans_by_id(self) -> dict[int, tuple[Slot, str, str | None]]:
+        return {s.slot.id: (s.slot, s.kind, s.column) for s in self.spans}
 
 
 # ---- marking ---------------------------------------------------------------------------------------------
@@ -225,7 +226,7 @@ def derive(
     marked: str,
     transform: Callable[[str], str] | None,
     expected: str,
-    resolve: Callable[[int], tuple[Slot, str] | None],
+    resolve: Callable[[int], tuple[Slot, str, str | None] | None],
 ) -> Provenance | None:
     """Provenance of `expected` (the real text) from the marked text, or None when they do not agree."""
     transformed = transform(marked) if transform is not None else marked
@@ -240,7 +241,7 @@ def derive(
         known = resolve(slot_id)
         if known is None:
             return None
-        spans.append(ValueSpan(start, end, known[0], known[1]))
+        spans.append(ValueSpan(start, end, *known))
     return Provenance(tuple(spans), transformed)
 
 

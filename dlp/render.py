@@ -22,7 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment, safe_range
 
 from dlp.budgets import BudgetExceeded, Meter, bounded, collect, guard_size, render_meter, tick
 from dlp.campaign import Campaign
-from dlp.columns import template_names
+from dlp.columns import normalise_column, template_names
 from dlp.errors import InputError
 from dlp.extract import extract_text
 from dlp.htmltext import visible_text, visible_text_pair
@@ -378,16 +378,20 @@ class CampaignRenderer:
         table = self.env.slot_table  # type: ignore[attr-defined]
         merged, constants = context.merged, self.variables
 
+        row = context.row or {}
+
         def resolve(slot_id: int):
             if slot_id >= len(table.slots):
                 return None
             slot = table.slots[slot_id]
             name = slot.name
             if name is not None and name in merged and not (name in constants and merged[name] is constants[name]):
-                return slot, COLUMN
+                # Named as the list names it: `{{ first_name }}` reads the column `First Name`.
+                column = name if name in row else next((k for k in row if normalise_column(k) == name), name)
+                return slot, COLUMN, column
             if name is not None and name in constants:
-                return slot, CONSTANT
-            return slot, COMPUTED
+                return slot, CONSTANT, None
+            return slot, COMPUTED, None
 
         derived = derive(marked, transform, text, resolve)
         if derived is None or compiled is None:
