@@ -235,6 +235,9 @@ class ShapeCheck:
                 )
                 compiled = [(regex.compile(p.regex, flags=flags), _max_width(p.regex)) for p in recognizer.patterns]
                 found.append((entities, getattr(recognizer, "REQUIRES", None), compiled))
+            elif getattr(recognizer, "SHAPE", None) is not None:  # code whose results are matches of one regex
+                shape = regex.compile(recognizer.SHAPE.pattern, flags=recognizer.SHAPE.flags)
+                found.append((entities, None, [(shape, _max_width(recognizer.SHAPE.pattern))]))
             else:
                 custom |= entities
         self._by_language[language] = found
