@@ -16,6 +16,7 @@ from dlp.detect.engine import get_detector
 from dlp.detect.entities import Entity
 from dlp.errors import InputError
 from dlp.model import Report
+from dlp.locate import annotate
 from dlp.pipeline import ProgressHook, Scanner
 from dlp.render import CampaignRenderer, render_campaign
 from dlp.rules import load_ruleset
@@ -57,7 +58,9 @@ def preflight(
             path=getattr(ctx.recipient_list, "path", campaign.path),
         )
     report.source = str(campaign.path)
+    report.kind = "preflight"
     report.sections.setdefault("campaign", {"name": campaign.spec.name, "mode": campaign.spec.mode})
+    annotate(report, renderer)
     return report
 
 
@@ -96,6 +99,7 @@ class MessageScanner:
         # forked inside a server would copy its listening socket and threads.
         report = Scanner.create(self.ruleset, ctx, workers=0).scan([scan])
         report.source = source
+        report.kind = "check"
         return report
 
 

@@ -145,12 +145,13 @@ class Location:
     source: str | None = None
     message_id: str | None = None
     part: str | None = None
+    row: int | None = None  # the recipient's data row (1 = first row, as `dlp preview --row`): THE numbering
 
     def to_dict(self, *, show_values: bool) -> dict[str, Any]:
         """Source paths and Message-IDs can carry names and addresses (a Maildir folder per customer,
         `<date.anna.meyer@host>`): masked unless --show-values; control characters never pass."""
         out: dict[str, Any] = {}
-        for key in ("message", "field", "line", "source", "message_id", "part"):
+        for key in ("message", "row", "field", "line", "source", "message_id", "part"):
             value = getattr(self, key)
             if value is None:
                 continue
@@ -190,6 +191,7 @@ class Finding:
     score: float | None = None
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     also_at: tuple[Location, ...] = ()  # where else an aggregated finding occurred (first few)
+    where: str = ""  # where in the template (or message) the problem arises: the grouping key with rule and type
 
     def with_changes(self, **changes: Any) -> Finding:
         return replace(self, **changes)
@@ -231,9 +233,35 @@ class Finding:
         return out
 
 
+@dataclass(frozen=True)
+class RuleInfo:
+    """A rule as it was in effect for this scan (user overrides applied): reporters describe rules from
+    this, never from the default catalogue on disk."""
+
+    id: str
+    description: str
+    severity: Severity
+    remediation: str = ""
+    enabled: bool = True
+    parameters: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    defined_in: str = ""
+
+
+@dataclass(frozen=True)
+class RulesFileInfo:
+    """A rules file that shaped the scan and the SHA-256 of its bytes, for the compliance record."""
+
+    path: str
+    sha256: str
+
+
 @dataclass
 class Report:
-    """What every entry point returns: a verdict and the findings that led to it."""
+    """What every entry point returns: a verdict and the findings that led to it.
+
+    `findings` are merged by fingerprint (one per value and place, the Python API's unit); `problems`
+    (`dlp.problems`) group them by rule, place in the template and entity type, with every occurrence:
+    what the reporters show. Reports built by hand get their problems from `findings` on first use."""
 
     verdict: Verdict
     findings: list[Finding]
@@ -244,11 +272,32 @@ class Report:
     notes: list[str] = field(default_factory=list)
     sections: dict[str, Any] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)  # rule id -> remediation, for the rules that fired
+    rules: dict[str, RuleInfo] = field(default_factory=dict)  # every rule in effect, overrides applied
+    rule_files: list[RulesFileInfo] = field(default_factory=list)
+    started_at: str = ""  # UTC, ISO 8601
+    wall_seconds: float | None = None  # from process start (model loading included), set by the CLI
+    baselined: int = 0  # findings left out because a --baseline file lists their fingerprint
+    kind: str = "scan"  # "preflight" (before a send) or "audit"/"check" (mail already sent or in flight)
+    _problems: list[Any] | None = field(default=None, repr=False)
+
+    @property
+    def problems(self) -> list[Any]:
+        """`dlp.problems.Problem`s, worst first."""
+        if self._problems is None:
+            from dlp.problems import group
+
+            self._problems = group(self.findings)
+        return self._problems
+
+    @problems.setter
+    def problems(self, value: list[Any]) -> None:
+        self._problems = value
 
     def counts(self) -> dict[str, int]:
+        """Problems by severity: what the report lists (a date of birth in 5,000 messages is one)."""
         out = {s.value: 0 for s in Severity}
-        for finding in self.findings:
-            out[finding.severity.value] += 1
+        for problem in self.problems:
+            out[problem.severity.value] += 1
         return out
 
     @property

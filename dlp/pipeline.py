@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from email.utils import getaddresses
 
 from dlp.analysis import SegmentAnalyzer, Unit, WholeAnalyzer
@@ -28,7 +29,8 @@ from dlp.checks.base import Check, ScanContext
 from dlp.checks.personal_data import EntityCheck, scannable_parts
 from dlp.detect.engine import get_detector
 from dlp.model import Finding, Report, ScanMessage, UnreadableAttachment
-from dlp.policy import apply_policy
+from dlp.policy import kept_findings, merged
+from dlp.problems import group
 from dlp.redact import fingerprint_key_warning
 from dlp.rules import RuleSet
 from dlp.textnorm import normalise
@@ -117,6 +119,7 @@ class Scanner:
 
     def scan(self, messages: Iterable[ScanMessage], progress: ProgressHook | None = None) -> Report:
         started = time.perf_counter()
+        started_at = datetime.now(UTC).isoformat(timespec="seconds")
         findings: list[Finding] = []
         count = 0
         # Distinct recipients, counted by 64-bit hash: a million addresses as strings would be ~120 MB.
@@ -133,8 +136,9 @@ class Scanner:
             if progress is not None:
                 progress(count)
         findings.extend(self.finish())
-        verdict, final = apply_policy(findings, self.ctx.rules)
-        return Report(
+        kept = kept_findings(findings, self.ctx.rules)
+        verdict, final = merged(kept)
+        report = Report(
             verdict=verdict,
             findings=final,
             messages=count,
@@ -144,7 +148,12 @@ class Scanner:
             notes=list(self.ctx.notes),
             sections=dict(self.ctx.sections),
             hints={f.rule: self.ctx.rules.rules[f.rule].remediation for f in final if f.rule in self.ctx.rules.rules},
+            rules=self.ctx.rules.describe(),
+            rule_files=self.ctx.rules.file_hashes(),
+            started_at=started_at,
         )
+        report.problems = group(kept)
+        return report
 
     # -- the fast path: analyse a chunk's missing lines together, ahead of its checks -------------------
 

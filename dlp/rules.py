@@ -7,6 +7,7 @@ pattern rule (`detector: pattern`) without writing code.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dlp.errors import InputError
-from dlp.model import Severity
+from dlp.model import RuleInfo, RulesFileInfo, Severity
 from dlp.yamlio import load_yaml, validate
 
 RULE_ID = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -136,6 +137,23 @@ class RuleSet:
     def enabled(self, rule_id: str) -> bool:
         rule = self.rules.get(rule_id)
         return bool(rule and rule.enabled)
+
+    def describe(self) -> dict[str, RuleInfo]:
+        """Every rule as in effect, for the report (SARIF and HTML describe rules from this)."""
+        return {
+            r.id: RuleInfo(r.id, r.description, r.severity, r.remediation, r.enabled, dict(r.parameters), r.defined_in)
+            for r in self.rules.values()
+        }
+
+    def file_hashes(self) -> list[RulesFileInfo]:
+        out = []
+        for name in self.files:
+            try:
+                digest = hashlib.sha256(Path(name).read_bytes()).hexdigest()
+            except OSError:
+                digest = ""
+            out.append(RulesFileInfo(name, digest))
+        return out
 
 
 def read_rules_file(path: Path) -> RulesFile:
