@@ -15,8 +15,8 @@ from dlp.checks.base import ScanContext
 from dlp.detect.engine import get_detector
 from dlp.detect.entities import Entity
 from dlp.errors import InputError
-from dlp.model import Report
 from dlp.locate import annotate
+from dlp.model import Report
 from dlp.pipeline import ProgressHook, Scanner
 from dlp.render import CampaignRenderer, render_campaign
 from dlp.rules import load_ruleset

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import getaddresses
 
+from dlp import progress_events
 from dlp.analysis import SegmentAnalyzer, Unit, WholeAnalyzer
 from dlp.budgets import int_limit
 from dlp.checks import build_checks
@@ -31,7 +32,7 @@ from dlp.detect.engine import get_detector
 from dlp.model import Finding, Report, ScanMessage, UnreadableAttachment
 from dlp.policy import kept_findings, merged
 from dlp.problems import group
-from dlp.redact import fingerprint_key_warning
+from dlp.redact import fingerprint_key_warning, portable_key_note
 from dlp.rules import RuleSet
 from dlp.textnorm import normalise
 
@@ -80,9 +81,14 @@ class Scanner:
         workers: int | None = None,
     ) -> Scanner:
         ctx = ctx or ScanContext(rules=ruleset)
-        key_warning = fingerprint_key_warning()  # a bad key is exit 2 before any work, not mid-scan
-        if key_warning and key_warning not in ctx.notes:
-            ctx.notes.append(key_warning)
+        # A bad key is exit 2 before any work, not mid-scan.
+        key_warning = fingerprint_key_warning(ruleset.fingerprint_key_file)
+        for note in (
+            key_warning,
+            portable_key_note("the allowlist's fingerprints" if ruleset.allowlist.fingerprints else None),
+        ):
+            if note and note not in ctx.notes:
+                ctx.notes.append(note)
         checks = build_checks(ruleset, ctx, only)
         straightforward = _env_flag(STRAIGHTFORWARD_ENV) if straightforward is None else straightforward
         entity_types: set[str] = set()
@@ -90,6 +96,7 @@ class Scanner:
             if isinstance(check, EntityCheck):
                 entity_types |= check.entities
         if entity_types and ctx.analyze is None:
+            progress_events.phase("loading the model")
             detector = get_detector(extra_recognizers=ruleset.recognizers)
             if straightforward:
                 ctx.analyze = WholeAnalyzer(detector, entity_types)
@@ -125,6 +132,7 @@ class Scanner:
         # Distinct recipients, counted by 64-bit hash: a million addresses as strings would be ~120 MB.
         recipients: set[int] = set()
         if progress is not None and hasattr(progress, "set_total"):
+            progress_events.phase("reading the list")
             progress.set_total(expected_messages(self.ctx))
         for message in self._prepared(map(prepare, messages)):
             count += 1

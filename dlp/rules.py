@@ -86,6 +86,11 @@ class RulesFile(BaseModel):
     recognizers: list[dict[str, Any]] = Field(
         default_factory=list, description="extra Presidio pattern recognizers, Presidio's YAML format"
     )
+    fingerprint_key_file: str | None = Field(
+        default=None,
+        description="a file holding the team's fingerprint key (relative to this rules file), so baselines and "
+        "allowlisted fingerprints match on every machine; DLP_FINGERPRINT_KEY(_FILE) override it",
+    )
 
 
 @dataclass
@@ -130,6 +135,7 @@ class RuleSet:
     allowlist: Allowlist
     recognizers: list[dict[str, Any]]
     files: list[str]
+    fingerprint_key_file: Path | None = None  # the project's shared key (the last rules file naming one wins)
 
     def get(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
@@ -167,8 +173,11 @@ def load_ruleset(extra: list[Path] | None = None, *, include_default: bool = Tru
     rules: dict[str, Rule] = {}
     allowlist = Allowlist()
     recognizers: list[dict[str, Any]] = []
+    key_file: Path | None = None
     for path in files:
         spec = read_rules_file(Path(path))
+        if spec.fingerprint_key_file:
+            key_file = (Path(path).parent / spec.fingerprint_key_file).resolve()
         for rule_spec in spec.rules:
             _apply(rules, rule_spec, str(path))
         allowlist.values |= {" ".join(v.lower().split()) for v in spec.allowlist.values}
@@ -176,7 +185,13 @@ def load_ruleset(extra: list[Path] | None = None, *, include_default: bool = Tru
         allowlist.domains |= {d.strip().lower().lstrip("@") for d in spec.allowlist.domains}
         allowlist.fingerprints |= set(spec.allowlist.fingerprints)
         recognizers.extend(spec.recognizers)
-    ruleset = RuleSet(rules=rules, allowlist=allowlist, recognizers=recognizers, files=[str(f) for f in files])
+    ruleset = RuleSet(
+        rules=rules,
+        allowlist=allowlist,
+        recognizers=recognizers,
+        files=[str(f) for f in files],
+        fingerprint_key_file=key_file,
+    )
     from dlp.checks import validate_parameters  # local import: checks depend on rules, not the reverse
 
     validate_parameters(ruleset)

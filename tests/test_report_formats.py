@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from jsonschema import Draft4Validator
 from conftest import EXAMPLES, run_dlp
+from jsonschema import Draft4Validator
 
 from dlp.api import preflight
 from dlp.model import Report
@@ -46,7 +46,9 @@ def test_sarif_is_2_1_0_with_one_result_per_problem(lease_report: Report) -> Non
         assert result["partialFingerprints"]["dlpFingerprint/v1"]
         artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
         # On the template that produces the value, relative to a base the run declares; never campaign.yaml.
-        assert artifact["uri"].endswith(("lease.txt.j2", "lease-summary.txt.j2")) and not artifact["uri"].startswith("/")
+        assert artifact["uri"].endswith(("lease.txt.j2", "lease-summary.txt.j2")) and not artifact["uri"].startswith(
+            "/"
+        )
         assert run["originalUriBaseIds"][artifact["uriBaseId"]]["uri"].startswith("file:///")
         assert result["properties"]["messages"] == 6 and result["properties"]["recipients"] == 6
     regions = {

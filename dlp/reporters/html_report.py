@@ -57,8 +57,13 @@ def render(report: Report, *, show_values: bool = False) -> str:
         columns, listed = _listed(card.problem, show_values)
         total = len(card.problem.occurrences)
         items.append(
-            {**card.__dict__, "listed": listed, "listed_columns": columns, "listed_total": total,
-             "listed_more": max(0, total - len(listed))}
+            {
+                **card.__dict__,
+                "listed": listed,
+                "listed_columns": columns,
+                "listed_total": total,
+                "listed_more": max(0, total - len(listed)),
+            }
         )
     campaign = report.sections.get("campaign")
     audit = report.kind in ("audit", "check")
