@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
@@ -128,10 +129,42 @@ def annotate(report: Any, renderer: Any) -> None:
     sources = template_sources(renderer)
     for problem in report.problems:
         problem.template = spot_for(problem, sources)
-    _previews(report.problems[:MAX_PREVIEWS], renderer)
+    _previews(report.problems[:MAX_PREVIEWS], renderer, sources)
 
 
-def _previews(problems: list[Problem], renderer: Any) -> None:
+def refine_spot(problem: Problem, template: TemplateSource, rendered: str, recipient: Any) -> TemplateSpot | None:
+    """A spot the value alone could not give (a value computed from a column, a link built around it): the
+    column whose value it is, else the template line that reads most like the rendered line around it."""
+    value = problem.first.value
+    if not value or template.line_offset is not None:
+        return None
+    for column, cell in recipient.columns.items():
+        if isinstance(cell, str | int | float) and str(cell).strip() and str(cell).strip() in value:
+            offsets = _variable_offsets(template.source, str(column))
+            if offsets:
+                line, column_no = _line_col(template.source, offsets[0])
+                return _spot(template, problem, line=line, column=column_no)
+    offset = rendered.find(value)
+    if offset < 0:
+        return None
+    start = rendered.rfind("\n", 0, offset) + 1
+    end = rendered.find("\n", offset)
+    line_text = rendered[start : end if end >= 0 else len(rendered)]
+    best, best_score = None, 0.0
+    for number, candidate in enumerate(template.source.splitlines(), 1):
+        score = SequenceMatcher(None, candidate.strip(), line_text.strip(), autojunk=False).ratio()
+        if score > best_score:
+            best, best_score = number, score
+    if best is None or best_score < 0.5:
+        return None
+    candidate = template.source.splitlines()[best - 1]
+    prefix = 0
+    while prefix < min(len(candidate), len(line_text)) and candidate[prefix] == line_text[prefix]:
+        prefix += 1
+    return _spot(template, problem, line=best, column=prefix + 1)
+
+
+def _previews(problems: list[Problem], renderer: Any, sources: dict[str, TemplateSource]) -> None:
     campaign = renderer.campaign
     if campaign.spec.mode == "broadcast":
         return  # one message built from every row: re-rendering it costs as much as the scan
@@ -151,6 +184,11 @@ def _previews(problems: list[Problem], renderer: Any) -> None:
         message = renderer.render(recipient.row - 1, dict(recipient.columns), recipient)
         for problem in wanted.pop(recipient.row):
             problem.preview = _preview(problem, message, recipient, detector)
+            template = sources.get(problem.first.location.field or "")
+            part = next((p for p in message.parts if p.field == problem.first.location.field), None)
+            spot = problem.template
+            if template is not None and part is not None and (spot is None or not spot.line or not spot.column):
+                problem.template = refine_spot(problem, template, part.text, recipient) or spot
         if not wanted:
             break
 
