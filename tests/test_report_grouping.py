@@ -165,7 +165,8 @@ def test_baseline_reports_only_new_findings_and_says_how_many_it_left_out(tmp_pa
 
     with (campaign / "customers.csv").open("a", encoding="utf-8") as fh:
         fh.write(
-            "4481-2260-155,Gina,Frost,gina.frost@example.org,322 Ash Way,Springfield,IL,62704,03/02/1970,Pixel 9,40.00\n"
+            "4481-2260-155,Gina,Frost,gina.frost@example.org,322 Ash Way,Springfield,IL,62704,"
+            "03/02/1970,Pixel 9,40.00\n"
         )
     grown = runner.invoke(app, ["preflight", str(campaign), "--baseline", str(baseline), "--format", "json"])
     assert grown.exit_code == 1
