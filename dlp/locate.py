@@ -133,35 +133,47 @@ def annotate(report: Any, renderer: Any) -> None:
 
 
 def refine_spot(problem: Problem, template: TemplateSource, rendered: str, recipient: Any) -> TemplateSpot | None:
-    """A spot the value alone could not give (a value computed from a column, a link built around it): the
-    column whose value it is, else the template line that reads most like the rendered line around it."""
-    value = problem.first.value
+    """The spot, checked against one real message: the column whose value the finding holds (the longest:
+    the origin guessed from substrings may name `first_name` for "anna.meyer@..."), else for a value the template text
+    alone could not place (a link built around it), the template line that reads most like the rendered one."""
+    value = (problem.first.value or "").strip()
     if not value or template.line_offset is not None:
         return None
-    for column, cell in recipient.columns.items():
-        if isinstance(cell, str | int | float) and str(cell).strip() and str(cell).strip() in value:
-            offsets = _variable_offsets(template.source, str(column))
-            if offsets:
-                line, column_no = _line_col(template.source, offsets[0])
-                return _spot(template, problem, line=line, column=column_no)
     offset = rendered.find(value)
+    rendered_line = rendered.count("\n", 0, offset) + 1 if offset >= 0 else (problem.first.location.line or 1)
+    lowered = value.lower()
+    cells = {
+        c: str(cell).strip().lower() for c, cell in recipient.columns.items() if isinstance(cell, str | int | float)
+    }
+    # The column whose whole value is in the finding; the longest wins ("anna.meyer@x" over "anna").
+    inside = sorted(
+        (c for c, cell in cells.items() if len(cell) >= 3 and cell in lowered), key=lambda c: -len(cells[c])
+    )
+    for column in inside:
+        offsets = _variable_offsets(template.source, str(column))
+        if offsets:
+            best = min(offsets, key=lambda o: abs(_line_col(template.source, o)[0] - rendered_line))
+            line, column_no = _line_col(template.source, best)
+            return _spot(template, problem, line=line, column=column_no)
+    if problem.template is not None and problem.template.line and problem.template.column:
+        return None
     if offset < 0:
         return None
     start = rendered.rfind("\n", 0, offset) + 1
     end = rendered.find("\n", offset)
     line_text = rendered[start : end if end >= 0 else len(rendered)]
-    best, best_score = None, 0.0
+    best_line, best_score = None, 0.0
     for number, candidate in enumerate(template.source.splitlines(), 1):
         score = SequenceMatcher(None, candidate.strip(), line_text.strip(), autojunk=False).ratio()
         if score > best_score:
-            best, best_score = number, score
-    if best is None or best_score < 0.5:
+            best_line, best_score = number, score
+    if best_line is None or best_score < 0.5:
         return None
-    candidate = template.source.splitlines()[best - 1]
+    candidate = template.source.splitlines()[best_line - 1]
     prefix = 0
     while prefix < min(len(candidate), len(line_text)) and candidate[prefix] == line_text[prefix]:
         prefix += 1
-    return _spot(template, problem, line=best, column=prefix + 1)
+    return _spot(template, problem, line=best_line, column=prefix + 1)
 
 
 def _previews(problems: list[Problem], renderer: Any, sources: dict[str, TemplateSource]) -> None:
@@ -186,9 +198,8 @@ def _previews(problems: list[Problem], renderer: Any, sources: dict[str, Templat
             problem.preview = _preview(problem, message, recipient, detector)
             template = sources.get(problem.first.location.field or "")
             part = next((p for p in message.parts if p.field == problem.first.location.field), None)
-            spot = problem.template
-            if template is not None and part is not None and (spot is None or not spot.line or not spot.column):
-                problem.template = refine_spot(problem, template, part.text, recipient) or spot
+            if template is not None and part is not None:
+                problem.template = refine_spot(problem, template, part.text, recipient) or problem.template
         if not wanted:
             break
 
