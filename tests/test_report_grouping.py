@@ -252,3 +252,23 @@ def test_summary_shows_wall_time_including_start_up(lease: Report) -> None:
         lease.wall_seconds = None
     assert "in 12.3s (scanning" in text
     assert data["summary"]["wall_seconds"] == 12.3
+
+
+def test_a_baseline_of_sent_mail_serves_dlp_check_of_the_same_message(tmp_path: Path) -> None:
+    msg = EmailMessage()
+    msg["From"] = "billing@shop.example"
+    msg["To"] = "customer@example.org"
+    msg["Subject"] = "Your receipt"
+    msg["Message-ID"] = "<receipt@shop.example>"
+    msg.set_content("Charged to card 4111 1111 1111 1111.\n")
+    eml = tmp_path / "receipt.eml"
+    eml.write_bytes(msg.as_bytes())
+    baseline = tmp_path / "known.json"
+    runner = CliRunner()
+    assert runner.invoke(app, ["baseline", str(eml), "-o", str(baseline), "--quiet"]).exit_code == 0
+    before = runner.invoke(app, ["check", str(eml), "--format", "json"])
+    assert before.exit_code == 1
+    after = runner.invoke(app, ["check", str(eml), "--format", "json", "--baseline", str(baseline)])
+    assert after.exit_code == 0, after.output
+    data = json.loads(after.stdout)
+    assert data["verdict"] != "block" and data["summary"]["baselined"] >= 1
