@@ -250,7 +250,7 @@ def test_summary_shows_wall_time_including_start_up(lease: Report) -> None:
         data = json.loads(render_text(lease, OutputFormat.JSON))
     finally:
         lease.wall_seconds = None
-    assert "in 12.3s (scanning" in text
+    assert "in 12.3s (" in text and "s of it on the messages)" in text
     assert data["summary"]["wall_seconds"] == 12.3
 
 

@@ -67,7 +67,11 @@ def render(report: Report, *, show_values: bool = False) -> str:
         )
     campaign = report.sections.get("campaign")
     audit = report.kind in ("audit", "check")
-    wall = f"{report.wall_seconds:.1f} s in all (scanning {report.seconds:.1f} s)" if report.wall_seconds else ""
+    wall = (
+        f"{report.wall_seconds:.1f} s in all ({report.seconds:.1f} s of it on the messages)"
+        if report.wall_seconds
+        else ""
+    )
     return _template().render(
         verdict=report.verdict.value,
         verdict_class=report.verdict.value if report.verdict.value != "pass" else "info",
@@ -79,7 +83,7 @@ def render(report: Report, *, show_values: bool = False) -> str:
             report.kind, "a campaign before sending"
         ),
         started_at=report.started_at,
-        time_text=wall or f"{report.seconds:.2f} s scanning",
+        time_text=wall or f"{report.seconds:.2f} s on the messages",
         rule_files=[{"path": strip_controls(f.path), "sha256": f.sha256} for f in report.rule_files],
         messages=report.messages,
         recipients=report.recipients,

@@ -224,7 +224,7 @@ def summary_text(report: Report) -> str:
         f"{counts['warn']} warn, {counts['info']} info findings"
     )
     if report.wall_seconds is not None:
-        text += f" in {report.wall_seconds:.1f}s (scanning {report.seconds:.1f}s)"
+        text += f" in {report.wall_seconds:.1f}s ({report.seconds:.1f}s of it on the messages)"
     else:
         text += f" in {report.seconds:.2f}s"
     if report.baselined:
