@@ -26,6 +26,7 @@ from dlp.reporters import view
 
 MAX_CARDS = 200
 MAX_LISTED = 100  # occurrences listed per card
+MAX_LISTED_ALL = 3_000  # and in all cards together: an audit with 200 problems stays a page, not megabytes
 
 
 @cache
@@ -34,11 +35,11 @@ def _template() -> Template:
     return env.get_template("report.html.j2")
 
 
-def _listed(problem: Problem, show_values: bool) -> tuple[list[str], list[list[str]]]:
+def _listed(problem: Problem, show_values: bool, limit: int) -> tuple[list[str], list[list[str]]]:
     """The card's collapsed list: recipient rows for a campaign, file#position and Message-ID for mail."""
     campaign = any(f.location.row is not None for f in problem.occurrences)
     rows: list[list[str]] = []
-    for finding in problem.occurrences[:MAX_LISTED]:
+    for finding in problem.occurrences[:limit]:
         loc = finding.location.to_dict(show_values=show_values)
         example = strip_controls(finding.safe_excerpt(show_values=show_values) or "")
         if campaign:
@@ -53,8 +54,9 @@ def render(report: Report, *, show_values: bool = False) -> str:
     cards = view.cards(report, show_values=show_values)
     shown = cards[:MAX_CARDS]
     items: list[dict[str, Any]] = []
+    limit = max(10, min(MAX_LISTED, MAX_LISTED_ALL // max(1, len(shown))))
     for card in shown:
-        columns, listed = _listed(card.problem, show_values)
+        columns, listed = _listed(card.problem, show_values, limit)
         total = len(card.problem.occurrences)
         items.append(
             {
