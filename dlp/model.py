@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from email.utils import getaddresses, parsedate_to_datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from dlp.columns import NAME_ROLES, column_role
 from dlp.redact import redact_address, redact_message_id, redact_path, redact_value, strip_controls
@@ -302,6 +302,43 @@ class Finding:
             out["also_at"] = [loc.to_dict(show_values=show_values) for loc in self.also_at]
         if self.extra:
             out["details"] = {k: strip_controls(v) if isinstance(v, str) else v for k, v in self.extra.items()}
+        return out
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A titled table a scan adds to its report (inferred recipient columns, list health, audit books).
+
+    Sections built as plain dicts (`{"title", "columns", "rows", "caption", ...}`) are read through
+    `ReportSection.of`; keys beyond the table (an audit's counters, a list's worst rows) stay in `data`."""
+
+    title: str
+    columns: tuple[str, ...] = ("item", "value")
+    rows: tuple[tuple[Any, ...], ...] = ()
+    caption: str = ""
+    data: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    TABLE_KEYS: ClassVar[frozenset[str]] = frozenset({"title", "columns", "rows", "caption"})
+
+    @classmethod
+    def of(cls, name: str, value: Any) -> ReportSection | None:
+        if isinstance(value, ReportSection):
+            return value
+        if not isinstance(value, dict) or not isinstance(value.get("rows"), list):
+            return None
+        return cls(
+            title=str(value.get("title", name)),
+            columns=tuple(str(c) for c in value.get("columns", ("item", "value"))),
+            rows=tuple(tuple(row) if isinstance(row, list | tuple) else (row,) for row in value["rows"]),
+            caption=str(value.get("caption") or ""),
+            data={k: v for k, v in value.items() if k not in cls.TABLE_KEYS},
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"title": self.title, "columns": list(self.columns), "rows": [list(r) for r in self.rows]}
+        if self.caption:
+            out["caption"] = self.caption
+        out.update(self.data)
         return out
 
 

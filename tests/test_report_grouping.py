@@ -272,3 +272,23 @@ def test_a_baseline_of_sent_mail_serves_dlp_check_of_the_same_message(tmp_path: 
     assert after.exit_code == 0, after.output
     data = json.loads(after.stdout)
     assert data["verdict"] != "block" and data["summary"]["baselined"] >= 1
+
+
+def test_typed_and_dict_sections_render_alike_in_every_format() -> None:
+    from dlp.model import ReportSection
+
+    typed = ReportSection("List health", ("issue", "rows"), (("rows checked", 6), ("<b>x</b>", 1)), caption="ok")
+    plain = {"title": "Audit", "columns": ["what", "count"], "rows": [["read", 3]], "read": 3}
+    report = Report(verdict=Verdict.PASS, findings=[], sections={"health": typed, "audit": plain})
+    data = json.loads(render_text(report, OutputFormat.JSON))
+    assert data["sections"]["health"] == {
+        "title": "List health",
+        "columns": ["issue", "rows"],
+        "rows": [["rows checked", 6], ["<b>x</b>", 1]],
+        "caption": "ok",
+    }
+    assert data["sections"]["audit"]["read"] == 3
+    rich = render_text(report, OutputFormat.RICH)
+    assert "List health" in rich and "rows checked" in rich and "Audit" in rich
+    page = render_text(report, OutputFormat.HTML)
+    assert "<h2>List health</h2>" in page and "&lt;b&gt;x&lt;/b&gt;" in page and "<h2>Audit</h2>" in page

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from dlp import __version__
-from dlp.model import Report
+from dlp.model import Report, ReportSection
 
 
 def report_dict(report: Report, *, show_values: bool = False) -> dict[str, Any]:
@@ -42,7 +42,10 @@ def report_dict(report: Report, *, show_values: bool = False) -> dict[str, Any]:
     if report.notes:
         out["notes"] = report.notes
     if report.sections:
-        out["sections"] = report.sections
+        out["sections"] = {
+            name: value.to_dict() if isinstance(value, ReportSection) else value
+            for name, value in report.sections.items()
+        }
     if report.hints:
         out["remediation"] = report.hints
     return out

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from dlp.model import Report, Severity, Verdict
+from dlp.model import Report, ReportSection, Severity, Verdict
 from dlp.problems import Problem, affected, recipient_sample, row_ranges
 from dlp.redact import strip_controls
 
@@ -185,7 +185,7 @@ def rule_rows(report: Report) -> list[RuleRow]:
 
 @dataclass
 class Section:
-    """A report section (recipient-list health, audit books) as a titled table."""
+    """A report section (recipient-list health, audit books) as a titled table, cleaned for display."""
 
     name: str
     title: str
@@ -198,20 +198,20 @@ class Section:
 
 def sections(report: Report) -> list[Section]:
     out = []
-    for name, section in report.sections.items():
-        if not isinstance(section, dict) or not isinstance(section.get("rows"), list):
+    for name, value in report.sections.items():
+        section = ReportSection.of(name, value)
+        if section is None:
             continue
+        worst = section.data.get("worst_rows") or []
         out.append(
             Section(
                 name=name,
-                title=strip_controls(str(section.get("title", name))),
-                columns=[strip_controls(str(c)) for c in section.get("columns", ["item", "value"])],
-                rows=[[strip_controls(str(cell)) for cell in row] for row in section["rows"]],
-                caption=strip_controls(str(section.get("caption") or "")),
-                worst_rows=[
-                    {k: strip_controls(str(v)) for k, v in item.items()} for item in section.get("worst_rows") or []
-                ],
-                identity=strip_controls(str(section.get("identity") or "")),
+                title=strip_controls(section.title),
+                columns=[strip_controls(str(c)) for c in section.columns],
+                rows=[[strip_controls(str(cell)) for cell in row] for row in section.rows],
+                caption=strip_controls(section.caption),
+                worst_rows=[{k: strip_controls(str(v)) for k, v in item.items()} for item in worst],
+                identity=strip_controls(str(section.data.get("identity") or "")),
             )
         )
     return out
