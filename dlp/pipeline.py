@@ -186,6 +186,8 @@ class Scanner:
                     from dlp.workers import AnalysisPool
 
                     pool = AnalysisPool(self.workers, self.ctx.rules.recognizers, analyzer.entities)
+                if pending:
+                    progress_events.detail(f"analysing the text of {len(chunk)} messages")
                 if pool is None:
                     analyzer.fill(pending)
                     yield from chunk

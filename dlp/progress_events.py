@@ -19,6 +19,8 @@ class Listener(Protocol):
 
     def advance(self, done: int) -> None: ...
 
+    def detail(self, text: str) -> None: ...
+
 
 _LISTENER: Listener | None = None
 
@@ -39,6 +41,12 @@ def advance(done: int) -> None:
     """`done` units of the current phase are finished (an absolute count)."""
     if _LISTENER is not None:
         _LISTENER.advance(done)
+
+
+def detail(text: str) -> None:
+    """What the current phase is busy with right now ("analysing the text of 256 messages"); "" clears it."""
+    if _LISTENER is not None:
+        _LISTENER.detail(text)
 
 
 @contextmanager

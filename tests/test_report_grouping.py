@@ -224,6 +224,17 @@ def test_heartbeat_names_the_phase_counts_and_a_measured_eta(monkeypatch: pytest
     clock[0] += 10
     state(100)  # 100 messages in 10 s of scanning: 900 left at 10/s
     assert state.line() == "dlp: 50s elapsed; scanning: 100/1,000 messages (10%), 10 messages/s, about 1m30s left"
+    # A pause to index the list counts against the scan's rate, and the count goes on where it was.
+    state.phase("indexing values", unit="rows")
+    clock[0] += 10
+    state.advance(500)
+    assert state.line() == "dlp: 1m00s elapsed; indexing values: 500 rows, 50 rows/s"
+    state.detail("analysing the text of 256 messages")
+    state(100)
+    assert state.line() == ("dlp: 1m00s elapsed; scanning: 100/1,000 messages (10%), 5 messages/s, about 3m00s left")
+    progress_line = state.line
+    state.detail("analysing the text of 256 messages")
+    assert progress_line().endswith("; now analysing the text of 256 messages")
 
 
 def test_heartbeat_interval_comes_from_the_environment(

@@ -53,23 +53,43 @@ class ProgressState:
         self.scan_total: int | None = None  # messages expected, kept while another phase interrupts scanning
         self.done = 0
         self.phase_started = self.started
+        self.scan_started: float | None = None  # scanning's rate counts its pauses (analysis, indexing) too
+        self.busy = ""
+        self.scan_done = 0
         self.lock = threading.Lock()
 
     def phase(self, name: str, total: int | None = None, unit: str = "") -> None:
         with self.lock:
-            self.name, self.total, self.unit, self.done = name, total, unit, 0
-            self.phase_started = time.monotonic()
+            resumed = name == self.description and self.scan_started is not None
+            self.name, self.total, self.unit, self.busy = name, total, unit, ""
+            if not resumed:
+                self.done = 0
+                self.phase_started = time.monotonic()
+            else:
+                self.done = self.scan_done
+                self.phase_started = self.scan_started  # type: ignore[assignment]
+            if name == self.description and self.scan_started is None:
+                self.scan_started = self.phase_started
+        self.changed()
+
+    def detail(self, text: str) -> None:
+        with self.lock:
+            self.busy = text
         self.changed()
 
     def advance(self, done: int) -> None:
         with self.lock:
             self.done = done
+            if self.name == self.description:
+                self.scan_done = done
         self.changed(throttle=True)
 
     def __call__(self, done: int) -> None:
         """The pipeline's per-message callback: the scanning phase."""
         if self.name != self.description:
             self.phase(self.description, self.scan_total, "messages")
+        elif self.busy:
+            self.busy = ""
         self.advance(done)
 
     def set_total(self, total: int | None) -> None:
@@ -77,6 +97,7 @@ class ProgressState:
             if self.name != self.description:
                 self.name, self.unit, self.done = self.description, "messages", 0
                 self.phase_started = time.monotonic()
+                self.scan_started = self.phase_started
             self.total = self.scan_total = total
         self.changed()
 
@@ -98,7 +119,7 @@ class ProgressState:
     def line(self) -> str:
         """The heartbeat: one plain line, all the state a log reader needs."""
         with self.lock:
-            name, total, done, unit = self.name, self.total, self.done, self.unit
+            name, total, done, unit, busy = self.name, self.total, self.done, self.unit, self.busy
         elapsed = time.monotonic() - self.started
         text = f"dlp: {_duration(elapsed)} elapsed; {name}"
         if total:
@@ -111,6 +132,8 @@ class ProgressState:
         eta = self.eta()
         if eta is not None:
             text += f", about {_duration(eta)} left"
+        if busy:
+            text += f"; now {busy}"
         return text
 
 
@@ -179,7 +202,8 @@ class TerminalBar(ProgressState):
             return
         self._last = now
         total = max(self.total, self.done) if self.total is not None else None
-        self.progress.update(self.task, description=self.name, completed=self.done, total=total)
+        description = f"{self.name} ({self.busy})" if self.busy else self.name
+        self.progress.update(self.task, description=description, completed=self.done, total=total)
 
 
 @contextmanager
