@@ -103,6 +103,7 @@ class _Uris:
 def _location(problem: Problem, report: Report, uris: _Uris, show_values: bool) -> dict[str, Any]:
     shown = problem.first.location.to_dict(show_values=show_values)
     physical: dict[str, Any]
+    position = ""
     if problem.template is not None:
         uri, base = uris.uri(problem.template.file)
         physical = {"artifactLocation": {"uri": uri}}
@@ -114,17 +115,18 @@ def _location(problem: Problem, report: Report, uris: _Uris, show_values: bool) 
                 region["startColumn"] = problem.template.column
             physical["region"] = region
     else:
-        # An archive path can name a person (a Maildir per customer): the masked form, as in JSON.
+        # An archive path can name a person (a Maildir per customer): the masked form, as in JSON. The
+        # message's position in the file (`archive.mbox#3`) is a logical location, not part of the URI.
         artifact = shown.get("source") or strip_controls(report.source) or "message"
-        if report.kind == "audit" or "#" in artifact:
-            physical = {"artifactLocation": {"uri": artifact.replace("#", "%23")}}
-        else:
-            uri, base = uris.uri(artifact) if artifact not in ("<stdin>", "message") else (artifact, None)
-            physical = {"artifactLocation": {"uri": uri}}
-            if base:
-                physical["artifactLocation"]["uriBaseId"] = base
+        path, _, position = artifact.partition("#")
+        uri, base = uris.uri(path) if path not in ("<stdin>", "message") else (path, None)
+        physical = {"artifactLocation": {"uri": uri}}
+        if base:
+            physical["artifactLocation"]["uriBaseId"] = base
     out: dict[str, Any] = {"physicalLocation": physical}
     logical = view.field_label(problem.field)
+    if position:
+        logical = f"message {position} / {logical}"
     if logical and logical != "-":
         out["logicalLocations"] = [{"fullyQualifiedName": logical, "kind": "member"}]
     return out
