@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from dlp.columns import normalise_column
+from dlp.errors import InputError
 from dlp.problems import Preview, Problem, TemplateSpot
 from dlp.redact import scrub_text
 
@@ -180,9 +181,13 @@ def _previews(problems: list[Problem], renderer: Any, sources: dict[str, Templat
     campaign = renderer.campaign
     if campaign.spec.mode == "broadcast":
         return  # one message built from every row: re-rendering it costs as much as the scan
+    if getattr(renderer, "_over_budget_counts", None):
+        return  # a template that ran over its render budget is not run again for a courtesy
     wanted: dict[int, list[Problem]] = {}
     for problem in problems:
         row = problem.first.location.row
+        if problem.rule == "template-error":
+            continue  # the message did not render as meant: the template line says more than a preview
         if row is not None and problem.first.location.field:
             wanted.setdefault(row, []).append(problem)
     if not wanted:
@@ -193,7 +198,12 @@ def _previews(problems: list[Problem], renderer: Any, sources: dict[str, Templat
     for recipient in campaign.recipient_list():
         if recipient.row not in wanted:
             continue
-        message = renderer.render(recipient.row - 1, dict(recipient.columns), recipient)
+        try:
+            message = renderer.render(recipient.row - 1, dict(recipient.columns), recipient)
+        except InputError:
+            return  # the scan rendered this row; if it cannot now, the report goes without previews
+        if message.problems:
+            continue
         for problem in wanted.pop(recipient.row):
             problem.preview = _preview(problem, message, recipient, detector)
             template = sources.get(problem.first.location.field or "")
