@@ -190,7 +190,7 @@ def test_a_team_key_in_a_rules_file_gives_the_same_fingerprints_everywhere(
     monkeypatch.delenv(redact.KEY_FILE_ENV, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setattr(redact, "_KEY", None)
-    from dlp.rules import load_ruleset
+    from dlp.checks import load_ruleset
 
     ruleset = load_ruleset([rules])
     assert redact.fingerprint_key_warning(ruleset.fingerprint_key_file) is None
