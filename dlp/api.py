@@ -16,6 +16,7 @@ from dlp.checks.scope import ScanScope
 from dlp.detect.engine import get_detector
 from dlp.detect.entities import Entity
 from dlp.errors import InputError
+from dlp.locate import annotate
 from dlp.model import Report
 from dlp.pipeline import ProgressHook, Scanner
 from dlp.render import CampaignRenderer, render_campaign
@@ -68,7 +69,9 @@ def preflight(
             path=getattr(scope.recipient_list, "path", campaign.path),
         )
     report.source = str(campaign.path)
+    report.kind = "preflight"
     report.sections.setdefault("campaign", {"name": campaign.spec.name, "mode": campaign.spec.mode})
+    annotate(report, renderer)
     return report
 
 
@@ -108,6 +111,7 @@ class MessageScanner:
         scanner = Scanner.create(self.ruleset, scope, workers=0, analyzer=self._analyzer, compiled=self.compiled)
         report = scanner.scan([scan])
         report.source = source
+        report.kind = "check"
         return report
 
 

@@ -306,6 +306,7 @@ def audit(
         books = scanner.books = AuditBooks()
         items = read_archive(paths, stdin=stdin)
         report = scanner.scan(messages_from(items, books), progress)
+    report.kind = "audit"
     if books.scanned == 0:
         raise InputError(books.nothing_scanned(paths))
     report.sections.update(books.sections())

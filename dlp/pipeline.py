@@ -14,7 +14,9 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
+from dlp import progress_events
 from dlp.analysis import AnalysisStage, AnalyzedMessage, SegmentAnalyzer, WholeAnalyzer
 from dlp.analysis.provenance import ProvenanceAnalyzer
 from dlp.analysis.stage import unanalysed
@@ -24,8 +26,9 @@ from dlp.checks.base import Check
 from dlp.checks.scope import ScanScope
 from dlp.detect.engine import get_detector
 from dlp.model import Finding, Report, ScanMessage, UnreadableAttachment
-from dlp.policy import apply_policy
-from dlp.redact import fingerprint_key_warning
+from dlp.policy import kept_findings, merged
+from dlp.problems import group
+from dlp.redact import fingerprint_key_warning, portable_key_note
 from dlp.rules import RuleSet
 from dlp.textnorm import normalise
 from dlp.valueindex import column_shapes
@@ -92,13 +95,15 @@ class Scanner:
         across many scans (single messages: serve, the API); built here when not given."""
         compiled = compiled or compile_rules(ruleset)
         scope = replace(scope or ScanScope(rules=ruleset), compiled=compiled)
-        key_warning = fingerprint_key_warning()  # a bad key is exit 2 before any work, not mid-scan
+        # A bad key is exit 2 before any work, not mid-scan.
+        key_warning = fingerprint_key_warning(ruleset.fingerprint_key_file)
         checks = compiled.checks(scope, only)
         straightforward = _env_flag(STRAIGHTFORWARD_ENV) if straightforward is None else straightforward
         entities = needed_entities(checks)
         stage = None
         if entities:
             if analyzer is None:
+                progress_events.phase("loading the model")
                 analyzer = build_analyzer(ruleset, entities, straightforward=straightforward)
             workers = 0 if straightforward else (default_workers() if workers is None else workers)
             if isinstance(analyzer, ProvenanceAnalyzer):  # the column pass of this scan's recipient list
@@ -129,23 +134,22 @@ class Scanner:
     def notes(self) -> list[str]:
         out = list(self.scope.notes)
         check_notes = [note for check in self.checks for note in check.notes()]
-        for note in [
-            self.key_warning,
-            *self.scope.domain_notes(),
-            *(self.stage.notes() if self.stage else []),
-            *check_notes,
-        ]:
+        allowlisted = "the allowlist's fingerprints" if self.scope.rules.allowlist.fingerprints else None
+        notes = [self.key_warning, portable_key_note(allowlisted), *self.scope.domain_notes()]
+        for note in [*notes, *(self.stage.notes() if self.stage else []), *check_notes]:
             if note and note not in out:
                 out.append(note)
         return out
 
     def scan(self, messages: Iterable[ScanMessage], progress: ProgressHook | None = None) -> Report:
         started = time.perf_counter()
+        started_at = datetime.now(UTC).isoformat(timespec="seconds")
         findings: list[Finding] = []
         count = 0
         # Distinct recipients, counted by 64-bit hash: a million addresses as strings would be ~120 MB.
         recipients: set[int] = set()
         if progress is not None and hasattr(progress, "set_total"):
+            progress_events.phase("reading the list")
             progress.set_total(expected_messages(self.scope))
         for analyzed in self.analyzed(messages):
             message = analyzed.message
@@ -161,17 +165,25 @@ class Scanner:
         if self.stage is not None:
             self.stats.update(self.stage.stats)
         return build_report(
-            self.scope, findings, count, len(recipients), time.perf_counter() - started, self.notes()
+            self.scope, findings, count, len(recipients), time.perf_counter() - started, self.notes(), started_at
         )
 
 
 def build_report(
-    scope: ScanScope, findings: list[Finding], messages: int, recipients: int, seconds: float, notes: list[str]
+    scope: ScanScope,
+    findings: list[Finding],
+    messages: int,
+    recipients: int,
+    seconds: float,
+    notes: list[str],
+    started_at: str | None = None,
 ) -> Report:
-    """Every finding of a scan -> the Report (policy, verdict, notes, the sections of the scope's facts)."""
+    """Every finding of a scan -> the Report (policy, verdict, problems, notes, the sections of the scope's
+    facts, the rules in effect); one place, so a cluster's merged findings make the same report."""
     rules = scope.rules
-    verdict, final = apply_policy(findings, rules)
-    return Report(
+    kept = kept_findings(findings, rules)
+    verdict, final = merged(kept)
+    report = Report(
         verdict=verdict,
         findings=final,
         messages=messages,
@@ -181,7 +193,12 @@ def build_report(
         notes=notes,
         sections=scope.sections(),
         hints={f.rule: rules.rules[f.rule].remediation for f in final if f.rule in rules.rules},
+        rules=rules.describe(),
+        rule_files=rules.file_hashes(),
+        started_at=started_at or datetime.now(UTC).isoformat(timespec="seconds"),
     )
+    report.problems = group(kept)
+    return report
 
 
 def prepare(message: ScanMessage) -> ScanMessage:

@@ -28,6 +28,7 @@ from typing import Any
 
 import phonenumbers
 
+from dlp import progress_events
 from dlp.columns import NAME_ROLES, column_role, columns_with_role, header_names, header_words
 from dlp.detect.catalogue import EMAIL, ID, INDEX_TYPES, PERSON, PHONE, STREET
 from dlp.redact import stable_hash
@@ -496,8 +497,11 @@ def build_index(recipient_list: Any, settings: IndexSettings, analyze: Any | Non
     sample = [r.columns for r in itertools.islice(iter(recipient_list), SAMPLE_ROWS)]
     columns = tuple(recipient_list.schema.columns) if sample or recipient_list.schema.columns else ()
     index = ValueIndex(settings=settings, profiles=classify_columns(columns, sample, analyze))
-    for recipient in recipient_list:
+    progress_events.phase("indexing values", unit="rows")
+    for count, recipient in enumerate(recipient_list, 1):
         index.add_row(recipient.identity, recipient.row, recipient.email, recipient.columns)
+        if count % 500 == 0:
+            progress_events.advance(count)
     index.settle()
     return index
 

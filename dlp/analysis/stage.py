@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+from dlp import progress_events
 from dlp.analysis.segments import SegmentAnalyzer, Unit, WholeAnalyzer
 from dlp.detect.engine import Detector
 from dlp.detect.entities import Entity
@@ -142,6 +143,8 @@ class AnalysisStage:
                     from dlp.analysis.workers import AnalysisPool
 
                     pool = AnalysisPool(self.workers, self.recognizers, analyzer.entities)
+                if pending:
+                    progress_events.detail(f"analysing the text of {len(chunk)} messages")
                 if pool is None:
                     analyzer.fill(pending)
                     yield from chunk
