@@ -88,8 +88,18 @@ def _variable_offsets(source: str, column: str) -> list[int]:
         if not name:
             continue
         pattern = re.compile(rf"(?<![\w.]){re.escape(name)}(?![\w])", re.IGNORECASE)
-        out.extend(m.start() for m in pattern.finditer(source))
+        out.extend(_tag_start(source, m.start()) for m in pattern.finditer(source))
     return sorted(set(out))
+
+
+def _tag_start(source: str, offset: int) -> int:
+    """Where the tag holding a reference opens (`{{ name }}`, `*|NAME|*`, `{name}`): the column a reader
+    and the renderer's provenance both give for an expression, not the column of the name inside it."""
+    for opener in ("{{", "*|", "{"):
+        start = source.rfind(opener, max(0, offset - 40), offset)
+        if start != -1 and not source[start + len(opener) : offset].strip():
+            return start
+    return offset
 
 
 def spot_for(problem: Problem, sources: dict[str, TemplateSource]) -> TemplateSpot | None:
@@ -216,7 +226,8 @@ def _previews(problems: list[Problem], renderer: Any, sources: dict[str, Templat
             problem.preview = _preview(problem, message, recipient, detector)
             template = sources.get(problem.first.location.field or "")
             part = next((p for p in message.parts if p.field == problem.first.location.field), None)
-            if template is not None and part is not None:
+            traced = problem.first.location.template_line is not None  # provenance is exact already
+            if template is not None and part is not None and not traced:
                 problem.template = refine_spot(problem, template, part.text, recipient) or problem.template
         if not wanted:
             break

@@ -141,7 +141,7 @@ def test_rendered_dom_is_a_compliance_record_with_one_card_per_problem(
         assert card["attrs"]["data-messages"] == "6" and card["attrs"]["data-recipients"] == "6"
         assert "6 messages, 6 recipients (rows 1-6)" in card["text"]
     first = cards[0]["text"]
-    assert "lease.txt.j2:7:19" in first and "Date of birth: {{ date_of_birth }}" in first
+    assert "lease.txt.j2:7:16" in first and "Date of birth: {{ date_of_birth }}" in first
 
     leaks = dom.find("mark", cls="leak")
     assert len(leaks) == 4 and all(re.fullmatch(r"[0-9*/ -]+", m["text"].strip()) for m in leaks)

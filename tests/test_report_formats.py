@@ -57,8 +57,8 @@ def test_sarif_is_2_1_0_with_one_result_per_problem(lease_report: Report) -> Non
         ][0]["physicalLocation"]["region"]
         for r in run["results"]
     }
-    # `Date of birth: {{ date_of_birth }}` is line 7 of lease.txt.j2, the variable at column 19.
-    assert regions[("sensitive-data", "lease.txt.j2")] == {"startLine": 7, "startColumn": 19}
+    # `Date of birth: {{ date_of_birth }}` is line 7 of lease.txt.j2, its tag opening at column 16.
+    assert regions[("sensitive-data", "lease.txt.j2")] == {"startLine": 7, "startColumn": 16}
     assert regions[("sensitive-data", "lease-summary.txt.j2")]["startLine"] == 5
     assert regions[("personal-data", "lease.txt.j2")]["startLine"] == 5
     levels = {r["ruleId"]: r["level"] for r in run["results"]}

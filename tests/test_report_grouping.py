@@ -74,7 +74,7 @@ def test_rich_report_counts_recipients_right(lease: Report) -> None:
     text = render_text(lease, OutputFormat.RICH)
     assert "6 messages, 6 recipients (rows 1-6)" in text
     assert "+3 more" in text and "+9" not in text  # three shown of six, not "+9 more" for six people
-    assert "lease.txt.j2:7:19" in text and "Date of birth: {{ date_of_birth }}" in text
+    assert "lease.txt.j2:7:16" in text and "Date of birth: {{ date_of_birth }}" in text
     assert "message 0" not in text and "msg 0" not in text
     assert "attachment lease-‹account_id›.txt" in text  # the file name pattern, not Jinja syntax
 
