@@ -34,19 +34,19 @@ fuzz: $(STAMP)
 # A bounded load run of `dlp serve` against a local sink: every clean message must arrive exactly once.
 SERVE_LOAD_ARGS ?= --messages 500 --connections 10
 serve-load: $(STAMP)
-	$(BIN)/python -m dlp.serve.loadtest $(SERVE_LOAD_ARGS)
+	$(BIN)/python tools/serve_load.py $(SERVE_LOAD_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check dlp tests
+	$(BIN)/ruff check dlp tests tools
 	$(BIN)/lint-imports
 
 # make bench: 20,000-recipient personalised newsletter; render-only vs naive Presidio vs dlp preflight (msg/s).
 bench: $(STAMP)
-	$(BIN)/python -m dlp.bench --recipients $${BENCH_RECIPIENTS:-20000} --naive-sample $${BENCH_NAIVE:-100}
+	$(BIN)/python tools/bench.py --recipients $${BENCH_RECIPIENTS:-20000} --naive-sample $${BENCH_NAIVE:-100}
 
 # make bench-memory: peak memory of dlp preflight on 1,000,000 recipients (long: minutes to hours).
 bench-memory: $(STAMP)
-	$(BIN)/python -m dlp.bench --recipients 1000000 --naive-sample 0 --render-limit 20000
+	$(BIN)/python tools/bench.py --recipients 1000000 --naive-sample 0 --render-limit 20000
 
 # The floor for exact analysis: only each message's new lines, alone, batched (bounds what make bench can reach).
 bench-floor: $(STAMP)

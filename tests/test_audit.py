@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import run_dlp
 
-FIRST = ["Anna", "Marco", "Giulia", "Luca", "Sara", "Paolo", "Elena", "Davide", "Chiara", "Matteo", "Laura", "Pietro"]
-LAST = ["Rossi", "Bianchi", "Verdi", "Russo", "Ferrari", "Esposito", "Romano", "Colombo", "Ricci", "Marino"]
+from tests.support.synthetic import ITALIAN_FIRST_NAMES, ITALIAN_LAST_NAMES
+
+FIRST, LAST = ITALIAN_FIRST_NAMES, ITALIAN_LAST_NAMES
 START = datetime(2024, 1, 5, 9, 0, tzinfo=UTC)
 SHARED = "xyz123@gmail.com"
 SHARED_PEOPLE = ["Anna Rossi", "Marco Bianchi", "Giulia Verdi"]

@@ -16,11 +16,10 @@ import dlp.pipeline
 import dlp.workers
 from dlp.api import preflight
 from dlp.model import Report
+from tests.support.synthetic import CITIES, FIRST_NAMES, LAST_NAMES, STREETS
 
-FIRST = ["Anna", "Ben", "Chloe", "David", "Emma", "Felix", "Grace", "Hugo", "Iris", "Jonas", "Katie", "Liam"]
-LAST = ["Meyer", "Olsen", "Brown", "Rossi", "Garcia", "Novak", "Smith", "Lefevre", "Jansen", "Kowalski"]
-STREETS = ["Maple Avenue", "Oak Street", "Pine Road", "Cedar Lane", "Elm Street"]
-CITIES = [("Springfield", "IL", "62704"), ("Madison", "WI", "53703"), ("Austin", "TX", "73301")]
+# The first names, streets and cities of the shared synthetic set (the rows this test has always drawn).
+FIRST, LAST, STREETS = FIRST_NAMES[:12], LAST_NAMES[:10], STREETS[:5]
 
 TEXT = """\
 Dear {{ first_name }} {{ last_name }},

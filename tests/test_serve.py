@@ -13,18 +13,17 @@ from pathlib import Path
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from dlp.serve.loadtest import (
+from tests.conftest import run_dlp
+from tests.support.smtp import (
     ServeProcess,
     Sink,
-    check_delivery,
     clean_message,
     launch_serve,
     leaking_message,
-    run_load,
     start_serve,
     wait_listening,
 )
-from tests.conftest import run_dlp
+from tools.serve_load import check_delivery, run_load
 
 RAW_VALUES = ("536-22-8451", "4111 1111 1111 1111", "jordan.lee@example.org")
 

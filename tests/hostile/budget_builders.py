@@ -13,6 +13,8 @@ from email.message import EmailMessage
 
 from docx import Document
 
+from tests.support.synthetic import email, person
+
 
 def minimal_pdf(text: str) -> bytes:
     """A one-page PDF whose text layer holds `text` (Helvetica, one line per line), with a valid xref."""
@@ -122,13 +124,11 @@ def mail_with_attachment(
 
 def customer_csv(rows: int) -> str:
     """A customer export: id, name, email, phone, city (every row a different person)."""
-    first = ["Anna", "Ben", "Carla", "David", "Eva", "Frank", "Greta", "Hugo", "Ines", "Jonas"]
-    last = ["Keller", "Lang", "Meyer", "Novak", "Ortiz", "Price", "Quinn", "Russo", "Stone", "Turner"]
     lines = ["customer_id,name,email,phone,city"]
     for i in range(rows):
-        f, surname = first[i % 10], last[(i // 10) % 10]
+        f, surname = person(i)
         lines.append(
-            f"C{100000 + i},{f} {surname},{f.lower()}.{surname.lower()}{i}@example.com,"
+            f"C{100000 + i},{f} {surname},{email(f, surname, i)},"
             f"+1 415 {200 + i % 700:03d} {i % 10000:04d},Springfield"
         )
     return "\n".join(lines) + "\n"
