@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import Run, run_dlp, run_dlp_process
+from tests.support.cli import Run, run_dlp, run_dlp_process, verdict_exit_code
 
-__all__ = ["EXAMPLES", "ROOT", "SIMPLE_CAMPAIGN", "Run", "run_dlp", "run_dlp_process", "write_campaign"]
+__all__ = [
+    "EXAMPLES", "ROOT", "SIMPLE_CAMPAIGN", "Run", "run_dlp", "run_dlp_process", "verdict_exit_code", "write_campaign",
+]  # fmt: skip
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

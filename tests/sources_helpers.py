@@ -7,7 +7,9 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from dlp.sources.archive import read_archive
-from tests.support.cli import Run, invoke
+from tests.support.cli import Run, invoke, verdict_exit_code
+
+__all__ = ["THIRD_PARTY", "Result", "audit", "dlp", "message", "read", "verdict_exit_code"]
 
 THIRD_PARTY = Path(__file__).resolve().parent / "data" / "third_party"
 FROM_LINE = b"From sender@telco.example Mon Jan  1 00:00:00 2024\n"

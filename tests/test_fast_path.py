@@ -275,7 +275,7 @@ def test_progress_bar_on_a_terminal_shows_count_rate_and_eta(tmp_path: Path) -> 
     reader.join(timeout=10)
     os.close(primary)
     screen = b"".join(chunks).decode("utf-8", "replace")
-    assert proc.returncode in (0, 1)
+    assert proc.returncode == 0  # the newsletter passes
     assert "scanning" in screen and "ETA" in screen
     assert "/25" in screen  # count out of the 25 rows of the recipient list
     assert "scanning" not in proc.stdout.decode("utf-8", "replace")

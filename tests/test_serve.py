@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.conftest import run_dlp
+from tests.conftest import run_dlp_process
 from tests.support.smtp import (
     ServeProcess,
     Sink,
@@ -186,11 +186,12 @@ def test_scan_failure_fails_closed_by_default_and_open_only_when_asked(tmp_path:
 
 
 def test_bad_options_exit_2_without_a_traceback(tmp_path: Path):
-    run = run_dlp("serve", "--relay", "127.0.0.1:25", "--listen", "localhost:smtp")
+    # The real executable: were the options accepted by mistake, a server would start (and end with the process).
+    run = run_dlp_process("serve", "--relay", "127.0.0.1:25", "--listen", "localhost:smtp")
     assert run.code == 2 and "--listen" in run.stderr and "Traceback" not in run.stderr
     bad_rules = tmp_path / "bad.yaml"
     bad_rules.write_text("rules:\n  - id: exposed-recipients\n    parameters: {block_at: many}\n", encoding="utf-8")
-    run = run_dlp("serve", "--relay", "127.0.0.1:25", "--rules", str(bad_rules))
+    run = run_dlp_process("serve", "--relay", "127.0.0.1:25", "--rules", str(bad_rules), timeout=120)
     assert run.code == 2 and "bad.yaml" in run.stderr and "Traceback" not in run.stderr
 
 

@@ -38,6 +38,12 @@ class Run:
         return self.stdout + self.stderr
 
 
+def verdict_exit_code(report: dict) -> int:
+    """The exit code a JSON report's verdict calls for (0 pass or warn, 1 block): a run whose exit code and
+    report disagree fails, where `code in (0, 1)` would let either pass."""
+    return {"pass": 0, "warn": 0, "block": 1}[report["verdict"]]
+
+
 def invoke(args: list[str], input: bytes | str | None = None, env: dict[str, str] | None = None) -> Run:
     """The Typer app in this process. An exception that escaped the CLI's own error handling is raised
     (with its traceback) instead of being turned into an exit code, so a test cannot pass over it."""
