@@ -24,7 +24,7 @@ demo: $(STAMP)
 	@$(BIN)/dlp preflight examples/newsletter/campaign.yaml --quiet; echo "(exit code $$?)"
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 tests
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal tests
 
 # make fuzz: the property-based fuzz tests of every mail parser with many more cases than make test runs.
 FUZZ_EXAMPLES ?= 5000

@@ -6,6 +6,7 @@ PDF readable by pypdf, an OOXML zip readable by python-docx, a mail readable by 
 
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
 import zlib
@@ -86,8 +87,10 @@ def docx_with_body(chunk: bytes, repeat: int) -> bytes:
     return out.getvalue()
 
 
+@functools.cache
 def inflation_bomb_docx(inflated: int) -> bytes:
-    """One paragraph whose text run is `inflated` bytes of 'a': the zip bomb shape (ratio ~1000:1)."""
+    """One paragraph whose text run is `inflated` bytes of 'a': the zip bomb shape (ratio ~1000:1).
+    Deflating 2 GB takes ~9 s of CPU, so each test process builds a given bomb once."""
     return docx_with_body(b"a" * 4096, inflated // 4096) if inflated else b""
 
 
