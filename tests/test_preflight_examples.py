@@ -1,4 +1,5 @@
-"""The bundled examples, run as a user runs them: `dlp preflight` in a subprocess."""
+"""The bundled examples through `dlp preflight` (the CLI in this process; the real executable's exit codes are
+checked by test_check.py's sendmail filter, test_bad_input.py and test_fingerprints.py)."""
 
 from __future__ import annotations
 
