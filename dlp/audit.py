@@ -13,16 +13,16 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from email.utils import getaddresses
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from dlp.checks.base import ScanContext
+from dlp.analysis import AnalyzedMessage
+from dlp.checks import load_ruleset
+from dlp.checks.scope import ScanScope
 from dlp.errors import InputError
 from dlp.model import Finding, Report, ScanMessage, Severity
 from dlp.pipeline import ProgressHook, Scanner
 from dlp.redact import redact_address, redact_list_id, redact_path, scrub_text
-from dlp.rules import load_ruleset
 from dlp.sources.archive import ArchiveItem, read_archive
 from dlp.sources.email_message import parse_bytes, to_scan_message
 
@@ -191,10 +191,8 @@ def _prune(books: dict[str, _Group]) -> None:
 
 
 def sender_key(message: ScanMessage) -> str:
-    for _name, address in getaddresses(message.header("From")):
-        if "@" in address:
-            return redact_address(address.lower())
-    return "(no sender)"
+    senders = message.named_addresses("From")
+    return redact_address(senders[0][1]) if senders else "(no sender)"
 
 
 def month_key(message: ScanMessage) -> str:
@@ -215,12 +213,11 @@ class AuditScanner(Scanner):
 
     books: AuditBooks
 
-    def findings_for(self, message: ScanMessage) -> list[Finding]:
-        findings = super().findings_for(message)
+    def findings_for(self, analyzed: AnalyzedMessage) -> list[Finding]:
+        findings = super().findings_for(analyzed)
+        message = analyzed.message
         self.books.scanned += 1
-        for _name, address in getaddresses(message.header("To") + message.header("Cc")):
-            if "@" in address:
-                self.books.recipients.add(hash(address.strip().lower()))
+        self.books.recipients.update(hash(address) for address in message.visible_recipients)
         self.books.record(message, findings)
         return findings
 
@@ -258,12 +255,12 @@ def audit(
     stdin: BinaryIO | None = None,
 ) -> Report:
     ruleset = load_ruleset([Path(r) for r in rules])
-    ctx = ScanContext(
+    scope = ScanScope(
         rules=ruleset,
         source=", ".join(str(p) for p in paths),
         sender_domains={d.lower().lstrip("@") for d in internal_domains},
     )
-    scanner = AuditScanner.create(ruleset, ctx)
+    scanner = AuditScanner.create(ruleset, scope)
     assert isinstance(scanner, AuditScanner)
     books = scanner.books = AuditBooks()
     items = read_archive(paths, stdin=stdin)

@@ -7,10 +7,10 @@ patterns come from the rule parameters (rules/default.yaml), so users extend the
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from email.utils import getaddresses
 from functools import lru_cache
 
 import tldextract
@@ -18,26 +18,16 @@ from disposable_email_domains import blocklist as _DISPOSABLE
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from dlp.model import ScanMessage
 from dlp.rules import PatternSpec
 
 _SEPARATORS = re.compile(r"[._+\-/]")
 
 
-def message_addresses(message: ScanMessage) -> list[str]:
-    """The addresses a message goes to: the list row's address, else To/Cc and the envelope (check, audit).
-
-    An empty row address is kept (as ""): a row without an address is a finding, never a skipped row.
-    """
-    if message.recipient is not None:
-        return [message.recipient.email.strip()]
-    seen: dict[str, None] = {}
-    values = message.header("To") + message.header("Cc") + list(message.envelope_to)
-    for _name, address in getaddresses(values):
-        address = address.strip()
-        if address:
-            seen.setdefault(address.lower(), None)
-    return list(seen)
+def fnmatch_any(patterns: list[str]) -> re.Pattern[str]:
+    """One regex for a list of fnmatch patterns (`owner-*`, `*-request`), matched case-insensitively."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{fnmatch.translate(p.casefold())})" for p in patterns))
 
 
 def split(address: str) -> tuple[str, str]:
@@ -138,6 +128,25 @@ class PlaceholderMatcher:
                 if brand in squashed and (has_digit or stem == brand):
                     return f"the sender's brand '{brand}' at a free-mail domain"
         return None
+
+
+class PlaceholderMatchers:
+    """placeholder-address compiled once: a matcher per set of sender domains (a campaign has one, an
+    audited archive or a relay one per sender), built on first use and kept, bounded."""
+
+    LIMIT = 256
+
+    def __init__(self, params: PlaceholderParams) -> None:
+        self.params = params
+        self._by_domains: dict[frozenset[str], PlaceholderMatcher] = {}
+
+    def for_domains(self, domains: frozenset[str]) -> PlaceholderMatcher:
+        matcher = self._by_domains.get(domains)
+        if matcher is None:
+            if len(self._by_domains) > self.LIMIT:
+                self._by_domains.clear()
+            matcher = self._by_domains[domains] = PlaceholderMatcher.build(self.params, domains)
+        return matcher
 
 
 def _within(domain: str, parents: Iterable[str]) -> bool:

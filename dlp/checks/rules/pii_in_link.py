@@ -15,22 +15,20 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from email.utils import getaddresses
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.base import Check
-from dlp.checks.cross_recipient import kind_word
+from dlp.detect.catalogue import kind_word
 from dlp.htmltext import all_links
 from dlp.model import Finding, Part, PartKind, ScanMessage, Severity
 from dlp.redact import fingerprint, redact_value
-from dlp.valueindex import PHONE_WORDS, ValueIndex, context_index, header_words
+from dlp.valueindex import PHONE_WORDS, ValueIndex, header_words
 
 EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 BASE64_RE = re.compile(r"^[A-Za-z0-9+/_-]{8,}={0,2}$")
-SKIPPED_HEADERS = frozenset({"From", "To", "Cc", "Bcc", "Reply-To", "Sender", "Return-Path"})
 
 
 class Params(BaseModel):
@@ -121,23 +119,20 @@ def email_hashes(addresses: Iterable[str]) -> dict[str, str]:
 def recipient_addresses(message: ScanMessage) -> set[str]:
     """Whose message this is: the campaign row's address, else (check, serve, audit) the To/Cc addresses."""
     if message.recipient is not None:
-        return {message.recipient.email.strip().lower()} - {""}
-    found = getaddresses([*message.envelope_to, *message.header("To"), *message.header("Cc")])
-    return {address.strip().lower() for _name, address in found if "@" in address}
+        return {address.lower() for address in message.addressees if address}
+    return {address for address in message.addressees if "@" in address}
 
 
 class PiiInLink(Check):
-    rule_id = "pii-in-link"
+    detector = "pii-in-link"
     Params = Params
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
-        index = context_index(self.ctx)
+        index = self.scope.recipient_index
         own_emails = recipient_addresses(message)
         own_identity = index.identity_of(message.recipient.identity) if index and message.recipient else None
         hashes = email_hashes(own_emails)
-        for part in message.parts:
-            if part.kind == PartKind.HEADER and part.field in SKIPPED_HEADERS:
-                continue
+        for part in message.content_parts:
             html = part.raw if part.kind in (PartKind.HTML, PartKind.ATTACHMENT) else None
             seen: set[tuple[str, str]] = set()
             for url in all_links(part.text, html):
@@ -163,7 +158,7 @@ class PiiInLink(Check):
                     f"a {hashes[lowered]} hash of the recipient's email address", piece.text, "HASH", piece, own=True
                 )
             for address in EMAIL_RE.findall(piece.text):
-                if address.lower() not in own_emails and not self.ctx.is_internal(address):
+                if address.lower() not in own_emails and not self.scope.is_internal(address):
                     yield Hit("an email address", address, "EMAIL_ADDRESS", piece)
             key_words = set(header_words(piece.where.partition(":")[2]))
             if piece.text.strip().startswith("+") or key_words & PHONE_WORDS:
@@ -185,7 +180,7 @@ class PiiInLink(Check):
                     yield Hit(kind, value, profile.kind or "", piece, own=mine)
 
     def _finding(self, message: ScanMessage, part: Part, host: str, hit: Hit) -> Finding:
-        internal = self.ctx.is_internal(f"x@{host}", message)
+        internal = self.scope.is_internal(f"x@{host}", message)
         label = hit.piece.where.replace("query:", "?").replace("fragment:", "#")
         encoded = " (base64-encoded)" if hit.piece.encoding == "base64" else ""
         finding = self.finding(
