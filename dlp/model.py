@@ -216,13 +216,12 @@ class Location:
     recipient: str | None = None  # raw address; redacted on output
     source: str | None = None
     message_id: str | None = None
-    part: str | None = None
 
     def to_dict(self, *, show_values: bool) -> dict[str, Any]:
         """Source paths and Message-IDs can carry names and addresses (a Maildir folder per customer,
         `<date.anna.meyer@host>`): masked unless --show-values; control characters never pass."""
         out: dict[str, Any] = {}
-        for key in ("message", "field", "line", "source", "message_id", "part"):
+        for key in ("message", "field", "line", "source", "message_id"):
             value = getattr(self, key)
             if value is None:
                 continue

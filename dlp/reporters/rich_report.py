@@ -30,20 +30,6 @@ def _plain(value: Any, style: str = "") -> Text:
     return Text(strip_controls(str(value)), style=style)
 
 
-def _where(finding: Finding) -> str:
-    loc = finding.location
-    bits = []
-    if loc.message is not None:
-        bits.append(f"msg {loc.message}")
-    if loc.field:
-        bits.append(loc.field)
-    if loc.line:
-        bits.append(f"line {loc.line}")
-    if loc.part:
-        bits.append(loc.part)
-    return " · ".join(bits)
-
-
 def _recipients(findings: list[Finding], show_values: bool) -> str:
     seen: dict[str, None] = {}
     total = 0
@@ -126,7 +112,6 @@ def build(report: Report, *, show_values: bool = False) -> Group:
                 for bit in (
                     first.location.field,
                     f"line {first.location.line}" if first.location.line else "",
-                    first.location.part or "",
                     f"({first.origin})" if first.origin else "",
                 )
                 if bit

@@ -40,7 +40,7 @@ def _location(finding: Finding, default_source: str, shown: dict[str, Any]) -> d
     if loc.line:
         physical["region"] = {"startLine": loc.line}
     message = f"message {loc.message}" if loc.message is not None else None
-    logical = [bit for bit in (message, shown.get("field"), shown.get("part")) if bit]
+    logical = [bit for bit in (message, shown.get("field")) if bit]
     out: dict[str, Any] = {"physicalLocation": physical}
     if logical:
         out["logicalLocations"] = [{"fullyQualifiedName": " / ".join(logical), "kind": "member"}]
