@@ -37,7 +37,7 @@ serve-load: $(STAMP)
 	$(BIN)/python tools/serve_load.py $(SERVE_LOAD_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check dlp tests tools
+	$(BIN)/ruff check dlp tests
 	$(BIN)/lint-imports
 
 # make bench: 20,000-recipient personalised newsletter; render-only vs naive Presidio vs dlp preflight (msg/s).
