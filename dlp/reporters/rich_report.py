@@ -112,6 +112,7 @@ def build(report: Report, *, show_values: bool = False) -> Group:
                 for bit in (
                     first.location.field,
                     f"line {first.location.line}" if first.location.line else "",
+                    first.location.part or "",
                     f"({first.origin})" if first.origin else "",
                 )
                 if bit
