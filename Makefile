@@ -24,7 +24,7 @@ demo: $(STAMP)
 	@$(BIN)/dlp preflight examples/newsletter/campaign.yaml --quiet; echo "(exit code $$?)"
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 tests
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal tests
 
 # make fuzz: the property-based fuzz tests of every mail parser with many more cases than make test runs.
 FUZZ_EXAMPLES ?= 5000
@@ -34,7 +34,7 @@ fuzz: $(STAMP)
 # A bounded load run of `dlp serve` against a local sink: every clean message must arrive exactly once.
 SERVE_LOAD_ARGS ?= --messages 500 --connections 10
 serve-load: $(STAMP)
-	$(BIN)/python -m dlp.serve.loadtest $(SERVE_LOAD_ARGS)
+	$(BIN)/python tools/serve_load.py $(SERVE_LOAD_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check dlp tests
@@ -42,11 +42,11 @@ lint: $(STAMP)
 
 # make bench: 20,000-recipient personalised newsletter; render-only vs naive Presidio vs dlp preflight (msg/s).
 bench: $(STAMP)
-	$(BIN)/python -m dlp.bench --recipients $${BENCH_RECIPIENTS:-20000} --naive-sample $${BENCH_NAIVE:-100}
+	$(BIN)/python tools/bench.py --recipients $${BENCH_RECIPIENTS:-20000} --naive-sample $${BENCH_NAIVE:-100}
 
 # make bench-memory: peak memory of dlp preflight on 1,000,000 recipients (long: minutes to hours).
 bench-memory: $(STAMP)
-	$(BIN)/python -m dlp.bench --recipients 1000000 --naive-sample 0 --render-limit 20000
+	$(BIN)/python tools/bench.py --recipients 1000000 --naive-sample 0 --render-limit 20000
 
 # The floor for exact analysis: only each message's new lines, alone, batched (bounds what make bench can reach).
 bench-floor: $(STAMP)

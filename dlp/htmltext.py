@@ -102,18 +102,6 @@ def _lines(joined: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
-def links(html: str) -> list[str]:
-    """Every href and src in the markup, in document order."""
-    tree = HTMLParser(html)
-    out = []
-    for node in tree.css("[href], [src]"):
-        for attribute in ("href", "src"):
-            value = node.attributes.get(attribute)
-            if value:
-                out.append(value)
-    return out
-
-
 # A URL written out in text: scheme or www., up to whitespace or a closing bracket/quote. Trailing
 # sentence punctuation is not part of it.
 _BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'`]+", re.IGNORECASE)

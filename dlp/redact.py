@@ -35,7 +35,8 @@ def redact_address(address: str) -> str:
 def redact_value(value: str, entity_type: str | None = None) -> str:
     """Mask a value, keeping its kind recognisable: `4111 1111 1111 1111` -> `4*** **** **** **11`."""
     value = value.strip()
-    if entity_type == "EMAIL_ADDRESS" or ("@" in value and " " not in value):
+    # Only a real address keeps its domain: `pass@word123` or a handle `@anna_rossi` is masked like any value.
+    if entity_type == "EMAIL_ADDRESS" or _EMAIL.fullmatch(value):
         return redact_address(value)
     if len(value) <= 3:
         return "***"

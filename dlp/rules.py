@@ -109,9 +109,6 @@ class Rule:
     keywords: list[str] = field(default_factory=list)
     defined_in: str = ""
 
-    def param(self, name: str, default: Any = None) -> Any:
-        return self.parameters.get(name, default)
-
 
 @dataclass
 class Allowlist:

@@ -15,12 +15,14 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root, for tools/
+
 from dlp.analysis import line_spans
-from dlp.bench import make_campaign
 from dlp.campaign import load_campaign
 from dlp.checks import load_ruleset
 from dlp.detect.engine import get_detector
 from dlp.render import CampaignRenderer, render_campaign
+from tools.bench import make_campaign
 
 
 def new_lines(campaign_path: Path) -> tuple[int, list[str]]:

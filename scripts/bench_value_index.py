@@ -22,24 +22,22 @@ from pathlib import Path
 
 import psutil
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root, for tests/support
+
 from dlp.recipients import RecipientList
 from dlp.valueindex import IndexSettings, build_index
-
-FIRST = ["Anna", "Ben", "Chloe", "David", "Emma", "Felix", "Grace", "Hugo", "Ines", "Jonas", "Kira", "Liam"]
-LAST = ["Meyer", "Olsen", "Brown", "Rossi", "Garcia", "Novak", "Smith", "Patel", "Kowalski", "Dubois"]
-STREETS = ["Maple Avenue", "Oak Street", "Cedar Lane", "Elm Road", "Birch Drive", "Pine Court"]
-CITIES = ["Springfield", "Madison", "Columbus", "Portland", "Austin"]
+from tests.support.synthetic import CITIES, STREETS, email, person
 
 
 def row(i: int) -> list[str]:
-    first, last = FIRST[i % len(FIRST)], LAST[(i // len(FIRST)) % len(LAST)]
+    first, last = person(i)
     return [
         f"C-{i:07d}",
         f"{first} {last}{i}",
-        f"{first.lower()}.{last.lower()}{i}@example.org",
+        email(first, last, i, "example.org"),
         f"+1 {200 + i % 700:03d} 555 {i % 10000:04d}",
         f"{i % 9000 + 1} {STREETS[i % len(STREETS)]} {i // 9000}",
-        CITIES[i % len(CITIES)],
+        CITIES[i % len(CITIES)][0],
         ["basic", "plus", "gold"][i % 3],
     ]
 

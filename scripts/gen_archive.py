@@ -11,19 +11,22 @@ from __future__ import annotations
 import argparse
 import gzip
 import random
-from datetime import datetime, timedelta, timezone
+import sys
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 
-FIRST = ["Anna", "Marco", "Giulia", "Luca", "Sara", "Paolo", "Elena", "Davide", "Chiara", "Matteo", "Laura", "Pietro"]
-LAST = ["Rossi", "Bianchi", "Verdi", "Russo", "Ferrari", "Esposito", "Romano", "Colombo", "Ricci", "Marino"]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root, for tests/support
+
+from tests.support.synthetic import ITALIAN_FIRST_NAMES, ITALIAN_LAST_NAMES, random_person
 
 
 def build(i: int, rng: random.Random) -> EmailMessage:
-    first, last = rng.choice(FIRST), rng.choice(LAST)
+    first, last = random_person(rng, ITALIAN_FIRST_NAMES, ITALIAN_LAST_NAMES)
     msg = EmailMessage()
     msg["From"] = "Telco <news@telco.example>"
-    msg["Date"] = format_datetime(datetime(2023, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=7 * i))
+    msg["Date"] = format_datetime(datetime(2023, 1, 1, tzinfo=UTC) + timedelta(minutes=7 * i))
     msg["Message-ID"] = f"<m{i}@telco.example>"
     if i % 1000 == 999:
         msg["To"] = ", ".join(f"c{i}-{k}@client{k}.example" for k in range(15))

@@ -24,7 +24,7 @@ LAYERS = [
     ("policy", ("dlp.policy",)),
     ("pipeline", ("dlp.pipeline",)),
     ("api", ("dlp.api", "dlp.audit", "dlp.preview")),
-    ("edge", ("dlp.reporters", "dlp.serve", "dlp.bench", "dlp.evaluate")),
+    ("edge", ("dlp.reporters", "dlp.serve")),
     ("cli", ("dlp.cli", "dlp.__main__")),
 ]
 

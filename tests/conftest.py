@@ -1,16 +1,19 @@
-"""Shared test helpers: run the real `dlp` executable, build small campaigns on disk."""
+"""Shared test helpers: run `dlp` (in this process, or the real executable: tests/support/cli.py), build
+small campaigns on disk."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.support.cli import Run, run_dlp, run_dlp_process, verdict_exit_code
+
+__all__ = [
+    "EXAMPLES", "ROOT", "SIMPLE_CAMPAIGN", "Run", "run_dlp", "run_dlp_process", "verdict_exit_code", "write_campaign",
+]  # fmt: skip
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -26,32 +29,6 @@ body:
   text: body.txt.j2
 recipients: people.csv
 """
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def json(self) -> dict:
-        return json.loads(self.stdout)
-
-
-def run_dlp(*args: str, input: bytes | None = None, cwd: Path | None = None, env: dict | None = None) -> Run:
-    """Run `python -m dlp` as a user would (a separate process, real files, real exit code)."""
-    # No heartbeat lines on a loaded machine's slow runs: tests assert on stderr; tests of the heartbeat set it.
-    full_env = {**os.environ, "COLUMNS": "200", "DLP_HEARTBEAT_SECONDS": "0", **(env or {})}
-    proc = subprocess.run(
-        [sys.executable, "-m", "dlp", *args],
-        input=input,
-        capture_output=True,
-        cwd=cwd or ROOT,
-        env=full_env,
-        timeout=300,
-    )
-    return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
 
 
 def write_campaign(directory: Path, campaign: str, files: dict[str, str | bytes]) -> Path:

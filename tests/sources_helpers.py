@@ -6,11 +6,10 @@ from __future__ import annotations
 from email.message import EmailMessage
 from pathlib import Path
 
-from conftest import Run
-from typer.testing import CliRunner
-
-from dlp.cli import app
 from dlp.sources.archive import read_archive
+from tests.support.cli import Run, invoke, verdict_exit_code
+
+__all__ = ["THIRD_PARTY", "Result", "audit", "dlp", "message", "read", "verdict_exit_code"]
 
 THIRD_PARTY = Path(__file__).resolve().parent / "data" / "third_party"
 FROM_LINE = b"From sender@telco.example Mon Jan  1 00:00:00 2024\n"
@@ -38,10 +37,8 @@ class Result(Run):
 
 
 def dlp(*args: str, input: bytes | None = None) -> Result:
-    result = CliRunner().invoke(app, list(args), input=input)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return Result(result.exit_code, result.stdout, result.stderr)
+    run = invoke(list(args), input=input)
+    return Result(run.code, run.stdout, run.stderr)
 
 
 def audit(*paths: Path | str, input: bytes | None = None) -> Result:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SIMPLE_CAMPAIGN, run_dlp, write_campaign
+from conftest import SIMPLE_CAMPAIGN, run_dlp, run_dlp_process, write_campaign
 
 from dlp.api import preflight
 from dlp.errors import InputError
@@ -114,5 +114,7 @@ def test_cli_prints_one_paragraph_and_exits_2(campaign_dir: Path) -> None:
 
 
 def test_cli_missing_campaign_file(tmp_path: Path) -> None:
-    run = run_dlp("preflight", str(tmp_path / "nope.yaml"))
+    # The installed executable, as a shell script sees it: exit status 2 and one line on stderr.
+    run = run_dlp_process("preflight", str(tmp_path / "nope.yaml"))
     assert run.code == 2 and "file not found" in run.stderr and "Traceback" not in run.stderr
+    assert run.stdout == "" and run.stderr.count("\n") == 1

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import dlp
-from dlp.serve.loadtest import Sink, clean_message, leaking_message
 from tests.conftest import ROOT, run_dlp
+from tests.support.smtp import Sink, clean_message, leaking_message
 
 PRE_SEND = ROOT / "examples" / "pre-send"
 PEOPLE = [f"person{i}@example.net" for i in range(12)]

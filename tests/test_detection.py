@@ -14,7 +14,7 @@ from conftest import write_campaign
 
 from dlp.api import analyze_text, preflight, scan_message
 from dlp.detect.engine import get_detector
-from dlp.evaluate import DEFAULT_CORPUS, dlp_predictor, load_corpus, parse_marked, score
+from tools.eval.corpus import DEFAULT_CORPUS, dlp_predictor, load_corpus, parse_marked, score
 
 REPORTED = {"PERSON": 0.85}
 

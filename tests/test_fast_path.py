@@ -17,11 +17,10 @@ import dlp.analysis.workers
 import dlp.pipeline
 from dlp.api import preflight
 from dlp.model import Report
+from tests.support.synthetic import CITIES, FIRST_NAMES, LAST_NAMES, STREETS
 
-FIRST = ["Anna", "Ben", "Chloe", "David", "Emma", "Felix", "Grace", "Hugo", "Iris", "Jonas", "Katie", "Liam"]
-LAST = ["Meyer", "Olsen", "Brown", "Rossi", "Garcia", "Novak", "Smith", "Lefevre", "Jansen", "Kowalski"]
-STREETS = ["Maple Avenue", "Oak Street", "Pine Road", "Cedar Lane", "Elm Street"]
-CITIES = [("Springfield", "IL", "62704"), ("Madison", "WI", "53703"), ("Austin", "TX", "73301")]
+# The first names, streets and cities of the shared synthetic set (the rows this test has always drawn).
+FIRST, LAST, STREETS = FIRST_NAMES[:12], LAST_NAMES[:10], STREETS[:5]
 
 TEXT = """\
 Dear {{ first_name }} {{ last_name }},
@@ -278,7 +277,7 @@ def test_progress_bar_on_a_terminal_shows_count_rate_and_eta(tmp_path: Path) -> 
     reader.join(timeout=10)
     os.close(primary)
     screen = b"".join(chunks).decode("utf-8", "replace")
-    assert proc.returncode in (0, 1)
+    assert proc.returncode == 0  # the newsletter passes
     assert "scanning" in screen and "ETA" in screen
     assert "/25" in screen  # count out of the 25 rows of the recipient list
     assert "scanning" not in proc.stdout.decode("utf-8", "replace")

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 
-from conftest import ROOT
+from conftest import ROOT, run_dlp
 
 PROBE = textwrap.dedent(
     """
@@ -41,14 +41,7 @@ def test_scan_makes_no_network_connection(tmp_path) -> None:
 
 
 def test_missing_model_is_a_clear_error() -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", "dlp", "preflight", "examples/newsletter/campaign.yaml"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "DLP_SPACY_MODEL": "xx_no_such_model"},
-    )
-    assert run.returncode == 2
+    run = run_dlp("preflight", "examples/newsletter/campaign.yaml", env={"DLP_SPACY_MODEL": "xx_no_such_model"})
+    assert run.code == 2
     assert "xx_no_such_model" in run.stderr and "is not installed" in run.stderr and "Fix:" in run.stderr
     assert "Traceback" not in run.stderr

@@ -292,7 +292,7 @@ def test_trimmed_pipeline_finds_the_same_names_as_the_whole_model() -> None:
 
     from dlp.detect.engine import DEFAULT_MODEL
     from dlp.detect.nlp import UNUSED_COMPONENTS, trimmed
-    from dlp.evaluate import DEFAULT_CORPUS, load_corpus
+    from tools.eval.corpus import DEFAULT_CORPUS, load_corpus
 
     texts = [s.text for s in load_corpus(sorted(DEFAULT_CORPUS.glob("*.txt"))) if s.language == "en"]
     whole = spacy.load(DEFAULT_MODEL, exclude=UNUSED_COMPONENTS)

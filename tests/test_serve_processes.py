@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from dlp.serve.loadtest import ServeProcess, Sink, clean_message, free_port, wait_listening
 from tests.conftest import ROOT
+from tests.support.smtp import ServeProcess, Sink, clean_message, free_port, wait_listening
 
 
 def session_processes(sid: int) -> list[str]:

@@ -18,7 +18,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from dlp.serve.loadtest import ServeProcess, Sink, clean_message, start_serve
+from tests.support.smtp import ServeProcess, Sink, clean_message, start_serve
 
 SCAN_TIMEOUT = 15.0  # the fast message is served within a few seconds, well before
 MAX_CONNECTIONS = 6

@@ -64,10 +64,11 @@ def test_sandbox_blocks_unsafe_attribute_access(campaign_dir: Path) -> None:
 
 
 def test_clean_messages_have_no_template_error(campaign_dir: Path) -> None:
-    files = {"body.txt.j2": "Hello {{ first_name }}.\n", "people.jsonl": rows(5, 100).replace('"Name0"', '"Ann"')}
-    files["people.jsonl"] = files["people.jsonl"].replace(
-        '"subject_line": "News"}', '"subject_line": "News", "first_name": "Zoe"}'
-    )
+    # rows(5, 100) leaves out first_name on row 0 only; give it one, so every row has every variable.
+    files = {"body.txt.j2": "Hello {{ first_name }}.\n", "people.jsonl": rows(5, 100)}
+    fixed = files["people.jsonl"].replace('"subject_line": "News"}', '"subject_line": "News", "first_name": "Zoe"}')
+    assert fixed.count('"first_name"') == 5
+    files["people.jsonl"] = fixed
     report = preflight(write_campaign(campaign_dir, CAMPAIGN, files))
     assert report.messages == 5
     assert [f.message for f in report.findings if f.rule == "template-error"] == []

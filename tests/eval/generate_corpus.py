@@ -6,7 +6,7 @@ Faker supplies names, cities, postcodes, IBANs, cards and national ids in severa
 sentences are the kinds of mail that leak (receipts, contract copies, support replies, newsletters).
 Every sample also carries look-alikes that must NOT be reported (order and tracking numbers, invoice
 dates, product names, the company's name), so precision is measured, not just recall.
-Labels are inline: [[ENTITY_TYPE|value]]; see dlp/evaluate.py.
+Labels are inline: [[ENTITY_TYPE|value]]; see tools/eval/corpus.py.
 """
 
 from __future__ import annotations

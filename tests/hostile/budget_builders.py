@@ -6,12 +6,15 @@ PDF readable by pypdf, an OOXML zip readable by python-docx, a mail readable by 
 
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
 import zlib
 from email.message import EmailMessage
 
 from docx import Document
+
+from tests.support.synthetic import email, person
 
 
 def minimal_pdf(text: str) -> bytes:
@@ -84,8 +87,10 @@ def docx_with_body(chunk: bytes, repeat: int) -> bytes:
     return out.getvalue()
 
 
+@functools.cache
 def inflation_bomb_docx(inflated: int) -> bytes:
-    """One paragraph whose text run is `inflated` bytes of 'a': the zip bomb shape (ratio ~1000:1)."""
+    """One paragraph whose text run is `inflated` bytes of 'a': the zip bomb shape (ratio ~1000:1).
+    Deflating 2 GB takes ~9 s of CPU, so each test process builds a given bomb once."""
     return docx_with_body(b"a" * 4096, inflated // 4096) if inflated else b""
 
 
@@ -122,13 +127,11 @@ def mail_with_attachment(
 
 def customer_csv(rows: int) -> str:
     """A customer export: id, name, email, phone, city (every row a different person)."""
-    first = ["Anna", "Ben", "Carla", "David", "Eva", "Frank", "Greta", "Hugo", "Ines", "Jonas"]
-    last = ["Keller", "Lang", "Meyer", "Novak", "Ortiz", "Price", "Quinn", "Russo", "Stone", "Turner"]
     lines = ["customer_id,name,email,phone,city"]
     for i in range(rows):
-        f, surname = first[i % 10], last[(i // 10) % 10]
+        f, surname = person(i)
         lines.append(
-            f"C{100000 + i},{f} {surname},{f.lower()}.{surname.lower()}{i}@example.com,"
+            f"C{100000 + i},{f} {surname},{email(f, surname, i)},"
             f"+1 415 {200 + i % 700:03d} {i % 10000:04d},Springfield"
         )
     return "\n".join(lines) + "\n"

@@ -13,34 +13,22 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import Run
-from typer.testing import CliRunner
-
-from dlp.cli import app
+from tests.support.cli import Run, invoke
 
 FORMATS = ("rich", "json", "sarif", "html")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class Result(Run):
-    @property
-    def text(self) -> str:
-        return self.stdout + self.stderr
+def cli(*args: str, input: bytes | str | None = None, env: dict[str, str] | None = None) -> Run:
+    return invoke(list(args), input=input, env=env)
 
 
-def cli(*args: str, input: bytes | str | None = None, env: dict[str, str] | None = None) -> Result:
-    result = CliRunner().invoke(app, list(args), input=input, env={"COLUMNS": "200", **(env or {})})
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return Result(result.exit_code, result.stdout, result.stderr)
-
-
-def outputs(*args: str, input: bytes | None = None) -> dict[str, Result]:
+def outputs(*args: str, input: bytes | None = None) -> dict[str, Run]:
     """The same command in every report format."""
     return {fmt: cli(*args, "--format", fmt, input=input) for fmt in FORMATS}
 
 
-def assert_clean(result: Result, raw: list[str]) -> None:
+def assert_clean(result: Run, raw: list[str]) -> None:
     """Nothing in `raw` and no terminal control character appears in what the user sees."""
     for value in raw:
         assert value not in result.stdout, f"raw {value!r} in stdout"

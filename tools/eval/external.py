@@ -17,9 +17,9 @@ Presidio's LOCATION never counts as STREET_ADDRESS: stock has no address recogni
 (national IDs, US_SSN, passports, licences, bank and account numbers, credentials, crypto wallets) is
 scored as ID_NUMBER. dlp runs at the thresholds its rules report at (min score 0.5, PERSON 0.85),
 each sample in its own language; stock Presidio is AnalyzerEngine with its default recognizers, the
-same spaCy model, English, default threshold (as `dlp.evaluate`).
+same spaCy model, English, default threshold (as `tools/eval/corpus.py`).
 
-The third block is the team's own corpus (`python -m dlp.evaluate`), kept for comparison.
+The third block is the team's own corpus (`python tools/eval/corpus.py`), kept for comparison.
 """
 
 from __future__ import annotations
@@ -277,12 +277,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", default="dev,unseen", help="comma-separated: dev, unseen (default both)")
     parser.add_argument("--errors", type=int, default=0, help="print up to N dlp errors on the DEV part")
     parser.add_argument("--no-stock", action="store_true", help="skip stock Presidio")
-    parser.add_argument("--no-corpus", action="store_true", help="skip the team corpus block (dlp.evaluate)")
+    parser.add_argument("--no-corpus", action="store_true", help="skip the team corpus block (tools/eval/corpus.py)")
     parser.add_argument("--sample", type=int, default=0, help="score only every Nth sample of each part")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from dlp.evaluate import dlp_predictor, stock_predictor
-    from dlp.evaluate import main as corpus_main
+    from tools.eval.corpus import dlp_predictor, stock_predictor
+    from tools.eval.corpus import main as corpus_main
 
     started = time.perf_counter()
     ours_predict = cached(dlp_predictor())

@@ -1,18 +1,12 @@
-"""A bounded load run against a real `dlp serve` process and a real upstream sink, all on 127.0.0.1.
-
-`python -m dlp.serve.loadtest --messages 500 --connections 10` (or `make serve-load`) starts an aiosmtpd
-sink as the upstream and `dlp serve` as a subprocess, sends clean and leaking messages over concurrent
-SMTP connections and checks the contract: every clean message arrives exactly once with its verdict
-header, no leaking one arrives, every client got 250 or 550. The tests use the same pieces, smaller.
+"""Real SMTP pieces for tests and the load tool, all on 127.0.0.1: an aiosmtpd sink standing in for the
+upstream MTA, a `dlp serve` process started as a user starts it, and the clean and leaking messages they
+exchange. `tools/serve_load.py` (`make serve-load`) runs the same pieces at volume.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import signal
-import smtplib
 import socket
 import subprocess
 import sys
@@ -194,110 +188,3 @@ def wait_listening(proc: subprocess.Popen, log_path: Path, timeout: float = 120.
 
 def start_serve(relay_port: int, log_path: Path, *extra: str, timeout: float = 120.0) -> ServeProcess:
     return wait_listening(launch_serve(relay_port, log_path, *extra), log_path, timeout)
-
-
-@dataclass
-class LoadResult:
-    sent: int
-    seconds: float
-    replies: Counter[int]
-    clean: set[int]
-    leaking: set[int]
-    errors: list[str]
-
-    @property
-    def per_second(self) -> float:
-        return self.sent / self.seconds if self.seconds else 0.0
-
-
-def run_load(port: int, messages: int, connections: int, leak_every: int = 10) -> LoadResult:
-    """Send `messages` (every `leak_every`-th one leaking) over `connections` concurrent SMTP sessions."""
-    replies: Counter[int] = Counter()
-    errors: list[str] = []
-    lock = threading.Lock()
-    clean = {i for i in range(messages) if not leak_every or i % leak_every != leak_every - 1}
-    leaking = set(range(messages)) - clean
-
-    def worker(first: int) -> None:
-        try:
-            with smtplib.SMTP("127.0.0.1", port, timeout=120) as smtp:
-                for seq in range(first, messages, connections):
-                    data = clean_message(seq) if seq in clean else leaking_message(seq)
-                    try:
-                        smtp.sendmail("shop@acme.example", ["jordan.lee@example.org"], data)
-                        code = 250
-                    except smtplib.SMTPDataError as exc:
-                        code = exc.smtp_code
-                        smtp.rset()
-                    with lock:
-                        replies[code] += 1
-        except (OSError, smtplib.SMTPException) as exc:
-            with lock:
-                errors.append(f"connection {first}: {type(exc).__name__}: {exc}")
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return LoadResult(messages, time.perf_counter() - started, replies, clean, leaking, errors)
-
-
-def check_delivery(result: LoadResult, sink: Sink) -> list[str]:
-    """The contract of the run, as a list of violations (empty when it held)."""
-    problems = list(result.errors)
-    seqs = sink.seqs()
-    missing = sorted(result.clean - set(seqs))
-    dupes = sorted(s for s, n in seqs.items() if n > 1)
-    leaked = sorted(result.leaking & set(seqs))
-    if missing:
-        problems.append(f"{len(missing)} clean messages never arrived (first: {missing[:5]})")
-    if dupes:
-        problems.append(f"{len(dupes)} messages arrived more than once (first: {dupes[:5]})")
-    if leaked:
-        problems.append(f"{len(leaked)} leaking messages were relayed (first: {leaked[:5]})")
-    if result.replies.get(250, 0) != len(result.clean) or result.replies.get(550, 0) != len(result.leaking):
-        problems.append(f"replies {dict(result.replies)} for {len(result.clean)} clean, {len(result.leaking)} leaking")
-    with sink.lock:
-        unlabelled = [m for m in sink.messages if not m.headers["X-DLP-Verdict"]]
-    if unlabelled:
-        problems.append(f"{len(unlabelled)} relayed messages lack X-DLP-Verdict")
-    return problems
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=500)
-    parser.add_argument("--connections", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=1, help="passed to dlp serve --workers")
-    parser.add_argument("--log", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "dlp-serve-load.log")
-    args = parser.parse_args(argv)
-    args.log.unlink(missing_ok=True)
-    sink = Sink().start()
-    server = start_serve(sink.port, args.log, "--workers", str(args.workers))
-    try:
-        result = run_load(server.port, args.messages, args.connections)
-    finally:
-        server.stop()
-        sink.stop()
-    problems = check_delivery(result, sink)
-    scan_ms = sorted(line["scan_ms"] for line in server.log_lines() if "scan_ms" in line)
-    summary = {
-        "messages": result.sent,
-        "connections": args.connections,
-        "workers": args.workers,
-        "seconds": round(result.seconds, 2),
-        "msgs_per_second": round(result.per_second, 1),
-        "replies": dict(result.replies),
-        "delivered": sum(sink.seqs().values()),
-        "scan_ms_median": scan_ms[len(scan_ms) // 2] if scan_ms else None,
-        "scan_ms_p95": scan_ms[int(len(scan_ms) * 0.95)] if scan_ms else None,
-        "problems": problems,
-    }
-    print(json.dumps(summary, indent=2))
-    return 1 if problems else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

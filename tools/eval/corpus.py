@@ -1,4 +1,5 @@
-"""`make eval`: per-entity precision, recall and F1 of dlp's detector against stock Presidio.
+"""The team corpus block of `make eval` (`python tools/eval/corpus.py`): per-entity precision, recall and F1
+of dlp's detector against stock Presidio.
 
 The corpus is labelled inline, one sample a line, `LANG<TAB>text` with entities marked
 `[[ENTITY_TYPE|value]]` (tests/data/eval/*.txt). A prediction is a true positive when it has the gold
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MARK = re.compile(r"\[\[([A-Z_]+)\|(.*?)\]\]")
-DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "eval"
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "tests" / "data" / "eval"
 UNSCORED = frozenset({"ORGANIZATION", "DATE_TIME", "LOCATION", "NRP", "URL"})
 MIN_SCORE = 0.5
 PERSON_MIN_SCORE = 0.85

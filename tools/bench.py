@@ -23,45 +23,12 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: the repository root
+
+from tests.support.synthetic import PLANS, email, random_person
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "examples" / "newsletter"
-FIRST = [
-    "Anna",
-    "Ben",
-    "Chloe",
-    "David",
-    "Emma",
-    "Felix",
-    "Grace",
-    "Hugo",
-    "Iris",
-    "Jonas",
-    "Katie",
-    "Liam",
-    "Mia",
-    "Noah",
-    "Olivia",
-    "Paul",
-    "Quinn",
-    "Rosa",
-]
-LAST = [
-    "Meyer",
-    "Olsen",
-    "Brown",
-    "Rossi",
-    "Garcia",
-    "Novak",
-    "Smith",
-    "Lefevre",
-    "Jansen",
-    "Kowalski",
-    "Murphy",
-    "Schmidt",
-    "Dubois",
-    "Bianchi",
-]
-PLANS = ("Basic", "Plus", "Family")
 
 
 def make_campaign(directory: Path, recipients: int, seed: int = 8) -> Path:
@@ -73,9 +40,9 @@ def make_campaign(directory: Path, recipients: int, seed: int = 8) -> Path:
     with (directory / "customers.csv").open("w", encoding="utf-8") as out:
         out.write("customer_id,first_name,last_name,email,plan,points,unsubscribe_token\n")
         for i in range(recipients):
-            first, last = rng.choice(FIRST), rng.choice(LAST)
+            first, last = random_person(rng)
             out.write(
-                f"C{100000 + i},{first},{last},{first.lower()}.{last.lower()}.{i}@example.com,"
+                f"C{100000 + i},{first},{last},{email(first, last, f'.{i}')},"
                 f"{rng.choice(PLANS)},{rng.randint(0, 5000)},{rng.getrandbits(64):016x}\n"
             )
     return directory / "campaign.yaml"
@@ -231,7 +198,7 @@ def _spacy_per_message(report_path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dlp.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="tools/bench.py", description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=20_000)
     parser.add_argument("--naive-sample", type=int, default=100, help="messages for naive Presidio (0: skip)")
     parser.add_argument("--straightforward-sample", type=int, default=0, help="messages for dlp's own slow path")
