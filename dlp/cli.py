@@ -381,6 +381,28 @@ def rules_list(
     _guard(action)
 
 
+@rules_app.command("show")
+def rules_show(
+    rule_id: Annotated[str, typer.Argument(help="A rule id, like sensitive-data (`dlp rules list` shows them).")],
+    rules: RulesOpt = None,
+    fmt: FormatOpt = OutputFormat.RICH,
+) -> None:
+    """One rule: what it catches, an example, how to fix it, its parameters as in effect after --rules files."""
+
+    def action() -> int:
+        from dlp.reporters.rule_page import print_rule, rule_json
+        from dlp.ruleinfo import describe
+
+        info = describe(rule_id, rules or [])
+        if fmt == OutputFormat.JSON:
+            typer.echo(rule_json(info))
+        else:
+            print_rule(info)
+        return EXIT_OK
+
+    _guard(action)
+
+
 @rules_app.command("validate")
 def rules_validate(files: Annotated[list[Path], typer.Argument(help="Rules files to validate.")]) -> None:
     """Validate rules files against the schema and the catalogue (exit 2 naming the file on error)."""

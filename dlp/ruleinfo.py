@@ -104,9 +104,10 @@ def describe(rule_id: str, rules_files: list[Path] | None = None) -> RuleInfo:
 
 def unknown_rule_message(rule_id: str, ruleset: RuleSet) -> str:
     known = sorted(ruleset.rules)
-    close = difflib.get_close_matches(rule_id, known, n=3, cutoff=0.5)
+    close = difflib.get_close_matches(rule_id, known, n=3, cutoff=0.75)
     close += [k for k in known if rule_id and rule_id in k and k not in close][: 3 - len(close)]
-    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    quoted = [repr(c) for c in close]
+    hint = f"did you mean {', '.join(quoted[:-1])}{' or ' if len(quoted) > 1 else ''}{quoted[-1]}? " if close else ""
     return f"no rule '{rule_id}'; {hint}`dlp rules list` shows all {len(known)} rules"
 
 
