@@ -9,6 +9,7 @@ export DLP_FINGERPRINT_KEY ?= dlp-demo-key-not-secret
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip uninstall --quiet --yes dlp 2>/dev/null || true  # the distribution was renamed maildlp
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
