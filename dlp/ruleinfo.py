@@ -130,8 +130,8 @@ def type_name(annotation: Any) -> str:
 
 
 def _plural(name: str) -> str:
-    return name if name.startswith("{") else {"text": "texts", "integer": "integers", "number": "numbers"}.get(
-        name, name
+    return (
+        name if name.startswith("{") else {"text": "texts", "integer": "integers", "number": "numbers"}.get(name, name)
     )
 
 
