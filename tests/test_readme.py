@@ -160,3 +160,10 @@ def test_the_rule_table_is_the_catalogue() -> None:
 def test_no_development_machine_numbers_in_the_readme() -> None:
     """Benchmarks and goals live in docs/performance.md; a user's page carries no msg/s or MiB figures."""
     assert not re.search(r"\d\s*(?:msgs?/s|messages/s|MiB|x naive)", README)
+
+
+def test_links_between_the_docs_pages_resolve() -> None:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#:\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+            assert (page.parent / target).exists(), f"{page.relative_to(ROOT)} links to {target}, which is missing"
