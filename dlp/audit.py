@@ -13,7 +13,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from email.utils import getaddresses
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -191,10 +190,8 @@ def _prune(books: dict[str, _Group]) -> None:
 
 
 def sender_key(message: ScanMessage) -> str:
-    for _name, address in getaddresses(message.header("From")):
-        if "@" in address:
-            return redact_address(address.lower())
-    return "(no sender)"
+    senders = message.named_addresses("From")
+    return redact_address(senders[0][1]) if senders else "(no sender)"
 
 
 def month_key(message: ScanMessage) -> str:
@@ -218,9 +215,7 @@ class AuditScanner(Scanner):
     def findings_for(self, message: ScanMessage) -> list[Finding]:
         findings = super().findings_for(message)
         self.books.scanned += 1
-        for _name, address in getaddresses(message.header("To") + message.header("Cc")):
-            if "@" in address:
-                self.books.recipients.add(hash(address.strip().lower()))
+        self.books.recipients.update(hash(address) for address in message.visible_recipients)
         self.books.record(message, findings)
         return findings
 

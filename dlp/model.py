@@ -7,8 +7,9 @@ through `Finding.to_dict(show_values=...)`, so one function decides what may lea
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
-from email.utils import parsedate_to_datetime
+from email.utils import getaddresses, parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
@@ -105,9 +106,21 @@ class UnreadableAttachment:
     unsafe: bool = False  # refused, not failed: its path left the campaign folder or it is not a regular file
 
 
+# Headers that address a message: who sends it and who gets it. Their text is the recipient checks' business,
+# never content (a name in To is the addressee, not personal data someone wrote).
+ADDRESS_HEADERS = frozenset({"From", "To", "Cc", "Bcc", "Reply-To", "Sender", "Return-Path"})
+SENDER_HEADERS = ("From", "Reply-To", "Sender")
+_LIST_ID = re.compile(r"<([\w.+-]+?)\.([\w-]+(?:\.[\w-]+)+)>")
+
+
 @dataclass
 class ScanMessage:
-    """A message exactly as it would be (or was) sent."""
+    """A message exactly as it would be (or was) sent.
+
+    It answers its own addressing questions (who sees it, whom it is for, who sent it, which list it went
+    through), so every check reads one definition instead of parsing address headers its own way. They are
+    computed on each use, not cached: the envelope is set after the message is built (serve, the API).
+    """
 
     index: int
     headers: list[tuple[str, str]]
@@ -125,6 +138,65 @@ class ScanMessage:
     def header(self, name: str) -> list[str]:
         lname = name.lower()
         return [value for key, value in self.headers if key.lower() == lname]
+
+    # -- addressing ---------------------------------------------------------------------------------
+
+    def named_addresses(self, *headers: str) -> list[tuple[str, str]]:
+        """(display name, lower-cased address) of each mailbox in these headers, in order, "@" required."""
+        values = [value for name in headers for value in self.header(name)]
+        return [(name, address.strip().lower()) for name, address in getaddresses(values) if "@" in address]
+
+    def visible_in(self, *headers: str) -> list[str]:
+        """Distinct addresses shown in these headers (To and Cc unless named), lower-cased, in order."""
+        return list(dict.fromkeys(address for _name, address in self.named_addresses(*(headers or ("To", "Cc")))))
+
+    @property
+    def visible_recipients(self) -> list[str]:
+        """What every recipient sees: the distinct To and Cc addresses, lower-cased, in order."""
+        return self.visible_in("To", "Cc")
+
+    @property
+    def envelope_recipients(self) -> list[str]:
+        """The SMTP RCPT TO addresses (check, serve, the API), lower-cased, distinct, in order."""
+        return list(dict.fromkeys(a.strip().lower() for _n, a in getaddresses(self.envelope_to) if a.strip()))
+
+    @property
+    def addressees(self) -> list[str]:
+        """Whom this message is for: the recipient row's address in a campaign (kept as written, even empty:
+        a row without an address is a finding, never a skipped row), else To, Cc and the envelope, lower-cased.
+        """
+        if self.recipient is not None:
+            return [self.recipient.email.strip()]
+        values = self.header("To") + self.header("Cc") + list(self.envelope_to)
+        return list(dict.fromkeys(a.strip().lower() for _n, a in getaddresses(values) if a.strip()))
+
+    @property
+    def delivered_to(self) -> list[str]:
+        """Every mailbox the message reaches (row, To, Cc, envelope), lower-cased: who must all be internal for
+        an internal mail."""
+        out = [*self.visible_recipients, *(a for a in self.envelope_recipients if "@" in a)]
+        if self.recipient is not None and "@" in self.recipient.email:
+            out.append(self.recipient.email.strip().lower())
+        return list(dict.fromkeys(out))
+
+    @property
+    def sender_addresses(self) -> set[str]:
+        """The sender's own mailboxes (From, Reply-To, Sender), lower-cased."""
+        return {address for _name, address in self.named_addresses(*SENDER_HEADERS)}
+
+    @property
+    def list_addresses(self) -> set[str]:
+        """The message's own mailing list, from List-Id (`<dev.ponymail.apache.org>` is dev@ponymail.apache.org)."""
+        out: set[str] = set()
+        for value in self.header("List-Id"):
+            for local, domain in _LIST_ID.findall(value):
+                out.add(f"{local}@{domain}".casefold())
+        return out
+
+    @property
+    def content_parts(self) -> list[Part]:
+        """What the message says, as opposed to whom it is addressed to: every part but the address headers."""
+        return [p for p in self.parts if not (p.kind == PartKind.HEADER and p.field in ADDRESS_HEADERS)]
 
     def month(self, default: str = "unknown") -> str:
         """YYYY-MM of the Date header, for audit summaries and spans; `default` when absent or unparsable."""

@@ -19,13 +19,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from email.utils import getaddresses
 
 from dlp.analysis import SegmentAnalyzer, Unit, WholeAnalyzer
 from dlp.budgets import int_limit
 from dlp.checks import build_checks
 from dlp.checks.base import Check, ScanContext
-from dlp.checks.personal_data import EntityCheck, scannable_parts
+from dlp.checks.personal_data import EntityCheck
 from dlp.detect.engine import get_detector
 from dlp.model import Finding, Report, ScanMessage, UnreadableAttachment
 from dlp.policy import apply_policy
@@ -128,7 +127,7 @@ class Scanner:
             if message.recipient is not None:
                 recipients.add(hash(message.recipient.email.lower()))
             else:
-                recipients.update(hash(a.lower()) for _n, a in getaddresses(message.envelope_to) if a)
+                recipients.update(hash(a) for a in message.envelope_recipients)
             findings.extend(self.findings_for(message))
             if progress is not None:
                 progress(count)
@@ -163,7 +162,7 @@ class Scanner:
                 # A window another chunk already sent to the workers is not sent again.
                 in_flight = _InFlight(keys for _m, _u, keys, _h in inflight)
                 pending = analyzer.missing(
-                    (part.text for message in chunk for part in scannable_parts(message)), pending=in_flight
+                    (part.text for message in chunk for part in message.content_parts), pending=in_flight
                 )
                 misses += sum(len(unit.members) for unit in pending)
                 if pool is None and self.workers > 1 and misses >= POOL_AFTER_MISSES:

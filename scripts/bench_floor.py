@@ -18,7 +18,6 @@ from pathlib import Path
 from dlp.analysis import line_spans
 from dlp.bench import make_campaign
 from dlp.campaign import load_campaign
-from dlp.checks.personal_data import scannable_parts
 from dlp.detect.engine import get_detector
 from dlp.render import CampaignRenderer, render_campaign
 from dlp.rules import load_ruleset
@@ -32,7 +31,7 @@ def new_lines(campaign_path: Path) -> tuple[int, list[str]]:
     messages = 0
     for message in render_campaign(campaign, CampaignRenderer(campaign)):
         messages += 1
-        for part in scannable_parts(message):
+        for part in message.content_parts:
             for start, end in line_spans(part.text):
                 line = part.text[start:end].strip()
                 if line and line not in seen:

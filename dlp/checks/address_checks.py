@@ -19,10 +19,9 @@ from dlp.checks.address_rules import (
     InvalidParams,
     PlaceholderMatcher,
     PlaceholderParams,
-    message_addresses,
 )
 from dlp.checks.base import Check
-from dlp.checks.personal_data import is_recipients_own, origin_of, scannable_parts
+from dlp.checks.personal_data import is_recipients_own, origin_of
 from dlp.checks.recipient_list import list_pass
 from dlp.model import Finding, ScanMessage, Severity
 from dlp.redact import redact_address
@@ -71,7 +70,7 @@ class PlaceholderAddress(AddressCheck):
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
         matcher = self.matcher(message)
         carried: list[str] | None = None  # what the message carries: the same for each of its addresses
-        for address in message_addresses(message):
+        for address in message.addressees:
             reason = matcher.reason(address)
             if reason is None:
                 continue
@@ -102,7 +101,7 @@ class PlaceholderAddress(AddressCheck):
             return []
         wanted = set(self.params.personal_entities)
         found: set[str] = set()
-        for part in scannable_parts(message):
+        for part in message.content_parts:
             for entity in self.ctx.analyze(part, message):
                 if entity.entity_type not in wanted or entity.score < self.params.min_score:
                     continue
@@ -123,7 +122,7 @@ class InvalidAddress(AddressCheck):
         return InvalidMatcher.build(self.params)
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
-        for address in message_addresses(message):
+        for address in message.addressees:
             result = self.matcher.reason(address)
             if result is None:
                 continue
@@ -147,7 +146,7 @@ class DisposableAddress(AddressCheck):
         return DisposableMatcher.build(self.params)
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
-        for address in message_addresses(message):
+        for address in message.addressees:
             reason = self.matcher.reason(address) if address else None
             if reason is None:
                 continue

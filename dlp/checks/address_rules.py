@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from email.utils import getaddresses
 from functools import lru_cache
 
 import tldextract
@@ -18,26 +17,9 @@ from disposable_email_domains import blocklist as _DISPOSABLE
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from dlp.model import ScanMessage
 from dlp.rules import PatternSpec
 
 _SEPARATORS = re.compile(r"[._+\-/]")
-
-
-def message_addresses(message: ScanMessage) -> list[str]:
-    """The addresses a message goes to: the list row's address, else To/Cc and the envelope (check, audit).
-
-    An empty row address is kept (as ""): a row without an address is a finding, never a skipped row.
-    """
-    if message.recipient is not None:
-        return [message.recipient.email.strip()]
-    seen: dict[str, None] = {}
-    values = message.header("To") + message.header("Cc") + list(message.envelope_to)
-    for _name, address in getaddresses(values):
-        address = address.strip()
-        if address:
-            seen.setdefault(address.lower(), None)
-    return list(seen)
 
 
 def split(address: str) -> tuple[str, str]:

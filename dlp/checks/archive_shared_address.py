@@ -19,7 +19,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from email.utils import getaddresses
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -264,7 +263,7 @@ class ArchiveSharedAddress(Check):
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
         if self.ctx.recipient_list is not None:
             return ()  # campaigns: the recipient-list check knows who each row is
-        to = [(n, a.strip().lower()) for n, a in getaddresses(message.header("To")) if "@" in a]
+        to = message.named_addresses("To")
         if len(to) != 1:
             return ()  # a message to several people greets none of them by name
         display, address = to[0]

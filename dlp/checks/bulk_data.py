@@ -22,13 +22,12 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from email.utils import getaddresses
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.personal_data import EntityCheck
-from dlp.model import Finding, Part, PartKind, ScanMessage, Severity
+from dlp.model import Finding, Part, ScanMessage, Severity
 from dlp.valueindex import ValueIndex, context_index, normal_form
 
 EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
@@ -47,7 +46,6 @@ MACHINE_LOCAL = re.compile(
     r"^(?=(?:.*\d){8})(?=.*[.$=%]|.{20})[\w.+$=%-]{12,}$|^[0-9a-f.$-]{16,}$|"
     r"^(?=.*\d)(?=.*[A-Z])(?=.*[a-z])[A-Za-z0-9+/_-]{28,}$"
 )
-ADDRESS_HEADERS = frozenset({"From", "To", "Cc", "Bcc", "Reply-To", "Sender", "Return-Path"})
 
 
 class Params(BaseModel):
@@ -103,7 +101,7 @@ class BulkPersonalData(EntityCheck):
 
     def is_person_address(self, address: str, own_lists: set[str]) -> bool:
         """A person's mailbox: not the sender's own, not a role, list or no-reply address (`own_lists`: the
-        message's own list, `list_addresses`), not a Message-ID."""
+        message's own list, `ScanMessage.list_addresses`), not a Message-ID."""
         local, _, domain = address.casefold().rpartition("@")
         if not local or self.ctx.is_internal(address):
             return False
@@ -118,9 +116,7 @@ class BulkPersonalData(EntityCheck):
         index = context_index(self.ctx)
         total = People()
         reported = False
-        for part in message.parts:
-            if part.kind == PartKind.HEADER and part.field in ADDRESS_HEADERS:
-                continue  # visible recipients are exposed-recipients' business
+        for part in message.content_parts:  # visible recipients are exposed-recipients' business
             if part.field == "forwarded.headers":
                 continue  # a forwarded message's own addressing: metadata, counted as exposed-recipients
             people = self._people(part, message, index)
@@ -139,7 +135,7 @@ class BulkPersonalData(EntityCheck):
         if index is not None:
             people.recipients = {m.owners[0] for m in index.matches(text)}
         metadata = [m.span() for m in METADATA_LINE.finditer(text)]
-        own_lists = list_addresses(message)
+        own_lists = message.list_addresses
         people.emails = {
             m.group().casefold()
             for m in EMAIL_RE.finditer(text)
@@ -186,10 +182,7 @@ class BulkPersonalData(EntityCheck):
         )
 
     def _all_internal(self, message: ScanMessage) -> bool:
-        addresses = [a for _n, a in getaddresses([*message.envelope_to, *message.header("To"), *message.header("Cc")])]
-        if message.recipient is not None:
-            addresses.append(message.recipient.email)
-        addresses = [a for a in addresses if "@" in a]
+        addresses = message.delivered_to
         return bool(addresses) and all(self.ctx.is_internal(a, message) for a in addresses)
 
 
@@ -205,14 +198,3 @@ def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:
     i = bisect.bisect_right(spans, (offset, math.inf)) - 1
     return i >= 0 and offset < spans[i][1]
 
-
-LIST_ID = re.compile(r"<([\w.+-]+?)\.([\w-]+(?:\.[\w-]+)+)>")
-
-
-def list_addresses(message: ScanMessage) -> set[str]:
-    """The message's own list, from List-Id (`<dev.ponymail.apache.org>` is dev@ponymail.apache.org)."""
-    out: set[str] = set()
-    for value in message.header("List-Id"):
-        for local, domain in LIST_ID.findall(value):
-            out.add(f"{local}@{domain}".casefold())
-    return out

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from email.utils import getaddresses
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dlp.checks.base import Check
-from dlp.checks.bulk_data import fnmatch_any, list_addresses
+from dlp.checks.bulk_data import fnmatch_any
 from dlp.model import Finding, ScanMessage, Severity
 from dlp.redact import redact_address
 
@@ -35,17 +34,6 @@ class Params(BaseModel):
         return self
 
 
-def visible_addresses(message: ScanMessage, header: str | None = None) -> list[str]:
-    """Distinct addresses shown in To and Cc (or in one of them), lower-cased, in order."""
-    values = message.header(header) if header else message.header("To") + message.header("Cc")
-    seen: dict[str, None] = {}
-    for _name, address in getaddresses(values):
-        address = address.strip().lower()
-        if "@" in address:
-            seen.setdefault(address, None)
-    return list(seen)
-
-
 def envelope_exposure(message: ScanMessage, visible_external: list[str]) -> dict[str, int] | None:
     """How many SMTP (RCPT TO) recipients see the visible list, when the envelope is known (check, serve).
 
@@ -54,7 +42,7 @@ def envelope_exposure(message: ScanMessage, visible_external: list[str]) -> dict
     """
     if not message.envelope_to:
         return None
-    envelope = {a.strip().lower() for _n, a in getaddresses(message.envelope_to) if "@" in a}
+    envelope = {a for a in message.envelope_recipients if "@" in a}
     return {
         "envelope_recipients": len(envelope),
         "envelope_recipients_visible": len(envelope & set(visible_external)),
@@ -71,7 +59,7 @@ def posted_to_list(message: ScanMessage, visible: list[str]) -> str | None:
     published themselves; it is not a mail merge with the customers in To. Both the List-* header and the
     list's own address among the recipients are needed, so one forged header does not lower the rule.
     """
-    lists = list_addresses(message)
+    lists = message.list_addresses
     for value in message.header("List-Post"):
         lists.update(m.group(1).strip().casefold() for m in _MAILTO.finditer(value))
     return next((address for address in visible if address in lists), None)
@@ -91,7 +79,7 @@ class ExposedRecipients(Check):
         return bool(self.list_domain.match(domain) or self.list_local.match(local))
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
-        external = [a for a in visible_addresses(message) if not self.ctx.is_internal(a, message)]
+        external = [a for a in message.visible_recipients if not self.ctx.is_internal(a, message)]
         if self.ctx.campaign is None:
             # Received mail: a mailing list in Cc is no person whose address is shown to the others.
             external = [a for a in external if not self._is_list(a)]
@@ -103,7 +91,7 @@ class ExposedRecipients(Check):
         if mailing_list is not None:
             severity = Severity.WARN  # addresses of a public list thread, shown by the list itself
         showing = [
-            h for h in ("To", "Cc") if any(not self.ctx.is_internal(a, message) for a in visible_addresses(message, h))
+            h for h in ("To", "Cc") if any(not self.ctx.is_internal(a, message) for a in message.visible_in(h))
         ]
         fields = " and ".join(showing)
         shown = ", ".join(redact_address(a) for a in external[:3]) + (", …" if count > 3 else "")

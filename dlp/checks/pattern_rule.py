@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterable
 
 from dlp.checks.base import Check, line_at
-from dlp.checks.personal_data import scannable_parts
 from dlp.model import Finding, ScanMessage
 from dlp.redact import redact_value
 
@@ -24,7 +23,7 @@ class PatternRule(Check):
         self.keywords = [k.lower() for k in rule.keywords]
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
-        for part in scannable_parts(message):
+        for part in message.content_parts:
             if self.keywords and not any(k in part.text.lower() for k in self.keywords):
                 continue
             for name, pattern in self.patterns:

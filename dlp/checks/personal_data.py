@@ -18,15 +18,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from email.utils import getaddresses
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.base import Check, excerpt_for, line_at
 from dlp.detect.entities import Entity
-from dlp.model import Finding, Part, PartKind, Recipient, ScanMessage
+from dlp.model import Finding, Part, Recipient, ScanMessage
 
-ADDRESS_HEADERS = frozenset({"From", "To", "Cc", "Bcc", "Reply-To", "Sender", "Return-Path"})
 _WORD = re.compile(r"[^\W\d_]+")
 # Written into the template itself, these are the sender's own: the help line, the office address, the
 # signature's name. A customer's value arrives through a variable (or as a different recipient's data).
@@ -40,13 +38,6 @@ class Params(BaseModel):
     min_score: float = Field(0.5, ge=0, le=1)
     person_min_score: float = Field(0.85, ge=0, le=1)
     static_min_messages: int = Field(3, ge=2)  # a value in every one of at least this many messages is the sender's
-
-
-def scannable_parts(message: ScanMessage) -> Iterable[Part]:
-    for part in message.parts:
-        if part.kind == PartKind.HEADER and part.field in ADDRESS_HEADERS:
-            continue  # addressing is the recipient checks' business
-        yield part
 
 
 def _norm(text: str) -> str:
@@ -85,14 +76,8 @@ def origin_of(value: str, part: Part, message: ScanMessage, sources: dict[str, s
     return "rendered"
 
 
-SENDER_HEADERS = ("From", "Reply-To", "Sender")
 LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "it": "Italian", "es": "Spanish"}
 NO_NER_NOTE = "Detection: {languages} text was checked with patterns only"
-
-
-def sender_addresses(message: ScanMessage) -> set[str]:
-    values = [value for name, value in message.headers if name in SENDER_HEADERS]
-    return {address.lower() for _name, address in getaddresses(values) if "@" in address}
 
 
 class EntityCheck(Check):
@@ -122,7 +107,7 @@ class EntityCheck(Check):
         if is_recipients_own(entity, message.recipient):
             return True
         if entity.entity_type == "EMAIL_ADDRESS" and (
-            self.ctx.is_internal(entity.text) or entity.text.lower() in sender_addresses(message)
+            self.ctx.is_internal(entity.text) or entity.text.lower() in message.sender_addresses
         ):
             return True
         return origin == "template" and entity.entity_type in COMPANY_CONTACT_TYPES
@@ -139,7 +124,7 @@ class EntityCheck(Check):
         analyze = self.ctx.analyze
         if analyze is None:
             return
-        for part in scannable_parts(message):
+        for part in message.content_parts:
             for entity in analyze(part, message):
                 if not self.wanted(entity):
                     continue

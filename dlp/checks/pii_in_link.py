@@ -15,7 +15,6 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from email.utils import getaddresses
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 import phonenumbers
@@ -30,7 +29,6 @@ from dlp.valueindex import PHONE_WORDS, ValueIndex, context_index, header_words
 
 EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 BASE64_RE = re.compile(r"^[A-Za-z0-9+/_-]{8,}={0,2}$")
-SKIPPED_HEADERS = frozenset({"From", "To", "Cc", "Bcc", "Reply-To", "Sender", "Return-Path"})
 
 
 class Params(BaseModel):
@@ -121,9 +119,8 @@ def email_hashes(addresses: Iterable[str]) -> dict[str, str]:
 def recipient_addresses(message: ScanMessage) -> set[str]:
     """Whose message this is: the campaign row's address, else (check, serve, audit) the To/Cc addresses."""
     if message.recipient is not None:
-        return {message.recipient.email.strip().lower()} - {""}
-    found = getaddresses([*message.envelope_to, *message.header("To"), *message.header("Cc")])
-    return {address.strip().lower() for _name, address in found if "@" in address}
+        return {address.lower() for address in message.addressees if address}
+    return {address for address in message.addressees if "@" in address}
 
 
 class PiiInLink(Check):
@@ -135,9 +132,7 @@ class PiiInLink(Check):
         own_emails = recipient_addresses(message)
         own_identity = index.identity_of(message.recipient.identity) if index and message.recipient else None
         hashes = email_hashes(own_emails)
-        for part in message.parts:
-            if part.kind == PartKind.HEADER and part.field in SKIPPED_HEADERS:
-                continue
+        for part in message.content_parts:
             html = part.raw if part.kind in (PartKind.HTML, PartKind.ATTACHMENT) else None
             seen: set[tuple[str, str]] = set()
             for url in all_links(part.text, html):
