@@ -360,6 +360,8 @@ def rules_list(
         if fmt == OutputFormat.JSON:
             import json
 
+            from dlp.ruledocs import rule_doc_url
+
             data = [
                 {
                     "id": r.id,
@@ -368,6 +370,7 @@ def rules_list(
                     "description": r.description,
                     "remediation": r.remediation,
                     "parameters": r.parameters,
+                    "doc": rule_doc_url(r.id),
                 }
                 for r in ruleset.rules.values()
             ]

@@ -124,3 +124,13 @@ def test_rules_show_a_users_own_rule_names_its_file_not_a_page(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     assert "no page: a rule of your own, defined in" in result.output and "ours.yaml" in result.output
     assert "Patterns: bluefin" in result.output
+
+
+def test_rules_list_json_links_each_rule_to_its_page() -> None:
+    import json
+
+    result = runner.invoke(app, ["rules", "list", "-f", "json"])
+    assert result.exit_code == 0
+    assert {r["id"]: r["doc"] for r in json.loads(result.output)} == {
+        rule_id: f"docs/rules/{rule_id}.md" for rule_id in CATALOGUE.rules
+    }
