@@ -1,5 +1,5 @@
-# dlp in a container. Builds with the package index only: every dependency, the spaCy model included, is a
-# package declared in pyproject.toml; nothing is downloaded when the image runs.
+# dlp in a container. Besides the base image it needs only the Python package index: every dependency, the
+# spaCy model included, is a package declared in pyproject.toml; nothing is downloaded when the image runs.
 #   docker build -t dlp .
 #   docker run --rm -v "$PWD:/work" dlp preflight campaign.yaml
 #   docker run --rm -i dlp check - < message.eml
