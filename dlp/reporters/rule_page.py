@@ -40,6 +40,7 @@ def rule_json(info: RuleInfo) -> str:
             for p in info.parameters
         ],
         "example": info.example,
+        "how_to_fix": info.how_to_fix,
         "doc": info.doc_url,
         "rules_files": info.files,
     }
