@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 DOCS_RELATIVE = "docs/rules"
-DOCS_URL_ENV = "DLP_DOCS_URL"  # e.g. https://git.example.com/acme/dlp/blob/main/docs/rules
+DOCS_URL_ENV = "DLP_RULE_DOCS_URL"  # e.g. https://git.example.com/acme/dlp/blob/main/docs/rules
 _HEADING = re.compile(r"^## +(.+?)\s*$", re.MULTILINE)
 
 
@@ -49,16 +49,41 @@ def rule_doc_file(rule_id: str) -> Path | None:
 
 
 def rule_doc_url(rule_id: str) -> str | None:
-    """The link to put in reports (SARIF `helpUri`): `$DLP_DOCS_URL/<id>.md` when the variable names where
-    the docs are published, else the page's path relative to the project root. None when the rule has no page.
+    """The link to put in reports (SARIF `helpUri`), None when the rule has no page (a user's own rule).
 
-    The project has no public home yet, so no absolute URL is baked in: a guessed one would be a dead link
-    in every report.
+    `$DLP_RULE_DOCS_URL/<id>.md` when the variable says where the pages are published; else the page in
+    the repository named by the installed package's metadata (`[project.urls]`, a github.com repository);
+    else the page's path relative to the project root. The project has no public home yet, so no URL is
+    baked in: a guessed one would be a dead link in every report.
     """
     if rule_doc_file(rule_id) is None:
         return None
     base = os.environ.get(DOCS_URL_ENV, "").strip().rstrip("/")
-    return f"{base}/{rule_id}.md" if base else rule_doc_path(rule_id)
+    if base:
+        return f"{base}/{rule_id}.md"
+    repository = _repository_url()
+    if repository:
+        return f"{repository}/blob/main/{rule_doc_path(rule_id)}"
+    return rule_doc_path(rule_id)
+
+
+@cache
+def _repository_url() -> str | None:
+    """The repository URL in the metadata of the distribution that installed this package (its name is
+    looked up, not assumed: the distribution is `maildlp`, the import package `dlp`)."""
+    from importlib.metadata import PackageNotFoundError, metadata, packages_distributions
+
+    for distribution in packages_distributions().get(__package__ or "dlp", []):
+        try:
+            urls = metadata(distribution).get_all("Project-URL") or []
+        except PackageNotFoundError:
+            continue
+        for entry in urls:
+            label, _, url = entry.partition(",")
+            url = url.strip().rstrip("/")
+            if label.strip().lower() in ("repository", "source", "homepage") and url.startswith("https://github.com/"):
+                return url
+    return None
 
 
 def page_sections(text: str) -> dict[str, str]:

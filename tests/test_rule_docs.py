@@ -42,9 +42,9 @@ def test_a_page_whose_parameters_drift_from_the_code_is_caught() -> None:
 
 
 def test_doc_url_is_the_page_path_or_under_the_published_base(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DLP_DOCS_URL", raising=False)
+    monkeypatch.delenv("DLP_RULE_DOCS_URL", raising=False)
     assert rule_doc_url("sensitive-data") == rule_doc_path("sensitive-data") == "docs/rules/sensitive-data.md"
-    monkeypatch.setenv("DLP_DOCS_URL", "https://docs.example.org/dlp/rules/")
+    monkeypatch.setenv("DLP_RULE_DOCS_URL", "https://docs.example.org/dlp/rules/")
     assert rule_doc_url("sensitive-data") == "https://docs.example.org/dlp/rules/sensitive-data.md"
     assert rule_doc_url("project-codename") is None  # a user's own rule has no page
 
