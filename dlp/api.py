@@ -11,14 +11,14 @@ from email.message import Message
 from pathlib import Path
 
 from dlp.campaign import load_campaign
-from dlp.checks.base import ScanContext
+from dlp.checks import compile_rules, load_ruleset
+from dlp.checks.scope import ScanScope
 from dlp.detect.engine import get_detector
 from dlp.detect.entities import Entity
 from dlp.errors import InputError
 from dlp.model import Report
 from dlp.pipeline import ProgressHook, Scanner
 from dlp.render import CampaignRenderer, render_campaign
-from dlp.rules import load_ruleset
 from dlp.sources.email_message import to_scan_message
 
 
@@ -39,22 +39,22 @@ def preflight(
     campaign = load_campaign(campaign_path)
     ruleset = load_ruleset([*campaign.rule_files(), *(Path(r) for r in rules)])
     renderer = CampaignRenderer(campaign)
-    ctx = ScanContext(
+    scope = ScanScope(
         rules=ruleset,
         source=str(campaign.path),
         sender_domains=campaign.sender_domains,
         template_sources=renderer.sources,
         recipient_list=campaign.recipient_list(),
         campaign=campaign,
+        notes=(renderer.note,),
     )
-    ctx.notes.append(renderer.note)
-    scanner = Scanner.create(ruleset, ctx)
+    scanner = Scanner.create(ruleset, scope)
     report = scanner.scan(render_campaign(campaign, renderer), progress)
     if report.messages == 0:
         # A list with a header and no rows renders nothing: "PASS in 0 messages" would be a false all-clear.
         raise InputError(
             "the recipient list has no data rows: nothing was rendered or scanned",
-            path=getattr(ctx.recipient_list, "path", campaign.path),
+            path=getattr(scope.recipient_list, "path", campaign.path),
         )
     report.source = str(campaign.path)
     report.sections.setdefault("campaign", {"name": campaign.spec.name, "mode": campaign.spec.mode})
@@ -62,17 +62,22 @@ def preflight(
 
 
 class MessageScanner:
-    """Scans single messages against one rule set, reusing the detector and its paragraph cache.
+    """Scans single messages against one compiled rule set, reusing the detector and its line cache.
 
-    `dlp serve` and repeated API calls scan many unrelated messages: the rules are read and the spaCy
-    model loaded once, while the checks are built afresh per message so no state (list- or archive-level
-    findings) leaks from one sender's message into another's verdict.
+    `dlp serve` and repeated API calls scan many unrelated messages: the rules are read and compiled
+    (matchers, regexes, the typo-domain table) and the spaCy model loaded once, while the checks and the
+    scope are built afresh per message from them, so no state (list- or archive-level findings) leaks
+    from one sender's message into another's verdict.
     """
 
     def __init__(self, rules: Sequence[str | Path] = (), internal_domains: Iterable[str] = ()) -> None:
         self.ruleset = load_ruleset([Path(r) for r in rules])
         self.internal_domains = {d.strip().lower().lstrip("@") for d in internal_domains if d.strip()}
-        self._analyze = Scanner.create(self.ruleset).ctx.analyze  # loads spaCy now, not on the first message
+        # Compiled once: the rules' matchers and tables, and the detector (spaCy loads now, not on the first
+        # message) with its line cache; each message gets fresh checks and a fresh scope from them.
+        self.compiled = compile_rules(self.ruleset)
+        stage = Scanner.create(self.ruleset, workers=0, compiled=self.compiled).stage
+        self._analyzer = stage.analyzer if stage is not None else None
 
     def scan(
         self,
@@ -83,18 +88,14 @@ class MessageScanner:
         source: str = "",
     ) -> Report:
         scan = to_scan_message(msg, source=source)  # reads the sender's domains (From, Sender) once
-        ctx = ScanContext(
-            rules=self.ruleset,
-            source=source,
-            sender_domains=set(scan.own_domains) | self.internal_domains,
-            analyze=self._analyze,
-        )
+        scope = ScanScope(rules=self.ruleset, source=source, sender_domains=scan.own_domains | self.internal_domains)
         if envelope_from is not None:
             scan.envelope_from = envelope_from
         scan.envelope_to = list(envelope_to)
         # One message never starts a process pool: `dlp serve` runs its own scanner processes, and a pool
         # forked inside a server would copy its listening socket and threads.
-        report = Scanner.create(self.ruleset, ctx, workers=0).scan([scan])
+        scanner = Scanner.create(self.ruleset, scope, workers=0, analyzer=self._analyzer, compiled=self.compiled)
+        report = scanner.scan([scan])
         report.source = source
         return report
 

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from dlp.checks.base import ScanContext
+from dlp.analysis import AnalyzedMessage
+from dlp.checks import load_ruleset
+from dlp.checks.scope import ScanScope
 from dlp.errors import InputError
 from dlp.model import Finding, Report, ScanMessage, Severity
 from dlp.pipeline import ProgressHook, Scanner
 from dlp.redact import redact_address, redact_list_id, redact_path, scrub_text
-from dlp.rules import load_ruleset
 from dlp.sources.archive import ArchiveItem, read_archive
 from dlp.sources.email_message import parse_bytes, to_scan_message
 
@@ -212,8 +213,9 @@ class AuditScanner(Scanner):
 
     books: AuditBooks
 
-    def findings_for(self, message: ScanMessage) -> list[Finding]:
-        findings = super().findings_for(message)
+    def findings_for(self, analyzed: AnalyzedMessage) -> list[Finding]:
+        findings = super().findings_for(analyzed)
+        message = analyzed.message
         self.books.scanned += 1
         self.books.recipients.update(hash(address) for address in message.visible_recipients)
         self.books.record(message, findings)
@@ -253,12 +255,12 @@ def audit(
     stdin: BinaryIO | None = None,
 ) -> Report:
     ruleset = load_ruleset([Path(r) for r in rules])
-    ctx = ScanContext(
+    scope = ScanScope(
         rules=ruleset,
         source=", ".join(str(p) for p in paths),
         sender_domains={d.lower().lstrip("@") for d in internal_domains},
     )
-    scanner = AuditScanner.create(ruleset, ctx)
+    scanner = AuditScanner.create(ruleset, scope)
     assert isinstance(scanner, AuditScanner)
     books = scanner.books = AuditBooks()
     items = read_archive(paths, stdin=stdin)

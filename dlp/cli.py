@@ -354,7 +354,7 @@ def rules_list(
     """Print the rule catalogue (id, severity, what it catches), with any --rules files applied."""
 
     def action() -> int:
-        from dlp.rules import load_ruleset
+        from dlp.checks import load_ruleset
 
         ruleset = load_ruleset(rules or [])
         if fmt == OutputFormat.JSON:
@@ -411,7 +411,7 @@ def rules_validate(files: Annotated[list[Path], typer.Argument(help="Rules files
     """Validate rules files against the schema and the catalogue (exit 2 naming the file on error)."""
 
     def action() -> int:
-        from dlp.rules import load_ruleset
+        from dlp.checks import load_ruleset
 
         ruleset = load_ruleset(files)
         typer.echo(f"ok: {', '.join(str(f) for f in files)} ({len(ruleset.rules)} rules in effect)")

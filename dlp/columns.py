@@ -36,9 +36,26 @@ def normalise_column(name: str) -> str:
 
 
 @cache
+def _table() -> dict[str, Any]:
+    return yaml.safe_load((Path(__file__).with_name("column_names.yaml")).read_text(encoding="utf-8"))
+
+
+@cache
 def _roles() -> dict[str, str]:
-    data = yaml.safe_load((Path(__file__).with_name("column_names.yaml")).read_text(encoding="utf-8"))
-    return {key: role for role, keys in data["roles"].items() for key in keys}
+    return {key: role for role, keys in _table()["roles"].items() for key in keys}
+
+
+@cache
+def header_names(kind: str) -> tuple[str, ...]:
+    """Exact header names (lower-cased) of a kind of column, in order of preference (`names:` in the table):
+    email, id, street_address, full_name, name_part."""
+    return tuple(_table()["names"][kind])
+
+
+@cache
+def header_words(kind: str) -> frozenset[str]:
+    """Words of a header that tell what a column holds (`header_words:` in the table)."""
+    return frozenset(_table()["header_words"][kind])
 
 
 @cache

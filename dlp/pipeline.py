@@ -1,30 +1,26 @@
-"""The one scanning pipeline: messages -> checks -> findings -> policy -> Report.
+"""The one scanning pipeline: source -> prepare -> analyze -> checks -> policy -> Report.
 
-Every entry point (preflight, audit, check, serve, the Python API) builds a `ScanContext` and a
+Every entry point (preflight, audit, check, serve, the Python API) builds a frozen `ScanScope` and a
 message source and calls `Scanner.scan`; nothing else decides what is checked or how the verdict is made.
-
-Speed at campaign scale (a million rendered messages) comes from three things, none of which changes a
-finding: each distinct line-in-context is analysed once (`dlp.analysis.SegmentAnalyzer`); messages are
-taken from the (streamed) source in chunks, the lines a chunk needs and nobody analysed yet are analysed
-together (`nlp.pipe`), on worker processes when the campaign is big enough to repay their start-up
-(`dlp.workers`); checks then run in this process, in message order, so stateful checks stay simple.
-Only a chunk of messages is held at a time, so memory stays bounded whatever the list length.
+Each message is prepared (normalised text within the scanning budget), analysed once by the analysis
+stage (`dlp.analysis.AnalysisStage`, only when an enabled check needs entities) and handed to every
+check as an `AnalyzedMessage`; checks run in this process, in message order, so stateful checks stay
+simple. Findings, the scope's notes and the sections of the facts it built make the report.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 
-from dlp.analysis import SegmentAnalyzer, Unit, WholeAnalyzer
+from dlp.analysis import AnalysisStage, AnalyzedMessage, SegmentAnalyzer, WholeAnalyzer
+from dlp.analysis.stage import unanalysed
 from dlp.budgets import int_limit
-from dlp.checks import build_checks
-from dlp.checks.base import Check, ScanContext
-from dlp.checks.personal_data import EntityCheck
+from dlp.checks import CompiledRules, compile_rules
+from dlp.checks.base import Check
+from dlp.checks.scope import ScanScope
 from dlp.detect.engine import get_detector
 from dlp.model import Finding, Report, ScanMessage, UnreadableAttachment
 from dlp.policy import apply_policy
@@ -33,13 +29,10 @@ from dlp.rules import RuleSet
 from dlp.textnorm import normalise
 
 ProgressHook = Callable[[int], None]
+Analyzer = SegmentAnalyzer | WholeAnalyzer
 
 STRAIGHTFORWARD_ENV = "DLP_STRAIGHTFORWARD"  # "1": every part analysed whole, no cache, no pool
 WORKERS_ENV = "DLP_WORKERS"  # number of analysis worker processes; 0 = analyse in this process
-CHUNK = 256  # messages rendered ahead of their checks
-# Worker processes cost seconds to start (each loads spaCy); below this many missing lines in one scan a
-# pool does not pay for itself, so small campaigns, `dlp check` and `dlp serve` never start one.
-POOL_AFTER_MISSES = 400
 
 
 def _env_flag(name: str) -> bool:
@@ -56,13 +49,28 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
+def needed_entities(checks: Iterable[Check]) -> frozenset[str]:
+    """The entity types the enabled checks declare: the analysis stage finds exactly these."""
+    out: frozenset[str] = frozenset()
+    for check in checks:
+        out |= check.entities_needed()
+    return out
+
+
+def build_analyzer(ruleset: RuleSet, entities: Iterable[str], *, straightforward: bool = False) -> Analyzer:
+    """The detector (loads spaCy once per process) behind the segment cache, or the whole-part reference."""
+    detector = get_detector(extra_recognizers=ruleset.recognizers)
+    return WholeAnalyzer(detector, entities) if straightforward else SegmentAnalyzer(detector, entities)
+
+
 @dataclass
 class Scanner:
-    """A configured set of checks over one context; `scan` may be called for many message streams."""
+    """A configured set of checks over one scope; `scan` may be called for many message streams."""
 
-    ctx: ScanContext
+    scope: ScanScope
     checks: list[Check]
-    workers: int = 0
+    stage: AnalysisStage | None = None
+    key_warning: str | None = None
     straightforward: bool = False
     stats: dict[str, float] = field(default_factory=dict)
 
@@ -70,48 +78,54 @@ class Scanner:
     def create(
         cls,
         ruleset: RuleSet,
-        ctx: ScanContext | None = None,
+        scope: ScanScope | None = None,
         only: set[str] | None = None,
         *,
         straightforward: bool | None = None,
         workers: int | None = None,
+        analyzer: Analyzer | None = None,
+        compiled: CompiledRules | None = None,
     ) -> Scanner:
-        ctx = ctx or ScanContext(rules=ruleset)
+        """`compiled` and `analyzer`: the rule set's matchers and the detector with its cache, to reuse
+        across many scans (single messages: serve, the API); built here when not given."""
+        compiled = compiled or compile_rules(ruleset)
+        scope = replace(scope or ScanScope(rules=ruleset), compiled=compiled)
         key_warning = fingerprint_key_warning()  # a bad key is exit 2 before any work, not mid-scan
-        if key_warning and key_warning not in ctx.notes:
-            ctx.notes.append(key_warning)
-        checks = build_checks(ruleset, ctx, only)
+        checks = compiled.checks(scope, only)
         straightforward = _env_flag(STRAIGHTFORWARD_ENV) if straightforward is None else straightforward
-        entity_types: set[str] = set()
-        for check in checks:
-            if isinstance(check, EntityCheck):
-                entity_types |= check.entities
-        if entity_types and ctx.analyze is None:
-            detector = get_detector(extra_recognizers=ruleset.recognizers)
-            if straightforward:
-                ctx.analyze = WholeAnalyzer(detector, entity_types)
-            else:
-                ctx.analyze = SegmentAnalyzer(detector, entity_types)
-        for check in checks:
-            if isinstance(check, EntityCheck):
-                check.begin_scan()  # before any batch analysis, so per-scan detector counters start here
-        return cls(
-            ctx=ctx,
-            checks=checks,
-            workers=0 if straightforward else (default_workers() if workers is None else workers),
-            straightforward=straightforward,
-        )
+        entities = needed_entities(checks)
+        stage = None
+        if entities:
+            if analyzer is None:
+                analyzer = build_analyzer(ruleset, entities, straightforward=straightforward)
+            workers = 0 if straightforward else (default_workers() if workers is None else workers)
+            stage = AnalysisStage(analyzer, workers=workers, recognizers=ruleset.recognizers)
+        return cls(scope=scope, checks=checks, stage=stage, key_warning=key_warning, straightforward=straightforward)
 
-    def findings_for(self, message: ScanMessage) -> list[Finding]:
+    def findings_for(self, analyzed: AnalyzedMessage) -> list[Finding]:
         out: list[Finding] = []
         for check in self.checks:
-            out.extend(check.check_message(message))
+            out.extend(check.check(analyzed))
         return out
 
     def finish(self) -> list[Finding]:
         out: list[Finding] = []
         for check in self.checks:
             out.extend(check.finish())
+        return out
+
+    def analyzed(self, messages: Iterable[ScanMessage]) -> Iterator[AnalyzedMessage]:
+        """The analysis stage over prepared messages (or the messages as they are, when nothing needs it)."""
+        prepared = map(prepare, messages)
+        if self.stage is None:
+            return map(unanalysed, prepared)
+        return self.stage.run(prepared)
+
+    def notes(self) -> list[str]:
+        out = list(self.scope.notes)
+        for note in [self.key_warning, *self.scope.domain_notes(), *(self.stage.notes() if self.stage else [])]:
+            if note and note not in out:
+                out.append(note)
         return out
 
     def scan(self, messages: Iterable[ScanMessage], progress: ProgressHook | None = None) -> Report:
@@ -121,76 +135,33 @@ class Scanner:
         # Distinct recipients, counted by 64-bit hash: a million addresses as strings would be ~120 MB.
         recipients: set[int] = set()
         if progress is not None and hasattr(progress, "set_total"):
-            progress.set_total(expected_messages(self.ctx))
-        for message in self._prepared(map(prepare, messages)):
+            progress.set_total(expected_messages(self.scope))
+        for analyzed in self.analyzed(messages):
+            message = analyzed.message
             count += 1
             if message.recipient is not None:
                 recipients.add(hash(message.recipient.email.lower()))
             else:
                 recipients.update(hash(a) for a in message.envelope_recipients)
-            findings.extend(self.findings_for(message))
+            findings.extend(self.findings_for(analyzed))
             if progress is not None:
                 progress(count)
         findings.extend(self.finish())
-        verdict, final = apply_policy(findings, self.ctx.rules)
+        if self.stage is not None:
+            self.stats.update(self.stage.stats)
+        rules = self.scope.rules
+        verdict, final = apply_policy(findings, rules)
         return Report(
             verdict=verdict,
             findings=final,
             messages=count,
             recipients=len(recipients),
             seconds=time.perf_counter() - started,
-            source=self.ctx.source,
-            notes=list(self.ctx.notes),
-            sections=dict(self.ctx.sections),
-            hints={f.rule: self.ctx.rules.rules[f.rule].remediation for f in final if f.rule in self.ctx.rules.rules},
+            source=self.scope.source,
+            notes=self.notes(),
+            sections=self.scope.sections(),
+            hints={f.rule: rules.rules[f.rule].remediation for f in final if f.rule in rules.rules},
         )
-
-    # -- the fast path: analyse a chunk's missing lines together, ahead of its checks -------------------
-
-    def _prepared(self, messages: Iterable[ScanMessage]) -> Iterator[ScanMessage]:
-        """Messages in order, each with every line its checks will ask about already in the cache."""
-        analyzer = self.ctx.analyze
-        if not isinstance(analyzer, SegmentAnalyzer):
-            yield from messages
-            return
-        pool = None
-        misses = 0
-        # Chunks in flight: (messages, windows being analysed by workers, their result handle).
-        inflight: deque[tuple[list[ScanMessage], list[Unit], set, Future]] = deque()
-        try:
-            for chunk in _chunks(messages, CHUNK):
-                # A window another chunk already sent to the workers is not sent again.
-                in_flight = _InFlight(keys for _m, _u, keys, _h in inflight)
-                pending = analyzer.missing(
-                    (part.text for message in chunk for part in message.content_parts), pending=in_flight
-                )
-                misses += sum(len(unit.members) for unit in pending)
-                if pool is None and self.workers > 1 and misses >= POOL_AFTER_MISSES:
-                    from dlp.workers import AnalysisPool
-
-                    pool = AnalysisPool(self.workers, self.ctx.rules.recognizers, analyzer.entities)
-                if pool is None:
-                    analyzer.fill(pending)
-                    yield from chunk
-                    continue
-                keys = {member.key for unit in pending for member in unit.members}
-                inflight.append((chunk, pending, keys, pool.submit(pending)))
-                # Keep the workers busy while this process renders the next chunk and runs checks.
-                while len(inflight) > self.workers:
-                    yield from self._complete(inflight.popleft(), analyzer)
-            while inflight:
-                yield from self._complete(inflight.popleft(), analyzer)
-        finally:
-            if pool is not None:
-                pool.close()
-            self.stats.update(cache_hits=analyzer.hits, cache_misses=analyzer.misses, analysed=misses)
-
-    @staticmethod
-    def _complete(item, analyzer: SegmentAnalyzer) -> Iterator[ScanMessage]:
-        chunk, pending, _keys, handle = item
-        for unit, entities in zip(pending, handle.result(), strict=True):
-            analyzer.store_unit(unit, entities)
-        yield from chunk
 
 
 def prepare(message: ScanMessage) -> ScanMessage:
@@ -223,23 +194,13 @@ def prepare(message: ScanMessage) -> ScanMessage:
     return message
 
 
-class _InFlight:
-    """Membership over the key sets of the chunks whose windows are with the workers."""
-
-    def __init__(self, key_sets: Iterable[set]) -> None:
-        self.key_sets = list(key_sets)
-
-    def __contains__(self, key: object) -> bool:
-        return any(key in keys for keys in self.key_sets)
-
-
-def expected_messages(ctx: ScanContext) -> int | None:
+def expected_messages(scope: ScanScope) -> int | None:
     """How many messages a campaign scan will produce, for the progress bar's ETA (an estimate: a CSV
     field with a line break in it counts twice). None when unknown (archives, single messages)."""
-    campaign = ctx.campaign
+    campaign = scope.campaign
     if campaign is not None and getattr(campaign.spec, "mode", None) == "broadcast":
         return 1
-    recipient_list = ctx.recipient_list
+    recipient_list = scope.recipient_list
     path = getattr(recipient_list, "path", None)
     if path is None:
         return None
@@ -255,14 +216,3 @@ def expected_messages(ctx: ScanContext) -> int | None:
     lines += last != b"\n"  # a last line without its newline
     header = 0 if getattr(recipient_list, "kind", "csv") == "jsonl" else 1
     return max(0, lines - header)
-
-
-def _chunks(messages: Iterable[ScanMessage], size: int) -> Iterator[list[ScanMessage]]:
-    chunk: list[ScanMessage] = []
-    for message in messages:
-        chunk.append(message)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dlp.columns import column_key, columns_with_role
+from dlp.columns import column_key, columns_with_role, header_names
 from dlp.errors import InputError
 from dlp.model import Recipient
 from dlp.safepath import not_regular
 
-EMAIL_COLUMNS = ("email", "email_address", "e-mail", "e_mail", "mail", "emailaddress")
-ID_COLUMNS = ("customer_id", "id", "account_id", "client_id", "customer_number", "account_number")
+EMAIL_COLUMNS = header_names("email")
+ID_COLUMNS = header_names("id")
 SNIFF_BYTES = 64 * 1024
 
 

@@ -82,6 +82,9 @@ class RulesFile(BaseModel):
     version: int = 1
     rules: list[RuleSpec] = Field(default_factory=list)
     allowlist: AllowlistSpec = Field(default_factory=AllowlistSpec)
+    vocabulary: dict[str, list[str]] = Field(
+        default_factory=dict, description="shared word lists (list hosts, salutations); later files extend them"
+    )
     recognizers: list[dict[str, Any]] = Field(
         default_factory=list, description="extra Presidio pattern recognizers, Presidio's YAML format"
     )
@@ -129,6 +132,7 @@ class RuleSet:
     allowlist: Allowlist
     recognizers: list[dict[str, Any]]
     files: list[str]
+    vocabulary: dict[str, list[str]] = field(default_factory=dict)  # shared word lists, name -> words
 
     def get(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
@@ -143,12 +147,14 @@ def read_rules_file(path: Path) -> RulesFile:
     return validate(RulesFile, data, node, path, "rules file")
 
 
-def load_ruleset(extra: list[Path] | None = None, *, include_default: bool = True) -> RuleSet:
-    """Read the default catalogue, then layer each extra file over it, in order."""
+def read_ruleset(extra: list[Path] | None = None, *, include_default: bool = True) -> RuleSet:
+    """Read the default catalogue, then layer each extra file over it, in order. Pure data: the detectors'
+    parameters are validated by the registry (`dlp.checks.load_ruleset`, what every entry point calls)."""
     files = ([default_rules_path()] if include_default else []) + list(extra or [])
     rules: dict[str, Rule] = {}
     allowlist = Allowlist()
     recognizers: list[dict[str, Any]] = []
+    vocabulary: dict[str, list[str]] = {}
     for path in files:
         spec = read_rules_file(Path(path))
         for rule_spec in spec.rules:
@@ -158,11 +164,11 @@ def load_ruleset(extra: list[Path] | None = None, *, include_default: bool = Tru
         allowlist.domains |= {d.strip().lower().lstrip("@") for d in spec.allowlist.domains}
         allowlist.fingerprints |= set(spec.allowlist.fingerprints)
         recognizers.extend(spec.recognizers)
-    ruleset = RuleSet(rules=rules, allowlist=allowlist, recognizers=recognizers, files=[str(f) for f in files])
-    from dlp.checks import validate_parameters  # local import: checks depend on rules, not the reverse
-
-    validate_parameters(ruleset)
-    return ruleset
+        for name, words in spec.vocabulary.items():
+            vocabulary.setdefault(name, []).extend(words)
+    return RuleSet(
+        rules=rules, allowlist=allowlist, recognizers=recognizers, files=[str(f) for f in files], vocabulary=vocabulary
+    )
 
 
 def _apply(rules: dict[str, Rule], spec: RuleSpec, path: str) -> None:

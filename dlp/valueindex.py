@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,21 +28,24 @@ from typing import Any
 
 import phonenumbers
 
-from dlp.columns import column_role, columns_with_role
+from dlp.columns import column_role, columns_with_role, header_names, header_words
+from dlp.detect.catalogue import EMAIL, ID, INDEX_TYPES, PERSON, PHONE, STREET
 
 _TOKEN = re.compile(r"[^\W_]+")
 _SPLIT_HEADER = re.compile(r"[^a-z0-9]+")
 
-EMAIL = "EMAIL_ADDRESS"
-PHONE = "PHONE_NUMBER"
-PERSON = "PERSON"
-ID = "ID"
-STREET = "STREET_ADDRESS"
 
-EMAIL_HEADERS = frozenset({"email", "email_address", "e-mail", "e_mail", "mail", "emailaddress"})
-PHONE_WORDS = frozenset({"phone", "mobile", "tel", "telephone", "cell", "cellphone", "fax", "whatsapp", "msisdn"})
-NAME_HEADERS = frozenset({"name", "full_name", "fullname", "customer_name", "contact_name", "display_name"})
-NAME_PARTS = frozenset({"first_name", "firstname", "given_name", "last_name", "lastname", "surname", "family_name"})
+EMAIL_HEADERS = frozenset(header_names("email"))
+NAME_HEADERS = frozenset(header_names("full_name"))
+NAME_PARTS = frozenset(header_names("name_part"))
+PHONE_WORDS = header_words("phone")
+ID_LAST_WORDS = header_words("id_last")
+ID_WORDS = header_words("id")
+NOT_ID_WORDS = header_words("not_id")
+BIRTH_WORDS = header_words("birth")
+STREET_WORDS = header_words("street")
+CATEGORICAL = header_words("categorical")
+RELATION_WORDS = header_words("relation")
 NAME_PART_HOW = "name part (identifies nobody alone; indexed as full name)"
 ROLE_KINDS: dict[str, tuple[str | None, str]] = {
     "email": (EMAIL, "header"),
@@ -55,36 +57,7 @@ ROLE_KINDS: dict[str, tuple[str | None, str]] = {
     "street_address": (STREET, "header"),
     "platform_id": (None, "platform record id or bookkeeping, not personal data"),
 }
-ID_LAST_WORDS = frozenset({"id", "number", "no", "num", "nr", "ref", "reference", "iban", "ssn", "nino", "ahv"})
-ID_WORDS = frozenset({"account", "contract", "order", "invoice", "policy", "customer", "member", "passport", "licence"})
-NOT_ID_WORDS = frozenset(
-    {
-        "date", "since", "time", "at", "on", "total", "amount", "count", "fee", "price", "balance", "points",
-        "score", "created", "updated", "year", "month", "day", "value", "limit",
-    }
-)  # fmt: skip
-BIRTH_WORDS = frozenset({"birth", "dob", "birthday", "birthdate"})
-STREET_WORDS = frozenset({"address", "street", "address1", "address2", "addr"})
-# Attributes many people share: never identifying on their own, whatever Presidio says of them.
-CATEGORICAL = frozenset(
-    {
-        "city", "town", "country", "state", "region", "province", "county", "zip", "zipcode", "postcode",
-        "postal", "plan", "tier", "segment", "language", "lang", "locale", "gender", "status", "currency",
-        "title", "salutation", "device", "product", "type", "category", "channel", "source", "timezone",
-    }
-)  # fmt: skip
-# A column about somebody else: the referrer's phone is the referrer's, not this row's own value.
-RELATION_WORDS = frozenset(
-    {
-        "referrer", "referred", "referral", "referee", "friend", "partner", "spouse", "manager", "agent",
-        "advisor", "adviser", "sponsor", "parent", "guardian", "emergency", "other", "inviter", "invited",
-        "colleague", "representative", "beneficiary", "guarantor",
-    }
-)  # fmt: skip
-PRESIDIO_TYPES = (
-    PERSON, EMAIL, PHONE, STREET, "ACCOUNT_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "US_BANK_NUMBER",
-    "US_PASSPORT", "US_DRIVER_LICENSE", "DATE_OF_BIRTH", "IP_ADDRESS", "UK_NINO", "CH_AHV", "IT_FISCAL_CODE",
-)  # fmt: skip
+PRESIDIO_TYPES = INDEX_TYPES
 SAMPLE_ROWS = 200
 RECENT_TEXTS = 16
 MAX_COLUMNS = 255
@@ -440,9 +413,6 @@ class ValueIndex:
 
 # ---- building, once per recipient list ------------------------------------------------------------------
 
-_CACHE: weakref.WeakKeyDictionary[Any, ValueIndex] = weakref.WeakKeyDictionary()
-
-
 def build_index(recipient_list: Any, settings: IndexSettings, analyze: Any | None) -> ValueIndex:
     """Two streamed passes over the list: a sample to classify columns, then every row into the index."""
     sample = [r.columns for r in itertools.islice(iter(recipient_list), SAMPLE_ROWS)]
@@ -454,31 +424,17 @@ def build_index(recipient_list: Any, settings: IndexSettings, analyze: Any | Non
     return index
 
 
-def context_index(ctx: Any) -> ValueIndex | None:
-    """The campaign's index, built on first use and shared by every check of the scan; None without a list.
-
-    Settings come from the cross-recipient-leak rule's parameters, so one index serves all three checks.
-    The inferred column types go into the report (`ctx.sections`).
-    """
-    recipient_list = getattr(ctx, "recipient_list", None)
-    if recipient_list is None:
-        return None
-    index = _CACHE.get(recipient_list)
-    if index is None:
-        rule = ctx.rules.rules.get("cross-recipient-leak")
-        params = rule.parameters if rule is not None else {}
-        settings = IndexSettings(**{k: v for k, v in params.items() if k in IndexSettings.__dataclass_fields__})
-        index = build_index(recipient_list, settings, _presidio(ctx))
-        _CACHE[recipient_list] = index
-        ctx.sections["recipient-columns"] = columns_section(index)
-    return index
+def index_settings(params: dict[str, Any]) -> IndexSettings:
+    """Settings from the cross-recipient-leak rule's parameters, so one index serves all three checks."""
+    return IndexSettings(**{k: v for k, v in params.items() if k in IndexSettings.__dataclass_fields__})
 
 
-def _presidio(ctx: Any) -> Any:
+def presidio_columns(recognizers: list[dict[str, Any]]) -> Any:
+    """Presidio over sample cells, to classify columns whose header says nothing."""
     from dlp.detect.engine import get_detector
 
     def analyze(text: str) -> list:
-        return get_detector(extra_recognizers=ctx.rules.recognizers).analyze(text, entities=PRESIDIO_TYPES)
+        return get_detector(extra_recognizers=recognizers).analyze(text, entities=PRESIDIO_TYPES)
 
     return analyze
 

@@ -18,9 +18,9 @@ from pathlib import Path
 from dlp.analysis import line_spans
 from dlp.bench import make_campaign
 from dlp.campaign import load_campaign
+from dlp.checks import load_ruleset
 from dlp.detect.engine import get_detector
 from dlp.render import CampaignRenderer, render_campaign
-from dlp.rules import load_ruleset
 
 
 def new_lines(campaign_path: Path) -> tuple[int, list[str]]:

@@ -20,10 +20,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from dlp.checks.base import ScanContext
+from dlp.checks import load_ruleset
+from dlp.checks.scope import ScanScope
 from dlp.model import Severity
 from dlp.pipeline import Scanner
-from dlp.rules import load_ruleset
 from dlp.sources.email_message import parse_bytes, to_scan_message
 
 
@@ -53,9 +53,9 @@ class RecordingScanner(Scanner):
 
     raw: list
 
-    def findings_for(self, message):
-        findings = super().findings_for(message)
-        self.raw.extend((message, f) for f in findings)
+    def findings_for(self, analyzed):
+        findings = super().findings_for(analyzed)
+        self.raw.extend((analyzed.message, f) for f in findings)
         return findings
 
     def finish(self):
@@ -84,7 +84,7 @@ def main() -> int:
                 messages.append(to_scan_message(parse_bytes(data), index=index, source=label))
             except Exception as exc:  # counted, not fatal: the reader's robustness is another measure
                 print(f"  unparsable {label}: {type(exc).__name__}", file=sys.stderr)
-        scanner = RecordingScanner.create(ruleset, ScanContext(rules=ruleset, source=name), workers=0)
+        scanner = RecordingScanner.create(ruleset, ScanScope(rules=ruleset, source=name), workers=0)
         assert isinstance(scanner, RecordingScanner)
         scanner.raw = []
         scanner.scan(messages)

@@ -188,9 +188,9 @@ def make_message(body: str, to: str) -> email.message.EmailMessage:
 
 
 def test_footer_in_every_scanned_message_is_the_senders_own() -> None:
-    from dlp.checks.base import ScanContext
+    from dlp.checks import load_ruleset
+    from dlp.checks.scope import ScanScope
     from dlp.pipeline import Scanner
-    from dlp.rules import load_ruleset
     from dlp.sources.email_message import to_scan_message
 
     footer = "\n\nAcme Support, 48 Linden Avenue, Portland, OR 97205, phone (503) 555-0179\n"
@@ -205,7 +205,7 @@ def test_footer_in_every_scanned_message_is_the_senders_own() -> None:
         scan.index = i
         messages.append(scan)
     ruleset = load_ruleset([])
-    report = Scanner.create(ruleset, ScanContext(rules=ruleset)).scan(messages)
+    report = Scanner.create(ruleset, ScanScope(rules=ruleset)).scan(messages)
     values = {f.value for f in report.findings if f.rule == "personal-data"}
     assert "+1 415 555 0198" in values and "Priya Raman" in values
     assert "(503) 555-0179" not in values and not any("Linden" in (v or "") for v in values)

@@ -12,8 +12,9 @@ import pytest
 from conftest import write_campaign
 
 import dlp.analysis
+import dlp.analysis.stage
+import dlp.analysis.workers
 import dlp.pipeline
-import dlp.workers
 from dlp.api import preflight
 from dlp.model import Report
 
@@ -179,16 +180,16 @@ def test_fast_path_equals_straightforward_in_process_and_with_workers(
     _assert_same_names(in_process, reference)
 
     monkeypatch.setenv("DLP_WORKERS", "2")
-    monkeypatch.setattr(dlp.pipeline, "POOL_AFTER_MISSES", 1)  # use the pool even on this small campaign
-    monkeypatch.setattr(dlp.pipeline, "CHUNK", 8)  # several chunks in flight at once
+    monkeypatch.setattr(dlp.analysis.stage, "POOL_AFTER_MISSES", 1)  # use the pool even on this small campaign
+    monkeypatch.setattr(dlp.analysis.stage, "CHUNK", 8)  # several chunks in flight at once
     submitted: list[int] = []
-    original = dlp.workers.AnalysisPool.submit
+    original = dlp.analysis.workers.AnalysisPool.submit
 
     def counting_submit(self, windows):
         submitted.append(len(windows))
         return original(self, windows)
 
-    monkeypatch.setattr(dlp.workers.AnalysisPool, "submit", counting_submit)
+    monkeypatch.setattr(dlp.analysis.workers.AnalysisPool, "submit", counting_submit)
     pooled = preflight(varied_campaign)
     assert len(submitted) > 2 and sum(submitted) > 50  # the workers did the analysis
     assert pooled.verdict == reference.verdict
@@ -214,9 +215,10 @@ def test_a_label_on_the_line_before_still_scores_the_value() -> None:
 
 def test_messages_are_streamed_in_chunks_not_read_whole() -> None:
     """Memory stays bounded: checks of the first messages run before the source is read to its end."""
+    from dlp.analysis.stage import CHUNK
+    from dlp.checks import load_ruleset
     from dlp.model import Part, PartKind, ScanMessage
-    from dlp.pipeline import CHUNK, Scanner
-    from dlp.rules import load_ruleset
+    from dlp.pipeline import Scanner
 
     consumed = 0
 

@@ -18,8 +18,8 @@ import pytest
 from conftest import write_campaign
 
 from dlp.api import preflight
+from dlp.checks import load_ruleset
 from dlp.errors import InputError
-from dlp.rules import load_ruleset
 
 DATA = Path(__file__).parent / "data"
 PLATFORMS = DATA / "platforms"

@@ -15,10 +15,10 @@ import pytest
 
 from dlp.api import analyze_text, scan_message
 from dlp.audit import audit
-from dlp.checks.base import ScanContext
+from dlp.checks import load_ruleset
+from dlp.checks.scope import ScanScope
 from dlp.model import Severity
 from dlp.pipeline import Scanner
-from dlp.rules import load_ruleset
 from dlp.sources.email_message import parse_bytes, to_scan_message
 
 THIRD_PARTY = Path(__file__).parent / "data" / "third_party"
@@ -49,7 +49,7 @@ def test_clean_real_mail_is_not_blocked() -> None:
         raw = _messages(THIRD_PARTY / name)
         messages = [to_scan_message(parse_bytes(data), index=i, source=label) for i, (label, data) in enumerate(raw, 1)]
         total += len(messages)
-        report = Scanner.create(ruleset, ScanContext(rules=ruleset, source=name), workers=0).scan(messages)
+        report = Scanner.create(ruleset, ScanScope(rules=ruleset, source=name), workers=0).scan(messages)
         for finding in report.findings:
             if finding.severity == Severity.BLOCK:
                 places = [finding.location, *finding.also_at]

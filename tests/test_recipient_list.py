@@ -18,6 +18,7 @@ from faker import Faker
 from rich.console import Console
 
 from dlp.api import preflight, scan_message
+from dlp.checks import load_ruleset
 from dlp.checks.address_rules import (
     DisposableMatcher,
     DisposableParams,
@@ -29,7 +30,6 @@ from dlp.checks.address_rules import (
 )
 from dlp.errors import InputError
 from dlp.reporters import json_report, rich_report
-from dlp.rules import load_ruleset
 
 OUR_RULES = {"shared-address", "placeholder-address", "invalid-address", "disposable-address", "duplicate-recipient"}
 NO_ENTITY_RULES = """

@@ -8,8 +8,8 @@ import pytest
 from conftest import run_dlp, write_campaign
 
 from dlp.api import preflight
+from dlp.checks import load_ruleset
 from dlp.errors import InputError
-from dlp.rules import load_ruleset
 
 
 def rules_file(tmp_path: Path, text: str) -> Path:

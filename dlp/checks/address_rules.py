@@ -7,6 +7,7 @@ patterns come from the rule parameters (rules/default.yaml), so users extend the
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,6 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from dlp.rules import PatternSpec
 
 _SEPARATORS = re.compile(r"[._+\-/]")
+
+
+def fnmatch_any(patterns: list[str]) -> re.Pattern[str]:
+    """One regex for a list of fnmatch patterns (`owner-*`, `*-request`), matched case-insensitively."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{fnmatch.translate(p.casefold())})" for p in patterns))
 
 
 def split(address: str) -> tuple[str, str]:
@@ -120,6 +128,25 @@ class PlaceholderMatcher:
                 if brand in squashed and (has_digit or stem == brand):
                     return f"the sender's brand '{brand}' at a free-mail domain"
         return None
+
+
+class PlaceholderMatchers:
+    """placeholder-address compiled once: a matcher per set of sender domains (a campaign has one, an
+    audited archive or a relay one per sender), built on first use and kept, bounded."""
+
+    LIMIT = 256
+
+    def __init__(self, params: PlaceholderParams) -> None:
+        self.params = params
+        self._by_domains: dict[frozenset[str], PlaceholderMatcher] = {}
+
+    def for_domains(self, domains: frozenset[str]) -> PlaceholderMatcher:
+        matcher = self._by_domains.get(domains)
+        if matcher is None:
+            if len(self._by_domains) > self.LIMIT:
+                self._by_domains.clear()
+            matcher = self._by_domains[domains] = PlaceholderMatcher.build(self.params, domains)
+        return matcher
 
 
 def _within(domain: str, parents: Iterable[str]) -> bool:

@@ -1,87 +1,58 @@
 """What a check is, and the shared machinery for building findings.
 
-A check is one small class per rule: it reads messages (and, for list- or archive-level rules, keeps
-state until `finish`) and yields `Finding`s. It never decides the verdict and never formats output.
+A check is one small class per rule: it reads analysed messages (and, for list- or archive-level rules,
+keeps state until `finish`) and yields `Finding`s. It reads the scan's frozen scope (`ScanScope`) and
+writes nothing shared; it never decides the verdict and never formats output.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from dlp.detect.entities import Entity
-from dlp.domains import why_never_internal, within
-from dlp.model import Finding, Location, Part, ScanMessage
+from dlp.analysis.stage import AnalyzedMessage
+from dlp.checks.scope import ScanScope
+from dlp.model import Finding, Location, ScanMessage
 from dlp.redact import fingerprint, redact_value
-from dlp.rules import Rule, RuleSet
+from dlp.rules import Rule
 
 
 class NoParameters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-@dataclass
-class ScanContext:
-    """Everything a check may know about the scan besides the message in hand."""
-
-    rules: RuleSet
-    source: str = ""
-    sender_domains: set[str] = field(default_factory=set)
-    template_sources: dict[str, str] = field(default_factory=dict)
-    analyze: Callable[[Part, ScanMessage], list[Entity]] | None = None
-    notes: list[str] = field(default_factory=list)
-    sections: dict[str, Any] = field(default_factory=dict)
-    recipient_list: Any = None  # dlp.recipients.RecipientList when scanning a campaign
-    campaign: Any = None  # dlp.campaign.Campaign when scanning a campaign
-    _own_cache: dict[frozenset[str], frozenset[str]] = field(default_factory=dict, repr=False)
-
-    def is_internal(self, address: str, message: ScanMessage | None = None) -> bool:
-        """The sending organisation's own address: the campaign's domains, plus (for audited or hooked
-        messages, where each message has its own sender) the domain of that message's From.
-
-        A shared mail provider or a public suffix is never the organisation's own, whoever claims it
-        (see `dlp.domains`): otherwise a sender at gmail.com makes every gmail recipient "internal"."""
-        domain = address.rpartition("@")[2].strip().lower().rstrip(">")
-        domains = self._own(frozenset(self.sender_domains), configured=True)
-        if message is not None and message.own_domains:
-            domains = domains | self._own(message.own_domains, configured=False)
-        return within(domain, domains)
-
-    def _own(self, domains: frozenset[str], *, configured: bool) -> frozenset[str]:
-        cached = self._own_cache.get(domains)
-        if cached is not None:
-            return cached
-        if len(self._own_cache) > 10_000:  # one entry per distinct sender of an audit: keep it bounded
-            self._own_cache.clear()
-        rule = self.rules.rules.get("exposed-recipients")
-        extra = rule.param("shared_domains", []) if rule else []
-        usable = set()
-        for domain in domains:
-            reason = why_never_internal(domain, extra)
-            if reason is None:
-                usable.add(domain)
-            elif configured:
-                note = f"{domain} is not treated as the sender's own domain: {reason}"
-                if note not in self.notes:
-                    self.notes.append(note)
-        out = self._own_cache[domains] = frozenset(usable)
-        return out
-
-
 class Check:
-    """Base class: subclasses set `rule_id` and, if they take parameters, a pydantic `Params` model."""
+    """A detector: the code that runs a rule. Subclasses set `detector` (the name a rule's `detector:` field
+    refers to, by default the rule's id) and, if they take parameters, a pydantic `Params` model."""
 
-    rule_id: ClassVar[str]
+    detector: ClassVar[str]
     Params: ClassVar[type[BaseModel]] = NoParameters
 
-    def __init__(self, rule: Rule, ctx: ScanContext) -> None:
+    def __init__(self, rule: Rule, scope: ScanScope, *, params: Any = None, compiled: Any = None) -> None:
+        """`params` and `compiled` come from the compiled rule set (`dlp.checks.compile_rules`), built once
+        and shared by every scan; a check built without them compiles its own."""
         self.rule = rule
-        self.ctx = ctx
-        self.params: Any = self.Params.model_validate(rule.parameters)
+        self.scope = scope
+        self.params: Any = params if params is not None else self.Params.model_validate(rule.parameters)
+        self.compiled: Any = compiled if compiled is not None else self.compile(rule, self.params)
+
+    @classmethod
+    def compile(cls, rule: Rule, params: Any) -> Any:
+        """What this detector builds from its rule once, for every scan: matchers, regexes, tables.
+
+        Must not depend on the scan (the sender, the list): that belongs in the scope."""
+        return None
+
+    def entities_needed(self) -> frozenset[str]:
+        """The entity types this check reads from the analysis stage; none means it never needs detection."""
+        return frozenset()
+
+    def check(self, analyzed: AnalyzedMessage) -> Iterable[Finding]:
+        """Findings for one analysed message; checks that read no entities implement `check_message`."""
+        return self.check_message(analyzed.message)
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
         return ()
@@ -115,7 +86,7 @@ class Check:
             field=field,
             line=line,
             recipient=recipient or None,
-            source=scan_message.source if scan_message and scan_message.source else (self.ctx.source or None),
+            source=scan_message.source if scan_message and scan_message.source else (self.scope.source or None),
             message_id=scan_message.message_id if scan_message else None,
         )
         where_key = where if where is not None else (origin or field or "")

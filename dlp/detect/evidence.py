@@ -19,6 +19,8 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+from dlp.detect.catalogue import OTHER_NUMBER_LABEL
+
 DATA = Path(__file__).parent / "data"
 CONTEXT_WORDS_BEFORE = 6  # the words before a line that its analysis window holds (dlp.analysis)
 
@@ -89,12 +91,6 @@ EXPIRY = re.compile(r"(?<![\d/])(?:0[1-9]|1[0-2])\s?/\s?(?:\d{2}|20\d{2})(?![\d/
 CARD_FORMATTED = re.compile(r"^\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}$|^\d{4}([ -])\d{6}\2\d{4,5}$")
 HASH_NEIGHBOUR = re.compile(r"[0-9a-fA-F]")
 GIT_INDEX = re.compile(r"^\s*index\s+[0-9a-f]{6,64}\.\.[0-9a-f]{6,64}")
-OTHER_NUMBER_LABEL = re.compile(
-    r"(?i)\b(?:order|invoice|tracking|track|parcel|shipment|reference|ref|ticket|case|booking|confirmation|"
-    r"receipt|transaction|serial|sku|item|article|bestell\w*|rechnung\w*|sendung\w*|commande|facture|colis|"
-    r"ordine|fattura|pedido|factura|reservation|claim|incident|request|id|no\.?|nr\.?|#)"
-    r"(?:\s*(?:number|num\.?|no\.?|nr\.?|id|code|#))?\s*[:#]?\s*$"
-)
 
 
 # Issuer prefixes (IIN ranges) and the lengths each network issues: with the Luhn check the recognizer

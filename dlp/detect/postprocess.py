@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from dlp.detect.catalogue import ORDER_NUMBER_LABEL
 from dlp.detect.name_lexicon import TITLES
 from dlp.detect.recognizers.introduced_name import CUE
 
@@ -48,12 +49,6 @@ NOT_NAMES = _words(
     """
 )
 
-OTHER_ID_LABEL = re.compile(
-    r"(?i)\b(?:order|invoice|tracking|track|parcel|shipment|reference|ref|ticket|case|booking|confirmation|"
-    r"receipt|transaction|serial|sku|item|article|model|part|bestell\w*|rechnung\w*|sendung\w*|commande|"
-    r"facture|colis|ordine|fattura|pedido|factura|reservation|claim|incident|request)\b"
-    r"\s{0,2}(?:number|no\.?|nr\.?|#|id|code)?\s{0,2}[:#]?\s{0,2}$"
-)
 # Presidio ids whose patterns match any number of the right length; in mail they are only that id when
 # the text names it nearby.
 CONTEXT_REQUIRED = {
@@ -72,9 +67,6 @@ def has_required_context(entity_type: str, text: str, start: int) -> bool:
     return pattern is None or bool(pattern.search(text[max(0, start - 60) : start]))
 
 
-ID_LIKE = frozenset(
-    {"US_SSN", "US_BANK_NUMBER", "US_ITIN", "US_DRIVER_LICENSE", "US_PASSPORT", "DE_TAX_ID", "UK_NHS", "PHONE_NUMBER"}
-)
 
 
 def plausible_person(text: str) -> bool:
@@ -130,7 +122,7 @@ def listed_name(word: str) -> bool:
 
 
 def labelled_as_other_id(text: str, start: int) -> bool:
-    return bool(OTHER_ID_LABEL.search(text[max(0, start - 40) : start]))
+    return bool(ORDER_NUMBER_LABEL.search(text[max(0, start - 40) : start]))
 
 
 # Structurally validated or labelled entities beat a phone-shaped or NER guess over the same characters:

@@ -11,9 +11,10 @@ import json
 from typing import Any
 
 from dlp import __version__
+from dlp.checks import load_ruleset
 from dlp.model import Finding, Report, Severity
 from dlp.redact import strip_controls
-from dlp.rules import RuleSet, load_ruleset
+from dlp.rules import RuleSet
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {Severity.BLOCK: "error", Severity.WARN: "warning", Severity.INFO: "note"}

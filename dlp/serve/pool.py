@@ -52,7 +52,7 @@ class ScanFailed(Exception):
 def _scanner_main(conn: Connection, rules: list[str], internal_domains: list[str]) -> None:
     """A scanner process: load the model (unless the fork server did), then scan one message per request
     until the pipe closes."""
-    from dlp.workers import die_with_parent
+    from dlp.analysis.workers import die_with_parent
 
     # Our parent is the fork server, which dies with the server (see `preload`).
     die_with_parent(os.getppid())

@@ -14,9 +14,9 @@ import json
 import os
 from pathlib import Path
 
+from dlp.analysis.workers import die_with_parent
 from dlp.serve import scanning
 from dlp.serve.scanning import SETTINGS_ENV
-from dlp.workers import die_with_parent
 
 # The fork server dies with the server, even after `kill -9`: the end of its pipe from the server is not
 # enough, since every process forked from it holds a copy of that pipe (a scanner stuck in a scan would

@@ -101,7 +101,7 @@ def serve(config: ServeConfig, log_stream: TextIO | None = None) -> int:
     log = JsonLog(stream)
     log.write("starting", msg="loading rules and the detector", workers=config.workers)
     # The server validates the rules itself first, so a bad rules file is exit 2 here, not a dead scanner.
-    from dlp.rules import load_ruleset
+    from dlp.checks import load_ruleset
 
     load_ruleset(list(config.rules))
     scanners = ScannerPool(config.workers, config.rules, config.internal_domains, config.scan_timeout, log.write)

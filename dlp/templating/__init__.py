@@ -12,25 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from dlp.templating.base import RenderFailure, TemplateSyntax, UndefinedNames
+from dlp.templating.base import RenderFailure, RenderValues, TemplateSyntax, UndefinedNames
 
 SYNTAXES = ("jinja", "liquid", "handlebars", "mustache", "mailchimp", "mautic", "ampscript", "brevo", "go")
 
 __all__ = ["SYNTAXES", "Compiled", "Detection", "RenderFailure", "RenderValues", "TemplateSyntax", "UndefinedNames"]
-
-
-@dataclass
-class RenderValues:
-    """What one render sees: the recipient's row (exported names), campaign `vars:`, and both merged with
-    the normalised column names (`merged`, for engines whose variables are plain names)."""
-
-    row: Mapping[str, Any] | None
-    variables: Mapping[str, Any]
-    merged: dict[str, Any] = field(default_factory=dict)
-    subject: str | None = None  # the message's rendered subject, once known (Mailchimp's *|MC:SUBJECT|*)
 
 
 class Compiled(Protocol):

@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dlp.columns import FieldLookup
-from dlp.templating import RenderValues
-from dlp.templating.base import Budget, RenderFailure, TemplateSyntax, UndefinedNames, line_of
+from dlp.templating.base import Budget, RenderFailure, RenderValues, TemplateSyntax, UndefinedNames, line_of
 from dlp.templating.platform import substitute
 
 _SEGMENT = re.compile(r"%%\[(.*?)\]%%|%%=(.*?)=%%|%%([A-Za-z_][\w ]*?)%%", re.DOTALL)

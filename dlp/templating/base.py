@@ -168,3 +168,14 @@ def wrap(value: Any, tracker: Tracker, prefix: str = "") -> Any:
     if isinstance(value, list | tuple):
         return [wrap(v, tracker, prefix) for v in value]
     return value
+
+
+@dataclass
+class RenderValues:
+    """What one render sees: the recipient's row (exported names), campaign `vars:`, and both merged with
+    the normalised column names (`merged`, for engines whose variables are plain names)."""
+
+    row: Mapping[str, Any] | None
+    variables: Mapping[str, Any]
+    merged: dict[str, Any] = field(default_factory=dict)
+    subject: str | None = None  # the message's rendered subject, once known (Mailchimp's *|MC:SUBJECT|*)

@@ -16,8 +16,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from dlp.templating import RenderValues
-from dlp.templating.base import Budget, RenderFailure, TemplateSyntax, UndefinedNames
+from dlp.templating.base import Budget, RenderFailure, RenderValues, TemplateSyntax, UndefinedNames
 from dlp.templating.jinja import undefined_name, undefined_names
 from dlp.templating.platform import substitute
 from dlp.templating.rowview import RowView

@@ -26,8 +26,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from dlp.columns import column_role, columns_with_role, template_names
-from dlp.templating import RenderValues
-from dlp.templating.base import Budget, RenderFailure, TemplateSyntax, UndefinedNames, check_name, line_of
+from dlp.templating.base import Budget, RenderFailure, RenderValues, TemplateSyntax, UndefinedNames, check_name, line_of
 from dlp.templating.platform import tag_values
 
 _ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.DOTALL)

@@ -14,8 +14,7 @@ from typing import Any
 
 import pybars
 
-from dlp.templating import RenderValues
-from dlp.templating.base import Missing, RenderFailure, TemplateSyntax, Tracker, check_name, line_of, wrap
+from dlp.templating.base import Missing, RenderFailure, RenderValues, TemplateSyntax, Tracker, check_name, line_of, wrap
 from dlp.templating.platform import substitute
 
 _TAG = re.compile(r"\{\{~?\s*([#/^>]?)\s*([^{}]*?)\s*~?\}\}")

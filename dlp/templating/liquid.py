@@ -16,8 +16,7 @@ from typing import Any
 import liquid
 from liquid.exceptions import LiquidError, LiquidSyntaxError, ResourceLimitError, UndefinedError
 
-from dlp.templating import RenderValues
-from dlp.templating.base import MAX_OUTPUT_CHARS, RenderFailure, TemplateSyntax, Tracker
+from dlp.templating.base import MAX_OUTPUT_CHARS, RenderFailure, RenderValues, TemplateSyntax, Tracker
 from dlp.templating.platform import substitute
 from dlp.templating.rowview import RowView
 

@@ -21,8 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from dlp.columns import FieldLookup
-from dlp.templating import RenderValues
-from dlp.templating.base import Budget, RenderFailure, TemplateSyntax, UndefinedNames, line_of
+from dlp.templating.base import Budget, RenderFailure, RenderValues, TemplateSyntax, UndefinedNames, line_of
 from dlp.templating.platform import tag_values
 
 _TAG = re.compile(r"\*\|(.*?)\|\*", re.DOTALL)

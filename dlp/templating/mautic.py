@@ -16,8 +16,7 @@ import re
 from typing import Any
 
 from dlp.columns import FieldLookup
-from dlp.templating import RenderValues
-from dlp.templating.base import TemplateSyntax, UndefinedNames, line_of
+from dlp.templating.base import RenderValues, TemplateSyntax, UndefinedNames, line_of
 from dlp.templating.platform import substitute
 
 _TOKEN = re.compile(r"\{(contactfield|leadfield|ownerfield|pagelink|assetlink|formlink)=([^{}|]*)(?:\|([^{}]*))?\}")

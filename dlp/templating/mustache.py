@@ -12,8 +12,7 @@ from typing import Any
 import chevron
 from chevron.tokenizer import ChevronError
 
-from dlp.templating import RenderValues
-from dlp.templating.base import RenderFailure, TemplateSyntax, Tracked, Tracker, check_name, line_of
+from dlp.templating.base import RenderFailure, RenderValues, TemplateSyntax, Tracked, Tracker, check_name, line_of
 from dlp.templating.platform import substitute
 
 _TAG = re.compile(r"\{\{\{?\s*([#/^>&]?)\s*([^{}]*?)\s*\}?\}\}")

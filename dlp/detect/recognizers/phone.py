@@ -15,17 +15,13 @@ from phonenumbers import PhoneNumberType
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
+from dlp.detect.catalogue import NOT_A_PHONE_LABEL
+
 REGIONS = ("US", "GB", "DE", "FR", "IT", "ES", "CH", "AT", "NL", "BE", "IE", "CA", "AU", "IN")
 PHONE_CONTEXT = re.compile(
     r"(?i)\b(?:phone|tel|telephone|mobile|cell|call|ring|text|sms|whatsapp|fax|hotline|contact|reach|dial|"
     r"telefon|handy|mobil|rufnummer|téléphone|portable|tél|appel\w*|telefono|cellulare|chiam\w*|"
     r"teléfono|móvil|llam\w*|numéro|number|nummer|numero|número)\b"
-)
-OTHER_ID_LABEL = re.compile(
-    r"(?i)\b(?:order|invoice|tracking|track|parcel|shipment|reference|ref|ticket|case|booking|confirmation|"
-    r"receipt|transaction|serial|sku|item|article|bestellung|rechnung|sendung|commande|facture|colis|"
-    r"ordine|fattura|pedido|factura|imei|iban|account|acct|customer|contract|policy|member|kundennummer|"
-    r"insurance|nino|ssn|passport|licen[cs]e)\b[^\n]{0,20}$"
 )
 SSN_SHAPE = re.compile(r"^\d{3}-\d{2}-\d{4}$")
 DATE_SHAPE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
@@ -94,7 +90,7 @@ class EmailPhoneRecognizer(PhoneRecognizer):
                 continue  # part of a longer token: a tracking id, a URL, a serial
             if before.endswith(("#", "-", "/")):
                 continue
-            if OTHER_ID_LABEL.search(before) and not PHONE_CONTEXT.search(before[-12:]):
+            if NOT_A_PHONE_LABEL.search(before) and not PHONE_CONTEXT.search(before[-12:]):
                 continue
             if SSN_SHAPE.match(span.strip()) or DATE_SHAPE.match(span.strip()):
                 continue  # ###-##-#### is written for SSNs, never for phones

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dlp.checks.address_rules import fnmatch_any
 from dlp.checks.base import Check
-from dlp.checks.bulk_data import fnmatch_any
 from dlp.model import Finding, ScanMessage, Severity
 from dlp.redact import redact_address
 
@@ -24,7 +24,11 @@ class Params(BaseModel):
         default_factory=list,
         description="more shared mail providers (besides dlp/data/shared_mail_domains.txt): never internal",
     )
-    list_domains: list[str] = Field(default_factory=list, description="mailing-list hosts (fnmatch patterns)")
+    list_domains: list[str] = Field(
+        default_factory=list,
+        description="mailing-list hosts (fnmatch patterns)",
+        json_schema_extra={"vocabulary": "list_domains"},
+    )
     list_local_parts: list[str] = Field(default_factory=list, description="list-like local parts (fnmatch)")
 
     @model_validator(mode="after")
@@ -66,32 +70,35 @@ def posted_to_list(message: ScanMessage, visible: list[str]) -> str | None:
 
 
 class ExposedRecipients(Check):
-    rule_id = "exposed-recipients"
+    detector = "exposed-recipients"
     Params = Params
 
-    def __init__(self, rule, ctx) -> None:
-        super().__init__(rule, ctx)
-        self.list_domain = fnmatch_any(self.params.list_domains)
-        self.list_local = fnmatch_any(self.params.list_local_parts)
+    @classmethod
+    def compile(cls, rule, params: Params) -> tuple[re.Pattern[str], re.Pattern[str]]:
+        return fnmatch_any(params.list_domains), fnmatch_any(params.list_local_parts)
+
+    def __init__(self, rule, scope, **compiled) -> None:
+        super().__init__(rule, scope, **compiled)
+        self.list_domain, self.list_local = self.compiled
 
     def _is_list(self, address: str) -> bool:
         local, _, domain = address.rpartition("@")
         return bool(self.list_domain.match(domain) or self.list_local.match(local))
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
-        external = [a for a in message.visible_recipients if not self.ctx.is_internal(a, message)]
-        if self.ctx.campaign is None:
+        external = [a for a in message.visible_recipients if not self.scope.is_internal(a, message)]
+        if self.scope.campaign is None:
             # Received mail: a mailing list in Cc is no person whose address is shown to the others.
             external = [a for a in external if not self._is_list(a)]
         count = len(external)
         if count < self.params.warn_at:
             return
         severity = Severity.BLOCK if count >= self.params.block_at else Severity.WARN
-        mailing_list = posted_to_list(message, external) if self.ctx.campaign is None else None
+        mailing_list = posted_to_list(message, external) if self.scope.campaign is None else None
         if mailing_list is not None:
             severity = Severity.WARN  # addresses of a public list thread, shown by the list itself
         showing = [
-            h for h in ("To", "Cc") if any(not self.ctx.is_internal(a, message) for a in message.visible_in(h))
+            h for h in ("To", "Cc") if any(not self.scope.is_internal(a, message) for a in message.visible_in(h))
         ]
         fields = " and ".join(showing)
         shown = ", ".join(redact_address(a) for a in external[:3]) + (", …" if count > 3 else "")

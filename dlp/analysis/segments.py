@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from dlp.budgets import piece_chars
 from dlp.detect.engine import NEVER_REPORTED, Detector
 from dlp.detect.entities import Entity
-from dlp.model import Part, ScanMessage
 
 CONTEXT_WORDS = 6
 RIGHT_WORDS = 4
@@ -282,9 +281,6 @@ class SegmentAnalyzer:
             out.extend(e.shifted(window.offset) for e in cached)
         return out
 
-    def __call__(self, part: Part, message: ScanMessage) -> list[Entity]:
-        return self.analyze_text(part.text)
-
 
 class WholeAnalyzer:
     """The straightforward path: every part analysed whole by Presidio, no cache. The reference the fast
@@ -296,6 +292,3 @@ class WholeAnalyzer:
 
     def analyze_text(self, text: str, language: str = "en") -> list[Entity]:
         return self.detector.analyze(text, language=language, entities=self.entities)
-
-    def __call__(self, part: Part, message: ScanMessage) -> list[Entity]:
-        return self.analyze_text(part.text)

@@ -17,7 +17,6 @@ role words and list hosts are rule parameters, extendable from a rules file.
 from __future__ import annotations
 
 import bisect
-import fnmatch
 import math
 import re
 from collections.abc import Iterable
@@ -26,9 +25,13 @@ from dataclasses import dataclass, field
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field
 
-from dlp.checks.personal_data import EntityCheck
+from dlp.analysis.stage import AnalyzedMessage
+from dlp.checks.address_rules import fnmatch_any
+from dlp.checks.base import Check
+from dlp.checks.entity import EntityFilter
+from dlp.detect.entities import Entity
 from dlp.model import Finding, Part, ScanMessage, Severity
-from dlp.valueindex import ValueIndex, context_index, normal_form
+from dlp.valueindex import ValueIndex, normal_form
 
 EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 # A header or trailer line, also quoted ("> From: ...") or in a forwarded block; a git shortlog heading.
@@ -59,7 +62,11 @@ class Params(BaseModel):
     role_local_parts: list[str] = Field(
         default_factory=list, description="local parts (fnmatch patterns) of role, list and no-reply mailboxes"
     )
-    list_domains: list[str] = Field(default_factory=list, description="mailing-list hosts (fnmatch patterns)")
+    list_domains: list[str] = Field(
+        default_factory=list,
+        description="mailing-list hosts (fnmatch patterns)",
+        json_schema_extra={"vocabulary": "list_domains"},
+    )
 
 
 @dataclass
@@ -90,36 +97,41 @@ class People:
         }
 
 
-class BulkPersonalData(EntityCheck):
-    rule_id = "bulk-personal-data"
+class BulkPersonalData(Check):
+    detector = "bulk-personal-data"
     Params = Params
 
-    def __init__(self, rule, ctx) -> None:
-        super().__init__(rule, ctx)
-        self.role_local = fnmatch_any(self.params.role_local_parts)
-        self.list_domain = fnmatch_any(self.params.list_domains)
+    @classmethod
+    def compile(cls, rule, params: Params) -> tuple[EntityFilter, re.Pattern[str], re.Pattern[str]]:
+        entity_filter = EntityFilter(params.entities, params.min_score, params.person_min_score)
+        return entity_filter, fnmatch_any(params.role_local_parts), fnmatch_any(params.list_domains)
+
+    def __init__(self, rule, scope, **compiled) -> None:
+        super().__init__(rule, scope, **compiled)
+        self.filter, self.role_local, self.list_domain = self.compiled
 
     def is_person_address(self, address: str, own_lists: set[str]) -> bool:
         """A person's mailbox: not the sender's own, not a role, list or no-reply address (`own_lists`: the
         message's own list, `ScanMessage.list_addresses`), not a Message-ID."""
         local, _, domain = address.casefold().rpartition("@")
-        if not local or self.ctx.is_internal(address):
+        if not local or self.scope.is_internal(address):
             return False
         if self.role_local.match(local) or self.list_domain.match(domain) or MACHINE_LOCAL.match(local):
             return False
         return address.casefold() not in own_lists
 
-    def finish(self) -> Iterable[Finding]:
-        return ()  # reports per message; the entity checks' hold-back and language notes are not ours
+    def entities_needed(self) -> frozenset[str]:
+        return self.filter.entities
 
-    def check_message(self, message: ScanMessage) -> Iterable[Finding]:
-        index = context_index(self.ctx)
+    def check(self, analyzed: AnalyzedMessage) -> Iterable[Finding]:
+        message = analyzed.message
+        index = self.scope.recipient_index
         total = People()
         reported = False
         for part in message.content_parts:  # visible recipients are exposed-recipients' business
             if part.field == "forwarded.headers":
                 continue  # a forwarded message's own addressing: metadata, counted as exposed-recipients
-            people = self._people(part, message, index)
+            people = self._people(part, message, index, analyzed.entities_of(part))
             total.update(people)
             if people.count >= self.params.threshold:
                 reported = True
@@ -127,7 +139,7 @@ class BulkPersonalData(EntityCheck):
         if not reported and total.count >= self.params.threshold:
             yield self._finding(message, "message", "message", total)
 
-    def _people(self, part: Part, message: ScanMessage, index: ValueIndex | None) -> People:
+    def _people(self, part: Part, message: ScanMessage, index: ValueIndex | None, entities: list[Entity]) -> People:
         people = People()
         text = part.text
         if len(text) < self.params.threshold * MIN_CHARS_PER_PERSON:
@@ -146,11 +158,9 @@ class BulkPersonalData(EntityCheck):
         if len(PHONE_LIKE.findall(text)) >= self.params.threshold:
             for match in phonenumbers.PhoneNumberMatcher(text, self.params.region):
                 people.phones.add(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164))
-        if self.ctx.analyze is None:
-            return people
-        # The entities personal-data computed already (cached per paragraph): no second analysis.
-        for entity in self.ctx.analyze(part, message):
-            if not self.wanted(entity) or _inside(entity.start, metadata):
+        # The analysis stage's entities, the same personal-data reads: no second analysis.
+        for entity in entities:
+            if not self.filter.wanted(entity) or _inside(entity.start, metadata):
                 continue
             if entity.entity_type == "PERSON":
                 people.names.add(normal_form(entity.text))
@@ -183,14 +193,7 @@ class BulkPersonalData(EntityCheck):
 
     def _all_internal(self, message: ScanMessage) -> bool:
         addresses = message.delivered_to
-        return bool(addresses) and all(self.ctx.is_internal(a, message) for a in addresses)
-
-
-def fnmatch_any(patterns: list[str]) -> re.Pattern[str]:
-    """One regex for a list of fnmatch patterns (`owner-*`, `*-request`), matched case-insensitively."""
-    if not patterns:
-        return re.compile(r"(?!)")
-    return re.compile("|".join(f"(?:{fnmatch.translate(p.casefold())})" for p in patterns))
+        return bool(addresses) and all(self.scope.is_internal(a, message) for a in addresses)
 
 
 def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:

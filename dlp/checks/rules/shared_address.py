@@ -1,4 +1,7 @@
-"""shared-address across an audited archive: one mailbox that kept receiving mail meant for different
+"""shared-address: one address bound to two or more distinct people.
+
+In a campaign, the recipient list shows it (`dlp.checks.recipient_list_pass`: one address on rows of
+different customers). Across an audited archive, one mailbox kept receiving mail meant for different
 people.
 
 This is the telco incident: staff typed one "dummy" address for customers who declined to give theirs,
@@ -24,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.base import Check
 from dlp.checks.readable import own_words
+from dlp.checks.recipient_list_pass import group_finding, rows_text
 from dlp.model import Finding, PartKind, ScanMessage
 from dlp.redact import redact_address, redact_value
 
@@ -32,126 +36,13 @@ NAME = rf"({NAME_WORD}(?:[ \t]+{NAME_WORD}){{0,3}})"
 
 
 class Params(BaseModel):
-    # Shares its rule entry with the recipient-list check of the same rule: ignore the other's parameters.
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
     min_people: int = Field(2, ge=2)
-    greetings: list[str] = Field(
-        default_factory=lambda: [
-            "dear",
-            "hi",
-            "hello",
-            "hey",
-            "good morning",
-            "good afternoon",
-            "gentile",
-            "gentili",
-            "caro",
-            "cara",
-            "buongiorno",
-            "salve",
-            "hallo",
-            "liebe",
-            "lieber",
-            "sehr geehrte",
-            "sehr geehrter",
-            "guten tag",
-            "bonjour",
-            "cher",
-            "chère",
-            "madame",
-            "monsieur",
-            "hola",
-            "estimado",
-            "estimada",
-            "querido",
-            "querida",
-            "beste",
-            "geachte",
-            "olá",
-            "caro cliente",
-        ]
-    )
-    titles: list[str] = Field(
-        default_factory=lambda: [
-            "mr",
-            "mrs",
-            "ms",
-            "miss",
-            "dr",
-            "prof",
-            "herr",
-            "frau",
-            "sig",
-            "sig.ra",
-            "sigra",
-            "signor",
-            "signora",
-            "dott",
-            "dott.ssa",
-            "m",
-            "mme",
-            "mlle",
-            "sr",
-            "sra",
-            "señor",
-            "señora",
-            "dhr",
-            "mevr",
-        ]
-    )
-    generic_names: list[str] = Field(
-        default_factory=lambda: [
-            "customer",
-            "customers",
-            "client",
-            "cliente",
-            "clienti",
-            "kunde",
-            "kundin",
-            "kunden",
-            "sir",
-            "madam",
-            "sir or madam",
-            "all",
-            "team",
-            "there",
-            "friend",
-            "friends",
-            "member",
-            "members",
-            "valued customer",
-            "user",
-            "subscriber",
-            "colleague",
-            "colleagues",
-            "everyone",
-            "folks",
-            "utente",
-            "abbonato",
-            "signori",
-            "damen und herren",
-            "madame monsieur",
-            "usuario",
-            "usuaria",
-            "amigo",
-            "amiga",
-        ]
-    )
-    holder_labels: list[str] = Field(
-        default_factory=lambda: [
-            "account holder",
-            "customer name",
-            "name on account",
-            "name on the account",
-            "contract holder",
-            "intestatario",
-            "intestataria",
-            "kontoinhaber",
-            "kontoinhaberin",
-            "titulaire",
-            "titular",
-        ]
-    )
+    # Word lists of the shared vocabulary (rules/default.yaml `vocabulary:`), extendable from a rules file.
+    greetings: list[str] = Field(default_factory=list, json_schema_extra={"vocabulary": "greetings"})
+    titles: list[str] = Field(default_factory=list, json_schema_extra={"vocabulary": "titles"})
+    generic_names: list[str] = Field(default_factory=list, json_schema_extra={"vocabulary": "generic_names"})
+    holder_labels: list[str] = Field(default_factory=list, json_schema_extra={"vocabulary": "holder_labels"})
     max_names_per_address: int = Field(20, ge=2)
 
 
@@ -217,23 +108,44 @@ class _Mailbox:
             self.shown.append(display)
 
 
-class ArchiveSharedAddress(Check):
-    rule_id = "shared-address"
+@dataclass(frozen=True)
+class _Salutations:
+    """The greeting and account-holder patterns, compiled once per rule set."""
+
+    greeting: re.Pattern[str]
+    holder: re.Pattern[str]
+    titles: frozenset[str]
+    generic: frozenset[str]
+
+
+class SharedAddress(Check):
+    """In a campaign, people are told apart by the list's identity columns (customer/account id, else name
+    columns; set `identity_columns` in the campaign); rows without an id or name do not count as a person.
+    Across an archive, by the name each message is addressed to."""
+
+    detector = "shared-address"
     Params = Params
 
-    def __init__(self, rule, ctx) -> None:
-        super().__init__(rule, ctx)
-        words = "|".join(re.escape(g) for g in sorted(self.params.greetings, key=len, reverse=True))
-        titles = "|".join(re.escape(t) for t in sorted(self.params.titles, key=len, reverse=True))
-        labels = "|".join(re.escape(h) for h in sorted(self.params.holder_labels, key=len, reverse=True))
-        self.greeting = re.compile(
-            rf"^[ \t]*(?i:{words})[ \t]+(?:(?i:{titles})\.?[ \t]+)?{NAME}[ \t]*[,!:;]", re.MULTILINE
+    @classmethod
+    def compile(cls, rule, params: Params) -> _Salutations:
+        words = "|".join(re.escape(g) for g in sorted(params.greetings, key=len, reverse=True))
+        titles = "|".join(re.escape(t) for t in sorted(params.titles, key=len, reverse=True))
+        labels = "|".join(re.escape(h) for h in sorted(params.holder_labels, key=len, reverse=True))
+        return _Salutations(
+            greeting=re.compile(
+                rf"^[ \t]*(?i:{words})[ \t]+(?:(?i:{titles})\.?[ \t]+)?{NAME}[ \t]*[,!:;]", re.MULTILINE
+            ),
+            holder=re.compile(rf"(?i:{labels})[ \t]*[:：][ \t]*(?:(?i:{titles})\.?[ \t]+)?{NAME}[ \t]*$", re.MULTILINE),
+            titles=frozenset(_fold(t).rstrip(".") for t in params.titles),
+            generic=frozenset(_fold(g) for g in params.generic_names),
         )
-        self.holder = re.compile(
-            rf"(?i:{labels})[ \t]*[:：][ \t]*(?:(?i:{titles})\.?[ \t]+)?{NAME}[ \t]*$", re.MULTILINE
-        )
-        self.titles = {_fold(t).rstrip(".") for t in self.params.titles}
-        self.generic = {_fold(g) for g in self.params.generic_names}
+
+    def __init__(self, rule, scope, **compiled) -> None:
+        super().__init__(rule, scope, **compiled)
+        self.greeting = self.compiled.greeting
+        self.holder = self.compiled.holder
+        self.titles = self.compiled.titles
+        self.generic = self.compiled.generic
         self.mailboxes: dict[str, _Mailbox] = {}  # addresses that have seen two or more people
         self.single: dict[int, tuple[frozenset[str], str, int, str, str, str]] = {}  # hash(address) -> one person
 
@@ -261,7 +173,7 @@ class ArchiveSharedAddress(Check):
         return names
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
-        if self.ctx.recipient_list is not None:
+        if self.scope.recipient_list is not None:
             return ()  # campaigns: the recipient-list check knows who each row is
         to = message.named_addresses("To")
         if len(to) != 1:
@@ -313,7 +225,29 @@ class ArchiveSharedAddress(Check):
         box.add(old_tokens, old_shown, self.params.max_names_per_address)
         box.add(tokens, shown, self.params.max_names_per_address)
 
+    def _list_finish(self) -> Iterable[Finding]:
+        result = self.scope.list_pass
+        if result is None:
+            return
+        for group in result.groups.values():
+            people = len(group.people)
+            if people < self.params.min_people:
+                continue
+            yield group_finding(
+                self,
+                result,
+                group,
+                f"is the address of {people} different people (rows {rows_text(group)}): a placeholder typed in "
+                "by staff, or a shared inbox; every one of their messages would reach the same mailbox",
+                where="list",
+                count=group.row_count,
+                extra={"people": people},
+            )
+
     def finish(self) -> Iterable[Finding]:
+        if self.scope.recipient_list is not None:
+            yield from self._list_finish()
+            return
         for address, box in self.mailboxes.items():
             people = len(box.people)
             if people < self.params.min_people:

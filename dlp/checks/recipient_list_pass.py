@@ -1,22 +1,18 @@
-"""shared-address and duplicate-recipient: what only the whole recipient list can tell, plus its health.
+"""The one streamed pass over a recipient list, and the "recipient-list health" report section it makes.
 
-One streamed pass over the list (shared by both checks, computed once per list) keeps, per address, a
-64-bit hash of the address and of the first person seen there and that row number: ~100 bytes per
-address, so a million rows stay near 100 MB. Only addresses that turn out shared or duplicated get a
-full record. The same pass counts filler/invalid/disposable rows for the "recipient-list health"
-report section, using the same matchers as the per-message checks.
+Per address it keeps a 64-bit hash of the address and of the first person seen there and that row
+number: ~100 bytes per address, so a million rows stay near 100 MB. Only addresses that turn out shared
+or duplicated get a full record. The same pass counts filler/invalid/disposable rows for the section,
+using the same matchers as the per-message address checks, so both always agree. Built once per scan, on
+first use, by the scan's scope (`dlp.checks.scope.ScanScope.list_pass`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import heapq
-import weakref
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.address_rules import (
     DisposableMatcher,
@@ -26,11 +22,10 @@ from dlp.checks.address_rules import (
     PlaceholderMatcher,
     PlaceholderParams,
 )
-from dlp.checks.base import Check, ScanContext
 from dlp.model import Finding, Severity
 from dlp.redact import redact_address
+from dlp.rules import RuleSet
 
-SECTION = "recipient_list"
 ROW_SAMPLE = 20  # rows named per shared/duplicated address; the count is always exact
 WORST_ROWS = 10
 
@@ -66,29 +61,23 @@ class ListPass:
     worst: list[tuple[int, int, str, str]] = field(default_factory=list)  # (rank, -row, address, kinds)
 
 
-_PASSES: weakref.WeakKeyDictionary[Any, ListPass] = weakref.WeakKeyDictionary()
-
-
-def list_pass(ctx: ScanContext) -> ListPass | None:
-    """The (cached) pass over `ctx.recipient_list`; None outside a campaign."""
-    recipient_list = ctx.recipient_list
-    if recipient_list is None:
-        return None
-    cached = _PASSES.get(recipient_list)
-    if cached is None:
-        cached = _run_pass(ctx)
-        _PASSES[recipient_list] = cached
-        ctx.sections[SECTION] = health_section(cached)
-    return cached
-
-
-def _matchers(ctx: ScanContext) -> list[tuple[str, Any]]:
-    """The address matchers of the enabled per-address rules, so the section counts what the rules report."""
-    out: list[tuple[str, Any]] = []
-    rules = ctx.rules
+def _matchers(rules: RuleSet, sender_domains: frozenset[str], compiled: Any = None) -> list[tuple[str, Any]]:
+    """The address matchers of the enabled per-address rules, so the section counts what the rules report:
+    the compiled rule set's own (`compiled`), else built here."""
+    if compiled is not None:
+        out: list[tuple[str, Any]] = []
+        placeholder = compiled.compiled("placeholder-address")
+        if placeholder is not None:
+            out.append(("placeholder-address", placeholder.for_domains(sender_domains)))
+        for rule_id in ("invalid-address", "disposable-address"):
+            matcher = compiled.compiled(rule_id)
+            if matcher is not None:
+                out.append((rule_id, matcher))
+        return out
+    out = []
     if rules.enabled("placeholder-address"):
         params = PlaceholderParams.model_validate(rules.get("placeholder-address").parameters)
-        out.append(("placeholder-address", PlaceholderMatcher.build(params, ctx.sender_domains)))
+        out.append(("placeholder-address", PlaceholderMatcher.build(params, sender_domains)))
     if rules.enabled("invalid-address"):
         out.append(
             (
@@ -102,16 +91,15 @@ def _matchers(ctx: ScanContext) -> list[tuple[str, Any]]:
     return out
 
 
-def _run_pass(ctx: ScanContext) -> ListPass:
-    recipient_list = ctx.recipient_list
+def run_pass(recipient_list: Any, rules: RuleSet, sender_domains: frozenset[str], compiled: Any = None) -> ListPass:
     schema = recipient_list.schema
     result = ListPass(
         identity_kind=schema.identity_kind,
         identity_columns=tuple(schema.identity_columns),
         email_column=schema.email_column,
     )
-    matchers = _matchers(ctx)
-    allowlist = ctx.rules.allowlist
+    matchers = _matchers(rules, sender_domains, compiled)
+    allowlist = rules.allowlist
     # address hash -> (person hash << 32) | row; person hash 0 = unknown person (no id/name on the row).
     first: dict[int, int] = {}
     for recipient in recipient_list:
@@ -196,68 +184,14 @@ def health_section(result: ListPass) -> dict[str, Any]:
     }
 
 
-def _rows_text(group: Group) -> str:
+def rows_text(group: Group) -> str:
     more = group.row_count - len(group.rows)
     return ", ".join(str(r) for r in sorted(group.rows)) + (f" and {more} more" if more > 0 else "")
 
 
-class SharedAddress(Check):
-    """Parameters: `min_people` (default 2), how many distinct people on one address make it shared.
-
-    People are told apart by the list's identity columns (customer/account id, else name columns; set
-    `identity_columns` in the campaign). Rows without an id or name do not count as a person.
-    """
-
-    rule_id = "shared-address"
-
-    class Params(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-        min_people: int = Field(2, ge=2)
-
-    def finish(self) -> Iterable[Finding]:
-        result = list_pass(self.ctx)
-        if result is None:
-            return
-        for group in result.groups.values():
-            people = len(group.people)
-            if people < self.params.min_people:
-                continue
-            yield _group_finding(
-                self,
-                result,
-                group,
-                f"is the address of {people} different people (rows {_rows_text(group)}): a placeholder typed in "
-                "by staff, or a shared inbox; every one of their messages would reach the same mailbox",
-                where="list",
-                count=group.row_count,
-                extra={"people": people},
-            )
-
-
-class DuplicateRecipient(Check):
-    """The same person listed more than once at the same address: they would get the message twice."""
-
-    rule_id = "duplicate-recipient"
-
-    def finish(self) -> Iterable[Finding]:
-        result = list_pass(self.ctx)
-        if result is None:
-            return
-        for group in result.groups.values():
-            if not group.duplicate_rows:
-                continue
-            yield _group_finding(
-                self,
-                result,
-                group,
-                f"appears on {group.row_count} rows (rows {_rows_text(group)}) with {group.duplicate_rows} "
-                "repeat(s) of the same person: they would get the message more than once",
-                where="duplicate",
-                count=group.duplicate_rows,
-            )
-
-
-def _group_finding(check: Check, result, group, what: str, *, where: str, count: int, extra=None) -> Finding:
+def group_finding(
+    check: Any, result: ListPass, group: Group, what: str, *, where: str, count: int, extra: dict | None = None
+) -> Finding:
     """A finding about one address of the list and the rows that carry it."""
     return check.finding(
         f"{redact_address(group.address)} {what}",

@@ -22,7 +22,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from dlp.analysis import Unit, analyze_windows
+from dlp.analysis.segments import Unit, analyze_windows
 from dlp.detect.engine import Detector, get_detector
 from dlp.detect.entities import Entity
 

@@ -15,7 +15,7 @@ from dlp.model import Finding, ScanMessage
 
 
 class UnsafeAttachmentPath(Check):
-    rule_id = "unsafe-attachment-path"
+    detector = "unsafe-attachment-path"
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
         for item in message.unreadable:

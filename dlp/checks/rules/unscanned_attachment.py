@@ -9,7 +9,7 @@ from dlp.model import Finding, ScanMessage
 
 
 class UnscannedAttachment(Check):
-    rule_id = "unscanned-attachment"
+    detector = "unscanned-attachment"
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
         for item in message.unreadable:

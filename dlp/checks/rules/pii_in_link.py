@@ -21,11 +21,11 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.base import Check
-from dlp.checks.cross_recipient import kind_word
+from dlp.detect.catalogue import kind_word
 from dlp.htmltext import all_links
 from dlp.model import Finding, Part, PartKind, ScanMessage, Severity
 from dlp.redact import fingerprint, redact_value
-from dlp.valueindex import PHONE_WORDS, ValueIndex, context_index, header_words
+from dlp.valueindex import PHONE_WORDS, ValueIndex, header_words
 
 EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 BASE64_RE = re.compile(r"^[A-Za-z0-9+/_-]{8,}={0,2}$")
@@ -124,11 +124,11 @@ def recipient_addresses(message: ScanMessage) -> set[str]:
 
 
 class PiiInLink(Check):
-    rule_id = "pii-in-link"
+    detector = "pii-in-link"
     Params = Params
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
-        index = context_index(self.ctx)
+        index = self.scope.recipient_index
         own_emails = recipient_addresses(message)
         own_identity = index.identity_of(message.recipient.identity) if index and message.recipient else None
         hashes = email_hashes(own_emails)
@@ -158,7 +158,7 @@ class PiiInLink(Check):
                     f"a {hashes[lowered]} hash of the recipient's email address", piece.text, "HASH", piece, own=True
                 )
             for address in EMAIL_RE.findall(piece.text):
-                if address.lower() not in own_emails and not self.ctx.is_internal(address):
+                if address.lower() not in own_emails and not self.scope.is_internal(address):
                     yield Hit("an email address", address, "EMAIL_ADDRESS", piece)
             key_words = set(header_words(piece.where.partition(":")[2]))
             if piece.text.strip().startswith("+") or key_words & PHONE_WORDS:
@@ -180,7 +180,7 @@ class PiiInLink(Check):
                     yield Hit(kind, value, profile.kind or "", piece, own=mine)
 
     def _finding(self, message: ScanMessage, part: Part, host: str, hit: Hit) -> Finding:
-        internal = self.ctx.is_internal(f"x@{host}", message)
+        internal = self.scope.is_internal(f"x@{host}", message)
         label = hit.piece.where.replace("query:", "?").replace("fragment:", "#")
         encoded = " (base64-encoded)" if hit.piece.encoding == "base64" else ""
         finding = self.finding(

@@ -1,6 +1,7 @@
-"""sensitive-data and personal-data: Presidio entities in what the recipient will read.
+"""What the entity rules share (sensitive-data, personal-data; placeholder-address reads the same helpers):
+Presidio entities in what the recipient will read.
 
-Both rules read the same entities (analysed once per message part, see `dlp.analysis`); each keeps the
+Both rules read the same entities (the analysis stage, `dlp.analysis`, once per message part); each keeps the
 entity types listed in its rule parameters. Personalisation is not a leak: the recipient's own name and
 own address in their own message, and the sender's own addresses, are skipped for personal-data.
 Sensitive data is reported even when it is the recipient's own: an emailed SSN is exposed in transit
@@ -21,15 +22,15 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dlp.analysis.stage import AnalyzedMessage
 from dlp.checks.base import Check, excerpt_for, line_at
+from dlp.columns import header_names
+from dlp.detect.catalogue import COMPANY_CONTACT_TYPES
 from dlp.detect.entities import Entity
 from dlp.model import Finding, Part, Recipient, ScanMessage
 
 _WORD = re.compile(r"[^\W\d_]+")
-# Written into the template itself, these are the sender's own: the help line, the office address, the
-# signature's name. A customer's value arrives through a variable (or as a different recipient's data).
-COMPANY_CONTACT_TYPES = frozenset({"PHONE_NUMBER", "STREET_ADDRESS", "EMAIL_ADDRESS", "PERSON"})
-ADDRESS_COLUMNS = ("address", "street", "street_address", "address1", "address_line1", "postal_address")
+ADDRESS_COLUMNS = header_names("street_address")
 
 
 class Params(BaseModel):
@@ -76,30 +77,39 @@ def origin_of(value: str, part: Part, message: ScanMessage, sources: dict[str, s
     return "rendered"
 
 
-LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "it": "Italian", "es": "Spanish"}
-NO_NER_NOTE = "Detection: {languages} text was checked with patterns only"
+class EntityFilter:
+    """Which entities a check counts: its entity types, each at its score threshold (PERSON higher)."""
+
+    def __init__(self, entities: Iterable[str], min_score: float, person_min_score: float) -> None:
+        self.entities = frozenset(entities)
+        self.min_score = min_score
+        self.person_min_score = person_min_score
+
+    def wanted(self, entity: Entity) -> bool:
+        if entity.entity_type not in self.entities:
+            return False
+        threshold = self.person_min_score if entity.entity_type == "PERSON" else self.min_score
+        return entity.score >= threshold
 
 
 class EntityCheck(Check):
     Params = Params
     skip_own_data = False
 
-    def __init__(self, rule, ctx) -> None:
-        super().__init__(rule, ctx)
-        self.entities = frozenset(self.params.entities)
-        # Snapshot of the detector's patterns-only analyses when this scan starts (the detector is shared
-        # by the whole process), taken at the first message: ctx.analyze is set after the checks are built.
-        self._no_ner_before: Counter | None = None
+    def __init__(self, rule, scope, **compiled) -> None:
+        super().__init__(rule, scope, **compiled)
+        self.filter = EntityFilter(self.params.entities, self.params.min_score, self.params.person_min_score)
+        self.entities = self.filter.entities
         self._held: list[Finding] = []
         self._messages_with: Counter = Counter()
         self._last_message: dict[tuple, int] = {}
         self._messages_seen = 0
 
+    def entities_needed(self) -> frozenset[str]:
+        return self.entities
+
     def wanted(self, entity: Entity) -> bool:
-        if entity.entity_type not in self.entities:
-            return False
-        threshold = self.params.person_min_score if entity.entity_type == "PERSON" else self.params.min_score
-        return entity.score >= threshold
+        return self.filter.wanted(entity)
 
     def is_expected(self, entity: Entity, message: ScanMessage, origin: str) -> bool:
         if not self.skip_own_data:
@@ -107,28 +117,19 @@ class EntityCheck(Check):
         if is_recipients_own(entity, message.recipient):
             return True
         if entity.entity_type == "EMAIL_ADDRESS" and (
-            self.ctx.is_internal(entity.text) or entity.text.lower() in message.sender_addresses
+            self.scope.is_internal(entity.text) or entity.text.lower() in message.sender_addresses
         ):
             return True
         return origin == "template" and entity.entity_type in COMPANY_CONTACT_TYPES
 
-    def begin_scan(self) -> None:
-        """Snapshot the shared detector's patterns-only counts: this scan's note covers only what it saw."""
-        detector = getattr(self.ctx.analyze, "detector", None)
-        self._no_ner_before = Counter(getattr(detector, "no_ner_analyses", {}))
-
-    def check_message(self, message: ScanMessage) -> Iterable[Finding]:
+    def check(self, analyzed: AnalyzedMessage) -> Iterable[Finding]:
         self._messages_seen += 1
-        if self._no_ner_before is None:
-            self.begin_scan()
-        analyze = self.ctx.analyze
-        if analyze is None:
-            return
-        for part in message.content_parts:
-            for entity in analyze(part, message):
+        message = analyzed.message
+        for part, entities in analyzed.content():
+            for entity in entities:
                 if not self.wanted(entity):
                     continue
-                origin = origin_of(entity.text, part, message, self.ctx.template_sources)
+                origin = origin_of(entity.text, part, message, self.scope.template_sources)
                 if self.is_expected(entity, message, origin):
                     continue
                 finding = self.entity_finding(entity, part, message, origin)
@@ -164,7 +165,6 @@ class EntityCheck(Check):
         self._held.append(finding)
 
     def finish(self) -> Iterable[Finding]:
-        self._note_languages_without_ner()
         everywhere = self._messages_seen >= self.params.static_min_messages
         for finding in self._held:
             key = (finding.entity_type, _norm(finding.value or ""))
@@ -172,32 +172,3 @@ class EntityCheck(Check):
                 continue
             yield finding
         self._held.clear()
-
-    def _note_languages_without_ner(self) -> None:
-        """Once per report: which languages had no NER model (patterns only), and how to add one."""
-        detector = getattr(self.ctx.analyze, "detector", None)
-        counts = getattr(detector, "no_ner_analyses", None)
-        if not counts:
-            return
-        before = self._no_ner_before or Counter()
-        languages = sorted(lang for lang, n in counts.items() if n > before.get(lang, 0))
-        if not languages or any(note.startswith(NO_NER_NOTE.split("{")[0]) for note in self.ctx.notes):
-            return
-        from dlp.detect.nlp import NER_MODELS
-
-        names = ", ".join(LANGUAGE_NAMES.get(lang, lang) for lang in languages)
-        models = ", ".join(NER_MODELS[lang] for lang in languages if lang in NER_MODELS)
-        self.ctx.notes.append(
-            NO_NER_NOTE.format(languages=names)
-            + " (no spaCy model for it is installed): names are found only after a salutation or label."
-            + (f" Install the spaCy model {models} to find names in it." if models else "")
-        )
-
-
-class SensitiveData(EntityCheck):
-    rule_id = "sensitive-data"
-
-
-class PersonalData(EntityCheck):
-    rule_id = "personal-data"
-    skip_own_data = True

@@ -15,12 +15,16 @@ from dlp.redact import redact_value
 
 
 class PatternRule(Check):
-    rule_id = "pattern"
+    detector = "pattern"
 
-    def __init__(self, rule, ctx) -> None:
-        super().__init__(rule, ctx)
-        self.patterns = [(p.name, re.compile(p.regex, re.IGNORECASE | re.MULTILINE)) for p in rule.patterns]
-        self.keywords = [k.lower() for k in rule.keywords]
+    @classmethod
+    def compile(cls, rule, params) -> tuple[list[tuple[str, re.Pattern[str]]], list[str]]:
+        patterns = [(p.name, re.compile(p.regex, re.IGNORECASE | re.MULTILINE)) for p in rule.patterns]
+        return patterns, [k.lower() for k in rule.keywords]
+
+    def __init__(self, rule, scope, **compiled) -> None:
+        super().__init__(rule, scope, **compiled)
+        self.patterns, self.keywords = self.compiled
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
         for part in message.content_parts:

@@ -13,21 +13,15 @@ from collections.abc import Iterable
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.base import Check, excerpt_for, line_at
+from dlp.detect.catalogue import kind_word
 from dlp.model import Finding, Part, PartKind, ScanMessage
 from dlp.redact import redact_address
-from dlp.valueindex import Match, ValueIndex, context_index, words
+from dlp.valueindex import Match, ValueIndex, words
 
 # Address headers a recipient reads: another customer's address in Cc is their data too. From and
 # Bcc are the sender's and the envelope's.
 READ_ADDRESS_HEADERS = frozenset({"To", "Cc", "Reply-To"})
 SKIPPED_HEADERS = frozenset({"From", "Bcc", "Sender", "Return-Path"})
-KIND_WORDS = {
-    "EMAIL_ADDRESS": "email address",
-    "PHONE_NUMBER": "phone number",
-    "PERSON": "name",
-    "ID": "id",
-    "STREET_ADDRESS": "street address",
-}
 
 
 class Params(BaseModel):
@@ -37,10 +31,6 @@ class Params(BaseModel):
     min_digits: int = Field(5, ge=3, description="shorter numbers match by chance")
     min_chars: int = Field(5, ge=3, description="shorter words match by chance")
     max_findings_per_part: int = Field(20, ge=1, description="beyond this, one summary finding per part")
-
-
-def kind_word(kind: str | None) -> str:
-    return KIND_WORDS.get(kind or "", (kind or "value").replace("_", " ").lower())
 
 
 def parts_to_scan(message: ScanMessage) -> Iterable[Part]:
@@ -70,15 +60,15 @@ class TemplateText:
 
 
 class CrossRecipientLeak(Check):
-    rule_id = "cross-recipient-leak"
+    detector = "cross-recipient-leak"
     Params = Params
 
-    def __init__(self, rule, ctx) -> None:
-        super().__init__(rule, ctx)
-        self.template = TemplateText(ctx.template_sources)
+    def __init__(self, rule, scope, **compiled) -> None:
+        super().__init__(rule, scope, **compiled)
+        self.template = TemplateText(scope.template_sources)
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
-        index = context_index(self.ctx)
+        index = self.scope.recipient_index
         if index is None:
             return
         own = index.identity_of(message.recipient.identity) if message.recipient is not None else None

@@ -43,12 +43,16 @@ class Params(BaseModel):
 
 
 class TemplateError(Check):
-    rule_id = "template-error"
+    detector = "template-error"
     Params = Params
 
-    def __init__(self, rule, ctx) -> None:
-        super().__init__(rule, ctx)
-        self.leftover = [(p.name, re.compile(p.regex)) for p in self.params.leftover_patterns]
+    @classmethod
+    def compile(cls, rule, params: Params) -> list[tuple[str, re.Pattern[str]]]:
+        return [(p.name, re.compile(p.regex)) for p in params.leftover_patterns]
+
+    def __init__(self, rule, scope, **compiled) -> None:
+        super().__init__(rule, scope, **compiled)
+        self.leftover = self.compiled
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
         for problem in message.problems:
@@ -80,13 +84,13 @@ class TemplateError(Check):
         `{% if vip_notes[email] %}` is the recipient's address) and is masked."""
         if not variable:
             return None
-        source = self.ctx.template_sources.get(origin, "")
+        source = self.scope.template_sources.get(origin, "")
         if re.search(rf"(?<!\w){re.escape(variable)}(?!\w)", source):
             return variable
         return f"{redact_value(variable)} (a key taken from row data, masked)"
 
     def _leftovers(self, message: ScanMessage) -> Iterable[Finding]:
-        received = self.ctx.campaign is None  # not rendered by dlp: only what a person reads counts
+        received = self.scope.campaign is None  # not rendered by dlp: only what a person reads counts
         row_values = _row_values(message)
         for part in message.parts:
             if part.kind in (PartKind.HEADER,) and part.field in ("From", "To", "Cc", "Reply-To"):
