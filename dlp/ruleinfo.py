@@ -21,9 +21,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from dlp.checks import check_classes, load_ruleset
 from dlp.errors import InputError
 from dlp.ruledocs import docs_dir, rule_doc_file, rule_doc_url, rule_page_sections
-from dlp.rules import Rule, RuleSet, load_ruleset
+from dlp.rules import Rule, RuleSet
 
 PAGE_SECTIONS = ("What it catches", "Example", "How to fix", "Parameters")
 _SEVERITY_LINE = re.compile(r"^Default severity: \*\*\w+\*\*", re.MULTILINE)
@@ -58,10 +59,8 @@ class RuleInfo:
 def parameter_models(detector: str) -> list[type[BaseModel]]:
     """The pydantic models a rule's parameters are validated with (one per check class that runs the rule).
 
-    The one touch point into the check registry: when the registry is renamed, only this changes.
+    The one touch point into the detector registry: when the registry is renamed, only this changes.
     """
-    from dlp.checks import check_classes
-
     return [cls.Params for cls in check_classes(detector)]
 
 
@@ -73,9 +72,11 @@ def rule_parameters(rule: Rule, shipped: Rule | None) -> list[ParamInfo]:
                 continue
             model_default = spec.get_default(call_default_factory=True)
             default = shipped.parameters.get(name, model_default) if shipped else model_default
+            extra = spec.json_schema_extra if isinstance(spec.json_schema_extra, dict) else {}
+            shared = f"; shared vocabulary `{extra['vocabulary']}`" if extra.get("vocabulary") else ""
             seen[name] = ParamInfo(
                 name=name,
-                type=type_name(spec.annotation),
+                type=type_name(spec.annotation) + shared,
                 default=default,
                 value=rule.parameters.get(name, default),
                 description=spec.description or "",

@@ -20,8 +20,8 @@ import yaml
 from typer.testing import CliRunner
 
 import dlp
+from dlp.checks import load_ruleset
 from dlp.cli import app
-from dlp.rules import load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -132,7 +132,7 @@ def test_the_yaml_shown_is_what_dlp_accepts(tmp_path: Path) -> None:
     campaign = next(b for b in shown if b.startswith("# examples/lease-contract/campaign.yaml"))
     real = yaml.safe_load((ROOT / "examples/lease-contract/campaign.yaml").read_text(encoding="utf-8"))
     assert yaml.safe_load(campaign) == real, "the README's campaign differs from examples/lease-contract"
-    rules_files = [b for b in shown if b.startswith(("rules:", "allowlist:"))]
+    rules_files = [b for b in shown if b.startswith(("rules:", "allowlist:", "vocabulary:"))]
     assert rules_files
     for i, body in enumerate(rules_files):
         path = tmp_path / f"rules{i}.yaml"

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from dlp.checks import load_ruleset
 from dlp.cli import app
 from dlp.model import Severity
 from dlp.ruledocs import documented_rule_ids, page_sections, rule_doc_file, rule_doc_path, rule_doc_url
 from dlp.ruleinfo import page_problems, render_page
-from dlp.rules import load_ruleset
 
 runner = CliRunner()
 CATALOGUE = load_ruleset([])
@@ -87,7 +87,7 @@ def test_the_pages_example_fires_its_rule(rule_id: str, tmp_path: Path) -> None:
 def test_rules_show_prints_the_rule_with_values_in_effect_after_a_rules_file(tmp_path: Path) -> None:
     rules = tmp_path / "ours.yaml"
     rules.write_text("rules:\n  - id: exposed-recipients\n    parameters: {block_at: 5}\n", encoding="utf-8")
-    result = runner.invoke(app, ["rules", "show", "exposed-recipients", "--rules", str(rules)], terminal_width=200)
+    result = runner.invoke(app, ["rules", "show", "exposed-recipients", "--rules", str(rules)], env={"COLUMNS": "400"})
     assert result.exit_code == 0, result.output
     out = result.output
     assert CATALOGUE.rules["exposed-recipients"].description.split(":")[0] in " ".join(out.split())
@@ -122,7 +122,7 @@ def test_rules_show_a_users_own_rule_names_its_file_not_a_page(tmp_path: Path) -
         "    detector: pattern\n    keywords: [bluefin]\n    patterns: [{name: bluefin, regex: 'project bluefin'}]\n",
         encoding="utf-8",
     )
-    result = runner.invoke(app, ["rules", "show", "project-codename", "--rules", str(rules)], terminal_width=200)
+    result = runner.invoke(app, ["rules", "show", "project-codename", "--rules", str(rules)], env={"COLUMNS": "400"})
     assert result.exit_code == 0, result.output
     assert "no page: a rule of your own, defined in" in result.output and "ours.yaml" in result.output
     assert "Patterns: bluefin" in result.output
@@ -136,3 +136,17 @@ def test_rules_list_json_links_each_rule_to_its_page() -> None:
     assert {r["id"]: r["doc"] for r in json.loads(result.output)} == {
         rule_id: f"docs/rules/{rule_id}.md" for rule_id in CATALOGUE.rules
     }
+
+
+@pytest.mark.parametrize("rule_id", sorted(CATALOGUE.rules))
+def test_the_rules_file_snippets_on_a_page_are_accepted(rule_id: str, tmp_path: Path) -> None:
+    text = rule_doc_file(rule_id).read_text(encoding="utf-8")
+    snippets = [
+        body
+        for info, body in FENCE.findall(text)
+        if info.strip() == "yaml" and body.startswith(("rules:", "allowlist:"))
+    ]
+    for i, body in enumerate(snippets):
+        path = tmp_path / f"snippet{i}.yaml"
+        path.write_text(body, encoding="utf-8")
+        load_ruleset([path])  # InputError (exit 2) when the page shows a rules file dlp refuses
