@@ -33,9 +33,15 @@ def analyze_text(text: str, language: str = "en") -> list[Entity]:
 
 
 def preflight(
-    campaign_path: str | Path, rules: Sequence[str | Path] = (), progress: ProgressHook | None = None
+    campaign_path: str | Path,
+    rules: Sequence[str | Path] = (),
+    progress: ProgressHook | None = None,
+    scheduler: str | None = None,
 ) -> Report:
-    """Render every message of a campaign and scan it. Raises InputError on bad input."""
+    """Render every message of a campaign and scan it. Raises InputError on bad input.
+
+    `scheduler`: a Dask scheduler address (`tcp://host:8786`); the rows are scanned on that cluster and the
+    report is the same as on this machine (`dlp.cluster`)."""
     campaign = load_campaign(campaign_path)
     ruleset = load_ruleset([*campaign.rule_files(), *(Path(r) for r in rules)])
     renderer = CampaignRenderer(campaign)
@@ -48,8 +54,13 @@ def preflight(
         campaign=campaign,
         notes=(renderer.note,),
     )
-    scanner = Scanner.create(ruleset, scope)
-    report = scanner.scan(render_campaign(campaign, renderer), progress)
+    if scheduler:
+        from dlp.cluster import preflight_on_cluster
+
+        report = preflight_on_cluster(scheduler, scope, renderer, progress)
+    else:
+        scanner = Scanner.create(ruleset, scope)
+        report = scanner.scan(render_campaign(campaign, renderer), progress)
     if report.messages == 0:
         # A list with a header and no rows renders nothing: "PASS in 0 messages" would be a false all-clear.
         raise InputError(

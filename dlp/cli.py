@@ -42,6 +42,15 @@ RulesOpt = Annotated[
 ShowValuesOpt = Annotated[
     bool, typer.Option("--show-values", help="Print unredacted personal values (off by default).")
 ]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        envvar="DLP_SCHEDULER",
+        help="Run on a Dask cluster: the scheduler's address (tcp://host:8786); the report is the same as on "
+        "one machine. Default: this machine.",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict line (rich) and no progress bar.")]
 FailOnOpt = Annotated[
     str, typer.Option("--fail-on", help="Lowest severity that exits 1: block (default) or warn.", case_sensitive=False)
@@ -128,6 +137,7 @@ def preflight(
     show_values: ShowValuesOpt = False,
     quiet: QuietOpt = False,
     fail_on: FailOnOpt = "block",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Render every message of a campaign against its recipient list and scan it."""
     _check_common(fmt, fail_on)
@@ -136,7 +146,7 @@ def preflight(
         from dlp.api import preflight as run_preflight
 
         with _progress("scanning", None, fmt, quiet) as progress:
-            report = run_preflight(campaign, rules or [], progress=progress)
+            report = run_preflight(campaign, rules or [], progress=progress, scheduler=scheduler or None)
         return emit(report, fmt, output, show_values, quiet, fail_on)
 
     _guard(action)
@@ -213,6 +223,7 @@ def audit(
     quiet: QuietOpt = False,
     fail_on: FailOnOpt = "block",
     internal: InternalDomainOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Scan past sends: every message is scanned or listed as unreadable with the reason."""
     _check_common(fmt, fail_on)
@@ -221,7 +232,9 @@ def audit(
         from dlp.audit import audit as run_audit
 
         with _progress("auditing", None, fmt, quiet) as progress:
-            report = run_audit(paths, rules or [], progress=progress, internal_domains=internal or [])
+            report = run_audit(
+                paths, rules or [], progress=progress, internal_domains=internal or [], scheduler=scheduler or None
+            )
         return emit(report, fmt, output, show_values, quiet, fail_on)
 
     _guard(action)

@@ -123,7 +123,13 @@ class Scanner:
 
     def notes(self) -> list[str]:
         out = list(self.scope.notes)
-        for note in [self.key_warning, *self.scope.domain_notes(), *(self.stage.notes() if self.stage else [])]:
+        check_notes = [note for check in self.checks for note in check.notes()]
+        for note in [
+            self.key_warning,
+            *self.scope.domain_notes(),
+            *(self.stage.notes() if self.stage else []),
+            *check_notes,
+        ]:
             if note and note not in out:
                 out.append(note)
         return out
@@ -149,19 +155,28 @@ class Scanner:
         findings.extend(self.finish())
         if self.stage is not None:
             self.stats.update(self.stage.stats)
-        rules = self.scope.rules
-        verdict, final = apply_policy(findings, rules)
-        return Report(
-            verdict=verdict,
-            findings=final,
-            messages=count,
-            recipients=len(recipients),
-            seconds=time.perf_counter() - started,
-            source=self.scope.source,
-            notes=self.notes(),
-            sections=self.scope.sections(),
-            hints={f.rule: rules.rules[f.rule].remediation for f in final if f.rule in rules.rules},
+        return build_report(
+            self.scope, findings, count, len(recipients), time.perf_counter() - started, self.notes()
         )
+
+
+def build_report(
+    scope: ScanScope, findings: list[Finding], messages: int, recipients: int, seconds: float, notes: list[str]
+) -> Report:
+    """Every finding of a scan -> the Report (policy, verdict, notes, the sections of the scope's facts)."""
+    rules = scope.rules
+    verdict, final = apply_policy(findings, rules)
+    return Report(
+        verdict=verdict,
+        findings=final,
+        messages=messages,
+        recipients=recipients,
+        seconds=seconds,
+        source=scope.source,
+        notes=notes,
+        sections=scope.sections(),
+        hints={f.rule: rules.rules[f.rule].remediation for f in final if f.rule in rules.rules},
+    )
 
 
 def prepare(message: ScanMessage) -> ScanMessage:

@@ -233,3 +233,22 @@ def fingerprint(rule: str, value: str | None, where: str) -> str:
     normalised = " ".join((value or "").lower().split())
     digest = hmac.new(_KEY, f"{rule}\x00{normalised}\x00{where}".encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
+
+
+def use_key(key: bytes) -> None:
+    """Fingerprint with this key from now on: a cluster worker takes the client's (`dlp.cluster`), so a
+    finding found on any machine has the fingerprint one machine gives it."""
+    global _KEY, _KEY_WARNING
+    _KEY, _KEY_WARNING = _checked(key, "shipped by the client"), None
+
+
+def current_key() -> bytes:
+    fingerprint_key_warning()
+    assert _KEY is not None
+    return _KEY
+
+
+def stable_hash(text: str) -> int:
+    """A 64-bit hash of `text` that every process computes alike (`hash()` is salted per process): counts
+    and indexes built on cluster workers (`dlp.cluster`) are merged or looked up by it elsewhere."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")

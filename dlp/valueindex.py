@@ -30,6 +30,7 @@ import phonenumbers
 
 from dlp.columns import column_role, columns_with_role, header_names, header_words
 from dlp.detect.catalogue import EMAIL, ID, INDEX_TYPES, PERSON, PHONE, STREET
+from dlp.redact import stable_hash
 
 _TOKEN = re.compile(r"[^\W_]+")
 _SPLIT_HEADER = re.compile(r"[^a-z0-9]+")
@@ -233,6 +234,7 @@ class Match:
 
 @dataclass
 class IndexSettings:
+    portable: bool = False  # keys hashed alike in every process (an index built here, used on cluster workers)
     region: str = "US"
     max_owners: int = 3
     min_digits: int = 5
@@ -260,6 +262,12 @@ class ValueIndex:
     column_pairs: Counter[tuple[int, int]] = field(default_factory=Counter, init=False, repr=False)
 
     COMMON = ()  # marker: held by too many people to identify anyone
+
+    @property
+    def digest(self) -> Any:
+        """The key hash: Python's own (fastest; salted per process), or one every process computes alike
+        when the index is shipped to other machines (`portable`, for `dlp.cluster`)."""
+        return stable_hash if self.settings.portable else hash
 
     def __post_init__(self) -> None:
         # A code keeps the column number in its low byte: 255 identifying columns is far beyond any list.
@@ -292,8 +300,8 @@ class ValueIndex:
                 if strong_enough(key, profile.kind or "", self.settings.min_digits, self.settings.min_chars):
                     if " " in key:
                         self.max_words = max(self.max_words, key.count(" ") + 1)
-                        self.starts.add(hash(key.partition(" ")[0]))
-                    collided |= self._add(hash(key), ident, number)
+                        self.starts.add(self.digest(key.partition(" ")[0]))
+                    collided |= self._add(self.digest(key), ident, number)
             for other in collided:
                 self.column_pairs[(min(number, other), max(number, other))] += 1
 
@@ -379,22 +387,22 @@ class ValueIndex:
                 digits[i] = (digits[i + 1] + 1 if together else 1) if is_digit else 0
             else:
                 digits[i] = 1 if is_digit else 0
-        entries, starts, max_words = self.entries, self.starts, self.max_words
+        entries, starts, max_words, digest = self.entries, self.starts, self.max_words, self.digest
         position = 0
         while position < count:
             first = found[position][0]
-            longest = min(close[position], max_words if hash(first) in starts else 1)
+            longest = min(close[position], max_words if digest(first) in starts else 1)
             longest = max(longest, min(digits[position], MAX_DIGIT_GROUPS))
             hit = None
             for n in range(longest, 0, -1):
                 window = found[position : position + n]
                 if n <= digits[position]:
                     key = "#" + "".join(w[0] for w in window)
-                elif n > 1 and (n > close[position] or hash(first) not in starts):
+                elif n > 1 and (n > close[position] or digest(first) not in starts):
                     continue
                 else:
                     key = " ".join(w[0] for w in window)
-                value = entries.get(hash(key))
+                value = entries.get(digest(key))
                 if value is None or value == ValueIndex.COMMON:
                     continue
                 codes = (value,) if isinstance(value, int) else value
@@ -424,9 +432,11 @@ def build_index(recipient_list: Any, settings: IndexSettings, analyze: Any | Non
     return index
 
 
-def index_settings(params: dict[str, Any]) -> IndexSettings:
-    """Settings from the cross-recipient-leak rule's parameters, so one index serves all three checks."""
-    return IndexSettings(**{k: v for k, v in params.items() if k in IndexSettings.__dataclass_fields__})
+def index_settings(params: dict[str, Any], *, portable: bool = False) -> IndexSettings:
+    """Settings from the cross-recipient-leak rule's parameters, so one index serves all three checks.
+    `portable`: hashed alike in every process, for an index shipped to cluster workers (`dlp.cluster`)."""
+    fields = {k: v for k, v in params.items() if k in IndexSettings.__dataclass_fields__ and k != "portable"}
+    return IndexSettings(**fields, portable=portable)
 
 
 def presidio_columns(recognizers: list[dict[str, Any]]) -> Any:

@@ -64,7 +64,7 @@ def _init(parent_pid: int, recognizers: Sequence[dict], entities: Sequence[str])
     _WORKER = (get_detector(extra_recognizers=recognizers), list(entities))
 
 
-def _analyse(texts: Sequence[tuple[str, str]]) -> list[list[Entity]]:
+def _analyse(texts: Sequence[tuple[str, str, bool]]) -> list[list[Entity]]:
     assert _WORKER is not None, "worker used before its initializer ran"
     detector, entities = _WORKER
     return analyze_windows(detector, texts, entities)
@@ -84,7 +84,7 @@ class AnalysisPool:
         )
 
     def submit(self, units: Sequence[Unit]) -> Future:
-        return self.executor.submit(_analyse, [(u.language, u.text) for u in units])
+        return self.executor.submit(_analyse, [u.job for u in units])
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)

@@ -60,6 +60,10 @@ class Check:
     def finish(self) -> Iterable[Finding]:
         return ()
 
+    def notes(self) -> list[str]:
+        """What this check has to say about the scan as a whole (read after `finish`), for the report."""
+        return []
+
     # -- helpers --------------------------------------------------------------------------------
 
     def finding(

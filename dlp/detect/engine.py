@@ -111,6 +111,7 @@ class Detector:
         self.languages = tuple(languages)
         self.languages_without_ner: set[str] = set()
         self.no_ner_analyses: Counter[str] = Counter()
+        self.ner_chars = 0  # characters given to a full spaCy pipeline (the cost `ner=False` saves)
         self._lock = threading.Lock()
 
     @property
@@ -153,13 +154,18 @@ class Detector:
             if wanted is None:
                 return []
         with self._lock:  # spaCy pipelines are not safe to share across threads mid-call
+            self.ner_chars += len(text)
             results = self.engine.analyze(text=text, language=lang, entities=wanted)
         return clean_results(text, results)
 
     def analyze_many(
-        self, texts: Sequence[str], language: str = "en", entities: Iterable[str] | None = None
+        self, texts: Sequence[str], language: str = "en", entities: Iterable[str] | None = None, ner: bool = True
     ) -> list[list[Entity]]:
-        """`analyze` for many texts at once: spaCy runs over each language's texts in one `nlp.pipe` batch."""
+        """`analyze` for many texts at once: spaCy runs over each language's texts in one `nlp.pipe` batch.
+
+        ner=False (lines a program printed, `dlp.detect.machine_text`): the pattern recognizers only, over a
+        tokenizer's artifacts (their context words need tokens) instead of the language's full pipeline.
+        """
         out: list[list[Entity]] = [[] for _ in texts]
         wanted_all = None if entities is None else sorted(set(entities) - NEVER_REPORTED)
         if wanted_all is not None and not wanted_all:
@@ -168,11 +174,11 @@ class Detector:
         piece = piece_chars()
         for i, text in enumerate(texts):
             if len(text) > piece:
-                out[i] = self._analyze_pieces(text, language, entities)
+                out[i] = self._analyze_pieces(text, language, entities, ner)
             elif text.strip():
                 by_language.setdefault(self.language_of(text, language), []).append(i)
         for lang, indexes in by_language.items():
-            if not self.has_ner(lang):
+            if ner and not self.has_ner(lang):
                 self.languages_without_ner.add(lang)
                 self.no_ner_analyses[lang] += len(indexes)
             wanted = wanted_all
@@ -182,8 +188,12 @@ class Detector:
                     continue
             with self._lock:
                 batch = [texts[i] for i in indexes]
-                # spaCy batches only what it is given at once; Presidio's default batch_size is 1.
-                artifacts = self.nlp_engine.process_batch(batch, language=lang, batch_size=max(1, len(batch)))
+                if ner:
+                    self.ner_chars += sum(len(t) for t in batch)
+                    # spaCy batches only what it is given at once; Presidio's default batch_size is 1.
+                    artifacts = self.nlp_engine.process_batch(batch, language=lang, batch_size=max(1, len(batch)))
+                else:
+                    artifacts = self.nlp_engine.process_batch_tokens_only(batch, language=lang)
                 for i, (text, nlp_artifacts) in zip(indexes, artifacts, strict=True):
                     results = self.engine.analyze(
                         text=text, language=lang, entities=wanted, nlp_artifacts=nlp_artifacts
@@ -191,9 +201,11 @@ class Detector:
                     out[i] = clean_results(text, results)
         return out
 
-    def _analyze_pieces(self, text: str, language: str, entities: Iterable[str] | None) -> list[Entity]:
+    def _analyze_pieces(
+        self, text: str, language: str, entities: Iterable[str] | None, ner: bool = True
+    ) -> list[Entity]:
         spans = list(pieces(text, piece_chars()))
-        results = self.analyze_many([text[lo:hi] for lo, hi, _own_lo, _own_hi in spans], language, entities)
+        results = self.analyze_many([text[lo:hi] for lo, hi, _own_lo, _own_hi in spans], language, entities, ner)
         out: list[Entity] = []
         for (lo, _hi, own_lo, own_hi), found in zip(spans, results, strict=True):
             out.extend(e.shifted(lo) for e in found if own_lo <= e.start + lo < own_hi)

@@ -29,7 +29,9 @@ REFRESH_SECONDS = 0.1  # updating Rich on every one of a million messages would 
 
 class RateColumn(ProgressColumn):
     def render(self, task: Any) -> Text:
-        return Text(f"{task.speed:,.0f} msg/s" if task.speed else "", style="cyan")
+        unit = task.fields.get("unit", "msg")
+        return Text(f"{task.speed:,.1f} {unit}/s" if task.speed and unit != "msg" else f"{task.speed:,.0f} msg/s"
+                    if task.speed else "", style="cyan")
 
 
 class ProgressUpdate:
@@ -51,6 +53,11 @@ class ProgressUpdate:
             self._last = now
             total = max(self.total, done) if self.total is not None else None
             self.progress.update(self.task, completed=done, total=total)
+
+    def set_unit(self, unit: str) -> None:
+        """What the count counts, when not messages (a cluster scan counts partitions done)."""
+        if self.progress is not None:
+            self.progress.update(self.task, unit=unit, description=f"{unit} done")
 
     def set_total(self, total: int | None) -> None:
         self.total = total
