@@ -85,6 +85,8 @@ class Part:
     raw: str | None = None
     filename: str | None = None
     content_type: str | None = None
+    # Which spans of `text` came from which template expression (`dlp.provenance`); None when unknown.
+    provenance: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -217,17 +219,31 @@ class Location:
     source: str | None = None
     message_id: str | None = None
     part: str | None = None
+    # Where in the campaign's templates the value arises (`dlp.provenance`): file, line, column.
+    template: str | None = None
+    template_line: int | None = None
+    template_column: int | None = None
 
     def to_dict(self, *, show_values: bool) -> dict[str, Any]:
         """Source paths and Message-IDs can carry names and addresses (a Maildir folder per customer,
         `<date.anna.meyer@host>`): masked unless --show-values; control characters never pass."""
         out: dict[str, Any] = {}
-        for key in ("message", "field", "line", "source", "message_id", "part"):
+        for key in (
+            "message",
+            "field",
+            "line",
+            "source",
+            "message_id",
+            "part",
+            "template",
+            "template_line",
+            "template_column",
+        ):
             value = getattr(self, key)
             if value is None:
                 continue
             if isinstance(value, str):
-                if not show_values and key == "source":
+                if not show_values and key in ("source", "template"):
                     value = redact_path(value)
                 elif not show_values and key == "message_id":
                     value = redact_message_id(value)

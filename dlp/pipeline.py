@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from dlp.analysis import AnalysisStage, AnalyzedMessage, SegmentAnalyzer, WholeAnalyzer
+from dlp.analysis.provenance import ProvenanceAnalyzer
 from dlp.analysis.stage import unanalysed
 from dlp.budgets import int_limit
 from dlp.checks import CompiledRules, compile_rules
@@ -27,6 +28,7 @@ from dlp.policy import apply_policy
 from dlp.redact import fingerprint_key_warning
 from dlp.rules import RuleSet
 from dlp.textnorm import normalise
+from dlp.valueindex import column_shapes
 
 ProgressHook = Callable[[int], None]
 Analyzer = SegmentAnalyzer | WholeAnalyzer
@@ -60,7 +62,7 @@ def needed_entities(checks: Iterable[Check]) -> frozenset[str]:
 def build_analyzer(ruleset: RuleSet, entities: Iterable[str], *, straightforward: bool = False) -> Analyzer:
     """The detector (loads spaCy once per process) behind the segment cache, or the whole-part reference."""
     detector = get_detector(extra_recognizers=ruleset.recognizers)
-    return WholeAnalyzer(detector, entities) if straightforward else SegmentAnalyzer(detector, entities)
+    return WholeAnalyzer(detector, entities) if straightforward else ProvenanceAnalyzer(detector, entities)
 
 
 @dataclass
@@ -99,7 +101,10 @@ class Scanner:
             if analyzer is None:
                 analyzer = build_analyzer(ruleset, entities, straightforward=straightforward)
             workers = 0 if straightforward else (default_workers() if workers is None else workers)
+            if isinstance(analyzer, ProvenanceAnalyzer):  # the column pass of this scan's recipient list
+                analyzer.begin(lambda: column_shapes(scope))
             stage = AnalysisStage(analyzer, workers=workers, recognizers=ruleset.recognizers)
+            stage.campaign = scope.campaign is not None
         return cls(scope=scope, checks=checks, stage=stage, key_warning=key_warning, straightforward=straightforward)
 
     def findings_for(self, analyzed: AnalyzedMessage) -> list[Finding]:
@@ -204,9 +209,17 @@ def prepare(message: ScanMessage) -> ScanMessage:
             )
             text = text[:room]
         used += len(text)
-        parts.append(part if text == part.text else replace(part, text=text))
+        parts.append(part if text == part.text else replace(part, text=text, provenance=_renormalised(part, text)))
     message.parts = parts
     return message
+
+
+def _renormalised(part, text: str):
+    """The part's provenance for its normalised (or cut) text; None when the spans cannot follow."""
+    provenance = part.provenance
+    if provenance is None:
+        return None
+    return provenance.transformed(normalise, text)
 
 
 def expected_messages(scope: ScanScope) -> int | None:

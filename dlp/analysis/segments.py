@@ -35,6 +35,7 @@ from dlp.budgets import piece_chars
 from dlp.detect.engine import NEVER_REPORTED, Detector
 from dlp.detect.entities import Entity
 from dlp.detect.machine_text import is_machine_line
+from dlp.model import Part
 
 CONTEXT_WORDS = 6
 RIGHT_WORDS = 4
@@ -256,6 +257,9 @@ class SegmentAnalyzer:
                 out.extend(merge_windows(text, new))
         return out
 
+    def missing_parts(self, parts: Iterable[Part], language: str = "en", pending: Container = ()) -> list[Unit]:
+        return self.missing((part.text for part in parts), language, pending)
+
     def store(self, window: Window, entities: Iterable[Entity]) -> None:
         self.cache[window.key] = keep_for_window(window, entities)
         self.cache.move_to_end(window.key)
@@ -299,6 +303,10 @@ class SegmentAnalyzer:
             out.extend(e.shifted(window.offset) for e in cached)
         return out
 
+    def analyze_part(self, part: Part) -> list[Entity]:
+        """A part's entities (the provenance fast path reads more of the part than its text)."""
+        return self.analyze_text(part.text)
+
 
 class WholeAnalyzer:
     """The straightforward path: every part analysed whole by Presidio, no cache. The reference the fast
@@ -310,3 +318,6 @@ class WholeAnalyzer:
 
     def analyze_text(self, text: str, language: str = "en") -> list[Entity]:
         return self.detector.analyze(text, language=language, entities=self.entities)
+
+    def analyze_part(self, part: Part) -> list[Entity]:
+        return self.analyze_text(part.text)

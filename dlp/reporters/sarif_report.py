@@ -8,6 +8,7 @@ Values are redacted exactly as in the JSON report: the SARIF file is as shareabl
 from __future__ import annotations
 
 import json
+from pathlib import PurePosixPath
 from typing import Any
 
 from dlp import __version__
@@ -39,6 +40,13 @@ def _location(finding: Finding, default_source: str, shown: dict[str, Any]) -> d
     physical: dict[str, Any] = {"artifactLocation": {"uri": artifact}}
     if loc.line:
         physical["region"] = {"startLine": loc.line}
+    if shown.get("template"):  # the renderer knows where in the templates the value arises: point there
+        folder = PurePosixPath(artifact).parent if artifact != "message" else PurePosixPath(".")
+        physical = {"artifactLocation": {"uri": str(folder / shown["template"])}}
+        if loc.template_line:
+            physical["region"] = {"startLine": loc.template_line}
+            if loc.template_column:
+                physical["region"]["startColumn"] = loc.template_column
     message = f"message {loc.message}" if loc.message is not None else None
     logical = [bit for bit in (message, shown.get("field"), shown.get("part")) if bit]
     out: dict[str, Any] = {"physicalLocation": physical}
