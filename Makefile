@@ -5,10 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DLP_FINGERPRINT_KEY ?= dlp-demo-key-not-secret
 
-.PHONY: install demo test lint fuzz bench bench-memory bench-floor bench-leak bench-cluster eval serve-load clean
+.PHONY: install demo test lint rule-docs fuzz bench bench-memory bench-floor bench-leak bench-cluster eval serve-load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip uninstall --quiet --yes dlp 2>/dev/null || true  # the distribution was renamed maildlp
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
@@ -35,6 +36,10 @@ fuzz: $(STAMP)
 SERVE_LOAD_ARGS ?= --messages 500 --connections 10
 serve-load: $(STAMP)
 	$(BIN)/python tools/serve_load.py $(SERVE_LOAD_ARGS)
+
+# make rule-docs: bring the generated parts of docs/rules/*.md (severity, parameter tables) up to date.
+rule-docs: $(STAMP)
+	$(BIN)/python -m dlp.ruleinfo
 
 lint: $(STAMP)
 	$(BIN)/ruff check dlp tests

@@ -464,6 +464,8 @@ def rules_list(
         if fmt == OutputFormat.JSON:
             import json
 
+            from dlp.ruledocs import rule_doc_url
+
             data = [
                 {
                     "id": r.id,
@@ -472,6 +474,7 @@ def rules_list(
                     "description": r.description,
                     "remediation": r.remediation,
                     "parameters": r.parameters,
+                    "doc": rule_doc_url(r.id),
                 }
                 for r in ruleset.rules.values()
             ]
@@ -480,6 +483,28 @@ def rules_list(
         from dlp.reporters.rich_report import print_rules
 
         print_rules([(r.id, r.severity.value, r.enabled, r.description) for r in ruleset.rules.values()])
+        return EXIT_OK
+
+    _guard(action)
+
+
+@rules_app.command("show")
+def rules_show(
+    rule_id: Annotated[str, typer.Argument(help="A rule id, like sensitive-data (`dlp rules list` shows them).")],
+    rules: RulesOpt = None,
+    fmt: FormatOpt = OutputFormat.RICH,
+) -> None:
+    """One rule: what it catches, an example, how to fix it, its parameters as in effect after --rules files."""
+
+    def action() -> int:
+        from dlp.reporters.rule_page import print_rule, rule_json
+        from dlp.ruleinfo import describe
+
+        info = describe(rule_id, rules or [])
+        if fmt == OutputFormat.JSON:
+            typer.echo(rule_json(info))
+        else:
+            print_rule(info)
         return EXIT_OK
 
     _guard(action)

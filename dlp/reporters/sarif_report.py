@@ -14,9 +14,6 @@ into `partialFingerprints`. Values are redacted exactly as in the JSON report.
 from __future__ import annotations
 
 import json
-import os
-from functools import cache
-from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import Path
 from typing import Any
 
@@ -25,36 +22,16 @@ from dlp.model import Report, RuleInfo, Severity
 from dlp.problems import Problem, affected, row_ranges
 from dlp.redact import strip_controls
 from dlp.reporters import view
+from dlp.ruledocs import repository_url, rule_doc_path, rule_doc_url
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {Severity.BLOCK: "error", Severity.WARN: "warning", Severity.INFO: "note"}
-HELP_URI_ENV = "DLP_RULE_DOCS_URL"  # where docs/rules/ is published (e.g. your fork's web view)
-
-
-@cache
-def _project_url() -> str | None:
-    """The repository URL from the package metadata (`[project.urls]`), when the distribution names one."""
-    try:
-        urls = metadata("dlp").get_all("Project-URL") or []
-    except PackageNotFoundError:
-        return None
-    for entry in urls:
-        label, _, url = entry.partition(",")
-        if label.strip().lower() in ("repository", "source", "homepage") and url.strip().startswith("https://"):
-            return url.strip().rstrip("/")
-    return None
 
 
 def help_uri(rule_id: str) -> str:
-    """The rule's page, docs/rules/<id>.md: under DLP_RULE_DOCS_URL, else the repository named in the package
-    metadata, else as a path relative to the dlp checkout (a SARIF viewer shows it as a reference)."""
-    base = os.environ.get(HELP_URI_ENV)
-    if base:
-        return f"{base.rstrip('/')}/{rule_id}.md"
-    project = _project_url()
-    if project and "github.com" in project:
-        return f"{project}/blob/main/docs/rules/{rule_id}.md"
-    return f"docs/rules/{rule_id}.md"
+    """The rule's page (`dlp.ruledocs`: DLP_RULE_DOCS_URL, else the installed distribution's repository,
+    else docs/rules/<id>.md); a user's own rule without a page still gets the path its page would have."""
+    return rule_doc_url(rule_id) or rule_doc_path(rule_id)
 
 
 def _rule_descriptor(rule_id: str, info: RuleInfo | None, hint: str | None) -> dict[str, Any]:
@@ -171,7 +148,7 @@ def report_dict(report: Report, *, show_values: bool = False) -> dict[str, Any]:
             "driver": {
                 "name": "dlp",
                 "version": __version__,
-                **({"informationUri": _project_url()} if _project_url() else {}),
+                **({"informationUri": repository_url()} if repository_url() else {}),
                 "rules": [_rule_descriptor(r, report.rules.get(r), report.hints.get(r)) for r in rule_ids],
             }
         },
