@@ -84,13 +84,16 @@ def one_machine_audit(archive, settings) -> dict:
 
 
 def comparable(report: Report | dict) -> dict:
-    """The report without what may differ between runs: time, the cluster's own note and section, and which
-    Presidio recognizer is credited with a span two recognizers found alike (Presidio returns its
-    recognizers from a set, so that credit varies between any two processes, cluster or not)."""
+    """The report without what may differ between runs: time, the cluster's own note and section, the
+    analysis statistics note (texts through spaCy per message: counted in the process that analysed them),
+    and which Presidio recognizer is credited with a span two recognizers found alike."""
     out = json.loads(json.dumps(report if isinstance(report, dict) else report_dict(report)))
     out["summary"].pop("seconds", None)
     out.pop("seconds", None)
-    out["notes"] = [n for n in out.get("notes", []) if not n.startswith("Scanned on the Dask cluster")]
+    out.pop("started_at", None)
+    out["summary"].pop("wall_seconds", None)
+    statistics = ("Scanned on the Dask cluster", "Analysis by template provenance")
+    out["notes"] = [n for n in out.get("notes", []) if not n.startswith(statistics)]
     out.get("sections", {}).pop("cluster", None)
     for finding in out["findings"]:
         finding.get("details", {}).pop("recognizer", None)
