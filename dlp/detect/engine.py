@@ -72,12 +72,13 @@ class Detector:
         self.settings = settings or DetectorSettings.from_env()
         _check_model(self.settings.model)
         logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
-        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer import AnalyzerEngine
         from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
         from dlp.detect.enhancer import FastLemmaContextAwareEnhancer
         from dlp.detect.nlp import NER_MODELS, LazySpacyNlpEngine, model_installed
         from dlp.detect.recognizers import project_recognizers
+        from dlp.detect.registry import OrderedRecognizerRegistry
 
         languages = list(dict.fromkeys(["en", *self.settings.languages]))
         models: dict[str, str | None] = {}
@@ -86,7 +87,7 @@ class Detector:
             models[language] = model if model and (language == "en" or model_installed(model)) else None
         self.nlp_engine = LazySpacyNlpEngine(models)
         self.nlp_engine.load()
-        registry = RecognizerRegistry(supported_languages=languages)
+        registry = OrderedRecognizerRegistry(supported_languages=languages)
         for language in languages:
             if models[language]:
                 registry.add_recognizer(SpacyRecognizer(supported_language=language, supported_entities=["PERSON"]))
