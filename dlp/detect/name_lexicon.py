@@ -8,6 +8,7 @@ ordinary words ("Will", "Rose", "Brown") are weak: they count only next to a str
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import re
 from dataclasses import dataclass
@@ -132,8 +133,25 @@ _PARTICLES = frozenset(PARTICLE.strip("(?:)").split("|"))
 
 
 def vetoed_by_ner(start: int, end: int, nlp_artifacts) -> bool:
-    """spaCy tagged these characters as an organisation, place or product: "Morgan Stanley", "San Jose"."""
-    for ent in getattr(nlp_artifacts, "entities", None) or ():
-        if ent.label_ in NOT_PERSON_LABELS and ent.start_char <= start and end <= ent.end_char:
-            return True
-    return False
+    """spaCy tagged these characters as an organisation, place or product: "Morgan Stanley", "San Jose".
+
+    A bisection into the text's vetoing spans (built once per text and kept on its artifacts), not a walk
+    over every entity for every candidate name: a long text has thousands of both."""
+    if nlp_artifacts is None:
+        return False
+    spans = getattr(nlp_artifacts, "_dlp_not_person", None)
+    if spans is None:
+        # The Doc's own entities: Presidio's `entities` carry its renamed labels (ORG -> ORGANIZATION) and
+        # lose those it has no name for (PRODUCT, FAC), so spaCy's labels are read from the Doc.
+        doc = getattr(nlp_artifacts, "tokens", None)
+        spans = _not_person_spans(getattr(doc, "ents", None) or ())
+        nlp_artifacts._dlp_not_person = spans
+    starts, ends = spans
+    # spaCy's entities never overlap, so only the last one starting at or before `start` can contain it.
+    i = bisect.bisect_right(starts, start) - 1
+    return i >= 0 and end <= ends[i]
+
+
+def _not_person_spans(entities) -> tuple[list[int], list[int]]:
+    found = sorted((e.start_char, e.end_char) for e in entities if e.label_ in NOT_PERSON_LABELS)
+    return [s for s, _ in found], [e for _, e in found]
