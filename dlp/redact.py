@@ -18,6 +18,8 @@ from importlib import resources
 from pathlib import Path
 
 from dlp.errors import InputError
+from dlp.namelists import STRONG as STRONG_NAME
+from dlp.namelists import read_names
 
 KEY_ENV = "DLP_FINGERPRINT_KEY"
 KEY_FILE_ENV = "DLP_FINGERPRINT_KEY_FILE"
@@ -125,11 +127,51 @@ def redact_list_id(value: str) -> str:
 _DATE = re.compile(r"\d{4}[-.]\d{2}(?:[-.]\d{2})?|\d{2}[-.]\d{2}[-.]\d{4}")
 
 
+# Folder names mail stores and clients give themselves: never a person, whatever the name lists hold.
+_STORE_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        """
+        cur new tmp inbox sent drafts draft trash junk spam archive archives outbox mail mails maildir mbox
+        items deleted folders folder imap local home users user var spool
+        """,
+    )
+)
+_SEGMENT_WORD = re.compile(r"[^\W\d_]{2,}")
+_SEPARATOR = re.compile(r"([/\\])")
+
+
+def _name_rank(word: str) -> int:
+    key = word[:1].upper() + word[1:].lower()
+    return max(read_names("first_names").get(key, 0), read_names("last_names").get(key, 0))
+
+
+def _mask_person_segment(segment: str) -> str:
+    """`Anna Meyer` or `anna.meyer` -> `A*** M***`: a folder (or file) name whose words the name lists know as
+    a person's (one name not also an ordinary word, or two listed names); store folders stay readable."""
+    kept = _plain_words()
+    words = [m for m in _SEGMENT_WORD.finditer(segment) if m.group(0).lower() not in kept | _STORE_WORDS]
+    ranks = [_name_rank(m.group(0)) for m in words]
+    if not (STRONG_NAME in ranks or sum(1 for r in ranks if r) >= 2):
+        return segment
+    out = segment
+    for match, rank in sorted(zip(words, ranks, strict=True), key=lambda pair: -pair[0].start()):
+        if rank:
+            out = out[: match.start()] + match.group(0)[0] + "***" + out[match.end() :]
+    return out
+
+
 def redact_path(path: str) -> str:
     """A source path or archive label as shown in a report: an address in a folder or file name becomes
-    `a***@domain`, a grouped long number (an SSN, a phone or card number) `#`; plain digit runs (Maildir
-    timestamps, message numbers) and dates stay, so the message can be found."""
-    path = _EMAIL.sub(lambda m: redact_address(m.group(0)), strip_controls(path))
+    `a***@domain`, a person's name (`Mail/Anna Meyer/cur`) `A*** M***`, a grouped long number (an SSN, a
+    phone or card number) `#`; plain digit runs (Maildir timestamps, message numbers), dates and the
+    store's own folders (cur, INBOX, Sent, Archive) stay, so the message can be found."""
+    path = _EMAIL.sub(lambda m: "\x00" + redact_address(m.group(0)) + "\x00", strip_controls(path))
+    pieces = path.split("\x00")
+    for i in range(0, len(pieces), 2):  # even pieces are outside the masked addresses
+        parts = _SEPARATOR.split(pieces[i])
+        pieces[i] = "".join(p if j % 2 else _mask_person_segment(p) for j, p in enumerate(parts))
+    path = "".join(pieces)
 
     def number(match: re.Match[str]) -> str:
         text = match.group(0)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-STRONG = 2
-WEAK = 1
+from dlp.namelists import STRONG, read_names
+
 # A title is not a name, though some are listed as given names somewhere ("Frau", "Don"): "Dear Mr. Alvarez"
 # is one name, "Alvarez", never "Mr" nor "Frau Schneider".
 TITLES = frozenset(
@@ -51,17 +51,6 @@ def _key(word: str) -> str:
     return word[:1].upper() + word[1:].lower() if word.isupper() else word
 
 
-def _read(name: str) -> dict[str, int]:
-    raw = resources.files("dlp.detect").joinpath(f"data/names/{name}.txt.gz").read_bytes()
-    out: dict[str, int] = {}
-    for line in gzip.decompress(raw).decode("utf-8").splitlines():
-        if line.startswith("*"):
-            out[line[1:]] = WEAK
-        elif line:
-            out[line] = STRONG
-    return out
-
-
 @lru_cache(maxsize=1)
 def _words() -> frozenset[str]:
     """Ordinary English words that are not names: the lowercase entries shipped beside the name lists."""
@@ -71,7 +60,7 @@ def _words() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def lexicon() -> NameLexicon:
-    return NameLexicon(_read("first_names"), _read("last_names"))
+    return NameLexicon(read_names("first_names"), read_names("last_names"))
 
 
 # A capitalised word as names are written: "Maria", "O'Neill", "Jean-Luc", "MÜLLER" is not (acronym-shaped).
