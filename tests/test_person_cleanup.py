@@ -38,3 +38,29 @@ def test_a_form_label_takes_a_name_on_the_next_line_but_a_title_does_not() -> No
 def test_a_titled_name_is_one_finding() -> None:
     found = [(e.entity_type, e.text) for e in analyze_text("Dear Mr. Alvarez, we have received your claim.")]
     assert found == [("PERSON", "Alvarez")]
+
+
+@pytest.mark.parametrize(
+    ("span", "kept"),
+    [
+        ("Sandy Creek", False),  # a place word ends the run
+        ("Trafalgar Dock", False),
+        ("San Jose", False),  # a saint's prefix starts it
+        ("Santa Clara", False),
+        ("Kim Park", True),  # surnames that are also place words stay names
+        ("Gómez Arena", True),
+        ("Sat Jun", False),  # a log line's weekday and month
+        ("Víctor Asensio Sánchez", True),
+    ],
+)
+def test_places_and_dates_are_not_names(span: str, kept: bool) -> None:
+    assert plausible_person(span) is kept
+
+
+def test_a_name_pattern_that_ran_into_a_role_word_is_trimmed() -> None:
+    from dlp.detect.postprocess import trimmed_person
+
+    text = "Médico: Víctor Asensio Sánchez Servicio de Urgencias"
+    start = text.index("Víctor")
+    end = text.index(" de Urgencias")
+    assert text[slice(*trimmed_person(text, start, end))] == "Víctor Asensio Sánchez"

@@ -17,7 +17,21 @@ CASES = [
     "Thanks,\n[[Petr]]",
     "Mit freundlichen Grüßen\n\n[[Jürgen Weiß]]",
     "Cordialement,\n[[Hélène Dubois]]",
+    "Thanks again,\n\n[[Jack]]\n\n> On 10 Jul 2020, at 15:00, Antony Stone wrote:",
+    "Cheers,\n\n-[[Tom]]\n",
+    "Kind regards,\n[[Daniel M. Jordan]]\nSenior Engineer",  # a middle initial
+    "bt full).\n\n[[rainer]]\n\n-----",
+    "Regards, [[Petar]]!\nKarlovo, Bulgaria.",
+    "Thanks, [[Martin]],\n\nGreat advice!",
+    "Thank you very much, [[Stefan]]!",
+    "Hello,\n\n[[angel]]\n\n> On 3 Jul 2020, at 05:01, Ann wrote:",  # a last line in lower case
+    "--\n[[Olivier Lamy]]\nhttp://twitter.com/olamy",
+    "\"Der Job ist weg\", sagt [[Heike Groos]].",  # reported speech
     # not names
+    "Das ist so Recht und billig.",
+    "Simple Subject",  # a lone short field is no signature
+    "defaults.\n\nBeste Grüße\n\n--\n",
+    "Thanks\n\nOk\n",
     "Please contact Support for help.",
     "Thanks,\nThe Team",
     "This is Windows Update speaking.",

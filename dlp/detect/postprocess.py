@@ -45,7 +45,25 @@ NOT_NAMES = _words(
     chrome gmail outlook excel word teams zoom slack netflix spotify paypal venmo visa mastercard amex
     maestro password passwort login username iban swift bic pin otp ssn dob tin vat faq api url qr sim
     esim wifi gdpr insurance telecom bank energy mobile services group ltd inc llc gmbh corp company
-    solutions systems airlines airways hotel hotels pharmacy
+    solutions systems airlines airways hotel hotels pharmacy java devs folks paciente médico servicio centro
+    hospital clínica clinica salud carretera avda calle
+    """
+)
+# A name run that ends in a place word, or starts with a saint's prefix, is a place: "Sandy Creek",
+# "Trafalgar Dock", "San Jose", "Santa Clara". Not words that are common surnames too (Park, Lake, Church).
+PLACE_WORDS = _words(
+    """
+    creek bay dock docks river mountain mount valley island islands county cathedral university college school
+    museum stadium festival convention harbour harbor
+    """
+)
+PLACE_PREFIXES = _words("san santa santo são sankt saint sainte st. ste.")
+# Weekdays and months as log and date lines abbreviate them: spaCy reads "[Sat Jun 20 07:27:13 2020]" as a name.
+CALENDAR = _words(
+    """
+    mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday jan feb
+    mar apr may jun jul aug sep sept oct nov dec january february march april june july august september
+    october november december
     """
 )
 
@@ -69,8 +87,9 @@ def has_required_context(entity_type: str, text: str, start: int) -> bool:
 
 
 
-def plausible_person(text: str) -> bool:
-    """A name has letters and an upper-case letter; no digits, no address syntax, not an acronym."""
+def plausible_person(text: str, cased: bool = True) -> bool:
+    """A name has letters and (unless `cased` is False: a display name, 'abdullah alamoudi') an upper-case
+    letter; no digits, no address syntax, not an acronym."""
     stripped = text.strip(" .,:;'\"")
     if not stripped or not _HAS_LETTER.search(stripped) or any(ch.isdigit() for ch in stripped):
         return False
@@ -81,9 +100,22 @@ def plausible_person(text: str) -> bool:
     words = stripped.split()
     if any(w.lower().strip(".,'’s") in NOT_NAMES for w in words):
         return False
-    if all(w.lower().strip(".,") in TITLES for w in words):
+    if all(w.lower().strip(".,") in TITLES for w in words) or all(w.lower().strip(".,") in CALENDAR for w in words):
         return False
-    return any(word[:1].isupper() for word in words)
+    if len(words) > 1 and (words[-1].lower().strip(".,") in PLACE_WORDS or words[0].lower() in PLACE_PREFIXES):
+        return False
+    return not cased or any(word[:1].isupper() for word in words)
+
+
+def trimmed_person(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without role or place words a name pattern ran on into ("Víctor Asensio Sánchez Servicio")."""
+    while True:
+        span = text[start:end]
+        last = span.rsplit(None, 1)
+        if len(last) == 2 and last[1].lower().strip(".,:;") in NOT_NAMES:
+            end = start + len(last[0].rstrip())
+            continue
+        return start, end
 
 
 def person_score(text: str, start: int, end: int, score: float) -> float:
@@ -152,6 +184,8 @@ SPECIFIC = frozenset(
 def overlap_rank(entity_type: str, score: float, length: int) -> tuple:
     if entity_type in SPECIFIC and score >= 0.5:
         tier = 0
+    elif entity_type == "NATIONAL_ID":
+        tier = 0.5  # labelled, so above a phone-shaped guess; a checksum-validated id of a country is more exact
     elif entity_type == "PERSON":
         tier = 2
     else:

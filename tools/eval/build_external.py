@@ -50,7 +50,17 @@ class Source:
     licence_path: str
     paths: tuple[str, ...]
     what: str
+    # Where the licence text lives when the source repository carries none (another repo of the project).
+    licence_repo: str = ""
+    licence_commit: str = ""
 
+
+LIST_MBOXES = (
+    "corpus/httpd-users-2020-07.mbox",
+    "corpus/maven-dev-2017-11-mboxvm.mbox",
+    "corpus/asterix-dev-201709-mailarchivesao.mbox",
+    "corpus/httpd-users-200606-part.mbox",
+)
 
 SOURCES = {
     s.name: s
@@ -166,6 +176,22 @@ SOURCES = {
             ("lib/testNumbers.js",),
             "published test card numbers of the card schemes (PayPal, Recurly lists); each number alone as a"
             " sample, gold CREDIT_CARD",
+        ),
+        Source(
+            "apache-lists",
+            "apache/incubator-ponymail-unit-tests",
+            "6bbe47e5bb116a34f47d4002ede77fc6c6b24a98",
+            "Apache-2.0 (an Apache Software Foundation repository; it carries no LICENSE file, so Pony Mail's"
+            " own, apache/incubator-ponymail-foal @ 88ce2a3c, is copied)",
+            "LICENSE",
+            LIST_MBOXES,
+            "real Apache mailing-list archives (httpd users 2020-07 and 2006-06, Maven dev 2017-11, AsterixDB dev 2017-09):"
+            " messages from people (robots skipped) as From/To/Cc lines plus the body without quoted text"
+            " (quoted header lines kept); labelled here: e-mail and IPv4 addresses by shape, people's names"
+            " by rule from the archives' own display names, then every sample read and corrected by hand"
+            " (tools/eval/list_mail_fixes.json)",
+            "apache/incubator-ponymail-foal",
+            "88ce2a3c6abf156fa9fc61bf8e2783c509befe2d",
         ),
     ]
 }
@@ -683,6 +709,113 @@ def mail_samples(corpus: Path) -> list[Sample]:
     return labelled + [s for s in clean if int(s.id, 16) % 3 == 0]
 
 
+# ---------------------------------------------------------------- real mailing-list archives
+
+ROBOT = re.compile(r"(?i)git@|gitbox|jenkins|build\s+server|noreply|no-reply|notifications?@|bot\b")
+QUOTED_HEADER = re.compile(
+    r"(?i)^[> ]*(?:on\b.*\bwrote:|.*\bwrote:$|.*\bschrieb:|.*\ba écrit\s*:|(?:from|de|von|sent|to|cc|date)\s*:)"
+)
+WROTE_NAME = re.compile(
+    r"(?:\d\d(?::\d\d)?(?:\s*[AP]M)?,?|\bschrieb)\s+\"?(?P<name>(?!wrote|schrieb)[^\W\d_][\w'-]+(?:\s(?!wrote\b)[^\W\d_][\w'.-]*){1,3})\"?"
+    r"\s*(?:<[^>]+>\s*)?(?:wrote|:$)"
+)
+LIST_PER_ARCHIVE = {"httpd-users-2020": 70, "maven-dev": 80, "asterix-dev": 30, "httpd-users-2006": 12}
+LIST_MAX_CHARS = 1500
+LIST_FIXES = json.loads((Path(__file__).parent / "list_mail_fixes.json").read_text(encoding="utf-8"))
+
+
+def _list_names(messages: list[email.message.Message]) -> set[str]:
+    """People's names the archives themselves write: display names of From/To/Cc and of quoted 'X wrote:'."""
+    names: set[str] = set()
+    for msg in messages:
+        for header in ("From", "To", "Cc"):
+            for value in msg.get_all(header) or []:
+                for name, _addr in email.utils.getaddresses([str(value)]):
+                    names.add(name)
+    for msg in messages:  # "On <date>, Jane Doe <jd@example.org> wrote:", "Am <date> schrieb Jane Doe:"
+        for body in _bodies(msg)[:1]:
+            for line in body.splitlines():
+                m = WROTE_NAME.search(line)
+                if m:
+                    names.add(m.group("name"))
+    out = set()
+    for name in names:
+        name = re.sub(r"\s*\(.*?\)|\s+via\s+.*$", "", name).strip(" \"'")
+        if "," in name:  # "Last, First"
+            last, _, first = name.partition(",")
+            out.add(last.strip())
+            name = f"{first.strip()} {last.strip()}"
+        words = name.split()
+        if 2 <= len(words) <= 4 and all(re.fullmatch(r"[^\W\d_][\w'.-]*", w) for w in words):
+            if not any(w.lower() in NOT_NAMES | {"list", "developers", "users", "server"} for w in words):
+                out.add(name)
+    return out
+
+
+def _list_text(msg: email.message.Message) -> str | None:
+    """From/To/Cc lines as the message writes them, then the body without quoted text (quoted headers kept)."""
+    header_lines = []
+    for header in ("From", "To", "Cc"):
+        value = msg.get(header)
+        if value:
+            header_lines.append(f"{header}: {' '.join(str(value).split())}")
+    bodies = _bodies(msg)
+    if not bodies or "diff --git" in bodies[0]:
+        return None
+    kept = [line.rstrip() for line in bodies[0].splitlines() if not line.startswith(">") or QUOTED_HEADER.match(line)]
+    body = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
+    text = "\n".join(header_lines) + "\n\n" + body
+    if len(text) > LIST_MAX_CHARS:
+        text = text[: text.rfind("\n", 0, LIST_MAX_CHARS)]
+    return text
+
+
+def list_mail(mirror: Mirror, source: Source) -> list[Sample]:
+    """Whole messages of people from real list archives, names labelled by rule and corrected by hand."""
+    by_archive: dict[str, list[email.message.Message]] = {}
+    for path in source.paths:
+        raw = subprocess.run(
+            ["git", "-C", str(mirror.git), "show", f"{mirror.commit}:{path}"], check=True, capture_output=True
+        ).stdout
+        chunks = re.split(rb"(?m)^(?=From \S+ )", raw)
+        key = next(k for k in LIST_PER_ARCHIVE if k in path)
+        by_archive[key] = [  # each chunk without its mbox "From " separator line
+            email.message_from_bytes(c.split(b"\n", 1)[1], policy=email.policy.default) for c in chunks if c.strip()
+        ]
+    names = _list_names([m for ms in by_archive.values() for m in ms])
+    full_re = re.compile(r"(?<![\w@.])(?:" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + r")(?![\w@])")
+    firsts = {n.split()[0] for n in names if " " in n and len(n.split()[0]) >= 3}
+    first_re = re.compile(
+        r"(?m)(?:^|(?<=Hi )|(?<=Hello )|(?<=Dear )|(?<=Thanks )|(?<=Hey )|(?<=Thanks, )|(?<=~))(?:"
+        + "|".join(sorted(map(re.escape, firsts), key=len, reverse=True))
+        + r")\b(?=[,.!:]|\s*$)"
+    )
+    samples: list[Sample] = []
+    for key, messages in by_archive.items():
+        pool: list[Sample] = []
+        for msg in messages:
+            try:
+                if ROBOT.search(str(msg.get("From", ""))):
+                    continue
+                text = _list_text(msg)
+            except Exception:
+                continue
+            if not text:
+                continue
+            spans: list[list] = []
+            for regex, kind in ((EMAIL_RE, "EMAIL_ADDRESS"), (IPV4_RE, "IP_ADDRESS"), (full_re, "PERSON"), (first_re, "PERSON")):
+                for m in regex.finditer(text):
+                    if not any(s < m.end() and m.start() < e for s, e, _ in spans):
+                        spans.append([m.start(), m.end(), kind])
+            sample = Sample(text, spans, "en", "en-list-mail", source.name)
+            if any(sample.id == other.id for other in pool):
+                continue  # the same message archived twice
+            _fix(sample, LIST_FIXES.get(sample.id, {}))
+            pool.append(sample)
+        samples += sorted(pool, key=lambda s: s.id)[: LIST_PER_ARCHIVE[key]]
+    return samples
+
+
 # ---------------------------------------------------------------- assembly
 
 
@@ -710,6 +843,7 @@ def build(mirrors: Path, mail_corpus: Path) -> list[Sample]:
     samples += libpostal(mirror("libpostal"), SOURCES["libpostal"])
     samples += card_numbers(mirror("creditcard-testnumbers"), SOURCES["creditcard-testnumbers"])
     samples += mail_samples(mail_corpus)
+    samples += list_mail(mirror("apache-lists"), SOURCES["apache-lists"])
     unique: dict[str, Sample] = {}
     for sample in samples:
         unique.setdefault(sample.id, sample)
@@ -743,7 +877,7 @@ def write(samples: list[Sample], out: Path, mirrors: Path, mail_corpus: Path) ->
     for source in SOURCES.values():
         folder = out / source.name
         folder.mkdir(parents=True, exist_ok=True)
-        m = Mirror(mirrors, source.repo, source.commit)
+        m = Mirror(mirrors, source.licence_repo or source.repo, source.licence_commit or source.commit)
         (folder / "LICENSE").write_text(m.read(source.licence_path), encoding="utf-8")
         (folder / "SOURCE").write_text(
             f"source: https://github.com/{source.repo}\ncommit: {source.commit}\npaths: {', '.join(source.paths)}\n"

@@ -32,11 +32,15 @@ from dlp.detect.recognizers.credential import CredentialRecognizer
 from dlp.detect.recognizers.cued_name import CuedNameRecognizer
 from dlp.detect.recognizers.date_of_birth import DateOfBirthRecognizer
 from dlp.detect.recognizers.dictionary_name import DictionaryNameRecognizer
+from dlp.detect.recognizers.display_name import DisplayNameRecognizer
+from dlp.detect.recognizers.iban_any import AnyCountryIbanRecognizer
 from dlp.detect.recognizers.introduced_name import IntroducedNameRecognizer
+from dlp.detect.recognizers.labelled_id import LabelledIdRecognizer
 from dlp.detect.recognizers.national_ids import ChAhvRecognizer, FrInseeRecognizer
 from dlp.detect.recognizers.payment_card import PaymentCardRecognizer
 from dlp.detect.recognizers.phone import EmailPhoneRecognizer
 from dlp.detect.recognizers.reversed_name import ReversedNameRecognizer
+from dlp.detect.recognizers.role_name import RoleNameRecognizer
 from dlp.detect.recognizers.street_address import StreetAddressRecognizer
 
 # Presidio's own, reused as shipped (their checksums and context words), instantiated per language.
@@ -61,10 +65,12 @@ PREDEFINED: tuple[type[EntityRecognizer], ...] = (
 
 OWN: tuple[type[EntityRecognizer], ...] = (
     PaymentCardRecognizer,
+    AnyCountryIbanRecognizer,
     EmailPhoneRecognizer,
     StreetAddressRecognizer,
     DateOfBirthRecognizer,
     AccountNumberRecognizer,
+    LabelledIdRecognizer,
     CredentialRecognizer,
     ChAhvRecognizer,
     FrInseeRecognizer,
@@ -72,6 +78,8 @@ OWN: tuple[type[EntityRecognizer], ...] = (
     DictionaryNameRecognizer,
     ReversedNameRecognizer,
     CuedNameRecognizer,
+    DisplayNameRecognizer,
+    RoleNameRecognizer,
 )
 
 

@@ -18,7 +18,8 @@ NUMBER_LABEL = (
     r"(?:account|acct\.?|a/c|imei|kundennummer|kunden-nr\.?|kundennr\.?|vertragsnummer|vertrags-nr\.?|"
     r"kontonummer|versichertennummer|versicherungsnummer|mitgliedsnummer|policennummer|konto-nr\.?|numéro\s+(?:de\s+)?(?:client|contrat|compte|d'abonné)|"
     r"n°\s+(?:de\s+)?(?:client|contrat|compte)|numero\s+(?:cliente|contratto|di\s+conto|conto)|codice\s+cliente|"
-    r"número\s+de\s+(?:cliente|contrato|cuenta)|nº\s+de\s+(?:cliente|contrato|cuenta))"
+    r"número\s+de\s+(?:cliente|contrato|cuenta)|nº\s+de\s+(?:cliente|contrato|cuenta)|"
+    r"n[º°o]\.?\s*col(?:egiado)?\.?|colegiado)"
 )
 # Labels that need "number"/"no."/"ID" after them: "customer: 0612..." may well be the customer's phone.
 OWNER_LABEL = (

@@ -15,10 +15,13 @@ CUE = (
     r"mlle\.?|m\.|bonjour|cher|chère|signor[a]?|sig\.(?:ra)?|gentile|egregio|caro|cara|señor[a]?|sr\.|sra\.|"
     r"estimad[oa]|don|doña|hola|happy\s+birthday,?|congratulations,?|"
     r"(?:customer|client|account\s+holder|cardholder|tenant|lessee|patient|employee|beneficiary|recipient|"
-    r"name|full\s+name|kunde|kundin|nom|nome|nombre|titular|inhaber(?:in)?)\s*:)"
+    r"name|full\s+name|kunde|kundin|nom|nome|nombre|titular|inhaber(?:in)?|"
+    r"surname|last\s+name|first\s+name|given\s+name|family\s+name|apellidos?|nachname|vorname|cognome|prénom|"
+    r"nom\s+de\s+famille|médic[oa]|medic[oa]|médecin|arzt|ärztin|paciente|patient(?:e|in)?)\s*:)"
 )
 WORD = r"[A-ZÀ-Ý][a-zà-ÿ'’\-]+"
-NAME = rf"(?-i:{WORD}(?:[ \t](?:{WORD}|(?:van|von|de|del|della|di|da|le|la)[ \t]{WORD})){{0,2}})"  # on one line
+PARTICLES = r"(?:(?:van|von)[ \t](?:der|den)|de[ \t]l[ao]s?|van|von|de|del|della|di|da|le|la)"
+NAME = rf"(?-i:{WORD}(?:[ \t](?:{WORD}|{PARTICLES}[ \t]{WORD})){{0,3}})"  # on one line
 
 
 class IntroducedNameRecognizer(PatternRecognizer):

@@ -12,7 +12,7 @@ shapes in `dlp/detect/data/addresses.yaml` (a new locale is data there, not code
 - a name and number anchored by a distinctive postcode: "Ermou 25, 105 63 Athens", "27 Kingsway, London WC2B 6UN";
 - P.O. boxes ("PO Box 1234", "Postfach 10 20 30") and US military mail ("PSC 1234, Box 5678, APO AE 09204").
 
-Units ("Apt 4B", "3º 2ª"), city, postcode and country are included when they follow, so the whole
+Units ("Apt 4B", "3º 2ª", ", 4 C", "Bajo C"), city, postcode and country are included when they follow, so the whole
 address is one entity (and one finding). Weak US street suffixes that are also common nouns ("Center",
 "Point") count only with a unit, city or postcode after them.
 """
@@ -72,7 +72,9 @@ def build_patterns(data: dict) -> list[Pattern]:
     unit_word = _words(data["unit_words"])
     unit_body = rf"{unit_word}\.?(?:{sp}?(?:no\.?|nr\.?|n\.?º?|#))?{sp}?[\w\-ºª]{{1,6}}\b"
     floor_door = rf"\d{{1,2}}\.?[ºª°](?:{sp}?\d{{1,2}}[ºª°]|{sp}?(?:izq|izda|dcha|dch|dto|esq|[A-Z])\b\.?)?"  # "3º 2ª"
-    unit = rf"(?:,?\s+(?:{unit_body}|{floor_door}))"
+    # Spanish floor and door after the number: "Calle del Cobre, 3, 4 C", "Avda. Pitis 86, 5C".
+    floor_letter = rf"\d{{1,2}}(?:,?{sp}?(?-i:[A-Z])|(?-i:[A-Z]))(?!\w)"
+    unit = rf"(?:(?:,?\s+|{sp}+[-–]{sp}+)(?:{unit_body}|{floor_door}|{floor_letter}))"
     unit_first = rf"(?:{unit_body},?\s+)?"  # "Flat 3, 12 High Street"
     # "12", "12a", "12 bis", "6-8", "2/2", "s/n" (no number), and the Nordic staircase and flat "12 B 4".
     house = (
