@@ -137,27 +137,41 @@ _STORE_WORDS = frozenset(
         """,
     )
 )
-_SEGMENT_WORD = re.compile(r"[^\W\d_]{2,}")
+_SEGMENT_WORD = re.compile(r"[^\W\d_]{3,}")  # "gz", "de", "Li" are listed somewhere; too short to tell
 _SEPARATOR = re.compile(r"([/\\])")
+# File types in a file name say nothing about whose it is: `anna.meyer.mbox` is still Anna Meyer's.
+_FILE_WORDS = frozenset(re.findall(r"\S+", "eml emlx msg txt mbox mbx zip tar raw html htm pdf csv json log xml"))
 
 
-def _name_rank(word: str) -> int:
+def _ranks(word: str) -> tuple[int, int]:
     key = word[:1].upper() + word[1:].lower()
-    return max(read_names("first_names").get(key, 0), read_names("last_names").get(key, 0))
+    return read_names("first_names").get(key, 0), read_names("last_names").get(key, 0)
+
+
+def _is_person(words: list[str]) -> bool:
+    """One to four words the name lists all hold: one name that is no ordinary word ("Anna Meyer",
+    "kenneth"), or a given name then a surname ("John Smith")."""
+    ranks = [_ranks(w) for w in words]
+    if not 1 <= len(words) <= 4 or not all(max(r) for r in ranks):
+        return False
+    return any(STRONG_NAME in r for r in ranks) or (len(words) > 1 and bool(ranks[0][0]) and bool(ranks[-1][1]))
 
 
 def _mask_person_segment(segment: str) -> str:
-    """`Anna Meyer` or `anna.meyer` -> `A*** M***`: a folder (or file) name whose words the name lists know as
-    a person's (one name not also an ordinary word, or two listed names); store folders stay readable."""
+    """`Anna Meyer`, `anna.meyer.mbox`, `kenneth-lay` -> `A*** M***`: a folder (or file) name made only of a
+    person's name (`_is_person`); a Maildir++ folder (`.Customers.John Smith`) is read level by level. The
+    store's own folders, document words and anything else in the name (`test_anna_case`) keep it."""
+    if segment.startswith(".") and "." in segment[1:]:
+        return ".".join(_mask_person_segment(level) for level in segment.split("."))
+    words = [m for m in _SEGMENT_WORD.finditer(segment) if m.group(0).lower() not in _FILE_WORDS]
     kept = _plain_words()
-    words = [m for m in _SEGMENT_WORD.finditer(segment) if m.group(0).lower() not in kept | _STORE_WORDS]
-    ranks = [_name_rank(m.group(0)) for m in words]
-    if not (STRONG_NAME in ranks or sum(1 for r in ranks if r) >= 2):
+    if any(m.group(0).lower() in kept or m.group(0).lower() in _STORE_WORDS for m in words):
+        return segment
+    if not _is_person([m.group(0) for m in words]):
         return segment
     out = segment
-    for match, rank in sorted(zip(words, ranks, strict=True), key=lambda pair: -pair[0].start()):
-        if rank:
-            out = out[: match.start()] + match.group(0)[0] + "***" + out[match.end() :]
+    for match in reversed(words):
+        out = out[: match.start()] + match.group(0)[0] + "***" + out[match.end() :]
     return out
 
 
