@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DLP_FINGERPRINT_KEY ?= dlp-demo-key-not-secret
 
-.PHONY: install demo test lint fuzz bench bench-memory bench-floor bench-leak eval serve-load clean
+.PHONY: install demo test lint fuzz bench bench-memory bench-floor bench-leak bench-cluster eval serve-load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,3 +63,12 @@ bench-leak: $(STAMP)
 # the team's own corpus. EVAL_ARGS="--sample 2" scores every 2nd sample; "--errors 40" lists dev errors.
 eval: $(STAMP)
 	$(BIN)/python tools/eval/external.py $(EVAL_ARGS)
+
+# make bench-cluster: a 100,000-message audit and a 200,000-recipient preflight in one process, on one machine
+# as shipped and on a local Dask cluster of 2 workers (msg/s), and the scheduler's cost per partition.
+# Smaller: make bench-cluster CLUSTER_MESSAGES=5000 CLUSTER_RECIPIENTS=10000
+CLUSTER_MESSAGES ?= 100000
+CLUSTER_RECIPIENTS ?= 200000
+CLUSTER_WORKERS ?= 2
+bench-cluster: $(STAMP)
+	$(BIN)/python -m dlp.cluster.bench --messages $(CLUSTER_MESSAGES) --recipients $(CLUSTER_RECIPIENTS) --workers $(CLUSTER_WORKERS) $(CLUSTER_BENCH_ARGS)

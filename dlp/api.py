@@ -16,6 +16,7 @@ from dlp.checks.scope import ScanScope
 from dlp.detect.engine import get_detector
 from dlp.detect.entities import Entity
 from dlp.errors import InputError
+from dlp.locate import annotate
 from dlp.model import Report
 from dlp.pipeline import ProgressHook, Scanner
 from dlp.render import CampaignRenderer, render_campaign
@@ -33,9 +34,15 @@ def analyze_text(text: str, language: str = "en") -> list[Entity]:
 
 
 def preflight(
-    campaign_path: str | Path, rules: Sequence[str | Path] = (), progress: ProgressHook | None = None
+    campaign_path: str | Path,
+    rules: Sequence[str | Path] = (),
+    progress: ProgressHook | None = None,
+    scheduler: str | None = None,
 ) -> Report:
-    """Render every message of a campaign and scan it. Raises InputError on bad input."""
+    """Render every message of a campaign and scan it. Raises InputError on bad input.
+
+    `scheduler`: a Dask scheduler address (`tcp://host:8786`); the rows are scanned on that cluster and the
+    report is the same as on this machine (`dlp.cluster`)."""
     campaign = load_campaign(campaign_path)
     ruleset = load_ruleset([*campaign.rule_files(), *(Path(r) for r in rules)])
     renderer = CampaignRenderer(campaign)
@@ -48,8 +55,13 @@ def preflight(
         campaign=campaign,
         notes=(renderer.note,),
     )
-    scanner = Scanner.create(ruleset, scope)
-    report = scanner.scan(render_campaign(campaign, renderer), progress)
+    if scheduler:
+        from dlp.cluster import preflight_on_cluster
+
+        report = preflight_on_cluster(scheduler, scope, renderer, progress)
+    else:
+        scanner = Scanner.create(ruleset, scope)
+        report = scanner.scan(render_campaign(campaign, renderer), progress)
     if report.messages == 0:
         # A list with a header and no rows renders nothing: "PASS in 0 messages" would be a false all-clear.
         raise InputError(
@@ -57,7 +69,9 @@ def preflight(
             path=getattr(scope.recipient_list, "path", campaign.path),
         )
     report.source = str(campaign.path)
+    report.kind = "preflight"
     report.sections.setdefault("campaign", {"name": campaign.spec.name, "mode": campaign.spec.mode})
+    annotate(report, renderer)
     return report
 
 
@@ -97,6 +111,7 @@ class MessageScanner:
         scanner = Scanner.create(self.ruleset, scope, workers=0, analyzer=self._analyzer, compiled=self.compiled)
         report = scanner.scan([scan])
         report.source = source
+        report.kind = "check"
         return report
 
 

@@ -22,7 +22,7 @@ from dlp.checks.scope import ScanScope
 from dlp.errors import InputError
 from dlp.model import Finding, Report, ScanMessage, Severity
 from dlp.pipeline import ProgressHook, Scanner
-from dlp.redact import redact_address, redact_list_id, redact_path, scrub_text
+from dlp.redact import redact_address, redact_list_id, redact_path, scrub_text, stable_hash
 from dlp.sources.archive import ArchiveItem, read_archive
 from dlp.sources.email_message import parse_bytes, to_scan_message
 
@@ -40,6 +40,15 @@ class _Group:
     block: int = 0
     warn: int = 0
     addressees: set[int] = field(default_factory=set)  # up to MIN_SUBJECT_REPEATS hashed To addresses
+
+    def merge(self, other: _Group) -> None:
+        self.messages += other.messages
+        self.block += other.block
+        self.warn += other.warn
+        for addressee in other.addressees:
+            if len(self.addressees) >= MIN_SUBJECT_REPEATS:
+                break
+            self.addressees.add(addressee)
 
 
 @dataclass
@@ -100,9 +109,32 @@ class AuditBooks:
             group.block += block
             group.warn += warn
             if books is self.by_campaign and len(group.addressees) < MIN_SUBJECT_REPEATS:
-                group.addressees.add(hash(tuple(message.header("To"))))
+                group.addressees.add(stable_hash(repr(message.header("To"))))  # alike in every process
         for note in message.notes:
             self.notes[note.split(": ", 1)[-1].split(";")[0]] += 1
+
+    def merge(self, other: AuditBooks) -> None:
+        """Add the books of the next part of the archive (in archive order): the same books as one pass while
+        each group book stays under MAX_GROUP_KEYS (past it, both prune rare groups, at different moments)."""
+        for name in ("read", "scanned", "unreadable", "skipped", "damaged", "store_files"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for mine, theirs in (
+            (self.unreadable_list, other.unreadable_list),
+            (self.skipped_list, other.skipped_list),
+            (self.store_list, other.store_list),
+        ):
+            mine.extend(theirs[: max(0, MAX_LISTED - len(mine))])
+        for books, more in (
+            (self.by_sender, other.by_sender),
+            (self.by_month, other.by_month),
+            (self.by_campaign, other.by_campaign),
+        ):
+            for key, group in more.items():
+                if key not in books and len(books) >= MAX_GROUP_KEYS:
+                    _prune(books)
+                books.setdefault(key, _Group()).merge(group)
+        self.notes.update(other.notes)
+        self.recipients |= other.recipients
 
     def sections(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -217,7 +249,7 @@ class AuditScanner(Scanner):
         findings = super().findings_for(analyzed)
         message = analyzed.message
         self.books.scanned += 1
-        self.books.recipients.update(hash(address) for address in message.visible_recipients)
+        self.books.recipients.update(stable_hash(address) for address in message.visible_recipients)
         self.books.record(message, findings)
         return findings
 
@@ -253,18 +285,28 @@ def audit(
     progress: ProgressHook | None = None,
     internal_domains: Iterable[str] = (),
     stdin: BinaryIO | None = None,
+    scheduler: str | None = None,
 ) -> Report:
+    """Audit `paths`; with `scheduler` (a Dask scheduler address) the archive is scanned on that cluster."""
     ruleset = load_ruleset([Path(r) for r in rules])
     scope = ScanScope(
         rules=ruleset,
         source=", ".join(str(p) for p in paths),
         sender_domains={d.lower().lstrip("@") for d in internal_domains},
     )
-    scanner = AuditScanner.create(ruleset, scope)
-    assert isinstance(scanner, AuditScanner)
-    books = scanner.books = AuditBooks()
-    items = read_archive(paths, stdin=stdin)
-    report = scanner.scan(messages_from(items, books), progress)
+    if scheduler:
+        from dlp.cluster import audit_on_cluster
+
+        report, books = audit_on_cluster(
+            scheduler, paths, scope, progress, books=AuditBooks, scanner=AuditScanner, messages=messages_from
+        )
+    else:
+        scanner = AuditScanner.create(ruleset, scope)
+        assert isinstance(scanner, AuditScanner)
+        books = scanner.books = AuditBooks()
+        items = read_archive(paths, stdin=stdin)
+        report = scanner.scan(messages_from(items, books), progress)
+    report.kind = "audit"
     if books.scanned == 0:
         raise InputError(books.nothing_scanned(paths))
     report.sections.update(books.sections())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from dlp.policy import exit_code
 from dlp.reporters import OutputFormat, write_report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_STARTED = time.perf_counter()  # fallback for the wall time when the process start time is unknown
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(
@@ -41,6 +43,15 @@ RulesOpt = Annotated[
 ]
 ShowValuesOpt = Annotated[
     bool, typer.Option("--show-values", help="Print unredacted personal values (off by default).")
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        envvar="DLP_SCHEDULER",
+        help="Run on a Dask cluster: the scheduler's address (tcp://host:8786); the report is the same as on "
+        "one machine. Default: this machine.",
+    ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict line (rich) and no progress bar.")]
 FailOnOpt = Annotated[
@@ -107,16 +118,50 @@ def _check_common(fmt: OutputFormat, fail_on: str) -> None:
         _fail(f"--fail-on takes 'block' or 'warn', not '{fail_on}'")
 
 
-def emit(report: Report, fmt: OutputFormat, output: Path | None, show_values: bool, quiet: bool, fail_on: str) -> int:
+def emit(
+    report: Report,
+    fmt: OutputFormat,
+    output: Path | None,
+    show_values: bool,
+    quiet: bool,
+    fail_on: str,
+    baseline: Path | None = None,
+) -> int:
+    if baseline is not None:
+        from dlp.baseline import apply_baseline, load_baseline
+
+        apply_baseline(report, load_baseline(baseline))
+    report.wall_seconds = _wall_seconds()
     write_report(report, fmt, output, show_values=show_values, quiet=quiet)
     return exit_code(report.verdict, fail_on.lower())
 
 
-def _progress(description: str, total: int | None, fmt: OutputFormat, quiet: bool) -> Any:
-    from dlp.reporters.rich_report import progress_bar
+def _wall_seconds() -> float:
+    """Seconds since this process started (interpreter and model loading included), as the user waited."""
+    try:
+        import psutil
 
-    enabled = fmt == OutputFormat.RICH and not quiet and sys.stderr.isatty()
-    return progress_bar(description, total, enabled)
+        return max(0.0, time.time() - psutil.Process().create_time())
+    except Exception:
+        return time.perf_counter() - _STARTED
+
+
+def _progress(description: str, fmt: OutputFormat, quiet: bool) -> Any:
+    """A bar on a terminal (rich format), a heartbeat line every 30 s on a non-terminal stderr, else nothing."""
+    from dlp.reporters.progress import progress_display
+
+    terminal = fmt == OutputFormat.RICH and not quiet and sys.stderr.isatty()
+    return progress_display(description, terminal=terminal, heartbeat=not quiet and not sys.stderr.isatty())
+
+
+BaselineOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--baseline",
+        help="Report only findings that are not in this baseline file (written by `dlp baseline`).",
+        envvar="DLP_BASELINE",
+    ),
+]
 
 
 @app.command()
@@ -128,6 +173,8 @@ def preflight(
     show_values: ShowValuesOpt = False,
     quiet: QuietOpt = False,
     fail_on: FailOnOpt = "block",
+    scheduler: SchedulerOpt = None,
+    baseline: BaselineOpt = None,
 ) -> None:
     """Render every message of a campaign against its recipient list and scan it."""
     _check_common(fmt, fail_on)
@@ -135,9 +182,9 @@ def preflight(
     def action() -> int:
         from dlp.api import preflight as run_preflight
 
-        with _progress("scanning", None, fmt, quiet) as progress:
-            report = run_preflight(campaign, rules or [], progress=progress)
-        return emit(report, fmt, output, show_values, quiet, fail_on)
+        with _progress("scanning", fmt, quiet) as progress:
+            report = run_preflight(campaign, rules or [], progress=progress, scheduler=scheduler or None)
+        return emit(report, fmt, output, show_values, quiet, fail_on, baseline)
 
     _guard(action)
 
@@ -167,6 +214,7 @@ def check(
     ] = None,
     envelope_from: Annotated[str | None, typer.Option("--envelope-from", help="The SMTP sender (MAIL FROM).")] = None,
     internal_domains: InternalDomainOpt = None,
+    baseline: BaselineOpt = None,
 ) -> None:
     """Scan one message (a pre-send hook for any mailer: `dlp check - < message.eml`)."""
     _check_common(fmt, fail_on)
@@ -196,7 +244,7 @@ def check(
             internal_domains=internal_domains or (),
         )
         report.source = source
-        return emit(report, fmt, output, show_values, quiet, fail_on)
+        return emit(report, fmt, output, show_values, quiet, fail_on, baseline)
 
     _guard(action)
 
@@ -213,6 +261,8 @@ def audit(
     quiet: QuietOpt = False,
     fail_on: FailOnOpt = "block",
     internal: InternalDomainOpt = None,
+    scheduler: SchedulerOpt = None,
+    baseline: BaselineOpt = None,
 ) -> None:
     """Scan past sends: every message is scanned or listed as unreadable with the reason."""
     _check_common(fmt, fail_on)
@@ -220,9 +270,63 @@ def audit(
     def action() -> int:
         from dlp.audit import audit as run_audit
 
-        with _progress("auditing", None, fmt, quiet) as progress:
-            report = run_audit(paths, rules or [], progress=progress, internal_domains=internal or [])
-        return emit(report, fmt, output, show_values, quiet, fail_on)
+        with _progress("auditing", fmt, quiet) as progress:
+            report = run_audit(
+                paths, rules or [], progress=progress, internal_domains=internal or [], scheduler=scheduler or None
+            )
+        return emit(report, fmt, output, show_values, quiet, fail_on, baseline)
+
+    _guard(action)
+
+
+def _is_campaign(target: str) -> bool:
+    path = Path(target)
+    if path.is_dir():
+        return (path / "campaign.yaml").is_file() or (path / "campaign.yml").is_file()
+    return path.suffix.lower() in (".yaml", ".yml")
+
+
+@app.command("baseline")
+def baseline_command(
+    targets: Annotated[
+        list[str],
+        typer.Argument(help="A campaign (campaign.yaml or its folder), or the messages/archives to audit or check."),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The baseline file to write (JSON).")],
+    rules: RulesOpt = None,
+    quiet: QuietOpt = False,
+    internal: InternalDomainOpt = None,
+) -> None:
+    """Write the current findings' fingerprints to FILE; `--baseline FILE` on a later scan reports only new ones.
+
+    Fingerprints are keyed: share the key (`fingerprint_key_file:` in a rules file, or DLP_FINGERPRINT_KEY)
+    so the baseline matches on your colleagues' machines and in CI.
+    """
+
+    def action() -> int:
+        from dlp.baseline import write_baseline
+
+        if len(targets) == 1 and _is_campaign(targets[0]):
+            from dlp.api import preflight as run_preflight
+
+            with _progress("scanning", OutputFormat.RICH, quiet) as progress:
+                report = run_preflight(targets[0], rules or [], progress=progress)
+        else:
+            from dlp.audit import audit as run_audit
+
+            with _progress("auditing", OutputFormat.RICH, quiet) as progress:
+                report = run_audit(targets, rules or [], progress=progress, internal_domains=internal or [])
+        written = write_baseline(report, output)
+        for note in report.notes:
+            if "fingerprint" in note:
+                typer.echo(f"dlp: note: {note}", err=True)
+        if not quiet:
+            typer.echo(
+                f"wrote {written} fingerprints of {len(report.problems)} problems to {output}; "
+                f"scan with --baseline {output} to see only new findings",
+                err=True,
+            )
+        return EXIT_OK
 
     _guard(action)
 

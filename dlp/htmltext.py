@@ -7,6 +7,7 @@ Script, style and template contents are not shown to a reader; image alt text an
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
@@ -62,6 +63,18 @@ _SPLIT_GROUPS = re.compile(r"(?<=\d) ?([-./]) ?(?=\d)")
 
 
 def visible_text(html: str) -> str:
+    return _lines(_visible_chunks(html))
+
+
+def visible_text_pair(html: str, strip: Callable[[str], str]) -> tuple[str, str]:
+    """(visible text of `strip(html)`, visible text of `html`) from one parse of `html`: for markup whose
+    extra characters (`dlp.provenance` markers) sit only in text and quoted attribute values, so the parse
+    tree is the same with or without them and only the line clean-up differs."""
+    joined = _visible_chunks(html)
+    return _lines(strip(joined)), _lines(joined)
+
+
+def _visible_chunks(html: str) -> str:
     tree = HTMLParser(html)
     for node in tree.css(INVISIBLE):
         node.decompose()
@@ -81,7 +94,11 @@ def visible_text(html: str) -> str:
             value = node.attributes.get(attribute)
             if value:
                 chunks.append(f"\n{value}\n")
-    lines = (_SPLIT_GROUPS.sub(r"\1", _SPACES.sub(" ", line).strip()) for line in "".join(chunks).split("\n"))
+    return "".join(chunks)
+
+
+def _lines(joined: str) -> str:
+    lines = (_SPLIT_GROUPS.sub(r"\1", _SPACES.sub(" ", line).strip()) for line in joined.split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 

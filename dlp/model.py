@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from email.utils import getaddresses, parsedate_to_datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from dlp.columns import NAME_ROLES, column_role
 from dlp.redact import redact_address, redact_message_id, redact_path, redact_value, strip_controls
@@ -85,6 +85,8 @@ class Part:
     raw: str | None = None
     filename: str | None = None
     content_type: str | None = None
+    # Which spans of `text` came from which template expression (`dlp.provenance`); None when unknown.
+    provenance: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -217,17 +219,33 @@ class Location:
     source: str | None = None
     message_id: str | None = None
     part: str | None = None
+    # Where in the campaign's templates the value arises (`dlp.provenance`): file, line, column.
+    template: str | None = None
+    template_line: int | None = None
+    template_column: int | None = None
+    row: int | None = None  # the recipient's data row (1 = first row, as `dlp preview --row`): THE numbering
 
     def to_dict(self, *, show_values: bool) -> dict[str, Any]:
         """Source paths and Message-IDs can carry names and addresses (a Maildir folder per customer,
         `<date.anna.meyer@host>`): masked unless --show-values; control characters never pass."""
         out: dict[str, Any] = {}
-        for key in ("message", "field", "line", "source", "message_id", "part"):
+        for key in (
+            "message",
+            "row",
+            "field",
+            "line",
+            "source",
+            "message_id",
+            "part",
+            "template",
+            "template_line",
+            "template_column",
+        ):
             value = getattr(self, key)
             if value is None:
                 continue
             if isinstance(value, str):
-                if not show_values and key == "source":
+                if not show_values and key in ("source", "template"):
                     value = redact_path(value)
                 elif not show_values and key == "message_id":
                     value = redact_message_id(value)
@@ -262,6 +280,7 @@ class Finding:
     score: float | None = None
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     also_at: tuple[Location, ...] = ()  # where else an aggregated finding occurred (first few)
+    where: str = ""  # where in the template (or message) the problem arises: the grouping key with rule and type
 
     def with_changes(self, **changes: Any) -> Finding:
         return replace(self, **changes)
@@ -303,9 +322,72 @@ class Finding:
         return out
 
 
+@dataclass(frozen=True)
+class ReportSection:
+    """A titled table a scan adds to its report (inferred recipient columns, list health, audit books).
+
+    Sections built as plain dicts (`{"title", "columns", "rows", "caption", ...}`) are read through
+    `ReportSection.of`; keys beyond the table (an audit's counters, a list's worst rows) stay in `data`."""
+
+    title: str
+    columns: tuple[str, ...] = ("item", "value")
+    rows: tuple[tuple[Any, ...], ...] = ()
+    caption: str = ""
+    data: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    TABLE_KEYS: ClassVar[frozenset[str]] = frozenset({"title", "columns", "rows", "caption"})
+
+    @classmethod
+    def of(cls, name: str, value: Any) -> ReportSection | None:
+        if isinstance(value, ReportSection):
+            return value
+        if not isinstance(value, dict) or not isinstance(value.get("rows"), list):
+            return None
+        return cls(
+            title=str(value.get("title", name)),
+            columns=tuple(str(c) for c in value.get("columns", ("item", "value"))),
+            rows=tuple(tuple(row) if isinstance(row, list | tuple) else (row,) for row in value["rows"]),
+            caption=str(value.get("caption") or ""),
+            data={k: v for k, v in value.items() if k not in cls.TABLE_KEYS},
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"title": self.title, "columns": list(self.columns), "rows": [list(r) for r in self.rows]}
+        if self.caption:
+            out["caption"] = self.caption
+        out.update(self.data)
+        return out
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """A rule as it was in effect for this scan (user overrides applied): reporters describe rules from
+    this, never from the default catalogue on disk."""
+
+    id: str
+    description: str
+    severity: Severity
+    remediation: str = ""
+    enabled: bool = True
+    parameters: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    defined_in: str = ""
+
+
+@dataclass(frozen=True)
+class RulesFileInfo:
+    """A rules file that shaped the scan and the SHA-256 of its bytes, for the compliance record."""
+
+    path: str
+    sha256: str
+
+
 @dataclass
 class Report:
-    """What every entry point returns: a verdict and the findings that led to it."""
+    """What every entry point returns: a verdict and the findings that led to it.
+
+    `findings` are merged by fingerprint (one per value and place, the Python API's unit); `problems`
+    (`dlp.problems`) group them by rule, place in the template and entity type, with every occurrence:
+    what the reporters show. Reports built by hand get their problems from `findings` on first use."""
 
     verdict: Verdict
     findings: list[Finding]
@@ -316,11 +398,32 @@ class Report:
     notes: list[str] = field(default_factory=list)
     sections: dict[str, Any] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)  # rule id -> remediation, for the rules that fired
+    rules: dict[str, RuleInfo] = field(default_factory=dict)  # every rule in effect, overrides applied
+    rule_files: list[RulesFileInfo] = field(default_factory=list)
+    started_at: str = ""  # UTC, ISO 8601
+    wall_seconds: float | None = None  # from process start (model loading included), set by the CLI
+    baselined: int = 0  # findings left out because a --baseline file lists their fingerprint
+    kind: str = "scan"  # "preflight" (before a send) or "audit"/"check" (mail already sent or in flight)
+    _problems: list[Any] | None = field(default=None, repr=False)
+
+    @property
+    def problems(self) -> list[Any]:
+        """`dlp.problems.Problem`s, worst first."""
+        if self._problems is None:
+            from dlp.problems import group
+
+            self._problems = group(self.findings)
+        return self._problems
+
+    @problems.setter
+    def problems(self, value: list[Any]) -> None:
+        self._problems = value
 
     def counts(self) -> dict[str, int]:
+        """Problems by severity: what the report lists (a date of birth in 5,000 messages is one)."""
         out = {s.value: 0 for s in Severity}
-        for finding in self.findings:
-            out[finding.severity.value] += 1
+        for problem in self.problems:
+            out[problem.severity.value] += 1
         return out
 
     @property

@@ -14,8 +14,11 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
+from dlp import progress_events
 from dlp.analysis import AnalysisStage, AnalyzedMessage, SegmentAnalyzer, WholeAnalyzer
+from dlp.analysis.provenance import ProvenanceAnalyzer
 from dlp.analysis.stage import unanalysed
 from dlp.budgets import int_limit
 from dlp.checks import CompiledRules, compile_rules
@@ -23,10 +26,12 @@ from dlp.checks.base import Check
 from dlp.checks.scope import ScanScope
 from dlp.detect.engine import get_detector
 from dlp.model import Finding, Report, ScanMessage, UnreadableAttachment
-from dlp.policy import apply_policy
-from dlp.redact import fingerprint_key_warning
+from dlp.policy import kept_findings, merged
+from dlp.problems import group
+from dlp.redact import fingerprint_key_warning, portable_key_note
 from dlp.rules import RuleSet
 from dlp.textnorm import normalise
+from dlp.valueindex import column_shapes
 
 ProgressHook = Callable[[int], None]
 Analyzer = SegmentAnalyzer | WholeAnalyzer
@@ -60,7 +65,7 @@ def needed_entities(checks: Iterable[Check]) -> frozenset[str]:
 def build_analyzer(ruleset: RuleSet, entities: Iterable[str], *, straightforward: bool = False) -> Analyzer:
     """The detector (loads spaCy once per process) behind the segment cache, or the whole-part reference."""
     detector = get_detector(extra_recognizers=ruleset.recognizers)
-    return WholeAnalyzer(detector, entities) if straightforward else SegmentAnalyzer(detector, entities)
+    return WholeAnalyzer(detector, entities) if straightforward else ProvenanceAnalyzer(detector, entities)
 
 
 @dataclass
@@ -90,16 +95,21 @@ class Scanner:
         across many scans (single messages: serve, the API); built here when not given."""
         compiled = compiled or compile_rules(ruleset)
         scope = replace(scope or ScanScope(rules=ruleset), compiled=compiled)
-        key_warning = fingerprint_key_warning()  # a bad key is exit 2 before any work, not mid-scan
+        # A bad key is exit 2 before any work, not mid-scan.
+        key_warning = fingerprint_key_warning(ruleset.fingerprint_key_file)
         checks = compiled.checks(scope, only)
         straightforward = _env_flag(STRAIGHTFORWARD_ENV) if straightforward is None else straightforward
         entities = needed_entities(checks)
         stage = None
         if entities:
             if analyzer is None:
+                progress_events.phase("loading the model")
                 analyzer = build_analyzer(ruleset, entities, straightforward=straightforward)
             workers = 0 if straightforward else (default_workers() if workers is None else workers)
+            if isinstance(analyzer, ProvenanceAnalyzer):  # the column pass of this scan's recipient list
+                analyzer.begin(lambda: column_shapes(scope))
             stage = AnalysisStage(analyzer, workers=workers, recognizers=ruleset.recognizers)
+            stage.campaign = scope.campaign is not None
         return cls(scope=scope, checks=checks, stage=stage, key_warning=key_warning, straightforward=straightforward)
 
     def findings_for(self, analyzed: AnalyzedMessage) -> list[Finding]:
@@ -123,18 +133,23 @@ class Scanner:
 
     def notes(self) -> list[str]:
         out = list(self.scope.notes)
-        for note in [self.key_warning, *self.scope.domain_notes(), *(self.stage.notes() if self.stage else [])]:
+        check_notes = [note for check in self.checks for note in check.notes()]
+        allowlisted = "the allowlist's fingerprints" if self.scope.rules.allowlist.fingerprints else None
+        notes = [self.key_warning, portable_key_note(allowlisted), *self.scope.domain_notes()]
+        for note in [*notes, *(self.stage.notes() if self.stage else []), *check_notes]:
             if note and note not in out:
                 out.append(note)
         return out
 
     def scan(self, messages: Iterable[ScanMessage], progress: ProgressHook | None = None) -> Report:
         started = time.perf_counter()
+        started_at = datetime.now(UTC).isoformat(timespec="seconds")
         findings: list[Finding] = []
         count = 0
         # Distinct recipients, counted by 64-bit hash: a million addresses as strings would be ~120 MB.
         recipients: set[int] = set()
         if progress is not None and hasattr(progress, "set_total"):
+            progress_events.phase("reading the list")
             progress.set_total(expected_messages(self.scope))
         for analyzed in self.analyzed(messages):
             message = analyzed.message
@@ -149,19 +164,41 @@ class Scanner:
         findings.extend(self.finish())
         if self.stage is not None:
             self.stats.update(self.stage.stats)
-        rules = self.scope.rules
-        verdict, final = apply_policy(findings, rules)
-        return Report(
-            verdict=verdict,
-            findings=final,
-            messages=count,
-            recipients=len(recipients),
-            seconds=time.perf_counter() - started,
-            source=self.scope.source,
-            notes=self.notes(),
-            sections=self.scope.sections(),
-            hints={f.rule: rules.rules[f.rule].remediation for f in final if f.rule in rules.rules},
+        return build_report(
+            self.scope, findings, count, len(recipients), time.perf_counter() - started, self.notes(), started_at
         )
+
+
+def build_report(
+    scope: ScanScope,
+    findings: list[Finding],
+    messages: int,
+    recipients: int,
+    seconds: float,
+    notes: list[str],
+    started_at: str | None = None,
+) -> Report:
+    """Every finding of a scan -> the Report (policy, verdict, problems, notes, the sections of the scope's
+    facts, the rules in effect); one place, so a cluster's merged findings make the same report."""
+    rules = scope.rules
+    kept = kept_findings(findings, rules)
+    verdict, final = merged(kept)
+    report = Report(
+        verdict=verdict,
+        findings=final,
+        messages=messages,
+        recipients=recipients,
+        seconds=seconds,
+        source=scope.source,
+        notes=notes,
+        sections=scope.sections(),
+        hints={f.rule: rules.rules[f.rule].remediation for f in final if f.rule in rules.rules},
+        rules=rules.describe(),
+        rule_files=rules.file_hashes(),
+        started_at=started_at or datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    report.problems = group(kept)
+    return report
 
 
 def prepare(message: ScanMessage) -> ScanMessage:
@@ -189,9 +226,17 @@ def prepare(message: ScanMessage) -> ScanMessage:
             )
             text = text[:room]
         used += len(text)
-        parts.append(part if text == part.text else replace(part, text=text))
+        parts.append(part if text == part.text else replace(part, text=text, provenance=_renormalised(part, text)))
     message.parts = parts
     return message
+
+
+def _renormalised(part, text: str):
+    """The part's provenance for its normalised (or cut) text; None when the spans cannot follow."""
+    provenance = part.provenance
+    if provenance is None:
+        return None
+    return provenance.transformed(normalise, text)
 
 
 def expected_messages(scope: ScanScope) -> int | None:

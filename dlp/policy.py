@@ -72,15 +72,23 @@ def verdict_of(findings: Iterable[Finding]) -> Verdict:
     return Verdict.PASS
 
 
-def apply_policy(findings: Iterable[Finding], ruleset: RuleSet) -> tuple[Verdict, list[Finding]]:
-    kept = [
+def kept_findings(findings: Iterable[Finding], ruleset: RuleSet) -> list[Finding]:
+    """The findings that count: enabled rules, not allowlisted (one per message: the problems' occurrences)."""
+    return [
         f
         for f in findings
         if (f.rule not in ruleset.rules or ruleset.enabled(f.rule)) and not is_allowlisted(f, ruleset)
     ]
+
+
+def merged(kept: list[Finding]) -> tuple[Verdict, list[Finding]]:
     result = aggregate(kept)
     result.sort(key=lambda f: (-f.severity.rank, f.rule, f.location.message or 0))
     return verdict_of(result), result
+
+
+def apply_policy(findings: Iterable[Finding], ruleset: RuleSet) -> tuple[Verdict, list[Finding]]:
+    return merged(kept_findings(findings, ruleset))
 
 
 def exit_code(verdict: Verdict, fail_on: str = "block") -> int:

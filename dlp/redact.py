@@ -231,16 +231,30 @@ def _checked(key: bytes, where: str, path: Path | None = None) -> bytes:
     return key
 
 
-def _load_key() -> tuple[bytes, str | None]:
-    """The HMAC key and, when it could not be kept, a warning that fingerprints change between runs."""
+def _load_key(project_file: Path | None = None) -> tuple[bytes, str | None, str]:
+    """The HMAC key, a warning when it could not be kept (fingerprints change between runs), and where it
+    came from: "env", "env-file", "project" (a rules file's `fingerprint_key_file:`) or "user"."""
     env = os.environ.get(KEY_ENV)
     if env:
-        return _checked(env.encode(), f"in {KEY_ENV}"), None
-    key_path = default_key_path()
+        return _checked(env.encode(), f"in {KEY_ENV}"), None, "env"
+    if os.environ.get(KEY_FILE_ENV):
+        return *_read_key_file(default_key_path()), "env-file"
+    if project_file is not None:
+        key, warning = _read_key_file(project_file, create=False)
+        return key, warning, "project"
+    return *_read_key_file(default_key_path()), "user"
+
+
+def _read_key_file(key_path: Path, *, create: bool = True) -> tuple[bytes, str | None]:
     try:
         return _checked(key_path.read_bytes().strip(), "file", key_path), None
     except (FileNotFoundError, NotADirectoryError):
-        pass  # no key yet: create one below
+        if not create:
+            raise FingerprintKeyError(
+                "the fingerprint key file named by `fingerprint_key_file:` does not exist; create it once for the "
+                f"team (openssl rand -hex 32 > {key_path}) and share it like other project secrets",
+                path=key_path,
+            ) from None
     except OSError as exc:
         raise FingerprintKeyError(
             f"cannot read the fingerprint key file ({exc.strerror or exc}); make it a file this user can read, "
@@ -267,14 +281,46 @@ def _load_key() -> tuple[bytes, str | None]:
 
 _KEY: bytes | None = None
 _KEY_WARNING: str | None = None
+_KEY_PROJECT: Path | None = None  # the project key file the loaded key was read for
+_KEY_SOURCE = "user"
 
 
-def fingerprint_key_warning() -> str | None:
-    """Load the key now (raising on a bad one, so a scan fails before it starts) and return any warning."""
-    global _KEY, _KEY_WARNING
-    if _KEY is None:
-        _KEY, _KEY_WARNING = _load_key()
+def fingerprint_key_warning(project_file: Path | None = None) -> str | None:
+    """Load the key now (raising on a bad one, so a scan fails before it starts) and return any warning.
+
+    `project_file` is the key file a rules file names (`fingerprint_key_file:`), shared by a team so
+    baselines and allowlisted fingerprints match on every machine; environment variables override it."""
+    global _KEY, _KEY_WARNING, _KEY_PROJECT, _KEY_SOURCE
+    if _KEY is None or project_file != _KEY_PROJECT:
+        _KEY, _KEY_WARNING, _KEY_SOURCE = _load_key(project_file)
+        _KEY_PROJECT = project_file
     return _KEY_WARNING
+
+
+def key_source() -> str:
+    """Where the fingerprint key came from: "env", "env-file", "project" or "user" (per user, per machine)."""
+    if _KEY is None:
+        fingerprint_key_warning()
+    return _KEY_SOURCE
+
+
+def portable_key_note(using: str | None) -> str | None:
+    """A warning when fingerprints that must match across machines (an allowlist, a baseline) are keyed with
+    this user's own key: the same finding has another fingerprint for a colleague or in CI."""
+    if not using or key_source() != "user":
+        return None
+    return (
+        f"{using} are matched with your per-user fingerprint key ({default_key_path()}): on another machine or "
+        f"in CI they will not match. Share one key: `fingerprint_key_file:` in a rules file, or {KEY_ENV}"
+    )
+
+
+def key_id() -> str:
+    """A name for the key that reveals nothing about it: two baselines with the same id were keyed alike."""
+    if _KEY is None:
+        fingerprint_key_warning()
+    assert _KEY is not None
+    return hmac.new(_KEY, b"dlp fingerprint key id", hashlib.sha256).hexdigest()[:16]
 
 
 def fingerprint(rule: str, value: str | None, where: str) -> str:
@@ -289,3 +335,22 @@ def fingerprint(rule: str, value: str | None, where: str) -> str:
     normalised = " ".join((value or "").lower().split())
     digest = hmac.new(_KEY, f"{rule}\x00{normalised}\x00{where}".encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
+
+
+def use_key(key: bytes) -> None:
+    """Fingerprint with this key from now on: a cluster worker takes the client's (`dlp.cluster`), so a
+    finding found on any machine has the fingerprint one machine gives it."""
+    global _KEY, _KEY_WARNING
+    _KEY, _KEY_WARNING = _checked(key, "shipped by the client"), None
+
+
+def current_key() -> bytes:
+    fingerprint_key_warning()
+    assert _KEY is not None
+    return _KEY
+
+
+def stable_hash(text: str) -> int:
+    """A 64-bit hash of `text` that every process computes alike (`hash()` is salted per process): counts
+    and indexes built on cluster workers (`dlp.cluster`) are merged or looked up by it elsewhere."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")

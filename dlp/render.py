@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +22,24 @@ from jinja2.sandbox import SandboxedEnvironment, safe_range
 
 from dlp.budgets import BudgetExceeded, Meter, bounded, collect, guard_size, render_meter, tick
 from dlp.campaign import Campaign
-from dlp.columns import template_names
+from dlp.columns import normalise_column, template_names
 from dlp.errors import InputError
 from dlp.extract import extract_text
-from dlp.htmltext import visible_text
+from dlp.htmltext import visible_text, visible_text_pair
 from dlp.model import Part, PartKind, Recipient, RenderProblem, ScanMessage, UnreadableAttachment
+from dlp.provenance import (
+    COLUMN,
+    COMPUTED,
+    CONSTANT,
+    MARK_CHARS,
+    TAINT,
+    MarkingEnvironment,
+    Provenance,
+    derive,
+    includes_in_captures,
+    markers_only_in_text,
+    strip_marks,
+)
 from dlp.safepath import UnsafePath, inside, not_regular, read_regular
 from dlp.templating import Detection, RenderValues, detect_syntax, engine_for
 from dlp.templating.base import RenderFailure, TemplateSyntax, UndefinedNames
@@ -44,6 +57,9 @@ class CompiledTemplate:
     source: str
     filename: str | None = None  # template file (relative), for line numbers in problems
     line_offset: int | None = None  # for inline templates: the campaign-file line of the key
+    plain: Any = None  # the same template compiled without provenance markers (on first need)
+    marking: bool = False  # compiled by the marking environment: its output carries value markers
+    display: str | None = None  # the template file as findings name it (campaign-relative)
 
 
 @dataclass
@@ -148,8 +164,12 @@ class BudgetedSandbox(SandboxedEnvironment):
         return super().getattr(obj, attribute)
 
 
-def make_environment(base_dir: Path) -> SandboxedEnvironment:
-    return BudgetedSandbox(
+class MarkingSandbox(MarkingEnvironment, BudgetedSandbox):
+    """The budgeted sandbox whose templates mark where each output value comes from (`dlp.provenance`)."""
+
+
+def make_environment(base_dir: Path, *, marking: bool = False) -> SandboxedEnvironment:
+    return (MarkingSandbox if marking else BudgetedSandbox)(
         loader=CampaignLoader(base_dir),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=AUTOESCAPE_SUFFIXES, default_for_string=False),
@@ -164,7 +184,8 @@ class CampaignRenderer:
         self.campaign = campaign
         self._meter: Meter | None = None
         self._over_budget_counts: dict[str, int] = {}
-        self.env = make_environment(campaign.base_dir.resolve())
+        self.env = make_environment(campaign.base_dir.resolve(), marking=True)
+        self._plain_env: SandboxedEnvironment | None = None
         spec = campaign.spec
         self.variables: dict[str, Any] = dict(spec.vars)
         self.detection = (
@@ -275,12 +296,17 @@ class CampaignRenderer:
             compiled = self._other(source, origin, False, self.campaign.path, line)
             return CompiledTemplate(origin=origin, template=compiled, source=compiled.source, line_offset=line)
         try:
-            template = self.env.from_string(source)
+            marking = self._can_mark(source)
+            template = (
+                self.env.compile_labelled(source, self.campaign.path.name, line)
+                if marking
+                else self._plain().from_string(source)
+            )
         except jinja2.TemplateSyntaxError as exc:
             raise InputError(
                 f"template syntax error in '{origin}': {exc.message}", path=self.campaign.path, line=line
             ) from None
-        return CompiledTemplate(origin=origin, template=template, source=source, line_offset=line)
+        return CompiledTemplate(origin=origin, template=template, source=source, line_offset=line, marking=marking)
 
     def _file(self, name: str, origin: str) -> CompiledTemplate:
         path = self.campaign.resolve(name)
@@ -296,26 +322,112 @@ class CampaignRenderer:
                 origin=f"{origin}:{name}", template=compiled, source=compiled.source, filename=str(path)
             )
         try:
+            marking = self._can_mark(source)
+            env = self.env if marking else self._plain()
             # Through the loader, so autoescape follows the file name (.html.j2 escapes, .txt.j2 does not).
             if path.is_relative_to(self.campaign.base_dir.resolve()):
-                template = self.env.get_template(path.relative_to(self.campaign.base_dir.resolve()).as_posix())
+                template = env.get_template(path.relative_to(self.campaign.base_dir.resolve()).as_posix())
             else:
-                template = self.env.from_string(source)
+                template = env.from_string(source)
         except jinja2.TemplateSyntaxError as exc:
             raise InputError(f"template syntax error: {exc.message}", path=path, line=exc.lineno) from None
-        return CompiledTemplate(origin=f"{origin}:{name}", template=template, source=source, filename=str(path))
+        return CompiledTemplate(
+            origin=f"{origin}:{name}", template=template, source=source, filename=str(path), marking=marking
+        )
+
+    # ---- provenance (dlp.provenance) ---------------------------------------------------------------
+
+    def _plain(self) -> SandboxedEnvironment:
+        """The environment without markers: templates that cannot be marked, and re-renders of a row whose
+        values carry marker characters."""
+        if self._plain_env is None:
+            self._plain_env = make_environment(self.campaign.base_dir.resolve())
+        return self._plain_env
+
+    def _can_mark(self, source: str) -> bool:
+        """Marked unless the source itself holds marker characters or includes a template into captured
+        text (which the template could measure or compare)."""
+        if MARK_CHARS.search(source):
+            return False
+        try:
+            return not includes_in_captures(self.env.parse(source))
+        except jinja2.TemplateSyntaxError:
+            return True  # compiling reports it, with file and line
+
+    def _plain_template(self, compiled: CompiledTemplate) -> Any:
+        if compiled.plain is None:
+            base = self.campaign.base_dir.resolve()
+            path = Path(compiled.filename) if compiled.filename else None
+            if path is not None and path.is_relative_to(base):
+                compiled.plain = self._plain().get_template(path.relative_to(base).as_posix())
+            else:
+                compiled.plain = self._plain().from_string(compiled.source)
+        return compiled.plain
+
+    def provenance_of(
+        self,
+        marked: str | None,
+        text: str,
+        context: RenderValues,
+        transform: Any = None,
+        compiled: CompiledTemplate | None = None,
+    ) -> Provenance | None:
+        """The value spans of `text` (rendered without markers, then transformed), from its marked render."""
+        if marked is None:
+            return None
+        table = self.env.slot_table  # type: ignore[attr-defined]
+        merged, constants = context.merged, self.variables
+
+        row = context.row or {}
+
+        def resolve(slot_id: int):
+            if slot_id >= len(table.slots):
+                return None
+            slot = table.slots[slot_id]
+            name = slot.name
+            if name is not None and name in merged and not (name in constants and merged[name] is constants[name]):
+                # Named as the list names it: `{{ first_name }}` reads the column `First Name`.
+                column = name if name in row else next((k for k in row if normalise_column(k) == name), name)
+                return slot, COLUMN, column
+            if name is not None and name in constants:
+                return slot, CONSTANT, None
+            return slot, COMPUTED, None
+
+        derived = derive(marked, transform, text, resolve)
+        if derived is None or compiled is None:
+            return derived
+        if compiled.display is None:  # the template as a finding names it, worked out once
+            base = self.campaign.base_dir.resolve()
+            path = Path(compiled.filename) if compiled.filename else None
+            inside_base = path is not None and path.is_relative_to(base)
+            compiled.display = path.relative_to(base).as_posix() if inside_base else self.campaign.path.name
+        return replace(derived, template=compiled.display)
 
     # ---- rendering -------------------------------------------------------------------------------
 
     def _render(
         self, compiled: CompiledTemplate, context: RenderValues, field_name: str, problems: list[RenderProblem]
     ) -> str | None:
+        rendered = self._render_marked(compiled, context, field_name, problems)
+        return None if rendered is None else rendered[0]
+
+    def _render_marked(
+        self, compiled: CompiledTemplate, context: RenderValues, field_name: str, problems: list[RenderProblem]
+    ) -> tuple[str, str | None] | None:
+        """(the rendered text, the same with provenance markers or None when the render is unmarked)."""
         meter = self._meter or render_meter()
         if not isinstance(compiled.template, jinja2.Template):
-            return self._render_other(compiled, context, field_name, problems, meter)
+            other = self._render_other(compiled, context, field_name, problems, meter)
+            return None if other is None else (other, None)
         try:
             with bounded(meter):
-                return collect(compiled.template.generate(context.merged), meter)
+                TAINT.tainted = False
+                out = collect(compiled.template.generate(context.merged), meter)
+                if not compiled.marking:
+                    return out, None
+                if TAINT.tainted:  # a value carried marker characters: the render without markers is exact
+                    return collect(self._plain_template(compiled).generate(context.merged), meter), None
+                return strip_marks(out), out
         except BudgetExceeded as exc:
             self._budget_problem(compiled, field_name, problems, exc, _template_line(exc, compiled))
         except MemoryError:
@@ -412,14 +524,17 @@ class CampaignRenderer:
         recipient: Recipient | None,
         problems: list[RenderProblem],
         unreadable: list[UnreadableAttachment],
-    ) -> tuple[str, bytes, str] | None:
+    ) -> tuple[str, bytes, str, str | None] | None:
+        """(file name, content, origin, the content with provenance markers when rendered from a template)."""
         field_name = f"attachments[{attachment.index}]"
-        rendered = self._render(attachment.content, context, field_name, problems)
-        if rendered is None:
+        marked = self._render_marked(attachment.content, context, field_name, problems)
+        if marked is None:
             return None
+        rendered = marked[0]
         custom_name = self._render(attachment.filename, context, field_name, problems) if attachment.filename else None
         if not attachment.from_file:
-            return custom_name or attachment.default_name, rendered.encode("utf-8"), attachment.content.origin
+            name = custom_name or attachment.default_name
+            return name, rendered.encode("utf-8"), attachment.content.origin, marked[1]
         relative = rendered.strip()
         # A refused path is named by its template and the row, never as rendered: the row value could be
         # anything. A missing file is named as rendered, since that is the file the user must provide.
@@ -443,7 +558,7 @@ class CampaignRenderer:
                 path=self.campaign.path,
                 line=self.campaign.line_of("attachments", attachment.index),
             ) from None
-        return custom_name or path.name, data, attachment.content.origin
+        return custom_name or path.name, data, attachment.content.origin, None
 
     # A template over its budget for this many messages stops the run (exit 2): every row would cost the
     # whole budget again, and 10,000 rows x 10 s is no pre-send check.
@@ -491,11 +606,15 @@ class CampaignRenderer:
         parts: list[Part] = []
         envelope: list[str] = []
 
+        traced: dict[str, Provenance | None] = {}  # provenance of the headers that become parts
+
         def header(name: str, compiled: CompiledTemplate) -> str | None:
-            value = self._render(compiled, context, name, problems)
-            if value is None:
+            rendered = self._render_marked(compiled, context, name, problems)
+            if rendered is None:
                 return None
-            value = " ".join(value.split())
+            value = _fold(rendered[0])
+            if name == "Subject" or (name in self.header_templates and name.lower() not in _ADDRESS_HEADERS):
+                traced[name] = self.provenance_of(rendered[1], value, context, _fold, compiled)
             return value
 
         sender = header("From", self.from_template)
@@ -525,22 +644,33 @@ class CampaignRenderer:
                 if name == "Subject"
                 else (f"headers.{name}" if name in self.header_templates else name.lower())
             )
-            parts.append(Part(kind=kind, field=name, text=value, origin=origin))
+            parts.append(Part(kind=kind, field=name, text=value, origin=origin, provenance=traced.get(name)))
 
         for kind, compiled in self.body_templates.items():
-            rendered = self._render(compiled, context, f"body.{kind}", problems)
-            if rendered is None:
+            marked = self._render_marked(compiled, context, f"body.{kind}", problems)
+            if marked is None:
                 continue
+            rendered = marked[0]
             if kind == "html":
-                parts.append(Part(PartKind.HTML, "body.html", visible_text(rendered), compiled.origin, raw=rendered))
+                if marked[1] is not None and markers_only_in_text(marked[1]):
+                    # One parse: the markers change no tag, so the tree is the unmarked render's.
+                    text, marked_text = visible_text_pair(marked[1], strip_marks)
+                    provenance = self.provenance_of(marked_text, text, context, None, compiled)
+                else:
+                    text = visible_text(rendered)
+                    provenance = self.provenance_of(marked[1], text, context, visible_text, compiled)
+                parts.append(
+                    Part(PartKind.HTML, "body.html", text, compiled.origin, raw=rendered, provenance=provenance)
+                )
             else:
-                parts.append(Part(PartKind.TEXT, "body.text", rendered, compiled.origin))
+                provenance = self.provenance_of(marked[1], rendered, context, None, compiled)
+                parts.append(Part(PartKind.TEXT, "body.text", rendered, compiled.origin, provenance=provenance))
 
         for attachment in self.attachments:
             loaded = self._attachment(attachment, context, recipient, problems, unreadable)
             if loaded is None:
                 continue
-            filename, data, origin = loaded
+            filename, data, origin, marked = loaded
             extracted = extract_text(filename, data)
             # The label is the unrendered file name: a rendered one often carries an account id or a name.
             field_label = f"attachment:{attachment.label}"
@@ -548,8 +678,19 @@ class CampaignRenderer:
             if extracted.text is None:
                 unreadable.append(UnreadableAttachment(field_label, extracted.reason or "unreadable"))
                 continue
+            # A rendered attachment read back as text is the rendered text; any other reading (a CSV's
+            # cells, a PDF) gets no provenance, as `derive` finds.
+            provenance = self.provenance_of(marked, extracted.text, context, None, attachment.content)
             parts.append(
-                Part(PartKind.ATTACHMENT, field_label, extracted.text, origin, raw=extracted.raw, filename=filename)
+                Part(
+                    PartKind.ATTACHMENT,
+                    field_label,
+                    extracted.text,
+                    origin,
+                    raw=extracted.raw,
+                    filename=filename,
+                    provenance=provenance,
+                )
             )
 
         return ScanMessage(
@@ -563,6 +704,14 @@ class CampaignRenderer:
             problems=problems,
             unreadable=unreadable,
         )
+
+
+_ADDRESS_HEADERS = frozenset({"from", "to", "cc", "bcc", "reply-to", "sender"})
+
+
+def _fold(text: str) -> str:
+    """A header value as sent: whitespace runs folded to one space."""
+    return " ".join(text.split())
 
 
 def _template_line(exc: BaseException, compiled: CompiledTemplate) -> int | None:

@@ -7,6 +7,7 @@ pattern rule (`detector: pattern`) without writing code.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dlp.errors import InputError
-from dlp.model import Severity
+from dlp.model import RuleInfo, RulesFileInfo, Severity
 from dlp.yamlio import load_yaml, validate
 
 RULE_ID = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -88,6 +89,11 @@ class RulesFile(BaseModel):
     recognizers: list[dict[str, Any]] = Field(
         default_factory=list, description="extra Presidio pattern recognizers, Presidio's YAML format"
     )
+    fingerprint_key_file: str | None = Field(
+        default=None,
+        description="a file holding the team's fingerprint key (relative to this rules file), so baselines and "
+        "allowlisted fingerprints match on every machine; DLP_FINGERPRINT_KEY(_FILE) override it",
+    )
 
 
 @dataclass
@@ -132,6 +138,7 @@ class RuleSet:
     allowlist: Allowlist
     recognizers: list[dict[str, Any]]
     files: list[str]
+    fingerprint_key_file: Path | None = None  # the project's shared key (the last rules file naming one wins)
     vocabulary: dict[str, list[str]] = field(default_factory=dict)  # shared word lists, name -> words
 
     def get(self, rule_id: str) -> Rule:
@@ -140,6 +147,23 @@ class RuleSet:
     def enabled(self, rule_id: str) -> bool:
         rule = self.rules.get(rule_id)
         return bool(rule and rule.enabled)
+
+    def describe(self) -> dict[str, RuleInfo]:
+        """Every rule as in effect, for the report (SARIF and HTML describe rules from this)."""
+        return {
+            r.id: RuleInfo(r.id, r.description, r.severity, r.remediation, r.enabled, dict(r.parameters), r.defined_in)
+            for r in self.rules.values()
+        }
+
+    def file_hashes(self) -> list[RulesFileInfo]:
+        out = []
+        for name in self.files:
+            try:
+                digest = hashlib.sha256(Path(name).read_bytes()).hexdigest()
+            except OSError:
+                digest = ""
+            out.append(RulesFileInfo(name, digest))
+        return out
 
 
 def read_rules_file(path: Path) -> RulesFile:
@@ -154,9 +178,12 @@ def read_ruleset(extra: list[Path] | None = None, *, include_default: bool = Tru
     rules: dict[str, Rule] = {}
     allowlist = Allowlist()
     recognizers: list[dict[str, Any]] = []
+    key_file: Path | None = None
     vocabulary: dict[str, list[str]] = {}
     for path in files:
         spec = read_rules_file(Path(path))
+        if spec.fingerprint_key_file:
+            key_file = (Path(path).parent / spec.fingerprint_key_file).resolve()
         for rule_spec in spec.rules:
             _apply(rules, rule_spec, str(path))
         allowlist.values |= {" ".join(v.lower().split()) for v in spec.allowlist.values}
@@ -167,7 +194,12 @@ def read_ruleset(extra: list[Path] | None = None, *, include_default: bool = Tru
         for name, words in spec.vocabulary.items():
             vocabulary.setdefault(name, []).extend(words)
     return RuleSet(
-        rules=rules, allowlist=allowlist, recognizers=recognizers, files=[str(f) for f in files], vocabulary=vocabulary
+        rules=rules,
+        allowlist=allowlist,
+        recognizers=recognizers,
+        files=[str(f) for f in files],
+        vocabulary=vocabulary,
+        fingerprint_key_file=key_file,
     )
 
 

@@ -28,8 +28,10 @@ from typing import Any
 
 import phonenumbers
 
-from dlp.columns import column_role, columns_with_role, header_names, header_words
+from dlp import progress_events
+from dlp.columns import NAME_ROLES, column_role, columns_with_role, header_names, header_words
 from dlp.detect.catalogue import EMAIL, ID, INDEX_TYPES, PERSON, PHONE, STREET
+from dlp.redact import stable_hash
 
 _TOKEN = re.compile(r"[^\W_]+")
 _SPLIT_HEADER = re.compile(r"[^a-z0-9]+")
@@ -127,10 +129,80 @@ class ColumnProfile:
     how: str  # why: "header", "presidio 18/20", "shared values", ...
     sources: tuple[str, ...] = ()  # the list columns it is built from (a full name from first + last)
     reference: bool = False  # its values are other rows' values: it is about someone else
+    shape: ColumnShape | None = None  # what the sampled values look like (`column_shape`)
 
     @property
     def indexed(self) -> bool:
         return self.kind is not None and not self.reference
+
+
+@dataclass(frozen=True)
+class ColumnShape:
+    """The column pass: what a column's sampled values are, before the first message is analysed.
+
+    `luhn_share` is for digit columns of card length: the share of values passing the Luhn check. A card
+    column passes almost always; random tokens and ids pass about one time in ten, so a Luhn-valid value
+    of such a column is a coincidence, not a card (at 1,000,000 recipients, dozens of false blocks)."""
+
+    sampled: int
+    distinct: int
+    kind: str  # "empty", "digits", "token" (one word mixing letters and digits), "words", "mixed"
+    own_name: bool  # the row's own name (first/last/full name by header)
+    identifier: bool  # typed as anything but a name (address, phone, id, street, date): letters in it are no name
+    luhn_share: float | None = None
+
+    @property
+    def cardinality(self) -> float:
+        return self.distinct / self.sampled if self.sampled else 0.0
+
+    @property
+    def card_coincidence(self) -> bool:
+        """Luhn-valid values here are chance (a token or id column), not payment cards."""
+        return self.luhn_share is not None and self.luhn_share < CARD_LUHN_SHARE
+
+    def describe(self) -> str:
+        bits = [f"{self.distinct} distinct of {self.sampled}", self.kind]
+        if self.luhn_share is not None:
+            bits.append(f"Luhn-valid {self.luhn_share:.0%}" + (" (chance: not cards)" if self.card_coincidence else ""))
+        return ", ".join(bits)
+
+
+CARD_LUHN_SHARE = 0.5  # under this share of Luhn-valid card-length values, a column holds no cards
+_CARD_DIGITS = re.compile(r"\d(?:[ -]?\d){11,18}")
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = ord(char) - 48
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def column_shape(name: str, values: list[str], kind: str | None) -> ColumnShape:
+    """Type, cardinality, own name or identifier, and the Luhn share of card-length digit values."""
+    distinct = len({v.lower() for v in values})
+    digits = [re.sub(r"[ -]", "", v) for v in values if _CARD_DIGITS.fullmatch(v)]
+    luhn = None
+    if len(digits) >= 10 and len(digits) * 2 > len(values):
+        luhn = sum(luhn_valid(d) for d in digits) / len(digits)
+    if not values:
+        shape = "empty"
+    elif all(re.fullmatch(r"[\d \-+().]+", v) for v in values):
+        shape = "digits"
+    elif all(" " not in v and re.search(r"\d", v) and re.search(r"[^\W\d_]", v) for v in values):
+        shape = "token"
+    elif all(not re.search(r"\d", v) for v in values):
+        shape = "words"
+    else:
+        shape = "mixed"
+    role = column_role(name)
+    own_name = role in NAME_ROLES
+    # Typed as anything but a name (an address, phone, id, street address, birth date): its words are no name.
+    identifier = (kind is not None and kind != PERSON) or role in ("email", "phone", "platform_id", "street_address")
+    return ColumnShape(len(values), distinct, shape, own_name, identifier or shape in ("digits", "token"), luhn)
 
 
 def header_words(name: str) -> list[str]:
@@ -189,7 +261,7 @@ def classify_columns(
             kind, how = _presidio_kind(list(dict.fromkeys(values))[:PRESIDIO_SAMPLE], analyze)
         if kind not in (None, EMAIL) and len(values) >= 20 and distinct < len(values) / 2:
             kind, how = None, f"shared values ({distinct} distinct in {len(values)})"
-        profiles.append(ColumnProfile(column, kind, how, (column,)))
+        profiles.append(ColumnProfile(column, kind, how, (column,), shape=column_shape(column, values, kind)))
     if not any(p.kind == PERSON for p in profiles):
         first = next(iter(columns_with_role(columns, "first_name")), None)
         last = next(iter(columns_with_role(columns, "last_name")), None)
@@ -233,6 +305,7 @@ class Match:
 
 @dataclass
 class IndexSettings:
+    portable: bool = False  # keys hashed alike in every process (an index built here, used on cluster workers)
     region: str = "US"
     max_owners: int = 3
     min_digits: int = 5
@@ -260,6 +333,12 @@ class ValueIndex:
     column_pairs: Counter[tuple[int, int]] = field(default_factory=Counter, init=False, repr=False)
 
     COMMON = ()  # marker: held by too many people to identify anyone
+
+    @property
+    def digest(self) -> Any:
+        """The key hash: Python's own (fastest; salted per process), or one every process computes alike
+        when the index is shipped to other machines (`portable`, for `dlp.cluster`)."""
+        return stable_hash if self.settings.portable else hash
 
     def __post_init__(self) -> None:
         # A code keeps the column number in its low byte: 255 identifying columns is far beyond any list.
@@ -292,8 +371,8 @@ class ValueIndex:
                 if strong_enough(key, profile.kind or "", self.settings.min_digits, self.settings.min_chars):
                     if " " in key:
                         self.max_words = max(self.max_words, key.count(" ") + 1)
-                        self.starts.add(hash(key.partition(" ")[0]))
-                    collided |= self._add(hash(key), ident, number)
+                        self.starts.add(self.digest(key.partition(" ")[0]))
+                    collided |= self._add(self.digest(key), ident, number)
             for other in collided:
                 self.column_pairs[(min(number, other), max(number, other))] += 1
 
@@ -379,22 +458,22 @@ class ValueIndex:
                 digits[i] = (digits[i + 1] + 1 if together else 1) if is_digit else 0
             else:
                 digits[i] = 1 if is_digit else 0
-        entries, starts, max_words = self.entries, self.starts, self.max_words
+        entries, starts, max_words, digest = self.entries, self.starts, self.max_words, self.digest
         position = 0
         while position < count:
             first = found[position][0]
-            longest = min(close[position], max_words if hash(first) in starts else 1)
+            longest = min(close[position], max_words if digest(first) in starts else 1)
             longest = max(longest, min(digits[position], MAX_DIGIT_GROUPS))
             hit = None
             for n in range(longest, 0, -1):
                 window = found[position : position + n]
                 if n <= digits[position]:
                     key = "#" + "".join(w[0] for w in window)
-                elif n > 1 and (n > close[position] or hash(first) not in starts):
+                elif n > 1 and (n > close[position] or digest(first) not in starts):
                     continue
                 else:
                     key = " ".join(w[0] for w in window)
-                value = entries.get(hash(key))
+                value = entries.get(digest(key))
                 if value is None or value == ValueIndex.COMMON:
                     continue
                 codes = (value,) if isinstance(value, int) else value
@@ -418,15 +497,20 @@ def build_index(recipient_list: Any, settings: IndexSettings, analyze: Any | Non
     sample = [r.columns for r in itertools.islice(iter(recipient_list), SAMPLE_ROWS)]
     columns = tuple(recipient_list.schema.columns) if sample or recipient_list.schema.columns else ()
     index = ValueIndex(settings=settings, profiles=classify_columns(columns, sample, analyze))
-    for recipient in recipient_list:
+    progress_events.phase("indexing values", unit="rows")
+    for count, recipient in enumerate(recipient_list, 1):
         index.add_row(recipient.identity, recipient.row, recipient.email, recipient.columns)
+        if count % 500 == 0:
+            progress_events.advance(count)
     index.settle()
     return index
 
 
-def index_settings(params: dict[str, Any]) -> IndexSettings:
-    """Settings from the cross-recipient-leak rule's parameters, so one index serves all three checks."""
-    return IndexSettings(**{k: v for k, v in params.items() if k in IndexSettings.__dataclass_fields__})
+def index_settings(params: dict[str, Any], *, portable: bool = False) -> IndexSettings:
+    """Settings from the cross-recipient-leak rule's parameters, so one index serves all three checks.
+    `portable`: hashed alike in every process, for an index shipped to cluster workers (`dlp.cluster`)."""
+    fields = {k: v for k, v in params.items() if k in IndexSettings.__dataclass_fields__ and k != "portable"}
+    return IndexSettings(**fields, portable=portable)
 
 
 def presidio_columns(recognizers: list[dict[str, Any]]) -> Any:
@@ -445,6 +529,8 @@ def columns_section(index: ValueIndex) -> dict[str, Any]:
         "title": "Recipient columns (inferred)",
         "columns": ["column", "type", "identifying", "why"],
         "rows": [[p.name, p.kind or "-", "yes" if p.indexed else "no", p.how] for p in index.profiles],
+        # The column pass (type, cardinality, Luhn share), by column: what the provenance fast path uses.
+        "shapes": {p.name: p.shape.describe() for p in index.profiles if p.shape is not None},
         "recipients_indexed": index.rows,
         "values_shared_by_many": index.dropped_shared,
         "values_too_long": index.too_long,
@@ -452,3 +538,17 @@ def columns_section(index: ValueIndex) -> dict[str, Any]:
         f"than {index.settings.max_owners} people ignored as identifying nobody"
         + (f"; {index.too_long} values of more than {MAX_VALUE_WORDS} words not indexed" if index.too_long else ""),
     }
+
+
+def column_key(name: str) -> str:
+    """A column's name as templates and rows may both spell it ('First Name' == 'first_name')."""
+    return "_".join(w for w in _SPLIT_HEADER.split(name.lower()) if w)
+
+
+def column_shapes(scope: Any) -> dict[str, ColumnShape]:
+    """The column pass of the scan's recipient list (`ScanScope.recipient_index`), by `column_key`; empty
+    without a list."""
+    index = scope.recipient_index
+    if index is None:
+        return {}
+    return {column_key(p.name): p.shape for p in index.profiles if p.shape is not None}

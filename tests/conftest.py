@@ -41,7 +41,8 @@ class Run:
 
 def run_dlp(*args: str, input: bytes | None = None, cwd: Path | None = None, env: dict | None = None) -> Run:
     """Run `python -m dlp` as a user would (a separate process, real files, real exit code)."""
-    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
+    # No heartbeat lines on a loaded machine's slow runs: tests assert on stderr; tests of the heartbeat set it.
+    full_env = {**os.environ, "COLUMNS": "200", "DLP_HEARTBEAT_SECONDS": "0", **(env or {})}
     proc = subprocess.run(
         [sys.executable, "-m", "dlp", *args],
         input=input,

@@ -104,12 +104,26 @@ FALSE_POSITIVES = [
     ("CREDIT_CARD", TRACKING_URL),
     ("PHONE_NUMBER", KERNEL_LOG),
     ("IP_ADDRESS", VERSION_TEXT),
+    (
+        "IP_ADDRESS",
+        "RCS file: /cvs/linux/arch/mips/lasat/setup.c,v\nretrieving revision 1.1.2.5\ndiff -u -r1.1.2.5 setup.c\n"
+        "--- arch/mips/lasat/setup.c\t6 Oct 2002 11:38:14 -0000\t1.1.2.5\n",
+    ),  # a CVS diff's revisions
+    ("IP_ADDRESS", "+\tset_c0_status(STATUSF_IP2 | STATUSF_IP6);\n+}\n-- \n1.7.7.3\n"),  # git's signature
     ("PERSON", STACK_TRACE),
     ("STREET_ADDRESS", GPL_FOOTER),
     ("PHONE_NUMBER", GPL_FOOTER),
     ("CREDENTIAL", CONFIG_DUMP),
     ("PHONE_NUMBER", "X-Virus-Scanned: ClamAV 0.91.2/5229/Mon Dec 24 07:36:55 2007 on mail12.example.net\n"),
     ("PHONE_NUMBER", "# HG changeset patch\n#      Wed Jan 18 23:34:35 2017 -0500\n"),
+    # a linux-mips reply quoting /proc/iomem: the end of a memory range read as a Spanish NIF
+    # a linux-mips post's corporate signature: the company's own account, with its VAT and register
+    (
+        "IBAN_CODE",
+        "A division of Sony Service Centre (Europe) N.V.\nVAT BE 0413.825.160 · RPR Brussels\n"
+        "Fortis Bank Zaventem · Swift GEBABEBB08A · IBAN BE39001382358619\n",
+    ),
+    ("ES_NIF", ">> # cat /proc/iomem\n>> 01100000-027189c7 : System RAM\n>>    01100000-0145528f : Kernel code\n"),
 ]
 
 TRUE_TWINS = [
@@ -121,6 +135,7 @@ TRUE_TWINS = [
     ("PHONE_NUMBER", "+44 20 7946 0958", "Call me on +44 20 7946 0958 after six.\n"),
     ("PHONE_NUMBER", "415.555.0100", "Call 415.555.0100 tomorrow.\n"),
     ("IP_ADDRESS", "203.0.113.45", "A new sign-in to your account from IP address 203.0.113.45 was detected.\n"),
+    ("IP_ADDRESS", "81.2.69.160", "Thanks, it works now.\n--\n81.2.69.160 is the gateway I log in from\n"),
     ("PERSON", "Maria Rossi", "Thanks for the quick fix.\n\nRegards,\nMaria Rossi\n"),
     ("PERSON", "Peter Parker", "\tat org.apache.Foo.bar(Foo.java:1)\nCaused by: java.io.IOException: Peter Parker\n"),
     (
@@ -129,6 +144,12 @@ TRUE_TWINS = [
         "Ship it to 742 Evergreen Terrace, Springfield, IL 62704.\n",
     ),
     ("CREDENTIAL", "s3cr3t!x", "ldap.userDn=cn=root\nldap.password=s3cr3t!x\nldap.url=ldap://localhost:389\n"),
+    ("ES_NIF", "12345678Z", "Mi NIF es 12345678Z, para la factura.\n"),
+    (
+        "IBAN_CODE",
+        "BE39001382358619",
+        "Please refund the customer: IBAN BE39001382358619, Swift GEBABEBB08A.\n\n--\nVAT BE 0413.825.160\n",
+    ),
 ]
 
 
@@ -270,6 +291,20 @@ def test_shared_address_ignores_quoted_greetings_and_encodings_of_one_name(tmp_p
             _raw(b"Jos\xe9 Garc\xeda <jose@mail.example>", b"Hello,\n\nyour invoice.\n", 2),
             _raw(b"JOSE GARCIA <jose@mail.example>", b"Thanks!\n\nOn Monday Marco wrote:\n> Hi Marco,\n> see you\n", 3),
             _raw(b"<jose@mail.example>", b"Thanks.\n\n> Hi Marco Bianchi,\n> the meeting moved.\n", 4),
+        ],
+    )
+    assert _rules(audit([archive]), "shared-address") == []
+
+
+def test_shared_address_skips_a_lists_own_address(tmp_path: Path) -> None:
+    """linux-mips posts To the list under many display names ("Linux/MIPS Development", "mipslist",
+    "linux-mips"): the list robot's Sender (or List-Id) says the list is the addressee, not a person."""
+    names = [b"Linux/MIPS Development", b"mipslist", b"Linux MIPS"]
+    archive = _mbox(
+        tmp_path / "list.mbox",
+        [
+            _raw(name + b" <linux-mips@linux-mips.org>\nSender: linux-mips-bounce@linux-mips.org", b"Hi all,\n", day)
+            for day, name in enumerate(names, 1)
         ],
     )
     assert _rules(audit([archive]), "shared-address") == []

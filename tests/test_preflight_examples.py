@@ -54,7 +54,12 @@ def test_lease_contract_finds_date_of_birth_in_body_and_attachment() -> None:
     assert "body.text" in fields
     assert any(field.startswith("attachment:lease-") for field in fields)
     assert all(f["severity"] == "block" and f["origin"] == "variable:date_of_birth" for f in dob)
-    assert {f["location"]["message"] for f in dob} == set(range(6))
+    # One finding per problem (body, attachment), each listing all six recipients by their list row.
+    assert len(dob) == 2
+    for finding in dob:
+        assert sorted(o["row"] for o in finding["occurrences"]) == [1, 2, 3, 4, 5, 6]
+        assert finding["messages"] == finding["count"] == finding["recipients_total"] == 6
+        assert finding["location"]["file"] in ("lease.txt.j2", "lease-summary.txt.j2")
 
 
 @pytest.mark.parametrize("example", ["survey-in-to", "lease-contract"])

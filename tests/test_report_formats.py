@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, run_dlp
+from jsonschema import Draft4Validator
 
 from dlp.api import preflight
 from dlp.model import Report
@@ -18,22 +20,82 @@ def lease_report() -> Report:
     return preflight(EXAMPLES / "lease-contract" / "campaign.yaml")
 
 
-def test_sarif_is_2_1_0_with_one_result_per_finding(lease_report: Report) -> None:
+SARIF_SCHEMA = Path(__file__).parent / "data" / "third_party" / "sarif-spec" / "sarif-schema-2.1.0.json"
+
+
+def _validate_sarif(sarif: dict) -> None:
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    errors = sorted(Draft4Validator(schema).iter_errors(sarif), key=lambda e: list(e.path))
+    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
+
+
+def test_sarif_is_2_1_0_with_one_result_per_problem(lease_report: Report) -> None:
     sarif = json.loads(render_text(lease_report, OutputFormat.SARIF))
+    _validate_sarif(sarif)
     assert sarif["version"] == "2.1.0" and "sarif-2.1.0" in sarif["$schema"]
     run = sarif["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     assert run["tool"]["driver"]["name"] == "dlp"
-    assert len(run["results"]) == len(lease_report.findings)
+    # 6 recipients x (date of birth, account number) x (body, attachment): 4 problems, not 24 rows.
+    assert len(run["results"]) == len(lease_report.problems) == 4 < len(lease_report.findings)
     for result in run["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        assert rules[result["ruleIndex"]]["helpUri"].endswith(f"docs/rules/{result['ruleId']}.md")
         assert result["level"] in {"error", "warning", "note"}
         assert result["message"]["text"]
         assert result["partialFingerprints"]["dlpFingerprint/v1"]
-        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+        # On the template that produces the value, relative to a base the run declares; never campaign.yaml.
+        assert artifact["uri"].endswith(("lease.txt.j2", "lease-summary.txt.j2")) and not artifact["uri"].startswith(
+            "/"
+        )
+        assert run["originalUriBaseIds"][artifact["uriBaseId"]]["uri"].startswith("file:///")
+        assert result["properties"]["messages"] == 6 and result["properties"]["recipients"] == 6
+    regions = {
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].rpartition("/")[2]): r[
+            "locations"
+        ][0]["physicalLocation"]["region"]
+        for r in run["results"]
+    }
+    # `Date of birth: {{ date_of_birth }}` is line 7 of lease.txt.j2, its tag opening at column 16.
+    assert regions[("sensitive-data", "lease.txt.j2")] == {"startLine": 7, "startColumn": 16}
+    assert regions[("sensitive-data", "lease-summary.txt.j2")]["startLine"] == 5
+    assert regions[("personal-data", "lease.txt.j2")]["startLine"] == 5
     levels = {r["ruleId"]: r["level"] for r in run["results"]}
     assert levels["sensitive-data"] == "error"
     assert run["properties"]["verdict"] == "block"
+
+
+def test_sarif_describes_rules_as_overridden_by_the_user(tmp_path: Path) -> None:
+    rules = tmp_path / "team.yaml"
+    rules.write_text(
+        "rules:\n  - id: personal-data\n    severity: block\n    description: 'Team policy: no account numbers.'\n"
+        "    remediation: Ask the data protection officer.\n",
+        encoding="utf-8",
+    )
+    report = preflight(EXAMPLES / "lease-contract" / "campaign.yaml", [rules])
+    sarif = json.loads(render_text(report, OutputFormat.SARIF))
+    _validate_sarif(sarif)
+    [descriptor] = [r for r in sarif["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "personal-data"]
+    assert descriptor["shortDescription"]["text"] == "Team policy: no account numbers."
+    assert descriptor["defaultConfiguration"]["level"] == "error"
+    assert descriptor["help"]["text"] == "Ask the data protection officer."
+
+
+def test_audit_sarif_is_valid_and_points_at_the_archive_file(tmp_path: Path) -> None:
+    from dlp.audit import audit
+
+    eml = tmp_path / "sent.eml"
+    eml.write_bytes(
+        b"From: shop@acme.example\r\nTo: anna.rossi@example.org\r\nSubject: order\r\n"
+        b"Message-ID: <1@acme.example>\r\n\r\nYour card 4111 1111 1111 1111 was charged.\r\n"
+    )
+    report = audit([str(eml)], [])
+    sarif = json.loads(render_text(report, OutputFormat.SARIF))
+    _validate_sarif(sarif)
+    [result] = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "sensitive-data"]
+    assert "sent.eml" in result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert "4111 1111 1111 1111" not in json.dumps(sarif)
 
 
 class _Collector(HTMLParser):

@@ -17,6 +17,10 @@ messages needs, analyse the missing ones in bulk (`nlp.pipe`, worker processes) 
 part's uncached windows that overlap are analysed as one text (`Unit`): the words they share are
 analysed once.
 `WholeAnalyzer` is the straightforward path (every part analysed whole) that the fast path must match.
+
+Lines a program printed (a pasted kernel log, a hex dump: `dlp.detect.machine_text`) get no NER, only the
+pattern recognizers: their windows are marked `ner=False` and grouped into units of their own, so a
+megabyte of log under three lines of prose costs a tokenizer pass, not spaCy's full pipeline.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from dataclasses import dataclass
 from dlp.budgets import piece_chars, piece_context
 from dlp.detect.engine import NEVER_REPORTED, Detector
 from dlp.detect.entities import Entity
+from dlp.detect.machine_text import is_machine_line
+from dlp.model import Part
 
 CONTEXT_WORDS = 6
 RIGHT_WORDS = 4
@@ -48,6 +54,7 @@ class Window:
     lo: int  # the line's span inside `text`
     hi: int
     offset: int  # where `text` starts in the part
+    ner: bool = True  # False for a line a program printed: patterns only
 
     @property
     def key(self) -> tuple[str, str, int, int]:
@@ -100,7 +107,8 @@ def windows(
         w_start = max(w_start, start - reach)
         w_end = min(max(w_end, end), end + reach)
         window_text = text[w_start:w_end]
-        yield Window(language, window_text, start - w_start, end - w_start, w_start)
+        ner = not is_machine_line(text[start:end])
+        yield Window(language, window_text, start - w_start, end - w_start, w_start, ner)
 
 
 def keep_for_window(window: Window, entities: Iterable[Entity]) -> list[Entity]:
@@ -109,26 +117,30 @@ def keep_for_window(window: Window, entities: Iterable[Entity]) -> list[Entity]:
 
 
 def analyze_windows(
-    detector: Detector, texts: Sequence[tuple[str, str]], entities: Sequence[str], batch_size: int = 64
+    detector: Detector,
+    texts: Sequence[tuple[str, str] | tuple[str, str, bool]],
+    entities: Sequence[str],
+    batch_size: int = 64,
 ):
     """Presidio on many texts at once: spaCy runs them through `nlp.pipe`, the recognizers per text.
 
+    Each text is (language, text) or (language, text, ner); ner=False analyses it with patterns only.
     Same filtering as `Detector.analyze` (NEVER_REPORTED, `clean_results`), so a batched result equals a
     single one.
     """
     out: list[list[Entity]] = [[] for _ in texts]
     if not set(entities) - NEVER_REPORTED:
         return out
-    by_language: dict[str, list[int]] = {}
-    for index, (language, text) in enumerate(texts):
-        if text.strip():
-            by_language.setdefault(language, []).append(index)
+    by_language: dict[tuple[str, bool], list[int]] = {}
+    for index, item in enumerate(texts):
+        if item[1].strip():
+            by_language.setdefault((item[0], item[2] if len(item) > 2 else True), []).append(index)
     # Through the detector, never its engine directly: it detects each text's language, picks that
     # language's recognizers and NER, counts patterns-only analyses for the report, and cleans results.
     # A batch holds every text's spaCy Doc at once: bounded by count AND by characters (two pieces), so a
     # megabyte part split into pieces costs a few hundred MB, not gigabytes.
     max_chars = 2 * piece_chars()
-    for language, indexes in by_language.items():
+    for (language, ner), indexes in by_language.items():
         chunk: list[int] = []
         size = 0
         for position, index in enumerate(indexes):
@@ -137,7 +149,7 @@ def analyze_windows(
             last = position == len(indexes) - 1
             if not (last or len(chunk) >= batch_size or size + len(texts[indexes[position + 1]][1]) > max_chars):
                 continue
-            results = detector.analyze_many([texts[i][1] for i in chunk], language=language, entities=entities)
+            results = detector.analyze_many([texts[i][1] for i in chunk], language=language, entities=entities, ner=ner)
             for i, entities_found in zip(chunk, results, strict=True):
                 out[i] = entities_found
             chunk, size = [], 0
@@ -158,6 +170,12 @@ class Unit:
     text: str
     offset: int  # where `text` starts in the part
     members: tuple[Window, ...]
+    ner: bool = True
+
+    @property
+    def job(self) -> tuple[str, str, bool]:
+        """What `analyze_windows` (here or in a worker process) is given for this unit."""
+        return (self.language, self.text, self.ner)
 
     def entities_for(self, member: Window, entities: Iterable[Entity]) -> list[Entity]:
         """`entities` of this unit, as the member window's own (in the member's coordinates)."""
@@ -167,14 +185,15 @@ class Unit:
 
 def merge_windows(part_text: str, windows_in_order: Sequence[Window], max_chars: int | None = None) -> list[Unit]:
     """Overlapping windows as units of at most `max_chars` (the piece spaCy analyses at once): a
-    megabyte part becomes a few dozen units, never one text over spaCy's max_length."""
+    megabyte part becomes a few dozen units, never one text over spaCy's max_length. A unit holds lines
+    of one kind: prose (NER and patterns) or machine output (patterns only)."""
     max_chars = max_chars or piece_chars()
     units: list[Unit] = []
     group: list[Window] = []
     start = end = -1
     for window in windows_in_order:  # in text order, so only the last group can overlap the next window
         stop = window.offset + len(window.text)
-        if group and (window.offset > end or stop - start > max_chars):
+        if group and (window.offset > end or stop - start > max_chars or window.ner != group[0].ner):
             units.append(_unit(part_text, group))
             group, end = [], -1
         if not group:
@@ -189,10 +208,10 @@ def merge_windows(part_text: str, windows_in_order: Sequence[Window], max_chars:
 def _unit(part_text: str, group: list[Window]) -> Unit:
     if len(group) == 1:
         only = group[0]
-        return Unit(only.language, only.text, only.offset, (only,))
+        return Unit(only.language, only.text, only.offset, (only,), only.ner)
     start = min(w.offset for w in group)
     stop = max(w.offset + len(w.text) for w in group)
-    return Unit(group[0].language, part_text[start:stop], start, tuple(group))
+    return Unit(group[0].language, part_text[start:stop], start, tuple(group), group[0].ner)
 
 
 # A cached window costs ~0.7 KB. The windows worth keeping are the template's (a few hundred per
@@ -240,6 +259,9 @@ class SegmentAnalyzer:
                 out.extend(merge_windows(text, new))
         return out
 
+    def missing_parts(self, parts: Iterable[Part], language: str = "en", pending: Container = ()) -> list[Unit]:
+        return self.missing((part.text for part in parts), language, pending)
+
     def store(self, window: Window, entities: Iterable[Entity]) -> None:
         self.cache[window.key] = keep_for_window(window, entities)
         self.cache.move_to_end(window.key)
@@ -262,7 +284,7 @@ class SegmentAnalyzer:
         if not pending:
             return
         assert self.detector is not None
-        results = analyze_windows(self.detector, [(u.language, u.text) for u in pending], self.entities)
+        results = analyze_windows(self.detector, [u.job for u in pending], self.entities)
         for unit, entities in zip(pending, results, strict=True):
             self.store_unit(unit, entities)
 
@@ -275,13 +297,17 @@ class SegmentAnalyzer:
             cached = self.cache.get(key)
             if cached is None:
                 self.misses += 1
-                self.fill([Unit(window.language, window.text, window.offset, (window,))])
+                self.fill([Unit(window.language, window.text, window.offset, (window,), window.ner)])
                 cached = self.cache[key]
             else:
                 self.hits += 1
                 self.cache.move_to_end(key)
             out.extend(e.shifted(window.offset) for e in cached)
         return out
+
+    def analyze_part(self, part: Part) -> list[Entity]:
+        """A part's entities (the provenance fast path reads more of the part than its text)."""
+        return self.analyze_text(part.text)
 
 
 class WholeAnalyzer:
@@ -294,3 +320,6 @@ class WholeAnalyzer:
 
     def analyze_text(self, text: str, language: str = "en") -> list[Entity]:
         return self.detector.analyze(text, language=language, entities=self.entities)
+
+    def analyze_part(self, part: Part) -> list[Entity]:
+        return self.analyze_text(part.text)

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+from dlp import progress_events
 from dlp.analysis.segments import SegmentAnalyzer, Unit, WholeAnalyzer
 from dlp.detect.engine import Detector
 from dlp.detect.entities import Entity
@@ -73,6 +74,8 @@ class AnalysisStage:
         self.workers = workers
         self.recognizers = recognizers or []
         self.stats: dict[str, float] = {}
+        self.messages = 0
+        self.campaign = False  # a rendered campaign: the provenance notes say which parts fell back
         detector = getattr(analyzer, "detector", None)
         # The detector is shared by the whole process: this scan's note covers only what it saw.
         self._no_ner_before = Counter(getattr(detector, "no_ner_analyses", {}))
@@ -83,30 +86,34 @@ class AnalysisStage:
 
     def run(self, messages: Iterable[ScanMessage]) -> Iterator[AnalyzedMessage]:
         for message in self._prepared(messages):
+            self.messages += 1
             yield self.analyze(message)
 
     def analyze(self, message: ScanMessage) -> AnalyzedMessage:
         content = {id(part) for part in message.content_parts}
         entities = {
-            position: self.analyzer.analyze_text(part.text)
+            position: self.analyzer.analyze_part(part)
             for position, part in enumerate(message.parts)
             if id(part) in content
         }
         return AnalyzedMessage(message, entities, analysed=True)
 
     def notes(self) -> list[str]:
-        """Which languages had no NER model in this scan (patterns only), and how to add one."""
+        """Which languages had no NER model in this scan (patterns only), and how to add one; for the
+        provenance fast path, how much went through spaCy and which parts fell back to line windows."""
+        out = self.analyzer.notes(self.messages, self.campaign) if hasattr(self.analyzer, "notes") else []
         counts = getattr(self.detector, "no_ner_analyses", None)
         if not counts:
-            return []
+            return out
         languages = sorted(lang for lang, n in counts.items() if n > self._no_ner_before.get(lang, 0))
         if not languages:
-            return []
+            return out
         from dlp.detect.nlp import NER_MODELS
 
         names = ", ".join(LANGUAGE_NAMES.get(lang, lang) for lang in languages)
         models = ", ".join(NER_MODELS[lang] for lang in languages if lang in NER_MODELS)
         return [
+            *out,
             NO_NER_NOTE.format(languages=names)
             + " (no spaCy model for it is installed): names are found only after a salutation or label."
             + (f" Install the spaCy model {models} to find names in it." if models else "")
@@ -128,14 +135,16 @@ class AnalysisStage:
             for chunk in _chunks(messages, CHUNK):
                 # A window another chunk already sent to the workers is not sent again.
                 in_flight = _InFlight(keys for _m, _u, keys, _h in inflight)
-                pending = analyzer.missing(
-                    (part.text for message in chunk for part in message.content_parts), pending=in_flight
+                pending = analyzer.missing_parts(
+                    (part for message in chunk for part in message.content_parts), pending=in_flight
                 )
                 misses += sum(len(unit.members) for unit in pending)
                 if pool is None and self.workers > 1 and misses >= POOL_AFTER_MISSES:
                     from dlp.analysis.workers import AnalysisPool
 
                     pool = AnalysisPool(self.workers, self.recognizers, analyzer.entities)
+                if pending:
+                    progress_events.detail(f"analysing the text of {len(chunk)} messages")
                 if pool is None:
                     analyzer.fill(pending)
                     yield from chunk
@@ -151,6 +160,9 @@ class AnalysisStage:
             if pool is not None:
                 pool.close()
             self.stats.update(cache_hits=analyzer.hits, cache_misses=analyzer.misses, analysed=misses)
+            for name in ("ner_texts", "pattern_texts"):
+                if hasattr(analyzer, name):
+                    self.stats[name] = getattr(analyzer, name)
 
 
 def _complete(item, analyzer: SegmentAnalyzer) -> Iterator[ScanMessage]:

@@ -64,10 +64,21 @@ def _init(parent_pid: int, recognizers: Sequence[dict], entities: Sequence[str])
     _WORKER = (get_detector(extra_recognizers=recognizers), list(entities))
 
 
-def _analyse(texts: Sequence[tuple[str, str]]) -> list[list[Entity]]:
+def _analyse(items: Sequence) -> list[list[Entity]]:
+    """Line windows ((language, text, ner)) and provenance value windows (`ValueUnit`), in the order given."""
     assert _WORKER is not None, "worker used before its initializer ran"
     detector, entities = _WORKER
-    return analyze_windows(detector, texts, entities)
+    windows = [i for i, item in enumerate(items) if isinstance(item, tuple)]
+    values = [i for i, item in enumerate(items) if not isinstance(item, tuple)]
+    out: list[list[Entity]] = [[] for _ in items]
+    for i, found in zip(windows, analyze_windows(detector, [items[i] for i in windows], entities), strict=True):
+        out[i] = found
+    if values:
+        from dlp.analysis.provenance import analyze_values
+
+        for i, found in zip(values, analyze_values(detector, [items[i] for i in values]), strict=True):
+            out[i] = found
+    return out
 
 
 class AnalysisPool:
@@ -84,7 +95,7 @@ class AnalysisPool:
         )
 
     def submit(self, units: Sequence[Unit]) -> Future:
-        return self.executor.submit(_analyse, [(u.language, u.text) for u in units])
+        return self.executor.submit(_analyse, [u.job if isinstance(u, Unit) else u for u in units])
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)

@@ -60,6 +60,10 @@ class Check:
     def finish(self) -> Iterable[Finding]:
         return ()
 
+    def notes(self) -> list[str]:
+        """What this check has to say about the scan as a whole (read after `finish`), for the report."""
+        return []
+
     # -- helpers --------------------------------------------------------------------------------
 
     def finding(
@@ -88,6 +92,7 @@ class Check:
             recipient=recipient or None,
             source=scan_message.source if scan_message and scan_message.source else (self.scope.source or None),
             message_id=scan_message.message_id if scan_message else None,
+            row=(scan_message.recipient.row or None) if scan_message and scan_message.recipient else None,
         )
         where_key = where if where is not None else (origin or field or "")
         # A check may pick a lower severity (warn below a threshold); the rule's severity is the ceiling, so
@@ -108,6 +113,7 @@ class Check:
             score=score,
             extra=extra or {},
             recipients=recipients or ((recipient,) if recipient else ()),
+            where=where_key,
         )
 
 

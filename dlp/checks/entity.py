@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -77,6 +78,22 @@ def origin_of(value: str, part: Part, message: ScanMessage, sources: dict[str, s
     return "rendered"
 
 
+def origin_and_place(
+    entity: Entity, part: Part, message: ScanMessage, sources: dict[str, str]
+) -> tuple[str, tuple[str, int | None, int | None] | None]:
+    """Origin and template place of an entity: from the renderer's provenance when the part has it (literal
+    text of the template, or the column a plain `{{ name }}` injected), else by searching the template."""
+    provenance = part.provenance
+    if provenance is not None:
+        known = provenance.origin(entity.start, entity.end)
+        if known is not None:
+            return known
+        span = provenance.span_at(entity.start, entity.end)
+        where = (span.slot.template, span.slot.line, span.slot.column) if span is not None else None
+        return origin_of(entity.text, part, message, sources), where
+    return origin_of(entity.text, part, message, sources), None
+
+
 class EntityFilter:
     """Which entities a check counts: its entity types, each at its score threshold (PERSON higher)."""
 
@@ -111,6 +128,10 @@ class EntityCheck(Check):
     def wanted(self, entity: Entity) -> bool:
         return self.filter.wanted(entity)
 
+    def not_personal(self, entity: Entity, part: Part, message: ScanMessage) -> bool:
+        """A value of this shape that is nobody's personal data where it stands (see PersonalData)."""
+        return False
+
     def is_expected(self, entity: Entity, message: ScanMessage, origin: str) -> bool:
         if not self.skip_own_data:
             return False
@@ -122,17 +143,33 @@ class EntityCheck(Check):
             return True
         return origin == "template" and entity.entity_type in COMPANY_CONTACT_TYPES
 
+    def card_by_chance(self, entity: Entity, origin: str) -> bool:
+        """A Luhn-valid number injected from a column whose values are mostly not Luhn-valid (tokens, ids):
+        chance, not a card (`dlp.valueindex.ColumnShape`)."""
+        if entity.entity_type != "CREDIT_CARD" or not origin.startswith("variable:"):
+            return False
+        from dlp.valueindex import column_key, column_shapes
+
+        shape = column_shapes(self.scope).get(column_key(origin.partition(":")[2]))
+        return shape is not None and shape.card_coincidence
+
     def check(self, analyzed: AnalyzedMessage) -> Iterable[Finding]:
         self._messages_seen += 1
         message = analyzed.message
         for part, entities in analyzed.content():
             for entity in entities:
-                if not self.wanted(entity):
+                if not self.wanted(entity) or self.not_personal(entity, part, message):
                     continue
-                origin = origin_of(entity.text, part, message, self.scope.template_sources)
-                if self.is_expected(entity, message, origin):
+                origin, where = origin_and_place(entity, part, message, self.scope.template_sources)
+                if self.is_expected(entity, message, origin) or self.card_by_chance(entity, origin):
                     continue
                 finding = self.entity_finding(entity, part, message, origin)
+                if where is not None:
+                    finding = finding.with_changes(
+                        location=replace(
+                            finding.location, template=where[0], template_line=where[1], template_column=where[2]
+                        )
+                    )
                 if self.skip_own_data and origin == "rendered" and entity.entity_type in COMPANY_CONTACT_TYPES:
                     self.hold(finding, message)
                     continue

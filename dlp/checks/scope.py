@@ -111,6 +111,11 @@ class ScanScope:
             self._facts.built[SECTION_COLUMNS] = index
         return index
 
+    def use_recipient_index(self, index: ValueIndex) -> None:
+        """This scan's index, built elsewhere: a cluster client builds it once and ships it to every worker
+        (`dlp.cluster`), where the list itself is not."""
+        self._facts.built[SECTION_COLUMNS] = index
+
     @property
     def list_pass(self) -> ListPass | None:
         """The one streamed pass over the recipient list (shared, duplicated and badly formed addresses);

@@ -95,7 +95,7 @@ class Detector:
             models[language] = model if model and (language == "en" or model_installed(model)) else None
         self.nlp_engine = LazySpacyNlpEngine(models)
         self.nlp_engine.load()
-        registry = OrderedRecognizerRegistry(supported_languages=languages)
+        registry = _resolved_once(OrderedRecognizerRegistry)(supported_languages=languages)
         for language in languages:
             if models[language]:
                 registry.add_recognizer(SpacyRecognizer(supported_language=language, supported_entities=["PERSON"]))
@@ -112,6 +112,7 @@ class Detector:
         self.languages = tuple(languages)
         self.languages_without_ner: set[str] = set()
         self.no_ner_analyses: Counter[str] = Counter()
+        self.ner_chars = 0  # characters given to a full spaCy pipeline (the cost `ner=False` saves)
         self._lock = threading.Lock()
 
     @property
@@ -154,13 +155,18 @@ class Detector:
             if wanted is None:
                 return []
         with self._lock:  # spaCy pipelines are not safe to share across threads mid-call
+            self.ner_chars += len(text)
             results = self.engine.analyze(text=text, language=lang, entities=wanted)
         return clean_results(text, results)
 
     def analyze_many(
-        self, texts: Sequence[str], language: str = "en", entities: Iterable[str] | None = None
+        self, texts: Sequence[str], language: str = "en", entities: Iterable[str] | None = None, ner: bool = True
     ) -> list[list[Entity]]:
-        """`analyze` for many texts at once: spaCy runs over each language's texts in one `nlp.pipe` batch."""
+        """`analyze` for many texts at once: spaCy runs over each language's texts in one `nlp.pipe` batch.
+
+        ner=False (lines a program printed, `dlp.detect.machine_text`): the pattern recognizers only, over a
+        tokenizer's artifacts (their context words need tokens) instead of the language's full pipeline.
+        """
         out: list[list[Entity]] = [[] for _ in texts]
         wanted_all = None if entities is None else sorted(set(entities) - NEVER_REPORTED)
         if wanted_all is not None and not wanted_all:
@@ -169,11 +175,11 @@ class Detector:
         piece = piece_chars()
         for i, text in enumerate(texts):
             if len(text) > piece:
-                out[i] = self._analyze_pieces(text, language, entities)
+                out[i] = self._analyze_pieces(text, language, entities, ner)
             elif text.strip():
                 by_language.setdefault(self.language_of(text, language), []).append(i)
         for lang, indexes in by_language.items():
-            if not self.has_ner(lang):
+            if ner and not self.has_ner(lang):
                 self.languages_without_ner.add(lang)
                 self.no_ner_analyses[lang] += len(indexes)
             wanted = wanted_all
@@ -183,8 +189,12 @@ class Detector:
                     continue
             with self._lock:
                 batch = [texts[i] for i in indexes]
-                # spaCy batches only what it is given at once; Presidio's default batch_size is 1.
-                artifacts = self.nlp_engine.process_batch(batch, language=lang, batch_size=max(1, len(batch)))
+                if ner:
+                    self.ner_chars += sum(len(t) for t in batch)
+                    # spaCy batches only what it is given at once; Presidio's default batch_size is 1.
+                    artifacts = self.nlp_engine.process_batch(batch, language=lang, batch_size=max(1, len(batch)))
+                else:
+                    artifacts = self.nlp_engine.process_batch_tokens_only(batch, language=lang)
                 for i, (text, nlp_artifacts) in zip(indexes, artifacts, strict=True):
                     results = self.engine.analyze(
                         text=text, language=lang, entities=wanted, nlp_artifacts=nlp_artifacts
@@ -192,9 +202,45 @@ class Detector:
                     out[i] = clean_results(text, results)
         return out
 
-    def _analyze_pieces(self, text: str, language: str, entities: Iterable[str] | None) -> list[Entity]:
+    def analyze_patterns(
+        self, texts: Sequence[str], language: str = "en", entities: Iterable[str] | None = None
+    ) -> list[list[Entity]]:
+        """`analyze_many` without NER: texts are only tokenised (a blank pipeline; lemmas are the lower-cased
+        words), so the pattern recognizers and their context words run, and spaCy's model does not. For text
+        whose names need no model (the provenance fast path: a value of a column holding no names)."""
+        from dlp.detect.nlp import blank_pipeline
+
+        out: list[list[Entity]] = [[] for _ in texts]
+        wanted_all = None if entities is None else sorted(set(entities) - NEVER_REPORTED)
+        if wanted_all is not None and not wanted_all:
+            return out
+        blank = self.__dict__.get("_blank")
+        if blank is None:
+            blank = self.__dict__["_blank"] = blank_pipeline("xx")
+        piece = piece_chars()
+        for i, text in enumerate(texts):
+            if not text.strip():
+                continue
+            if len(text) > piece:
+                out[i] = [e for e in self._analyze_pieces(text, language, entities)]
+                continue
+            lang = self.language_of(text, language)
+            wanted = wanted_all
+            if wanted is not None:
+                wanted = [e for e in wanted if e in self._entities_for(lang)]
+                if not wanted:
+                    continue
+            with self._lock:
+                artifacts = self.nlp_engine._doc_to_nlp_artifact(blank(text), lang)
+                results = self.engine.analyze(text=text, language=lang, entities=wanted, nlp_artifacts=artifacts)
+            out[i] = clean_results(text, results)
+        return out
+
+    def _analyze_pieces(
+        self, text: str, language: str, entities: Iterable[str] | None, ner: bool = True
+    ) -> list[Entity]:
         spans = list(pieces(text, piece_chars()))
-        results = self.analyze_many([text[lo:hi] for lo, hi, _own_lo, _own_hi in spans], language, entities)
+        results = self.analyze_many([text[lo:hi] for lo, hi, _own_lo, _own_hi in spans], language, entities, ner)
         out: list[Entity] = []
         for (lo, _hi, own_lo, own_hi), found in zip(spans, results, strict=True):
             out.extend(e.shifted(lo) for e in found if own_lo <= e.start + lo < own_hi)
@@ -205,6 +251,24 @@ class Detector:
         if language not in cache:
             cache[language] = set(self.engine.get_supported_entities(language=language))
         return cache[language]
+
+
+def _resolved_once(registry_class):
+    """Presidio's registry, answering `get_recognizers` from a memo: stock filters every recognizer of every
+    language per entity on each analysed text (~5% of all analysis time); the set is fixed once built."""
+
+    class ResolvedOnce(registry_class):
+        def get_recognizers(self, language, entities=None, all_fields=False, ad_hoc_recognizers=None):
+            if ad_hoc_recognizers:
+                return super().get_recognizers(language, entities, all_fields, ad_hoc_recognizers)
+            key = (language, None if entities is None else tuple(entities), all_fields, len(self.recognizers))
+            memo = self.__dict__.setdefault("_resolved", {})
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = super().get_recognizers(language, entities, all_fields)
+            return list(found)
+
+    return ResolvedOnce
 
 
 def pieces(text: str, size: int) -> Iterable[tuple[int, int, int, int]]:

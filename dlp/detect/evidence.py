@@ -139,10 +139,14 @@ def card_without_evidence(entity_type: str, text: str, start: int, end: int) -> 
 # -- IP addresses: a version number is not one --------------------------------------------------------
 
 VERSION_CUE = re.compile(
-    r"(?i)(?:\bv|\bver\.?|\bversion|\brelease|\brelease[ds]?|\brev\.?|\bbuild|\bfirmware|\bkernel|\bupdate[ds]?|"
+    r"(?i)(?:\bv|\bver\.?|\bversion|\brelease|\brelease[ds]?|\brev\.?|\brevision|\bbuild|\bfirmware|\bkernel|\bupdate[ds]?|"
     r"\bupgraded?|\bpatch|\bpackage|\bjdk|\bjava|\bpython|\bgcc|\bnode|\bbios|\bsdk|\bapi|\bdriver|\bversión|"
     r"\bversione)[\s:=]*$"
 )
+
+
+GIT_SIGNATURE = re.compile(r"(?:^|\n)-- ?\r?\n\Z")
+DIFF_FILE_HEADER = re.compile(r"^(?:---|\+\+\+) \S+\t")
 
 
 def version_number_as_ip(entity_type: str, text: str, start: int, end: int) -> bool:
@@ -151,6 +155,10 @@ def version_number_as_ip(entity_type: str, text: str, start: int, end: int) -> b
     left = text[max(0, start - 30) : start]
     if re.search(r"[\w.\-]\Z", left) or re.match(r"[.\-]?\w", text[end : end + 2]):
         return True  # "1.2.3.4.5", "gcc-4.8.5.1", "2.0.0.1-SNAPSHOT": part of a longer version string
+    if DIFF_FILE_HEADER.match(same_line(text, start, end)):
+        return True  # "--- setup.c<TAB>6 Oct 2002 11:38:14 -0000<TAB>1.1.2.5": a CVS diff's file revision
+    if GIT_SIGNATURE.search(left) and text[end : end + 1] in ("", "\n", "\r"):
+        return True  # git format-patch's signature: "-- " and the git version on the next line
     return bool(VERSION_CUE.search(left.split("\n")[-1].rstrip("( ")))
 
 
@@ -221,6 +229,25 @@ def organisation_address(entity_type: str, text: str, start: int, end: int) -> b
     return bool(LICENCE_TEXT.search(before(text, start) + same_line(text, start, end)))
 
 
+# -- bank accounts: an organisation's own, printed in its legal footer -------------------------------------
+
+BANK_MARKER = re.compile(r"\b(?:BIC|SWIFT|Swift|Bankverbindung|Bank details)\b")
+# Company-register and tax markers of a legal footer (Impressum): a company's identity, not a person's.
+REGISTRATION_MARKER = re.compile(
+    r"\b(?:VAT|USt-?Id(?:Nr)?\.?|TVA|P\.?\s?IVA|RPR|RPM|RCS|HRB|HRA|Amtsgericht|Registergericht|"
+    r"Handelsregister|KvK|Company\s+(?:No|number|registration)|Registered\s+(?:office|in)|Reg\.?\s?No)\b"
+)
+
+
+def organisation_bank_account(entity_type: str, text: str, start: int, end: int) -> bool:
+    """An IBAN beside a BIC/SWIFT in a legal footer (VAT number, register court, registered office just
+    before it): the sending company's own account, printed on every mail it sends."""
+    if entity_type != "IBAN_CODE":
+        return False
+    line = same_line(text, start, end)
+    return bool(BANK_MARKER.search(line)) and bool(REGISTRATION_MARKER.search(before(text, start) + " " + line))
+
+
 # -- credentials: placeholders are not secrets ---------------------------------------------------------
 
 PLACEHOLDER_SECRET = re.compile(
@@ -238,6 +265,19 @@ def placeholder_credential(entity_type: str, text: str, start: int, end: int) ->
     return bool(PLACEHOLDER_SECRET.match(value)) or value[:1] in "=:"
 
 
+# An address range as /proc/iomem, dmesg and memory maps print it: "01100000-0145528f", "fe000000-fe000fff".
+HEX_RANGE = re.compile(r"[0-9a-fA-F]{4,16}-[0-9a-fA-F]{4,16}")
+HEX_RANGE_TYPES = frozenset({"ES_NIF", "ES_NIE", "US_BANK_NUMBER", "US_DRIVER_LICENSE", "US_PASSPORT", "UK_NHS"})
+
+
+def hex_range_as_id(entity_type: str, text: str, start: int, end: int) -> bool:
+    """An id-shaped half of a hexadecimal address range ("01100000-0145528f : Kernel code") is memory."""
+    if entity_type not in HEX_RANGE_TYPES:
+        return False
+    lo, hi = max(0, start - 17), min(len(text), end + 17)
+    return any(m.start() <= start and end <= m.end() for m in HEX_RANGE.finditer(text, lo, hi))
+
+
 Filter = Callable[[str, str, int, int], bool]
 # Every filter, by name: an entity any of them matches is not reported. Order does not matter.
 FILTERS: dict[str, Filter] = {
@@ -248,6 +288,8 @@ FILTERS: dict[str, Filter] = {
     "stack frame, log line or phrase as name": stack_frame_as_name,
     "organisation or licence address": organisation_address,
     "placeholder credential": placeholder_credential,
+    "hexadecimal address range as id": hex_range_as_id,
+    "organisation's bank account in its legal footer": organisation_bank_account,
 }
 
 

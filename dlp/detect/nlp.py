@@ -34,6 +34,27 @@ def _lower_lemma(doc):
     return doc
 
 
+# Presidio needs tokens, entities and (for context words) lemmas. When NER carries its own embedding layer
+# (en_core_web_sm: the shared tok2vec serves only the tagger), the tagger, attribute ruler, lemmatizer and
+# tok2vec only feed lemmas: replaced by the lower-cased word they give the same entities (types and spans)
+# on the 782-sample eval corpus, ~25% faster; the only change is a DATE_OF_BIRTH after "born" scoring 1.0
+# instead of 0.85 ("born" now matches its context word instead of being lemmatised to "bear").
+LEMMA_ONLY = ("tagger", "attribute_ruler", "lemmatizer", "morphologizer", "senter")
+
+
+def trimmed(nlp: Language) -> Language:
+    """`nlp` without the components only lemmas need, when NER does not listen to the shared tok2vec."""
+    if "ner" not in nlp.pipe_names:
+        return nlp
+    if "tok2vec" in nlp.pipe_names and "ner" in nlp.get_pipe("tok2vec").listening_components:
+        return nlp  # NER reads the shared embeddings (some models): keep the pipeline whole
+    for name in (*LEMMA_ONLY, "tok2vec"):
+        if name in nlp.pipe_names:
+            nlp.remove_pipe(name)
+    nlp.add_pipe("dlp_lower_lemma", first=True)
+    return nlp
+
+
 def model_installed(model: str) -> bool:
     try:
         return importlib.util.find_spec(model) is not None
@@ -56,7 +77,7 @@ class _LazyPipelines(dict):
 
     def __missing__(self, language: str) -> Language:
         model = self.models.get(language)
-        nlp = spacy.load(model, exclude=UNUSED_COMPONENTS) if model else blank_pipeline(language)
+        nlp = trimmed(spacy.load(model, exclude=UNUSED_COMPONENTS)) if model else blank_pipeline(language)
         self[language] = nlp
         return nlp
 
@@ -74,12 +95,21 @@ class LazySpacyNlpEngine(SpacyNlpEngine):
         )
         self.model_by_language = dict(models)
         self.preload = preload
+        self._tokens_only: Language | None = None
 
     def load(self) -> None:
         self.nlp = _LazyPipelines(self.model_by_language)
         for language in self.preload:
             if language in self.model_by_language:
                 _ = self.nlp[language]
+
+    def process_batch_tokens_only(self, texts: list[str], language: str):
+        """Presidio's artifacts from the tokenizer alone (lower-cased lemmas, no entities): what the pattern
+        recognizers and their context words need, at a small fraction of a trained pipeline's cost."""
+        if self._tokens_only is None:
+            self._tokens_only = blank_pipeline(language)
+        for doc in self._tokens_only.pipe(texts):
+            yield doc.text, self._doc_to_nlp_artifact(doc, language)
 
     def get_supported_languages(self) -> list[str]:
         return list(self.model_by_language)

@@ -1,26 +1,32 @@
-"""A self-contained HTML report, for attaching to a ticket or mailing to a reviewer.
+"""A self-contained HTML report: the record a compliance officer files and a marketer acts on.
 
-Rendered with Jinja2 autoescaping from the same redacted dictionary as the JSON report, so an HTML page
+One page, no external URL (styles inline, no scripts, no fonts or images fetched), printable. It states
+what was scanned, when, with which dlp and which rules files (with their SHA-256), and the verdict; then
+one card per problem: where it arises in the template, how many messages and recipients it reaches, a
+preview of one affected message as its recipient reads it (the leaking span highlighted, every personal
+value masked), and the affected recipients in a collapsed list. Its size stays bounded whatever the
+campaign size: each card lists at most `MAX_LISTED` occurrences (the JSON report has all of them).
+
+Rendered with Jinja2 autoescaping from the same redacted values as the JSON report, so an HTML page
 can never show more than `--format json` would (and a value cannot inject markup into it).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, Template, select_autoescape
 
 from dlp import __version__
-from dlp.model import Report, Severity, Verdict
-from dlp.redact import strip_controls
+from dlp.model import Report
+from dlp.problems import Problem
+from dlp.redact import redact_path, strip_controls
+from dlp.reporters import view
 
-BANNER = {
-    Verdict.BLOCK: "BLOCK — do not send",
-    Verdict.WARN: "WARN — review before sending",
-    Verdict.PASS: "PASS — nothing found",
-}
+MAX_CARDS = 200
+MAX_LISTED = 100  # occurrences listed per card
+MAX_LISTED_ALL = 3_000  # and in all cards together: an audit with 200 problems stays a page, not megabytes
 
 
 @cache
@@ -29,47 +35,69 @@ def _template() -> Template:
     return env.get_template("report.html.j2")
 
 
-def _clean(value: Any) -> Any:
-    """Section data comes from messages (subjects, List-Ids, paths): autoescaping stops markup, this stops
-    terminal escapes for whoever `cat`s the file."""
-    if isinstance(value, str):
-        return strip_controls(value)
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
+def _listed(problem: Problem, show_values: bool, limit: int) -> tuple[list[str], list[list[str]]]:
+    """The card's collapsed list: recipient rows for a campaign, file#position and Message-ID for mail."""
+    campaign = any(f.location.row is not None for f in problem.occurrences)
+    rows: list[list[str]] = []
+    for finding in problem.occurrences[:limit]:
+        loc = finding.location.to_dict(show_values=show_values)
+        example = strip_controls(finding.safe_excerpt(show_values=show_values) or "")
+        if campaign:
+            rows.append([str(finding.location.row or ""), loc.get("recipient", ""), example])
+        else:
+            rows.append([loc.get("source", ""), loc.get("message_id", ""), example])
+    columns = ["row", "recipient", "example"] if campaign else ["message (file#position)", "Message-ID", "example"]
+    return columns, rows
 
 
 def render(report: Report, *, show_values: bool = False) -> str:
-    by_rule: dict[str, list[Severity]] = defaultdict(list)
-    for finding in report.findings:
-        by_rule[finding.rule].append(finding.severity)
-    rows = [
-        {
-            "rule": rule,
-            "severity": max(severities, key=lambda s: s.rank).value,
-            "count": len(severities),
-            "hint": report.hints.get(rule, ""),
-        }
-        for rule, severities in sorted(by_rule.items(), key=lambda item: (-max(s.rank for s in item[1]), item[0]))
-    ]
-    sections = [
-        (name, _clean(section))
-        for name, section in report.sections.items()
-        if isinstance(section, dict) and isinstance(section.get("rows"), list)
-    ]
+    cards = view.cards(report, show_values=show_values)
+    shown = cards[:MAX_CARDS]
+    items: list[dict[str, Any]] = []
+    limit = max(10, min(MAX_LISTED, MAX_LISTED_ALL // max(1, len(shown))))
+    for card in shown:
+        columns, listed = _listed(card.problem, show_values, limit)
+        total = len(card.problem.occurrences)
+        items.append(
+            {
+                **card.__dict__,
+                "listed": listed,
+                "listed_columns": columns,
+                "listed_total": total,
+                "listed_more": max(0, total - len(listed)),
+            }
+        )
+    campaign = report.sections.get("campaign")
+    audit = report.kind in ("audit", "check")
+    wall = (
+        f"{report.wall_seconds:.1f} s in all ({report.seconds:.1f} s of it on the messages)"
+        if report.wall_seconds
+        else ""
+    )
     return _template().render(
         verdict=report.verdict.value,
-        banner=BANNER[report.verdict],
-        source=strip_controls(report.source),
+        verdict_class=report.verdict.value if report.verdict.value != "pass" else "info",
+        banner=view.banner(report),
+        title=view.title(report),
+        campaign_name=strip_controls(str(campaign.get("name") or "")) if isinstance(campaign, dict) else "",
+        source=strip_controls(report.source if show_values else redact_path(report.source)) if report.source else "",
+        scope={"audit": "past sends (an archive audit)", "check": "one message"}.get(
+            report.kind, "a campaign before sending"
+        ),
+        started_at=report.started_at,
+        time_text=wall or f"{report.seconds:.2f} s on the messages",
+        rule_files=[{"path": strip_controls(f.path), "sha256": f.sha256} for f in report.rule_files],
         messages=report.messages,
         recipients=report.recipients,
         counts=report.counts(),
-        seconds=report.seconds,
-        by_rule=rows,
-        findings=[f.to_dict(show_values=show_values) for f in report.findings],
-        sections=sections,
+        baselined=report.baselined,
+        by_rule=view.rule_rows(report),
+        cards=items,
+        more_cards=max(0, len(cards) - len(shown)),
+        reach_label="Found in" if audit else "Reaches",
+        affected_label="Affected messages" if audit else "Affected recipients",
+        sections=view.sections(report),
         notes=[strip_controls(n) for n in report.notes],
+        show_values=show_values,
         version=__version__,
     )

@@ -1,9 +1,10 @@
-"""The terminal report: verdict banner, findings grouped by rule, details, summary. Only this knows Rich."""
+"""The terminal report: verdict banner, rules, one row per problem, sections, summary. Only this knows Rich.
+
+What is shown (wording, counts, grouping) comes from `dlp.reporters.view`, shared with the HTML report."""
 
 from __future__ import annotations
 
 import io
-from collections import defaultdict
 from typing import Any
 
 from rich.console import Console, Group
@@ -11,16 +12,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from dlp.model import Finding, Report, Severity, Verdict
-from dlp.redact import redact_address, strip_controls
+from dlp.model import Report, Severity, Verdict
+from dlp.redact import strip_controls
+from dlp.reporters import view
 
 STYLE = {Verdict.BLOCK: "bold white on red", Verdict.WARN: "bold black on yellow", Verdict.PASS: "bold white on green"}
 SEVERITY_STYLE = {Severity.BLOCK: "bold red", Severity.WARN: "yellow", Severity.INFO: "cyan"}
-BANNER = {
-    Verdict.BLOCK: "BLOCK — do not send",
-    Verdict.WARN: "WARN — review before sending",
-    Verdict.PASS: "PASS — nothing found",
-}
 MAX_DETAIL_ROWS = 40
 
 
@@ -30,124 +27,75 @@ def _plain(value: Any, style: str = "") -> Text:
     return Text(strip_controls(str(value)), style=style)
 
 
-def _where(finding: Finding) -> str:
-    loc = finding.location
-    bits = []
-    if loc.message is not None:
-        bits.append(f"msg {loc.message}")
-    if loc.field:
-        bits.append(loc.field)
-    if loc.line:
-        bits.append(f"line {loc.line}")
-    if loc.part:
-        bits.append(loc.part)
-    return " · ".join(bits)
+def _recipients(card: view.Card) -> str:
+    text = ", ".join(card.recipients_shown)
+    if card.recipients_more:
+        text += f" +{card.recipients_more:,} more"
+    return text
 
 
-def _recipients(findings: list[Finding], show_values: bool) -> str:
-    seen: dict[str, None] = {}
-    total = 0
-    for finding in findings:
-        total += max(finding.recipients_total, len(finding.recipients))
-        for recipient in finding.recipients:
-            seen.setdefault(recipient, None)
-    shown = [r if show_values else redact_address(r) for r in list(seen)[:3]]
-    more = max(len(seen), total) - len(shown)
-    return ", ".join(shown) + (f" +{more}" if more > 0 else "")
-
-
-def _group_key(finding: Finding) -> tuple:
-    return (
-        finding.rule,
-        finding.severity,
-        finding.entity_type,
-        finding.location.field,
-        finding.origin,
-        finding.message,
+def _card(number: int, card: view.Card) -> Group:
+    severity = Severity(card.severity)
+    head = Text.assemble(
+        f"{number:>2}. ", (f"{severity.value.upper():5}", SEVERITY_STYLE[severity]), " ", (card.rule, "bold"), "  "
     )
+    head.append_text(_plain(card.what))
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="dim", no_wrap=True, justify="right", min_width=12)
+    grid.add_column()
+    grid.add_row("where", _plain(card.where))
+    if card.snippet:
+        grid.add_row("template", _plain(card.snippet, "cyan"))
+    grid.add_row("reach", _plain(card.reach + (f" ({card.occurrences})" if card.occurrences else "")))
+    if card.examples:
+        grid.add_row("example", _plain("; ".join(card.examples)))
+    if card.recipients_shown:
+        grid.add_row("to", _plain(_recipients(card)))
+    return Group(head, grid)
 
 
 def build(report: Report, *, show_values: bool = False) -> Group:
-    banner = Text(f" {BANNER[report.verdict]} ", style=STYLE[report.verdict], justify="center")
-    title = report.sections.get("campaign", {}).get("name") or report.source
+    banner = Text(f" {view.banner(report)} ", style=STYLE[report.verdict], justify="center")
+    title = view.title(report)
     renderables: list[Any] = [Panel(banner, title=_plain(title) if title else None, expand=True)]
 
-    by_rule: dict[str, list[Finding]] = defaultdict(list)
-    for finding in report.findings:
-        by_rule[finding.rule].append(finding)
-    ordered_rules = sorted(by_rule, key=lambda rule: (-max(f.severity.rank for f in by_rule[rule]), rule))
-    if by_rule:
+    rule_rows = view.rule_rows(report)
+    if rule_rows:
         table = Table(title="Findings by rule", expand=True)
         table.add_column("rule", style="bold", no_wrap=True)
         table.add_column("severity", no_wrap=True)
-        table.add_column("findings", justify="right")
+        table.add_column("problems", justify="right")
         table.add_column("messages", justify="right")
-        table.add_column("recipients", ratio=2)
-        table.add_column("where", ratio=2)
-        for rule in ordered_rules:
-            findings = by_rule[rule]
-            worst = max((f.severity for f in findings), key=lambda s: s.rank)
-            messages = {f.location.message for f in findings if f.location.message is not None}
-            occurrences = sum(f.extra.get("messages", 1) for f in findings)
-            wheres = list(dict.fromkeys(f.location.field or "-" for f in findings))
+        table.add_column("recipients", justify="right")
+        for row in rule_rows:
             table.add_row(
-                _plain(rule),
-                Text(worst.value, style=SEVERITY_STYLE[worst]),
-                str(len(findings)),
-                str(max(len(messages), occurrences if len(findings) == 1 else len(messages))),
-                _plain(_recipients(findings, show_values)),
-                _plain(", ".join(wheres[:4]) + (" …" if len(wheres) > 4 else "")),
+                _plain(row.rule),
+                Text(row.severity.value, style=SEVERITY_STYLE[row.severity]),
+                str(row.problems),
+                f"{row.messages:,}",
+                f"{row.recipients:,}",
             )
         renderables.append(table)
 
         hints = Table(title="What to do", show_header=False, expand=True, box=None)
         hints.add_column("rule", style="bold", no_wrap=True)
         hints.add_column("hint")
-        for rule in ordered_rules:
-            if report.hints.get(rule):
-                hints.add_row(_plain(rule), _plain(report.hints[rule]))
+        for row in rule_rows:
+            if row.hint:
+                hints.add_row(_plain(row.rule), _plain(row.hint))
         renderables.append(hints)
 
-        groups: dict[tuple, list[Finding]] = defaultdict(list)
-        for finding in report.findings:
-            groups[_group_key(finding)].append(finding)
-        detail = Table(title="Details", expand=True)
-        detail.add_column("sev", no_wrap=True)
-        detail.add_column("rule", no_wrap=True)
-        detail.add_column("what", ratio=3)
-        detail.add_column("where", ratio=2)
-        detail.add_column("msgs", justify="right")
-        detail.add_column("excerpt", ratio=2)
-        for findings in list(groups.values())[:MAX_DETAIL_ROWS]:
-            first = findings[0]
-            messages = sum(f.extra.get("messages", 1) for f in findings)
-            where = " · ".join(
-                bit
-                for bit in (
-                    first.location.field,
-                    f"line {first.location.line}" if first.location.line else "",
-                    first.location.part or "",
-                    f"({first.origin})" if first.origin else "",
-                )
-                if bit
+        cards = view.cards(report, show_values=show_values)
+        renderables.append(Text("Problems (one entry each, however many messages it reaches)", style="bold"))
+        for number, card in enumerate(cards[:MAX_DETAIL_ROWS], 1):
+            renderables.append(_card(number, card))
+        if len(cards) > MAX_DETAIL_ROWS:
+            renderables.append(
+                _plain(f"{len(cards) - MAX_DETAIL_ROWS} more problems: use --format json or html for all", "dim")
             )
-            excerpts = list(dict.fromkeys(f.safe_excerpt(show_values=show_values) or "" for f in findings))
-            detail.add_row(
-                Text(first.severity.value, style=SEVERITY_STYLE[first.severity]),
-                _plain(first.rule),
-                _plain(first.message),
-                _plain(where),
-                str(messages),
-                _plain(excerpts[0] + (f" (+{len(excerpts) - 1} more)" if len(excerpts) > 1 else "")),
-            )
-        if len(groups) > MAX_DETAIL_ROWS:
-            detail.caption = Text(f"{len(groups) - MAX_DETAIL_ROWS} more groups: use --format json for every finding")
-        renderables.append(detail)
 
-    for name, section in report.sections.items():
-        renderable = _section(name, section)
-        if renderable is not None:
-            renderables.append(renderable)
+    for section in view.sections(report):
+        renderables.append(_section(section))
 
     counts = report.counts()
     summary = Text.assemble(
@@ -158,7 +106,7 @@ def build(report: Report, *, show_values: bool = False) -> Group:
         (f"{counts['warn']} warn", SEVERITY_STYLE[Severity.WARN]),
         ", ",
         (f"{counts['info']} info", SEVERITY_STYLE[Severity.INFO]),
-        f" findings in {report.seconds:.2f}s",
+        " findings" + view.summary_text(report).partition(" findings")[2],
     )
     renderables.append(summary)
     for note in report.notes:
@@ -166,31 +114,29 @@ def build(report: Report, *, show_values: bool = False) -> Group:
     return Group(*renderables)
 
 
-def _section(name: str, section: Any) -> Any:
-    """Extra report sections (e.g. recipient-list health) given as {"title": ..., "rows": [[k, v], ...]}."""
-    if not isinstance(section, dict) or "rows" not in section:
-        return None
-    table = Table(title=_plain(section.get("title", name)), expand=False)
-    for column in section.get("columns", ["item", "value"]):
+def _section(section: view.Section) -> Any:
+    """Extra report sections (recipient-list health, audit books) as tables."""
+    table = Table(title=_plain(section.title), expand=False)
+    for column in section.columns:
         table.add_column(_plain(column))
-    for row in section["rows"]:
+    for row in section.rows:
         table.add_row(*(_plain(cell) for cell in row))
-    if section.get("caption"):
-        table.caption = _plain(section["caption"])
-    if section.get("worst_rows"):
+    if section.caption:
+        table.caption = _plain(section.caption)
+    if section.worst_rows:
         return Group(table, _worst_rows(section))
     return table
 
 
-def _worst_rows(section: dict[str, Any]) -> Table:
+def _worst_rows(section: view.Section) -> Table:
     """The recipient-list health section's worst rows (addresses already redacted by the check)."""
     table = Table(title="Worst rows", expand=False)
     for column in ("row", "address", "issues"):
         table.add_column(column)
-    for item in section["worst_rows"]:
+    for item in section.worst_rows:
         table.add_row(_plain(item.get("row", "")), _plain(item.get("address", "")), _plain(item.get("issues", "")))
-    if section.get("identity"):
-        table.caption = _plain(f"people told apart by: {section['identity']}")
+    if section.identity:
+        table.caption = _plain(f"people told apart by: {section.identity}")
     return table
 
 

@@ -299,15 +299,9 @@ class _Walker:
             stack.extend(reversed(subfolders))
 
 
-def read_archive(
-    paths: Iterable[str | Path], stdin: BinaryIO | None = None, limits: Limits | None = None
-) -> Iterator[ArchiveItem]:
-    """Every message (or unreadable or skipped thing) under `paths`, in a stable order; '-' is stdin (a
-    message or an mbox, compressed or not)."""
-    limits = limits or Limits.from_env()
-    walker = _Walker(limits)
-    paths = list(paths)
-    for raw in paths:  # every path is checked before anything is read: a typo is exit 2 at once
+def check_paths(paths: Iterable[str | Path]) -> None:
+    """Every path is checked before anything is read: a typo is exit 2 at once."""
+    for raw in paths:
         if str(raw) == "-":
             continue
         try:
@@ -316,6 +310,21 @@ def read_archive(
             if exc.errno in (errno.ENOENT, errno.ENOTDIR):
                 raise InputError("no such file or folder", path=raw) from None
             raise InputError(f"cannot read: {exc.strerror}", path=raw) from None
+
+
+def read_archive(
+    paths: Iterable[str | Path],
+    stdin: BinaryIO | None = None,
+    limits: Limits | None = None,
+    walker: _Walker | None = None,
+) -> Iterator[ArchiveItem]:
+    """Every message (or unreadable or skipped thing) under `paths`, in a stable order; '-' is stdin (a
+    message or an mbox, compressed or not). `walker`: a `_Walker` subclass that plans instead of reading
+    (`dlp.cluster.plan`) walks the same tree in the same order."""
+    limits = limits or Limits.from_env()
+    walker = walker or _Walker(limits)
+    paths = list(paths)
+    check_paths(paths)
     for raw in paths:
         if str(raw) == "-":
             stream = stdin or sys.stdin.buffer

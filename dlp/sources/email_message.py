@@ -364,7 +364,7 @@ def to_scan_message(message: Message, index: int = 0, source: str = "") -> ScanM
             headers.append((name, value))
             kind = PartKind.SUBJECT if name == "Subject" else PartKind.HEADER
             parts.append(Part(kind, name, value, origin=name.lower()))
-    for name in ("Date", "List-Id", "Message-ID"):
+    for name in ("Date", "List-Id", "List-Post", "Sender", "Message-ID"):  # List-Post, Sender: list posts
         headers.extend((name, value) for value in header_values(message, name, walk.header_notes))
     try:
         _walk(message, "", 0, walk)

@@ -70,11 +70,14 @@ class _Message:
         return self.content_length is not None and not self.in_headers and not self.too_big and not self.length_reached
 
 
-def split_mbox(stream: Iterable[bytes], source: str, limits: Limits, strict: bool) -> Iterator[ArchiveItem]:
-    """Messages of an mbox (a stream of lines from `stream.lines`); `strict`: separators need a date."""
+def split_mbox(
+    stream: Iterable[bytes], source: str, limits: Limits, strict: bool, first_number: int = 0
+) -> Iterator[ArchiveItem]:
+    """Messages of an mbox (a stream of lines from `stream.lines`); `strict`: separators need a date.
+    `first_number`: messages before this stream, when it is a byte range of a larger mbox (`dlp.cluster`)."""
     lines = _Pushback(stream)
     current: _Message | None = None
-    number = 0
+    number = first_number
     previous_blank = True
     at_line_start = True
 

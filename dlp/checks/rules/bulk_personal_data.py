@@ -29,7 +29,9 @@ from dlp.analysis.stage import AnalyzedMessage
 from dlp.checks.address_rules import fnmatch_any
 from dlp.checks.base import Check
 from dlp.checks.entity import EntityFilter
+from dlp.checks.mailboxes import MACHINE_LOCAL
 from dlp.detect.entities import Entity
+from dlp.detect.machine_text import is_machine_line
 from dlp.model import Finding, Part, ScanMessage, Severity
 from dlp.valueindex import ValueIndex, normal_form
 
@@ -44,11 +46,6 @@ METADATA_LINE = re.compile(
 )
 PHONE_LIKE = re.compile(r"\+?\(?\d[\d ().\-/]{5,}\d")
 MIN_CHARS_PER_PERSON = 6  # "a@b.cd" or a 7-digit number, plus a separator
-# Machine-made local parts (Message-IDs, bounce tokens): digit runs with separators, long hex, base64.
-MACHINE_LOCAL = re.compile(
-    r"^(?=(?:.*\d){8})(?=.*[.$=%]|.{20})[\w.+$=%-]{12,}$|^[0-9a-f.$-]{16,}$|"
-    r"^(?=.*\d)(?=.*[A-Z])(?=.*[a-z])[A-Za-z0-9+/_-]{28,}$"
-)
 
 
 class Params(BaseModel):
@@ -60,7 +57,9 @@ class Params(BaseModel):
     min_score: float = Field(0.5, ge=0, le=1)
     person_min_score: float = Field(0.85, ge=0, le=1)
     role_local_parts: list[str] = Field(
-        default_factory=list, description="local parts (fnmatch patterns) of role, list and no-reply mailboxes"
+        default_factory=list,
+        description="local parts (fnmatch patterns) of role, list and no-reply mailboxes",
+        json_schema_extra={"vocabulary": "role_local_parts"},
     )
     list_domains: list[str] = Field(
         default_factory=list,
@@ -154,9 +153,11 @@ class BulkPersonalData(Check):
             if self.is_person_address(m.group(), own_lists) and not _inside(m.start(), metadata)
         }
         # phonenumbers' own matcher (Presidio's phone recognizer misses most numbers in a CSV's rows), run
-        # only where enough number-like runs exist to reach the threshold: it is the slow part.
-        if len(PHONE_LIKE.findall(text)) >= self.params.threshold:
-            for match in phonenumbers.PhoneNumberMatcher(text, self.params.region):
+        # only where enough number-like runs exist to reach the threshold: it is the slow part. Lines a
+        # program printed (a pasted kernel log: thousands of number runs) are no list of people's phones.
+        rows = without_machine_lines(text)
+        if len(PHONE_LIKE.findall(rows)) >= self.params.threshold:
+            for match in phonenumbers.PhoneNumberMatcher(rows, self.params.region):
                 people.phones.add(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164))
         # The analysis stage's entities, the same personal-data reads: no second analysis.
         for entity in entities:
@@ -196,8 +197,12 @@ class BulkPersonalData(Check):
         return bool(addresses) and all(self.scope.is_internal(a, message) for a in addresses)
 
 
+def without_machine_lines(text: str) -> str:
+    """The text with the lines a program printed (logs, hex dumps: `dlp.detect.machine_text`) left out."""
+    return "\n".join(line for line in text.split("\n") if not is_machine_line(line))
+
+
 def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:
     """Whether `offset` falls in one of `spans` (sorted, not overlapping: a regex's matches)."""
     i = bisect.bisect_right(spans, (offset, math.inf)) - 1
     return i >= 0 and offset < spans[i][1]
-

@@ -1,6 +1,13 @@
 """exposed-recipients: a mass mail whose To/Cc shows every recipient to all the others.
 
 This is the Orange/Vodafone survey incident: hundreds of customers in To instead of Bcc.
+
+Received mail (audit, check, serve) is judged as what it is. A post to a public mailing list shows
+addresses its writers published themselves, and a patch mailed to a list and its maintainers in To+Cc is
+how open-source review works (the maintainers' addresses are in the project's MAINTAINERS file): both are
+at most a warning. The evidence must be in the message, not in its subject: the list among the
+recipients plus its List-Id/List-Post header, or the list among the recipients plus a patch (a diff with
+hunks, or git's diffstat) in the message itself. A customer survey has neither.
 """
 
 from __future__ import annotations
@@ -12,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dlp.checks.address_rules import fnmatch_any
 from dlp.checks.base import Check
-from dlp.model import Finding, ScanMessage, Severity
+from dlp.checks.mailboxes import posting_addresses
+from dlp.model import Finding, PartKind, ScanMessage, Severity
 from dlp.redact import redact_address
 
 
@@ -29,7 +37,11 @@ class Params(BaseModel):
         description="mailing-list hosts (fnmatch patterns)",
         json_schema_extra={"vocabulary": "list_domains"},
     )
-    list_local_parts: list[str] = Field(default_factory=list, description="list-like local parts (fnmatch)")
+    list_local_parts: list[str] = Field(
+        default_factory=list,
+        description="list-like local parts (fnmatch)",
+        json_schema_extra={"vocabulary": "list_local_parts"},
+    )
 
     @model_validator(mode="after")
     def _order(self) -> Params:
@@ -53,7 +65,12 @@ def envelope_exposure(message: ScanMessage, visible_external: list[str]) -> dict
     }
 
 
-_MAILTO = re.compile(r"<?mailto:([^>?\s]+)", re.IGNORECASE)
+# A patch as git and diff(1) write it (also quoted in a review reply): a file header followed by a hunk,
+# or git's diffstat summary line. "[PATCH]" in a subject or a Signed-off-by line alone is not a patch.
+_DIFF = re.compile(
+    r"(?m)^[> \t]*(?:diff --git a/\S+ b/\S+|-{3} \S.*\n[> \t]*\+{3} \S.*\n[> \t]*@@ -\d+(?:,\d+)? \+\d+)|"
+    r"^[> \t]*\d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ deletions?\(-\))?[ \t]*$"
+)
 
 
 def posted_to_list(message: ScanMessage, visible: list[str]) -> str | None:
@@ -63,10 +80,13 @@ def posted_to_list(message: ScanMessage, visible: list[str]) -> str | None:
     published themselves; it is not a mail merge with the customers in To. Both the List-* header and the
     list's own address among the recipients are needed, so one forged header does not lower the rule.
     """
-    lists = message.list_addresses
-    for value in message.header("List-Post"):
-        lists.update(m.group(1).strip().casefold() for m in _MAILTO.finditer(value))
+    lists = posting_addresses(message)
     return next((address for address in visible if address in lists), None)
+
+
+def carries_patch(message: ScanMessage) -> bool:
+    """A diff with hunks (or git's diffstat) in the message's own text or a text attachment."""
+    return any(part.kind != PartKind.HEADER and _DIFF.search(part.text) for part in message.parts)
 
 
 class ExposedRecipients(Check):
@@ -86,16 +106,20 @@ class ExposedRecipients(Check):
         return bool(self.list_domain.match(domain) or self.list_local.match(local))
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
-        external = [a for a in message.visible_recipients if not self.scope.is_internal(a, message)]
-        if self.scope.campaign is None:
-            # Received mail: a mailing list in Cc is no person whose address is shown to the others.
-            external = [a for a in external if not self._is_list(a)]
+        visible = [a for a in message.visible_recipients if not self.scope.is_internal(a, message)]
+        received = self.scope.received
+        # Received mail: a mailing list in Cc is no person whose address is shown to the others.
+        lists = [a for a in visible if self._is_list(a)] if received else []
+        external = [a for a in visible if a not in lists]
         count = len(external)
         if count < self.params.warn_at:
             return
         severity = Severity.BLOCK if count >= self.params.block_at else Severity.WARN
-        mailing_list = posted_to_list(message, external) if self.scope.campaign is None else None
-        if mailing_list is not None:
+        # The list address is looked for among all visible addresses: a list host such as vger.kernel.org
+        # is not counted as a person, and is still the list the message was posted to.
+        mailing_list = posted_to_list(message, visible) if received else None
+        patch_list = lists[0] if lists and mailing_list is None and carries_patch(message) else None
+        if mailing_list is not None or patch_list is not None:
             severity = Severity.WARN  # addresses of a public list thread, shown by the list itself
         showing = [
             h for h in ("To", "Cc") if any(not self.scope.is_internal(a, message) for a in message.visible_in(h))
@@ -107,6 +131,12 @@ class ExposedRecipients(Check):
         if mailing_list is not None:
             text += f" (a post to the mailing list {redact_address(mailing_list)}: at most a warning)"
             extra["mailing_list_post"] = 1
+        elif patch_list is not None:
+            text += (
+                f" (a patch mailed to the list {redact_address(patch_list)} and its maintainers, as open-source "
+                "review works: at most a warning)"
+            )
+            extra["patch_review"] = 1
         exposed = envelope_exposure(message, external)
         if exposed is not None:
             # At the SMTP door the envelope says who actually receives the message: when those recipients

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.base import Check
+from dlp.checks.mailboxes import posting_addresses
 from dlp.checks.readable import own_words
 from dlp.checks.recipient_list_pass import group_finding, rows_text
 from dlp.model import Finding, PartKind, ScanMessage
@@ -118,6 +119,17 @@ class _Salutations:
     generic: frozenset[str]
 
 
+@dataclass(frozen=True)
+class Sighting:
+    """One message to one address: where and when, and the person it greeted (word set, name as written)."""
+
+    address: str
+    month: str
+    source: str
+    index: int
+    person: tuple[frozenset[str], str] | None
+
+
 class SharedAddress(Check):
     """In a campaign, people are told apart by the list's identity columns (customer/account id, else name
     columns; set `identity_columns` in the campaign); rows without an id or name do not count as a person.
@@ -173,34 +185,50 @@ class SharedAddress(Check):
         return names
 
     def check_message(self, message: ScanMessage) -> Iterable[Finding]:
+        sighting = self.observe(message)
+        if sighting is not None:
+            self.record(sighting)
+        return ()
+
+    def observe(self, message: ScanMessage) -> Sighting | None:
+        """What one message tells about its mailbox: the address, month and (if named) the person greeted.
+
+        Split from `record` so that partitions of an archive scanned apart (`dlp.cluster`) can hand their
+        sightings over and have them recorded in archive order, giving the same books as one pass."""
         if self.scope.recipient_list is not None:
-            return ()  # campaigns: the recipient-list check knows who each row is
+            return None  # campaigns: the recipient-list check knows who each row is
         to = message.named_addresses("To")
         if len(to) != 1:
-            return ()  # a message to several people greets none of them by name
+            return None  # a message to several people greets none of them by name
         display, address = to[0]
-        month = message.month()
-        where = f"{message.source} msg {message.index}"
+        if address in posting_addresses(message):
+            return None  # a post to its own mailing list: "Linux MIPS", "mipslist" name the list, not people
         # One message is addressed to one person: the first name found (To display name, else greeting,
         # else account-holder line). A greeting that disagrees with the display name in the same message
         # (a note to self, a forward) says nothing about who else reads this mailbox.
-        named = False
+        person = None
         for name in self.names_in(message, display.strip()):
             tokens = self._tokens(name)
             if tokens is not None:
-                self._person(address, tokens, name, where)
-                named = True
+                person = (tokens, name)
                 break
+        return Sighting(address, message.month(), message.source, message.index, person)
+
+    def record(self, sighting: Sighting) -> None:
+        address, month = sighting.address, sighting.month
+        where = f"{sighting.source} msg {sighting.index}"
+        if sighting.person is not None:
+            tokens, name = sighting.person
+            self._person(address, tokens, name, where)
         box = self.mailboxes.get(address)
         if box is not None:
             box.seen(month, where)
-        elif named:
+        elif sighting.person is not None:
             key = hash(address)
             tokens, shown, messages, first, last, first_where = self.single[key]
             first = month if first == "unknown" else min(first, month) if month != "unknown" else first
             last = month if last == "unknown" else max(last, month) if month != "unknown" else last
             self.single[key] = (tokens, shown, messages + 1, first, last, first_where)
-        return ()
 
     def _person(self, address: str, tokens: frozenset[str], shown: str, where: str) -> None:
         """Most addresses only ever see one person: keep those as one compact tuple under the address's

@@ -29,6 +29,8 @@ def valid_iban(value: str) -> bool:
 
 
 class AnyCountryIbanRecognizer(EntityRecognizer):
+    SHAPE = IBAN  # every result is a match of this (the provenance fast path's shape check reads it)
+
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
             supported_entities=["IBAN_CODE"], name="AnyCountryIbanRecognizer", supported_language=supported_language

@@ -1,0 +1,42 @@
+"""Lines no person wrote: log output, hex dumps, configs, armoured base64. NER is skipped on them, patterns
+are not.
+
+A bug report pastes a megabyte of `dmesg`, `journalctl` or syslog under three lines of prose. spaCy's NER
+over that costs most of the message's scan (minutes and gigabytes before) and what it finds there is
+noise: driver names, firmware strings and hostnames read as people. An identifier in a log line (an
+address, an IP, a phone number, a card number) is still found by the pattern recognizers, which keep
+running on every line. Only shapes that a program prints are matched; a line of prose that begins with a
+date ("2019-10-30: Anna called") is not one of them, since a log line's timestamp is followed by a level,
+a process or a host, never by prose.
+"""
+
+from __future__ import annotations
+
+import re
+
+_TIME = r"\d\d:\d\d:\d\d(?:[.,]\d+)?"
+MACHINE_LINE = re.compile(
+    r"^[ \t>]*(?:"
+    # kernel ring buffer (dmesg, also with a syslog level "<6>"): [    0.000000] or [Tue Oct 29 10:00:00 2019]
+    r"(?:<\d{1,3}>)?\[\s*\d+\.\d{3,9}\]|\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d " + _TIME + r" \d{4}\]|"
+    # syslog / journalctl: "Oct 30 22:46:31 host process[123]: ...", "... host kernel: ...", "... host [TAG] ..."
+    r"[A-Z][a-z]{2} [ \d]\d " + _TIME + r" [\w.-]+ \S|"
+    # ISO timestamps followed by a level, a bracketed field, or a logger/process name with a colon
+    # ("util.py[DEBUG]:", "sshd[123]:"), maybe after a " - " separator
+    r"\d{4}-\d\d-\d\d[T ]" + _TIME + r"(?:Z|[+-]\d\d:?\d\d)?[ \t]+(?:-[ \t]+)?"
+    r"(?:\[|<|(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|CRIT|CRITICAL|FATAL|SEVERE)\b|[\w.-]+(?:\[\w+\])?:\s)|"
+    # hex dumps: "00000010: 6c6f 6361 ..." / "ffff8881: 00 01 02 ..." (od, xxd, hexdump -C, kernel dumps)
+    r"[0-9a-fA-F]{4,16}:(?:[ \t]+[0-9a-fA-F]{2,8}){4,}|[0-9a-fA-F]{7,16}(?:[ \t]+[0-9a-fA-F]{2}){8,}|"
+    # a kernel .config: "CONFIG_USB_MON=y", "# CONFIG_SOC_TI is not set"
+    r"#?[ \t]*CONFIG_[A-Z0-9_]+(?:=|[ \t]+is not set)|"
+    # a shell or config comment, a root prompt: "# Partition Types", "# cat /proc/iomem" (not "#hashtag")
+    r"#(?:[ \t].*)?$"
+    r")"
+)
+# One armoured-base64 token on a line (PGP signatures, inline certificates, uuencoded blobs).
+BASE64_LINE = re.compile(r"^[ \t>]*[A-Za-z0-9+/]{40,}={0,2}[ \t]*$")
+
+
+def is_machine_line(line: str) -> bool:
+    """Whether `line` is printed by a program (a log, a hex dump, a base64 run), not written by a person."""
+    return bool(MACHINE_LINE.match(line) or BASE64_LINE.match(line))
