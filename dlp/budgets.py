@@ -66,6 +66,18 @@ def piece_chars() -> int:
     return min(int_limit("DLP_MAX_PIECE_CHARS"), SPACY_MAX_LENGTH)
 
 
+# Characters of real text an analysed piece (a piece of a long text, a line's window) reads beyond the
+# span it owns on each side, so a value across its edge is seen whole and NER sees its neighbourhood.
+CONTEXT_CHARS = 400
+
+
+def piece_context(size: int) -> tuple[int, int]:
+    """(owned, context) for pieces of at most `size` characters: `owned + 2 * context <= size`, so a piece
+    with its context never outgrows the size it was cut for (and never leaves spaCy's batch)."""
+    context = min(CONTEXT_CHARS, size // 4)
+    return size - 2 * context, context
+
+
 class BudgetExceeded(Exception):
     """A budget ran out; the message says which one, by how much, and the setting that raises it."""
 

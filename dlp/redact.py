@@ -18,6 +18,8 @@ from importlib import resources
 from pathlib import Path
 
 from dlp.errors import InputError
+from dlp.namelists import STRONG as STRONG_NAME
+from dlp.namelists import read_names
 
 KEY_ENV = "DLP_FINGERPRINT_KEY"
 KEY_FILE_ENV = "DLP_FINGERPRINT_KEY_FILE"
@@ -126,11 +128,65 @@ def redact_list_id(value: str) -> str:
 _DATE = re.compile(r"\d{4}[-.]\d{2}(?:[-.]\d{2})?|\d{2}[-.]\d{2}[-.]\d{4}")
 
 
+# Folder names mail stores and clients give themselves: never a person, whatever the name lists hold.
+_STORE_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        """
+        cur new tmp inbox sent drafts draft trash junk spam archive archives outbox mail mails maildir mbox
+        items deleted folders folder imap local home users user var spool
+        """,
+    )
+)
+_SEGMENT_WORD = re.compile(r"[^\W\d_]{3,}")  # "gz", "de", "Li" are listed somewhere; too short to tell
+_SEPARATOR = re.compile(r"([/\\])")
+# File types in a file name say nothing about whose it is: `anna.meyer.mbox` is still Anna Meyer's.
+_FILE_WORDS = frozenset(re.findall(r"\S+", "eml emlx msg txt mbox mbx zip tar raw html htm pdf csv json log xml"))
+
+
+def _ranks(word: str) -> tuple[int, int]:
+    key = word[:1].upper() + word[1:].lower()
+    return read_names("first_names").get(key, 0), read_names("last_names").get(key, 0)
+
+
+def _is_person(words: list[str]) -> bool:
+    """One to four words the name lists all hold: one name that is no ordinary word ("Anna Meyer",
+    "kenneth"), or a given name then a surname ("John Smith")."""
+    ranks = [_ranks(w) for w in words]
+    if not 1 <= len(words) <= 4 or not all(max(r) for r in ranks):
+        return False
+    return any(STRONG_NAME in r for r in ranks) or (len(words) > 1 and bool(ranks[0][0]) and bool(ranks[-1][1]))
+
+
+def _mask_person_segment(segment: str) -> str:
+    """`Anna Meyer`, `anna.meyer.mbox`, `kenneth-lay` -> `A*** M***`: a folder (or file) name made only of a
+    person's name (`_is_person`); a Maildir++ folder (`.Customers.John Smith`) is read level by level. The
+    store's own folders, document words and anything else in the name (`test_anna_case`) keep it."""
+    if segment.startswith(".") and "." in segment[1:]:
+        return ".".join(_mask_person_segment(level) for level in segment.split("."))
+    words = [m for m in _SEGMENT_WORD.finditer(segment) if m.group(0).lower() not in _FILE_WORDS]
+    kept = _plain_words()
+    if any(m.group(0).lower() in kept or m.group(0).lower() in _STORE_WORDS for m in words):
+        return segment
+    if not _is_person([m.group(0) for m in words]):
+        return segment
+    out = segment
+    for match in reversed(words):
+        out = out[: match.start()] + match.group(0)[0] + "***" + out[match.end() :]
+    return out
+
+
 def redact_path(path: str) -> str:
     """A source path or archive label as shown in a report: an address in a folder or file name becomes
-    `a***@domain`, a grouped long number (an SSN, a phone or card number) `#`; plain digit runs (Maildir
-    timestamps, message numbers) and dates stay, so the message can be found."""
-    path = _EMAIL.sub(lambda m: redact_address(m.group(0)), strip_controls(path))
+    `a***@domain`, a person's name (`Mail/Anna Meyer/cur`) `A*** M***`, a grouped long number (an SSN, a
+    phone or card number) `#`; plain digit runs (Maildir timestamps, message numbers), dates and the
+    store's own folders (cur, INBOX, Sent, Archive) stay, so the message can be found."""
+    path = _EMAIL.sub(lambda m: "\x00" + redact_address(m.group(0)) + "\x00", strip_controls(path))
+    pieces = path.split("\x00")
+    for i in range(0, len(pieces), 2):  # even pieces are outside the masked addresses
+        parts = _SEPARATOR.split(pieces[i])
+        pieces[i] = "".join(p if j % 2 else _mask_person_segment(p) for j, p in enumerate(parts))
+    path = "".join(pieces)
 
     def number(match: re.Match[str]) -> str:
         text = match.group(0)

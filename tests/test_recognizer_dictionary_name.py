@@ -35,3 +35,53 @@ CASES = [
 def test_dictionary_name(marked: str) -> None:
     expected, found = expected_and_found(DictionaryNameRecognizer(), "PERSON", marked)
     assert found == expected
+
+
+class _CountingDoc:
+    """spaCy's entities of a real text, counting how often a recognizer walks them."""
+
+    def __init__(self, entities) -> None:
+        self._entities = list(entities)
+        self.walks = 0
+
+    @property
+    def ents(self):
+        self.walks += 1
+        return self._entities
+
+
+class _Artifacts:
+    def __init__(self, doc: _CountingDoc) -> None:
+        self.tokens = doc
+
+
+def test_ner_veto_reads_the_entities_once_per_text_not_per_candidate() -> None:
+    from dlp.detect.engine import get_detector
+    from dlp.detect.name_lexicon import NOT_PERSON_LABELS, vetoed_by_ner
+
+    text = " ".join(
+        f"{who} met the board of Morgan Stanley in San Jose and flew to New York with Apple on Monday."
+        for who in ("Maria Rossi", "Priya Raman", "Daniel Jordan") * 40
+    )
+    doc_entities = get_detector().nlp_engine.process_text(text, "en").tokens.ents
+    doc = _CountingDoc(doc_entities)
+    artifacts = _Artifacts(doc)
+    vetoing = [e for e in doc_entities if e.label_ in NOT_PERSON_LABELS]
+    assert len(vetoing) > 100
+    candidates = [(e.start_char, e.end_char) for e in doc_entities] + [
+        (e.start_char + 1, e.end_char + 2) for e in vetoing
+    ]
+    for start, end in candidates:
+        expected = any(e.start_char <= start and end <= e.end_char for e in vetoing)
+        assert vetoed_by_ner(start, end, artifacts) == expected, text[start:end]
+    assert doc.walks == 1
+    assert not vetoed_by_ner(0, 5, None)
+
+
+def test_spacy_organisations_and_places_are_not_names() -> None:
+    """spaCy's ORG/GPE labels veto a listed given name + surname ("Morgan Stanley", "San Jose"); Presidio
+    renames those labels in its own entity list, so the veto reads the Doc's."""
+    from dlp.api import analyze_text
+
+    found = analyze_text("Yesterday the board of Morgan Stanley met in San Jose with the team.")
+    assert not [e for e in found if e.entity_type == "PERSON"]

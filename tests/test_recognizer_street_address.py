@@ -84,3 +84,14 @@ def test_a_new_locale_is_data(recognizer: StreetAddressRecognizer) -> None:
     custom.patterns = build_patterns(extended)
     (found,) = custom.analyze(text, ["STREET_ADDRESS"])
     assert text[found.start : found.end] == "Atatürk Bulvarı 45"
+
+
+def test_every_language_shares_one_compiled_set_of_patterns() -> None:
+    """The address regexes are large: compiled once per process, not once per served language."""
+    english, german = StreetAddressRecognizer("en"), StreetAddressRecognizer("de")
+    (found,) = german.analyze("Bitte an Berliner Straße 5, 10115 Berlin senden.", ["STREET_ADDRESS"])
+    assert found.start > 0
+    assert all(
+        a.compiled_regex is not None and a.compiled_regex is b.compiled_regex
+        for a, b in zip(english.patterns, german.patterns, strict=True)
+    )

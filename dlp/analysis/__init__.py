@@ -9,7 +9,6 @@ over a chunk of messages, on worker processes for big scans (`workers`), or ever
 
 from dlp.analysis.segments import (
     CACHE_WINDOWS,
-    CONTEXT_CHARS,
     CONTEXT_WORDS,
     RIGHT_WORDS,
     SegmentAnalyzer,
@@ -23,6 +22,7 @@ from dlp.analysis.segments import (
     windows,
 )
 from dlp.analysis.stage import AnalysisStage, AnalyzedMessage
+from dlp.budgets import CONTEXT_CHARS
 
 __all__ = [
     "CACHE_WINDOWS",

@@ -30,7 +30,8 @@ from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from dlp.analysis.segments import CONTEXT_CHARS, CONTEXT_WORDS, RIGHT_WORDS, SegmentAnalyzer, Unit
+from dlp.analysis.segments import CONTEXT_WORDS, RIGHT_WORDS, SegmentAnalyzer, Unit
+from dlp.budgets import CONTEXT_CHARS
 from dlp.columns import NAME_ROLES, column_role
 from dlp.detect.engine import Detector, _drop_overlaps
 from dlp.detect.entities import Entity

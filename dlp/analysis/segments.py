@@ -31,7 +31,7 @@ from collections import OrderedDict
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from dlp.budgets import piece_chars
+from dlp.budgets import piece_chars, piece_context
 from dlp.detect.engine import NEVER_REPORTED, Detector
 from dlp.detect.entities import Entity
 from dlp.detect.machine_text import is_machine_line
@@ -39,9 +39,9 @@ from dlp.model import Part
 
 CONTEXT_WORDS = 6
 RIGHT_WORDS = 4
-# Context is words, but a "word" may be a megabyte of base64: a window reaches at most this far beyond its
-# line, so no window (and no merged unit) outgrows the piece spaCy analyses at once.
-CONTEXT_CHARS = 400
+# Context is words, but a "word" may be a megabyte of base64: a window reaches at most `piece_context`
+# characters (CONTEXT_CHARS) beyond its line, and lines are cut to leave room for that, so no window (and
+# no merged unit) outgrows the piece spaCy analyses at once: every window stays in the batch.
 _WORD = re.compile(r"\S+")
 
 
@@ -66,9 +66,10 @@ def line_spans(text: str, max_line: int | None = None) -> Iterator[tuple[int, in
 
     A line longer than `max_line` (a CSV without line breaks, a log flattened to one line) is cut at
     whitespace, else hard, into pieces of at most that length: each piece is then a line of its own, and
-    a value across a cut is still seen whole in the context of the piece it starts in.
+    a value across a cut is still seen whole in the context of the piece it starts in. By default a line
+    and its context fit in one piece (`piece_context`).
     """
-    max_line = max_line or piece_chars()
+    max_line = max_line or piece_context(piece_chars())[0]
     start = 0
     length = len(text)
     while start < length:
@@ -93,7 +94,8 @@ def windows(
         return
     words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
     starts = [w[0] for w in words]
-    for start, end in line_spans(text):
+    max_line, reach = piece_context(piece_chars())
+    for start, end in line_spans(text, max_line):
         if not text[start:end].strip():
             continue
         first = bisect.bisect_left(starts, start)  # first word starting in the line
@@ -102,8 +104,8 @@ def windows(
         right_word = min(len(words), after + right_words) - 1
         w_start = words[left_word][0] if left_word < first else start
         w_end = words[right_word][1] if right_word >= after else end
-        w_start = max(w_start, start - CONTEXT_CHARS)
-        w_end = min(max(w_end, end), end + CONTEXT_CHARS)
+        w_start = max(w_start, start - reach)
+        w_end = min(max(w_end, end), end + reach)
         window_text = text[w_start:w_end]
         ner = not is_machine_line(text[start:end])
         yield Window(language, window_text, start - w_start, end - w_start, w_start, ner)

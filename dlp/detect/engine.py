@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from dlp.budgets import piece_chars
+from dlp.budgets import piece_chars, piece_context
 from dlp.detect.catalogue import GLUE_CHECKED, ID_LIKE, NEVER_REPORTED
 from dlp.detect.entities import Entity
 from dlp.detect.evidence import filtered_by
@@ -80,12 +80,13 @@ class Detector:
         self.settings = settings or DetectorSettings.from_env()
         _check_model(self.settings.model)
         logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
-        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer import AnalyzerEngine
         from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
         from dlp.detect.enhancer import FastLemmaContextAwareEnhancer
         from dlp.detect.nlp import NER_MODELS, LazySpacyNlpEngine, model_installed
         from dlp.detect.recognizers import project_recognizers
+        from dlp.detect.registry import OrderedRecognizerRegistry
 
         languages = list(dict.fromkeys(["en", *self.settings.languages]))
         models: dict[str, str | None] = {}
@@ -94,7 +95,7 @@ class Detector:
             models[language] = model if model and (language == "en" or model_installed(model)) else None
         self.nlp_engine = LazySpacyNlpEngine(models)
         self.nlp_engine.load()
-        registry = _resolved_once(RecognizerRegistry)(supported_languages=languages)
+        registry = _resolved_once(OrderedRecognizerRegistry)(supported_languages=languages)
         for language in languages:
             if models[language]:
                 registry.add_recognizer(SpacyRecognizer(supported_language=language, supported_entities=["PERSON"]))
@@ -270,14 +271,11 @@ def _resolved_once(registry_class):
     return ResolvedOnce
 
 
-PIECE_OVERLAP = 400  # characters of context each piece reads beyond the part it owns
-
-
 def pieces(text: str, size: int) -> Iterable[tuple[int, int, int, int]]:
     """(lo, hi, own_lo, own_hi): overlapping pieces of at most `size` characters that own disjoint spans
     tiling the text, cut at line breaks (else spaces) where possible. An entity belongs to the piece its
-    start is owned by, and is seen whole there since each piece reads PIECE_OVERLAP characters further."""
-    step = max(size - 2 * PIECE_OVERLAP, size // 2)
+    start is owned by, and is seen whole there since each piece reads `piece_context` characters further."""
+    step, context = piece_context(size)
     own_lo = 0
     length = len(text)
     while own_lo < length:
@@ -288,7 +286,7 @@ def pieces(text: str, size: int) -> Iterable[tuple[int, int, int, int]]:
             if cut < 0:
                 cut = text.rfind(" ", floor, own_hi)
             own_hi = cut + 1 if cut >= 0 else own_hi
-        yield max(0, own_lo - PIECE_OVERLAP), min(length, own_hi + PIECE_OVERLAP), own_lo, own_hi
+        yield max(0, own_lo - context), min(length, own_hi + context), own_lo, own_hi
         own_lo = own_hi
 
 

@@ -8,14 +8,15 @@ ordinary words ("Will", "Rose", "Brown") are weak: they count only next to a str
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-STRONG = 2
-WEAK = 1
+from dlp.namelists import STRONG, read_names
+
 # A title is not a name, though some are listed as given names somewhere ("Frau", "Don"): "Dear Mr. Alvarez"
 # is one name, "Alvarez", never "Mr" nor "Frau Schneider".
 TITLES = frozenset(
@@ -50,17 +51,6 @@ def _key(word: str) -> str:
     return word[:1].upper() + word[1:].lower() if word.isupper() else word
 
 
-def _read(name: str) -> dict[str, int]:
-    raw = resources.files("dlp.detect").joinpath(f"data/names/{name}.txt.gz").read_bytes()
-    out: dict[str, int] = {}
-    for line in gzip.decompress(raw).decode("utf-8").splitlines():
-        if line.startswith("*"):
-            out[line[1:]] = WEAK
-        elif line:
-            out[line] = STRONG
-    return out
-
-
 @lru_cache(maxsize=1)
 def _words() -> frozenset[str]:
     """Ordinary English words that are not names: the lowercase entries shipped beside the name lists."""
@@ -70,7 +60,7 @@ def _words() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def lexicon() -> NameLexicon:
-    return NameLexicon(_read("first_names"), _read("last_names"))
+    return NameLexicon(read_names("first_names"), read_names("last_names"))
 
 
 # A capitalised word as names are written: "Maria", "O'Neill", "Jean-Luc", "MÜLLER" is not (acronym-shaped).
@@ -132,8 +122,25 @@ _PARTICLES = frozenset(PARTICLE.strip("(?:)").split("|"))
 
 
 def vetoed_by_ner(start: int, end: int, nlp_artifacts) -> bool:
-    """spaCy tagged these characters as an organisation, place or product: "Morgan Stanley", "San Jose"."""
-    for ent in getattr(nlp_artifacts, "entities", None) or ():
-        if ent.label_ in NOT_PERSON_LABELS and ent.start_char <= start and end <= ent.end_char:
-            return True
-    return False
+    """spaCy tagged these characters as an organisation, place or product: "Morgan Stanley", "San Jose".
+
+    A bisection into the text's vetoing spans (built once per text and kept on its artifacts), not a walk
+    over every entity for every candidate name: a long text has thousands of both."""
+    if nlp_artifacts is None:
+        return False
+    spans = getattr(nlp_artifacts, "_dlp_not_person", None)
+    if spans is None:
+        # The Doc's own entities: Presidio's `entities` carry its renamed labels (ORG -> ORGANIZATION) and
+        # lose those it has no name for (PRODUCT, FAC), so spaCy's labels are read from the Doc.
+        doc = getattr(nlp_artifacts, "tokens", None)
+        spans = _not_person_spans(getattr(doc, "ents", None) or ())
+        nlp_artifacts._dlp_not_person = spans
+    starts, ends = spans
+    # spaCy's entities never overlap, so only the last one starting at or before `start` can contain it.
+    i = bisect.bisect_right(starts, start) - 1
+    return i >= 0 and end <= ends[i]
+
+
+def _not_person_spans(entities) -> tuple[list[int], list[int]]:
+    found = sorted((e.start_char, e.end_char) for e in entities if e.label_ in NOT_PERSON_LABELS)
+    return [s for s, _ in found], [e for _, e in found]

@@ -15,17 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from dlp.templating.base import RenderFailure, RenderValues, TemplateSyntax, UndefinedNames
+from dlp.templating.base import Compiled, RenderFailure, RenderValues, TemplateSyntax, UndefinedNames
 
 SYNTAXES = ("jinja", "liquid", "handlebars", "mustache", "mailchimp", "mautic", "ampscript", "brevo", "go")
 
 __all__ = ["SYNTAXES", "Compiled", "Detection", "RenderFailure", "RenderValues", "TemplateSyntax", "UndefinedNames"]
-
-
-class Compiled(Protocol):
-    source: str  # the source as rendered (platform tags already replaced by placeholders)
-
-    def render(self, values: RenderValues) -> str: ...
 
 
 class Engine(Protocol):

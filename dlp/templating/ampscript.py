@@ -19,10 +19,11 @@ import html as html_lib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from dlp.columns import FieldLookup
-from dlp.templating.base import Budget, RenderFailure, RenderValues, TemplateSyntax, UndefinedNames, line_of
+from dlp.templating.base import Budget, Compiled, RenderFailure, RenderValues, TemplateSyntax, UndefinedNames, line_of
 from dlp.templating.platform import substitute
 
 _SEGMENT = re.compile(r"%%\[(.*?)\]%%|%%=(.*?)=%%|%%([A-Za-z_][\w ]*?)%%", re.DOTALL)
@@ -260,7 +261,7 @@ class AmpscriptEngine:
     def __init__(self, variables: Any) -> None:
         self.variables = variables
 
-    def compile(self, source: str, *, name: str, html: bool) -> _Compiled:
+    def compile(self, source: str, *, name: str, html: bool) -> Compiled:
         prepared = substitute(source, "ampscript", self.variables)
         flat: list[_Stmt] = []
         position = 0
@@ -282,21 +283,15 @@ class AmpscriptEngine:
                 flat.append(_Stmt("attr", line, attribute.strip()))
         if position < len(prepared):
             flat.append(_Stmt("text", line_of(prepared, position), prepared[position:]))
-        return _Compiled(_nest(flat), prepared, html)
+        return Compiled(prepared, partial(_render, _nest(flat), html))
 
 
-class _Compiled:
-    def __init__(self, program: list[_Stmt], source: str, html: bool) -> None:
-        self.program = program
-        self.source = source
-        self.html = html
-
-    def render(self, values: RenderValues) -> str:
-        run = _Run(FieldLookup(values.row or {}), self.html)
-        run.block(self.program)
-        if run.undefined:
-            raise UndefinedNames(run.undefined)
-        return run.budget.output("".join(run.out))
+def _render(program: list[_Stmt], html: bool, values: RenderValues) -> str:
+    run = _Run(FieldLookup(values.row or {}), html)
+    run.block(program)
+    if run.undefined:
+        raise UndefinedNames(run.undefined)
+    return run.budget.output("".join(run.out))
 
 
 class _Run:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -179,3 +179,18 @@ class RenderValues:
     variables: Mapping[str, Any]
     merged: dict[str, Any] = field(default_factory=dict)
     subject: str | None = None  # the message's rendered subject, once known (Mailchimp's *|MC:SUBJECT|*)
+
+
+class Compiled:
+    """A template one engine compiled: the source it renders (platform tags already placeholders; error
+    lines refer to it) and the engine's render function bound to what it compiled. Engines differ only in
+    that function, so every engine returns this one shell."""
+
+    __slots__ = ("_render", "source")
+
+    def __init__(self, source: str, render: Callable[[RenderValues], str]) -> None:
+        self.source = source
+        self._render = render
+
+    def render(self, values: RenderValues) -> str:
+        return self._render(values)

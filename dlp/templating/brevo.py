@@ -11,12 +11,13 @@ Django filters Brevo documents that Jinja lacks are added. Brevo's own `{{ unsub
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from dlp.templating.base import Budget, RenderFailure, RenderValues, TemplateSyntax, UndefinedNames
+from dlp.templating.base import Budget, Compiled, RenderFailure, RenderValues, TemplateSyntax, UndefinedNames
 from dlp.templating.jinja import undefined_name, undefined_names
 from dlp.templating.platform import substitute
 from dlp.templating.rowview import RowView
@@ -66,43 +67,37 @@ class BrevoEngine:
             env.filters.update(FILTERS)
             self.envs[html] = env
 
-    def compile(self, source: str, *, name: str, html: bool) -> _Compiled:
+    def compile(self, source: str, *, name: str, html: bool) -> Compiled:
         prepared = _django_to_jinja(substitute(source, "brevo", self.variables))
         try:
             template = self.envs[html].from_string(prepared)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateSyntax(f"Brevo: {exc.message}", exc.lineno) from None
-        return _Compiled(template, prepared, self.variables)
+        return Compiled(prepared, partial(_render, template, prepared, self.variables))
 
 
-class _Compiled:
-    def __init__(self, template: jinja2.Template, source: str, variables: Any) -> None:
-        self.template = template
-        self.source = source
-        self.variables = variables
-
-    def render(self, values: RenderValues) -> str:
-        row = values.row or {}
-        context = dict(values.merged)
-        context["contact"] = RowView(row)
-        context["params"] = RowView({**self.variables, **row})
-        budget = Budget()
-        try:
-            # Piece by piece, so the time and size budget ends a runaway loop (the sandbox bounds range()).
-            pieces: list[str] = []
-            size = 0
-            for piece in self.template.generate(context):
-                budget.tick()
-                pieces.append(piece)
-                size += len(piece)
-                if size > budget.max_output:
-                    raise RenderFailure(f"render budget exceeded: output larger than {budget.max_output} characters")
-            return "".join(pieces)
-        except RenderFailure:
-            raise
-        except jinja2.UndefinedError as exc:
-            raise UndefinedNames(undefined_names(self.template, self.source, context, undefined_name(exc))) from None
-        except jinja2.TemplateError as exc:
-            raise RenderFailure(f"Brevo: {exc}") from None
-        except Exception as exc:
-            raise RenderFailure(f"Brevo: {type(exc).__name__}: {exc}") from None
+def _render(template: jinja2.Template, source: str, variables: Any, values: RenderValues) -> str:
+    row = values.row or {}
+    context = dict(values.merged)
+    context["contact"] = RowView(row)
+    context["params"] = RowView({**variables, **row})
+    budget = Budget()
+    try:
+        # Piece by piece, so the time and size budget ends a runaway loop (the sandbox bounds range()).
+        pieces: list[str] = []
+        size = 0
+        for piece in template.generate(context):
+            budget.tick()
+            pieces.append(piece)
+            size += len(piece)
+            if size > budget.max_output:
+                raise RenderFailure(f"render budget exceeded: output larger than {budget.max_output} characters")
+        return "".join(pieces)
+    except RenderFailure:
+        raise
+    except jinja2.UndefinedError as exc:
+        raise UndefinedNames(undefined_names(template, source, context, undefined_name(exc))) from None
+    except jinja2.TemplateError as exc:
+        raise RenderFailure(f"Brevo: {exc}") from None
+    except Exception as exc:
+        raise RenderFailure(f"Brevo: {type(exc).__name__}: {exc}") from None

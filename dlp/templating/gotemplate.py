@@ -22,11 +22,21 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import quote_plus
 
 from dlp.columns import column_role, columns_with_role, template_names
-from dlp.templating.base import Budget, RenderFailure, RenderValues, TemplateSyntax, UndefinedNames, check_name, line_of
+from dlp.templating.base import (
+    Budget,
+    Compiled,
+    RenderFailure,
+    RenderValues,
+    TemplateSyntax,
+    UndefinedNames,
+    check_name,
+    line_of,
+)
 from dlp.templating.platform import tag_values
 
 _ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.DOTALL)
@@ -372,36 +382,29 @@ class GoEngine:
         self.variables = variables
         self.platform = tag_values("go", variables)
 
-    def compile(self, source: str, *, name: str, html: bool) -> _Compiled:
-        return _Compiled(_parse(source), source, html, self)
+    def compile(self, source: str, *, name: str, html: bool) -> Compiled:
+        return Compiled(source, partial(_render, _parse(source), html, self))
 
 
-class _Compiled:
-    def __init__(self, nodes: list[_Node], source: str, html: bool, engine: GoEngine) -> None:
-        self.nodes = nodes
-        self.source = source
-        self.html = html
-        self.engine = engine
-
-    def render(self, values: RenderValues) -> str:
-        variables = self.engine.variables
-        data = {
-            **variables,
-            "Subscriber": subscriber(values.row or {}),
-            "Campaign": {
-                "Name": str(variables.get("campaign_name", "Campaign")),
-                "Subject": str(variables.get("subject", "Newsletter")),
-                "FromEmail": str(variables.get("from_email", "newsletter@example.com")),
-                "UUID": "00000000-0000-4000-8000-000000000001",
-            },
-        }
-        if values.row is None:
-            data["recipients"] = values.merged.get("recipients", [])
-        run = _Run(data, self.html, self.engine.platform)
-        run.nodes(self.nodes, data, {"$": data})
-        if run.undefined:
-            raise UndefinedNames(run.undefined)
-        return run.budget.output("".join(run.out))
+def _render(nodes: list[_Node], html: bool, engine: GoEngine, values: RenderValues) -> str:
+    variables = engine.variables
+    data = {
+        **variables,
+        "Subscriber": subscriber(values.row or {}),
+        "Campaign": {
+            "Name": str(variables.get("campaign_name", "Campaign")),
+            "Subject": str(variables.get("subject", "Newsletter")),
+            "FromEmail": str(variables.get("from_email", "newsletter@example.com")),
+            "UUID": "00000000-0000-4000-8000-000000000001",
+        },
+    }
+    if values.row is None:
+        data["recipients"] = values.merged.get("recipients", [])
+    run = _Run(data, html, engine.platform)
+    run.nodes(nodes, data, {"$": data})
+    if run.undefined:
+        raise UndefinedNames(run.undefined)
+    return run.budget.output("".join(run.out))
 
 
 class _Run:

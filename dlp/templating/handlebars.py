@@ -10,11 +10,22 @@ in output position is an undefined variable. In text bodies `{{x}}` is not HTML-
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 import pybars
 
-from dlp.templating.base import Missing, RenderFailure, RenderValues, TemplateSyntax, Tracker, check_name, line_of, wrap
+from dlp.templating.base import (
+    Compiled,
+    Missing,
+    RenderFailure,
+    RenderValues,
+    TemplateSyntax,
+    Tracker,
+    check_name,
+    line_of,
+    wrap,
+)
 from dlp.templating.platform import substitute
 
 _TAG = re.compile(r"\{\{~?\s*([#/^>]?)\s*([^{}]*?)\s*~?\}\}")
@@ -95,7 +106,7 @@ class HandlebarsEngine:
         self.variables = variables
         self.compiler = pybars.Compiler()
 
-    def compile(self, source: str, *, name: str, html: bool) -> _Compiled:
+    def compile(self, source: str, *, name: str, html: bool) -> Compiled:
         prepared = substitute(source, "handlebars", self.variables)
         for match in _TAG.finditer(prepared):
             kind, body = match.groups()
@@ -111,23 +122,18 @@ class HandlebarsEngine:
             template = self.compiler.compile(prepared)
         except Exception as exc:  # pybars raises PybarsError and parser errors of PyMeta
             raise TemplateSyntax(f"Handlebars: {_first_line(exc)}", _line_in(exc)) from None
-        return _Compiled(template, prepared)
+        return Compiled(prepared, partial(_render, template))
 
 
-class _Compiled:
-    def __init__(self, template: Any, source: str) -> None:
-        self.template = template
-        self.source = source
-
-    def render(self, values: RenderValues) -> str:
-        tracker = Tracker()
-        try:
-            text = str(self.template(wrap(values.merged, tracker), helpers=HELPERS, partials={}))
-        except RenderFailure:
-            raise
-        except Exception as exc:
-            raise RenderFailure(f"Handlebars: {type(exc).__name__}: {_first_line(exc)}") from None
-        return tracker.finish(text)
+def _render(template: Any, values: RenderValues) -> str:
+    tracker = Tracker()
+    try:
+        text = str(template(wrap(values.merged, tracker), helpers=HELPERS, partials={}))
+    except RenderFailure:
+        raise
+    except Exception as exc:
+        raise RenderFailure(f"Handlebars: {type(exc).__name__}: {_first_line(exc)}") from None
+    return tracker.finish(text)
 
 
 def _first_line(exc: Exception) -> str:

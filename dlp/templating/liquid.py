@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import contextvars
 import re
+from functools import partial
 from typing import Any
 
 import liquid
 from liquid.exceptions import LiquidError, LiquidSyntaxError, ResourceLimitError, UndefinedError
 
-from dlp.templating.base import MAX_OUTPUT_CHARS, RenderFailure, RenderValues, TemplateSyntax, Tracker
+from dlp.templating.base import MAX_OUTPUT_CHARS, Compiled, RenderFailure, RenderValues, TemplateSyntax, Tracker
 from dlp.templating.platform import substitute
 from dlp.templating.rowview import RowView
 
@@ -64,7 +65,7 @@ class LiquidEngine:
         for env in self.envs.values():
             env.filters["lookup"] = _lookup  # Klaviyo: {{ person|lookup:'Favorite Color' }}
 
-    def compile(self, source: str, *, name: str, html: bool) -> _Compiled:
+    def compile(self, source: str, *, name: str, html: bool) -> Compiled:
         prepared = substitute(source, "liquid", self.variables)
         prepared = _BRAZE_ATTRIBUTE.sub(lambda m: m.group(1).strip().replace(" ", "_"), prepared)
         other_file = _OTHER_FILE.search(prepared)
@@ -80,33 +81,28 @@ class LiquidEngine:
             raise TemplateSyntax(f"Liquid: {exc.message}", _line(exc)) from None
         except LiquidError as exc:
             raise TemplateSyntax(f"Liquid: {exc}", _line(exc)) from None
-        return _Compiled(template, prepared)
+        return Compiled(prepared, partial(_render, template))
 
 
-class _Compiled:
-    def __init__(self, template: Any, source: str) -> None:
-        self.template = template
-        self.source = source
-
-    def render(self, values: RenderValues) -> str:
-        tracker = Tracker()
-        context = dict(values.merged)
-        if values.row is not None:
-            view = RowView(values.row)
-            for name in ROW_OBJECTS:
-                context.setdefault(name, view)
-        token = _TRACKER.set(tracker)
-        try:
-            text = self.template.render(**context)
-        except ResourceLimitError as exc:
-            raise RenderFailure(f"render budget exceeded: {exc.message if hasattr(exc, 'message') else exc}") from None
-        except UndefinedError as exc:
-            raise RenderFailure(str(exc), _line(exc)) from None
-        except LiquidError as exc:
-            raise RenderFailure(f"Liquid: {exc}", _line(exc)) from None
-        finally:
-            _TRACKER.reset(token)
-        return tracker.finish(text)
+def _render(template: Any, values: RenderValues) -> str:
+    tracker = Tracker()
+    context = dict(values.merged)
+    if values.row is not None:
+        view = RowView(values.row)
+        for name in ROW_OBJECTS:
+            context.setdefault(name, view)
+    token = _TRACKER.set(tracker)
+    try:
+        text = template.render(**context)
+    except ResourceLimitError as exc:
+        raise RenderFailure(f"render budget exceeded: {exc.message if hasattr(exc, 'message') else exc}") from None
+    except UndefinedError as exc:
+        raise RenderFailure(str(exc), _line(exc)) from None
+    except LiquidError as exc:
+        raise RenderFailure(f"Liquid: {exc}", _line(exc)) from None
+    finally:
+        _TRACKER.reset(token)
+    return tracker.finish(text)
 
 
 def _line(exc: Exception) -> int | None:

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from dlp.columns import FieldLookup
-from dlp.templating.base import Budget, RenderFailure, RenderValues, TemplateSyntax, UndefinedNames, line_of
+from dlp.templating.base import Budget, Compiled, RenderFailure, RenderValues, TemplateSyntax, UndefinedNames, line_of
 from dlp.templating.platform import tag_values
 
 _TAG = re.compile(r"\*\|(.*?)\|\*", re.DOTALL)
@@ -64,8 +64,8 @@ class MailchimpEngine:
         self.variables = variables
         self.platform = {k.upper(): v for k, v in tag_values("mailchimp", variables).items()}
 
-    def compile(self, source: str, *, name: str, html: bool) -> _Compiled:
-        return _Compiled(_parse(source), source, html, self.platform, self.variables)
+    def compile(self, source: str, *, name: str, html: bool) -> Compiled:
+        return Compiled(source, _Program(_parse(source), html, self.platform, self.variables).render)
 
 
 def _parse(source: str) -> list[_Node]:
@@ -112,10 +112,11 @@ def _parse(source: str) -> list[_Node]:
     return root
 
 
-class _Compiled:
-    def __init__(self, nodes: list[_Node], source: str, html: bool, platform: dict[str, str], variables: Any) -> None:
+class _Program:
+    """The parsed tags and what rendering them needs; `render` is the bound render of the `Compiled`."""
+
+    def __init__(self, nodes: list[_Node], html: bool, platform: dict[str, str], variables: Any) -> None:
         self.nodes = nodes
-        self.source = source
         self.html = html
         self.platform = platform
         self.variables = variables

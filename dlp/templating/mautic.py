@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from functools import partial
 from typing import Any
 
 from dlp.columns import FieldLookup
-from dlp.templating.base import RenderValues, TemplateSyntax, UndefinedNames, line_of
+from dlp.templating.base import Compiled, RenderValues, TemplateSyntax, UndefinedNames, line_of
 from dlp.templating.platform import substitute
 
 _TOKEN = re.compile(r"\{(contactfield|leadfield|ownerfield|pagelink|assetlink|formlink)=([^{}|]*)(?:\|([^{}]*))?\}")
@@ -30,7 +31,7 @@ class MauticEngine:
     def __init__(self, variables: Any) -> None:
         self.variables = variables
 
-    def compile(self, source: str, *, name: str, html: bool) -> _Compiled:
+    def compile(self, source: str, *, name: str, html: bool) -> Compiled:
         prepared = substitute(source, "mautic", self.variables)
         bad = _UNSUPPORTED.search(prepared)
         if bad:
@@ -39,37 +40,31 @@ class MauticEngine:
                 f"Mautic at send time); replace it by the text it stands for to pre-flight this campaign",
                 line_of(prepared, bad.start()),
             )
-        return _Compiled(prepared, html, self.variables)
+        return Compiled(prepared, partial(_render, prepared, html, self.variables))
 
 
-class _Compiled:
-    def __init__(self, source: str, html: bool, variables: Any) -> None:
-        self.source = source
-        self.html = html
-        self.variables = variables
+def _render(source: str, html: bool, variables: Any, values: RenderValues) -> str:
+    lookup = FieldLookup(values.row or {})
+    owner = variables.get("owner") if isinstance(variables.get("owner"), dict) else {}
+    undefined: list[str] = []
 
-    def render(self, values: RenderValues) -> str:
-        lookup = FieldLookup(values.row or {})
-        owner = self.variables.get("owner") if isinstance(self.variables.get("owner"), dict) else {}
-        undefined: list[str] = []
+    def token(match: re.Match[str]) -> str:
+        kind, alias, default = match.group(1), match.group(2).strip(), match.group(3)
+        if kind in ("pagelink", "assetlink", "formlink"):
+            return f"https://mautic.example.com/{kind.removesuffix('link')}/{alias}"
+        if kind == "ownerfield":
+            text = str(owner.get(alias, OWNER_PLACEHOLDERS.get(alias, "")))
+        else:
+            found, value = lookup.value(alias)
+            if not found and default is None:
+                undefined.append(alias)
+                return ""
+            text = "" if value is None else str(value)
+            if not text.strip() and default is not None:
+                text = default
+        return html_lib.escape(text, quote=False) if html else text
 
-        def token(match: re.Match[str]) -> str:
-            kind, alias, default = match.group(1), match.group(2).strip(), match.group(3)
-            if kind in ("pagelink", "assetlink", "formlink"):
-                return f"https://mautic.example.com/{kind.removesuffix('link')}/{alias}"
-            if kind == "ownerfield":
-                text = str(owner.get(alias, OWNER_PLACEHOLDERS.get(alias, "")))
-            else:
-                found, value = lookup.value(alias)
-                if not found and default is None:
-                    undefined.append(alias)
-                    return ""
-                text = "" if value is None else str(value)
-                if not text.strip() and default is not None:
-                    text = default
-            return html_lib.escape(text, quote=False) if self.html else text
-
-        text = _TOKEN.sub(token, self.source)
-        if undefined:
-            raise UndefinedNames(undefined)
-        return text
+    text = _TOKEN.sub(token, source)
+    if undefined:
+        raise UndefinedNames(undefined)
+    return text

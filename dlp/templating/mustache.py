@@ -7,12 +7,22 @@ outer scopes as Mustache specifies. In text bodies `{{x}}` is not HTML-escaped.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 import chevron
 from chevron.tokenizer import ChevronError
 
-from dlp.templating.base import RenderFailure, RenderValues, TemplateSyntax, Tracked, Tracker, check_name, line_of
+from dlp.templating.base import (
+    Compiled,
+    RenderFailure,
+    RenderValues,
+    TemplateSyntax,
+    Tracked,
+    Tracker,
+    check_name,
+    line_of,
+)
 from dlp.templating.platform import substitute
 
 _TAG = re.compile(r"\{\{\{?\s*([#/^>&]?)\s*([^{}]*?)\s*\}?\}\}")
@@ -25,7 +35,7 @@ class MustacheEngine:
     def __init__(self, variables: Any) -> None:
         self.variables = variables
 
-    def compile(self, source: str, *, name: str, html: bool) -> _Compiled:
+    def compile(self, source: str, *, name: str, html: bool) -> Compiled:
         prepared = substitute(source, "mustache", self.variables)
         for match in _TAG.finditer(prepared):
             kind, body = match.groups()
@@ -40,24 +50,18 @@ class MustacheEngine:
             list(chevron.tokenizer.tokenize(prepared))
         except ChevronError as exc:
             raise TemplateSyntax(f"Mustache: {exc}", _line_in(str(exc))) from None
-        return _Compiled(prepared)
+        return Compiled(prepared, partial(_render, prepared))
 
 
-class _Compiled:
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def render(self, values: RenderValues) -> str:
-        tracker = Tracker()
-        try:
-            text = chevron.render(
-                self.source, Tracked(values.merged, tracker, deep=False), partials_path=None, partials_dict={}
-            )
-        except RenderFailure:
-            raise
-        except Exception as exc:
-            raise RenderFailure(f"Mustache: {type(exc).__name__}: {exc}") from None
-        return tracker.finish(text)
+def _render(source: str, values: RenderValues) -> str:
+    tracker = Tracker()
+    try:
+        text = chevron.render(source, Tracked(values.merged, tracker, deep=False), partials_path=None, partials_dict={})
+    except RenderFailure:
+        raise
+    except Exception as exc:
+        raise RenderFailure(f"Mustache: {type(exc).__name__}: {exc}") from None
+    return tracker.finish(text)
 
 
 def _line_in(text: str) -> int | None:

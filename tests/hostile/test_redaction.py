@@ -179,6 +179,27 @@ def test_show_values_still_shows_the_real_source(tmp_path: Path) -> None:
     assert any(ANNA in f["location"]["source"] for f in report["findings"])
 
 
+def test_a_person_named_in_a_folder_is_masked_and_store_folders_stay(tmp_path: Path) -> None:
+    """A mail store with a folder per customer (`Mail/Anna Meyer/cur/...`) names that customer in every
+    source path; masked like a file name, while the store's own folders stay readable."""
+    import mailbox
+
+    (tmp_path / "Mail").mkdir()
+    box = mailbox.Maildir(tmp_path / "Mail" / "Anna Meyer", create=True)
+    box.add(mail_with_ssn())
+    box.add_folder("Sent").add(mail_with_ssn())
+    for fmt, run in outputs("audit", str(tmp_path / "Mail")).items():
+        assert run.code == 1, fmt
+        assert_clean(run, ["Anna Meyer", "Meyer", SSN])
+    sources = [
+        f["location"]["source"] for f in cli("audit", str(tmp_path / "Mail"), "--format", "json").json["findings"]
+    ]
+    assert sources and all("/Mail/A*** M***/" in source for source in sources)
+    assert any("/Mail/A*** M***/.Sent/new/" in source or "/Mail/A*** M***/new/" in source for source in sources)
+    shown = cli("audit", str(tmp_path / "Mail"), "--format", "json", "--show-values").json
+    assert any("/Anna Meyer/" in f["location"]["source"] for f in shown["findings"])
+
+
 # ---- the masks themselves --------------------------------------------------------------------------
 
 
@@ -191,6 +212,12 @@ def test_masks_keep_what_finds_the_item() -> None:
         "/srv/mail/a***@example.com/cur/1700000000.M1P2.host:2,S"
     )
     assert redact_path(f"/exports/{SSN}/x.eml") == "/exports/#/x.eml"
+    assert redact_path("Maildir/.Customers.John Smith/new/17.M1.host") == "Maildir/.Customers.J*** S***/new/17.M1.host"
+    assert (
+        redact_path("/srv/maria.rossi/INBOX/2024/03/Archive/tmp/x.eml")
+        == "/srv/m***.r***/INBOX/2024/03/Archive/tmp/x.eml"
+    )
+    assert redact_path("/srv/mail/Sent Items/Drafts/new/1.eml") == "/srv/mail/Sent Items/Drafts/new/1.eml"
     assert strip_controls("a\x1b[2Jb\u202ec") == "a\\x1b[2Jb?c"
 
 

@@ -182,7 +182,23 @@ class StreetAddressRecognizer(PatternRecognizer):
         super().__init__(
             supported_entity="STREET_ADDRESS",
             name="StreetAddressRecognizer",
-            patterns=build_patterns(address_data()),
+            patterns=list(shared_patterns()),
             context=self.CONTEXT,
             supported_language=supported_language,
         )
+
+
+@lru_cache(maxsize=1)
+def shared_patterns() -> tuple[Pattern, ...]:
+    """The patterns of the bundled data, built once per process and shared by every language's recognizer.
+
+    Presidio compiles a pattern on its first use and keeps the compiled regex on the `Pattern`, so shared
+    patterns are compiled once, not once per served language (the address regexes are large)."""
+    import regex
+
+    patterns = tuple(build_patterns(address_data()))
+    flags = PatternRecognizer("STREET_ADDRESS", patterns=[patterns[0]]).global_regex_flags
+    for pattern in patterns:
+        pattern.compiled_regex = regex.compile(pattern.regex, flags=flags)
+        pattern.compiled_with_flags = flags
+    return patterns
