@@ -112,4 +112,5 @@ def test_fingerprints_are_the_same_in_another_process(keyed, tmp_path: Path) -> 
         "preflight", str(campaign), "--format", "json", env={redact.KEY_ENV: KEY, "PYTHONHASHSEED": "12345"}
     )
     assert run.code == 1, run.stderr
-    assert sorted(f["fingerprint"] for f in run.json["findings"]) == in_process
+    occurrences = [o["fingerprint"] for problem in run.json["findings"] for o in problem["occurrences"]]
+    assert sorted(occurrences) == in_process

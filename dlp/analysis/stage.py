@@ -102,22 +102,7 @@ class AnalysisStage:
         """Which languages had no NER model in this scan (patterns only), and how to add one; for the
         provenance fast path, how much went through spaCy and which parts fell back to line windows."""
         out = self.analyzer.notes(self.messages, self.campaign) if hasattr(self.analyzer, "notes") else []
-        counts = getattr(self.detector, "no_ner_analyses", None)
-        if not counts:
-            return out
-        languages = sorted(lang for lang, n in counts.items() if n > self._no_ner_before.get(lang, 0))
-        if not languages:
-            return out
-        from dlp.detect.nlp import NER_MODELS
-
-        names = ", ".join(LANGUAGE_NAMES.get(lang, lang) for lang in languages)
-        models = ", ".join(NER_MODELS[lang] for lang in languages if lang in NER_MODELS)
-        return [
-            *out,
-            NO_NER_NOTE.format(languages=names)
-            + " (no spaCy model for it is installed): names are found only after a salutation or label."
-            + (f" Install the spaCy model {models} to find names in it." if models else "")
-        ]
+        return [*out, *no_ner_notes(getattr(self.detector, "no_ner_analyses", None), self._no_ner_before)]
 
     # -- the fast path: analyse a chunk's missing lines together, ahead of its checks -------------------
 
@@ -191,3 +176,23 @@ def _chunks(messages: Iterable[ScanMessage], size: int) -> Iterator[list[ScanMes
             chunk = []
     if chunk:
         yield chunk
+
+
+def no_ner_notes(counts: dict[str, int] | None, before: dict[str, int] | None = None) -> list[str]:
+    """The note naming languages analysed with patterns only in a scan (their count grew past `before`):
+    one wording for a scan in this process and for a cluster's summed counts (`dlp.cluster.merge`)."""
+    if not counts:
+        return []
+    before = before or {}
+    languages = sorted(lang for lang, n in counts.items() if n > before.get(lang, 0))
+    if not languages:
+        return []
+    from dlp.detect.nlp import NER_MODELS
+
+    names = ", ".join(LANGUAGE_NAMES.get(lang, lang) for lang in languages)
+    models = ", ".join(NER_MODELS[lang] for lang in languages if lang in NER_MODELS)
+    return [
+        NO_NER_NOTE.format(languages=names)
+        + " (no spaCy model for it is installed): names are found only after a salutation or label."
+        + (f" Install the spaCy model {models} to find names in it." if models else "")
+    ]

@@ -22,9 +22,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
-from types import SimpleNamespace
 
-from dlp.analysis.stage import AnalysisStage
+from dlp.analysis.stage import no_ner_notes
 from dlp.checks.addressing import AddressCheck
 from dlp.checks.base import Check
 from dlp.checks.entity import EntityCheck
@@ -97,5 +96,4 @@ class Merge:
         stage's own wording, given the cluster's sum as its detector's counts."""
         if not self.no_ner:
             return []
-        summed = SimpleNamespace(detector=SimpleNamespace(no_ner_analyses=self.no_ner), _no_ner_before=Counter())
-        return AnalysisStage.notes(summed)  # type: ignore[arg-type]
+        return no_ner_notes(self.no_ner)
