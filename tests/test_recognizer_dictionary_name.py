@@ -60,7 +60,7 @@ def test_ner_veto_reads_the_entities_once_per_text_not_per_candidate() -> None:
     from dlp.detect.name_lexicon import NOT_PERSON_LABELS, vetoed_by_ner
 
     text = " ".join(
-        f"{who} met the board of Morgan Stanley in San Jose and flew to New York with Apple on Monday."
+        f"{who} met the board in San Jose and flew to New York on Monday for the Olympics."
         for who in ("Maria Rossi", "Priya Raman", "Daniel Jordan") * 40
     )
     doc_entities = get_detector().nlp_engine.process_text(text, "en").tokens.ents
@@ -78,10 +78,13 @@ def test_ner_veto_reads_the_entities_once_per_text_not_per_candidate() -> None:
     assert not vetoed_by_ner(0, 5, None)
 
 
-def test_spacy_organisations_and_places_are_not_names() -> None:
-    """spaCy's ORG/GPE labels veto a listed given name + surname ("Morgan Stanley", "San Jose"); Presidio
-    renames those labels in its own entity list, so the veto reads the Doc's."""
+def test_spacy_places_are_not_names() -> None:
+    """spaCy's GPE/LOC labels veto a listed given name + surname ("San Jose"); Presidio renames those labels
+    in its own entity list, so the veto reads the Doc's. ORG does not veto: the small model tags real people
+    as organisations (see NOT_PERSON_LABELS)."""
     from dlp.api import analyze_text
 
-    found = analyze_text("Yesterday the board of Morgan Stanley met in San Jose with the team.")
+    found = analyze_text("Yesterday the board met in San Jose with the team.")
     assert not [e for e in found if e.entity_type == "PERSON"]
+    found = analyze_text("> + * Copyright (C) 2005 Stanislaw Skowronek <skylark@unaligned.org>")
+    assert [e.text for e in found if e.entity_type == "PERSON"] == ["Stanislaw Skowronek"]
