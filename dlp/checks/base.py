@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.analysis.stage import AnalyzedMessage
 from dlp.checks.scope import ScanScope
@@ -142,3 +142,9 @@ def excerpt_for(text: str, start: int, end: int, entity_type: str | None) -> str
 
 def line_at(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
+
+
+def vocabulary(name: str, description: str | None = None) -> Any:
+    """A list parameter filled from the shared `vocabulary:` of the rules files (`resolve_vocabulary`),
+    then extended by any words the rule lists itself."""
+    return Field(default_factory=list, description=description, json_schema_extra={"vocabulary": name})

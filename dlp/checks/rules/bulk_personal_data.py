@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.analysis.stage import AnalyzedMessage
 from dlp.checks.address_rules import fnmatch_any
-from dlp.checks.base import Check
+from dlp.checks.base import Check, vocabulary
 from dlp.checks.entity import EntityFilter
 from dlp.checks.mailboxes import MACHINE_LOCAL
 from dlp.detect.entities import Entity
@@ -56,16 +56,10 @@ class Params(BaseModel):
     entities: list[str] = Field(default_factory=lambda: ["PERSON", "EMAIL_ADDRESS"])
     min_score: float = Field(0.5, ge=0, le=1)
     person_min_score: float = Field(0.85, ge=0, le=1)
-    role_local_parts: list[str] = Field(
-        default_factory=list,
-        description="local parts (fnmatch patterns) of role, list and no-reply mailboxes",
-        json_schema_extra={"vocabulary": "role_local_parts"},
+    role_local_parts: list[str] = vocabulary(
+        "role_local_parts", "local parts (fnmatch patterns) of role, list and no-reply mailboxes"
     )
-    list_domains: list[str] = Field(
-        default_factory=list,
-        description="mailing-list hosts (fnmatch patterns)",
-        json_schema_extra={"vocabulary": "list_domains"},
-    )
+    list_domains: list[str] = vocabulary("list_domains", "mailing-list hosts (fnmatch patterns)")
 
 
 @dataclass

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dlp.checks.address_rules import fnmatch_any
-from dlp.checks.base import Check
+from dlp.checks.base import Check, vocabulary
 from dlp.checks.mailboxes import posting_addresses
 from dlp.model import Finding, PartKind, ScanMessage, Severity
 from dlp.redact import redact_address
@@ -32,16 +32,8 @@ class Params(BaseModel):
         default_factory=list,
         description="more shared mail providers (besides dlp/data/shared_mail_domains.txt): never internal",
     )
-    list_domains: list[str] = Field(
-        default_factory=list,
-        description="mailing-list hosts (fnmatch patterns)",
-        json_schema_extra={"vocabulary": "list_domains"},
-    )
-    list_local_parts: list[str] = Field(
-        default_factory=list,
-        description="list-like local parts (fnmatch)",
-        json_schema_extra={"vocabulary": "list_local_parts"},
-    )
+    list_domains: list[str] = vocabulary("list_domains", "mailing-list hosts (fnmatch patterns)")
+    list_local_parts: list[str] = vocabulary("list_local_parts", "list-like local parts (fnmatch)")
 
     @model_validator(mode="after")
     def _order(self) -> Params:

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from pydantic import Field
-
 from dlp.checks.address_rules import fnmatch_any
+from dlp.checks.base import vocabulary
 from dlp.checks.entity import EntityCheck, Params
 from dlp.checks.received_personal import RECEIVED_CLASSES, ReceivedMailFilter
 from dlp.detect.entities import Entity
@@ -25,9 +24,9 @@ from dlp.model import Part, ScanMessage
 class PersonalParams(Params):
     """personal-data's received-mail mailboxes (`dlp.checks.received_personal`), fnmatch patterns."""
 
-    role_local_parts: list[str] = Field(default_factory=list, json_schema_extra={"vocabulary": "role_local_parts"})
-    list_domains: list[str] = Field(default_factory=list, json_schema_extra={"vocabulary": "list_domains"})
-    list_local_parts: list[str] = Field(default_factory=list, json_schema_extra={"vocabulary": "list_local_parts"})
+    role_local_parts: list[str] = vocabulary("role_local_parts")
+    list_domains: list[str] = vocabulary("list_domains")
+    list_local_parts: list[str] = vocabulary("list_local_parts")
 
 
 class PersonalData(EntityCheck):

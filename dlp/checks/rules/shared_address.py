@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dlp.checks.base import Check
+from dlp.checks.base import Check, vocabulary
 from dlp.checks.mailboxes import posting_addresses
 from dlp.checks.readable import own_words
 from dlp.checks.recipient_list_pass import group_finding, rows_text
@@ -40,10 +40,10 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
     min_people: int = Field(2, ge=2)
     # Word lists of the shared vocabulary (rules/default.yaml `vocabulary:`), extendable from a rules file.
-    greetings: list[str] = Field(default_factory=list, json_schema_extra={"vocabulary": "greetings"})
-    titles: list[str] = Field(default_factory=list, json_schema_extra={"vocabulary": "titles"})
-    generic_names: list[str] = Field(default_factory=list, json_schema_extra={"vocabulary": "generic_names"})
-    holder_labels: list[str] = Field(default_factory=list, json_schema_extra={"vocabulary": "holder_labels"})
+    greetings: list[str] = vocabulary("greetings")
+    titles: list[str] = vocabulary("titles")
+    generic_names: list[str] = vocabulary("generic_names")
+    holder_labels: list[str] = vocabulary("holder_labels")
     max_names_per_address: int = Field(20, ge=2)
 
 
