@@ -66,9 +66,7 @@ def messages_in(path: Path) -> list[tuple[str, bytes]]:
 def finding_id(corpus: str, finding, seen: Counter) -> str:
     """Stable across runs: what the finding is and where, plus its rank among identical ones."""
     loc = finding.location
-    key = "\x1f".join(
-        str(x) for x in (corpus, loc.source, loc.field, finding.rule, finding.entity_type, finding.value)
-    )
+    key = "\x1f".join(str(x) for x in (corpus, loc.source, loc.field, finding.rule, finding.entity_type, finding.value))
     seen[key] += 1
     return hashlib.sha1(f"{key}\x1f{seen[key]}".encode()).hexdigest()[:12]
 
@@ -110,9 +108,7 @@ def main() -> int:
     for spec in args.corpora:
         name, _, raw_path = spec.partition("=")
         messages = []
-        for index, (label, data) in enumerate(
-            (item for p in raw_path.split(",") for item in messages_in(Path(p))), 1
-        ):
+        for index, (label, data) in enumerate((item for p in raw_path.split(",") for item in messages_in(Path(p))), 1):
             try:
                 messages.append(to_scan_message(parse_bytes(data), index=index, source=label))
             except Exception as exc:  # counted, not fatal: the reader's robustness is another measure
