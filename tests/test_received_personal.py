@@ -211,6 +211,8 @@ Changes from binutils 2.10.0.9:
 
 The gcc-3.0.4.1 snapshot needs version 2.11.92.0.12 or later.
 
+[PATCH 3/2] test: Remove Markdown formatting
+
 Jiaxun Yang (5):
   PCI: pci_ids: Add Loongson IDs
   net: stmmac: pci: Add Loongson GMAC
@@ -230,7 +232,7 @@ def test_version_numbers_and_changelog_words_are_not_personal_data() -> None:
     detected = {e.text for e in analyze_text(CHANGELOG) if e.entity_type in ("IP_ADDRESS", "PERSON")}
     assert "2.10.0.9" in detected or "2.10.0.18" in detected, detected
     assert ips == {"81.2.69.160"}, ips
-    assert not names & {"Fix", "Add Loongson", "Add Loongson IDs", "Add Loongson GMAC"}, names
+    assert not names & {"Fix", "Add Loongson", "Add Loongson IDs", "Add Loongson GMAC", "Remove Markdown"}, names
     assert {"Ann Lee", "Jiaxun Yang", "Huacai Chen"} <= names, names
     (note,) = [n for n in report.notes if n.startswith("personal-data in received mail")]
     assert "version numbers" in note

@@ -79,10 +79,12 @@ VERSION_BEFORE = re.compile(
 IP_CUE = re.compile(
     r"\b(?:ip|ipv4|address|addr|inet|host|server|gateway|gw|dns|nameserver|ping|from|via|to|at)\s*[:=]?\s*$", re.I
 )
-# What starts a numbered changelog item or a commit subject ("3. ", "2) ", "PCI: pci_ids: ").
+# What starts a numbered changelog item or a commit subject ("3. ", "2) ", "PCI: pci_ids: ", a Subject's
+# "Re: [PATCH v2 3/7] test: ").
 # A trailer or address line's key ("Reported-by:", "Cc:", "M:") names a person, it is no subject prefix.
 HEADING_BEFORE = re.compile(
-    r"^[ \t>]*(?:\d{1,3}[.)]|(?!(?:[\w-]+-by|cc|to|from|author|[mr])\s*:)(?:[\w/.+-]+:[ \t]*){1,3})[ \t]*$",
+    r"^[ \t>]*(?:(?:re|fwd?|aw|sv|wg):[ \t]*)*(?:\[[^\]\n]{1,40}\][ \t]*)*"
+    r"(?:\d{1,3}[.)]|(?!(?:[\w-]+-by|cc|to|from|author|[mr])\s*:)(?:[\w/.+-]+:[ \t]*){1,3})[ \t]*$",
     re.IGNORECASE,
 )
 CONTINUATION_LINES = 8  # how far back a folded trace header's continuation looks for its name
