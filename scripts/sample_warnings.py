@@ -2,6 +2,7 @@
 by hand, and the false share of a judged sample re-read against a newer dump.
 
     python scripts/sample_warnings.py sample DUMP.jsonl --seed 13 -n 160 > /tmp/sample.txt
+    python scripts/sample_warnings.py sample AFTER.jsonl --seed 1313 -n 80 --exclude FIRST_JUDGED.json
     python scripts/sample_warnings.py score DUMP.jsonl tools/eval/received_warnings_judged.json
 
 `sample` prints each sampled finding (id, corpus, type, raw value, context) to read; the verdicts go into
@@ -24,8 +25,9 @@ def warnings(dump: Path) -> list[dict]:
     return [r for r in rows if r["severity"] == "warn" and r["kind"].startswith("personal-data:")]
 
 
-def sample(dump: Path, seed: int, n: int) -> None:
-    rows = sorted(warnings(dump), key=lambda r: r["id"])  # the dump's order is not part of the sample
+def sample(dump: Path, seed: int, n: int, exclude: Path | None = None) -> None:
+    judged = set(json.loads(exclude.read_text(encoding="utf-8"))["verdicts"]) if exclude else set()
+    rows = sorted((r for r in warnings(dump) if r["id"] not in judged), key=lambda r: r["id"])  # dump order aside
     picked = random.Random(seed).sample(rows, min(n, len(rows)))
     print(f"# {len(picked)} of {len(rows)} personal-data warnings, seed {seed}")
     for r in picked:
@@ -56,12 +58,13 @@ def main() -> None:
     s.add_argument("dump", type=Path)
     s.add_argument("--seed", type=int, default=13)
     s.add_argument("-n", type=int, default=160)
+    s.add_argument("--exclude", type=Path, help="a judgement file whose findings are not drawn again")
     c = sub.add_parser("score")
     c.add_argument("dump", type=Path)
     c.add_argument("judged", type=Path)
     args = parser.parse_args()
     if args.cmd == "sample":
-        sample(args.dump, args.seed, args.n)
+        sample(args.dump, args.seed, args.n, args.exclude)
     else:
         score(args.dump, args.judged)
 
