@@ -84,7 +84,7 @@ IP_CUE = re.compile(
 # A trailer or address line's key ("Reported-by:", "Cc:", "M:") names a person, it is no subject prefix.
 HEADING_BEFORE = re.compile(
     r"^[ \t>]*(?:(?:re|fwd?|aw|sv|wg):[ \t]*)*(?:\[[^\]\n]{1,40}\][ \t]*)*"
-    r"(?:\d{1,3}[.)]|(?!(?:[\w-]+-by|cc|to|from|author|[mr])\s*:)(?:[\w/.+-]+:[ \t]*){1,3})[ \t]*$",
+    r"(?:\d{1,3}[.)]|(?!(?:[\w-]+-by|cc|to|from|author|[mr]|re|fwd?|aw|sv|wg)\s*:)(?:[\w/.+-]+:[ \t]*){1,3})[ \t]*$",
     re.IGNORECASE,
 )
 CONTINUATION_LINES = 8  # how far back a folded trace header's continuation looks for its name
