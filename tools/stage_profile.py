@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import dlp.api
     import dlp.pipeline
-    from dlp.analysis.provenance import ProvenanceAnalyzer
+    from dlp.analysis.provenance import ProvenanceAnalyzer, ShapeCheck
     from dlp.analysis.segments import SegmentAnalyzer
     from dlp.checks import REGISTERED
     from dlp.detect.engine import get_detector
@@ -96,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     patch(dlp.pipeline, "prepare", "prepare")
     patch(ProvenanceAnalyzer, "missing_parts", "analysis: plan + shape checks (missing_parts)")
     patch(ProvenanceAnalyzer, "fill", "analysis: Presidio/spaCy (fill)")
+    patch(ProvenanceAnalyzer, "_make_plan", "analysis: plan (skeleton, value windows)")
+    patch(ShapeCheck, "possible", "analysis: shape check (recognizers' regexes)")
     patch(ProvenanceAnalyzer, "analyze_part", "analysis: per-part lookup (analyze_part)")
     patch(SegmentAnalyzer, "analyze_text", "analysis: skeleton window lookup (analyze_text)")
     for cls in REGISTERED:

@@ -24,6 +24,7 @@ pass did not keep the markers apart) are analysed by the line windows of `Segmen
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Container, Iterable, Sequence
@@ -120,7 +121,7 @@ def _window(
     before = text.rfind("\n", 0, max(0, line_start - 1)) + 1 if line_start > 0 else 0
     # At least CONTEXT_WORDS words before the value too (Presidio's context words, spaCy's window), as the
     # line windows read: a label two lines up, over a blank line, still counts.
-    words_before = list(_WORD.finditer(text, max(0, group.start - CONTEXT_CHARS), group.start))
+    words_before = _words_before(text, group.start)
     if len(words_before) >= CONTEXT_WORDS:
         before = min(before, words_before[-CONTEXT_WORDS].start())
     elif words_before:
@@ -128,7 +129,8 @@ def _window(
     start = max(before, group.start - CONTEXT_CHARS)
     line_end = text.find("\n", group.end)
     line_end = len(text) if line_end < 0 else line_end
-    words = list(_WORD.finditer(text, line_end, min(len(text), line_end + CONTEXT_CHARS)))
+    after = _WORD.finditer(text, line_end, min(len(text), line_end + CONTEXT_CHARS))
+    words = list(itertools.islice(after, RIGHT_WORDS))  # only the first RIGHT_WORDS are read
     end = words[RIGHT_WORDS - 1].end() if len(words) >= RIGHT_WORDS else (words[-1].end() if words else line_end)
     end = min(max(end, group.end), group.end + CONTEXT_CHARS)
     pieces: list[str] = []
@@ -168,6 +170,19 @@ def _window(
     # Outside the group the window runs parallel to the text up to the nearest masked group; an entity
     # reaching over a mask maps to other text, which the caller's text comparison drops.
     return "".join(pieces), Layout(lo, hi, group.start - lo, group.end - hi, tuple(inside))
+
+
+def _words_before(text: str, end: int) -> list:
+    """The words in the CONTEXT_CHARS before `end` (the first one cut at that bound), or at least the last
+    CONTEXT_WORDS + 1 of them: a nearer start finds the same last words (each after a space), and that is
+    all `_window` reads of them unless there are fewer."""
+    bound = max(0, end - CONTEXT_CHARS)
+    near = max(bound, end - 16 * CONTEXT_WORDS)
+    if near > bound:
+        words = list(_WORD.finditer(text, near, end))
+        if len(words) > CONTEXT_WORDS:
+            return words
+    return list(_WORD.finditer(text, bound, end))
 
 
 @dataclass(frozen=True)
