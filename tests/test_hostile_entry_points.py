@@ -7,6 +7,7 @@ report. Probes whose failure mode is a hang run under a SIGALRM so a regression 
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 from contextlib import contextmanager
@@ -121,3 +122,67 @@ def test_a_megabyte_subject_of_one_word_is_scanned_in_linear_time() -> None:
         report = scan_message(message_from_bytes(raw, policy=policy.default))
     assert report.verdict == "block" and any(f.entity_type == "US_SSN" for f in report.findings)
 
+
+
+# ---- MIME and HTML -----------------------------------------------------------------------------------
+
+
+def multipart(*parts: bytes) -> bytes:
+    body = b"".join(b"--BND\r\n" + part + b"\r\n" for part in parts)
+    return HEAD + b'Content-Type: multipart/mixed; boundary="BND"\r\n\r\n' + body + b"--BND--\r\n"
+
+
+def scan_bytes(raw: bytes):
+    return scan_message(message_from_bytes(raw, policy=policy.default))
+
+
+def test_a_forwarded_message_in_base64_is_decoded_and_read_not_passed() -> None:
+    """The stdlib parses the base64 text of a message/rfc822 part as the message itself: it was PASS."""
+    inner = HEAD + b"Content-Type: text/plain\r\n\r\n" + SECRET
+    raw = multipart(
+        b"Content-Type: text/plain\r\n\r\nForwarding this.\r\n",
+        b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(inner),
+    )
+    report = scan_bytes(raw)
+    assert report.verdict == "block" and any(f.entity_type == "US_SSN" for f in report.findings)
+
+
+def html_mail(markup: bytes) -> bytes:
+    return HEAD + b"Content-Type: text/html; charset=utf-8\r\n\r\n" + markup
+
+
+def test_html_nested_a_hundred_thousand_deep_is_read_in_linear_time() -> None:
+    """lexbor's tree building is quadratic in nesting depth: 100,000 nested <div>s took minutes."""
+    from dlp.htmltext import visible_text
+
+    with within(20):
+        assert SSN in visible_text("<div>" * 300_000 + SSN + "</div>" * 300_000)
+    with within(60):
+        report = scan_bytes(html_mail(b"<div>" * 100_000 + SECRET + b"</div>" * 100_000))
+    assert report.verdict == "block"
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        b"<p>Hello</p><!-- " + SECRET + b" -->",
+        b'<p>Hello</p><input type="hidden" name="ssn" value="' + SSN.encode() + b'">',
+        b'<p>Hello</p><span style="display:none">' + SECRET + b"</span>",
+        b'<p style="color:#ffffff;background:#ffffff;font-size:1px">' + SECRET + b"</p>",
+        b"<html><head><title>SSN " + SSN.encode() + b"</title></head><body>Hello</body></html>",
+        b"<p>Hello</p><noscript>" + SECRET + b"</noscript>",
+    ],
+    ids=["comment", "hidden-input", "display-none", "white-on-white", "title-glued-to-body", "noscript"],
+)
+def test_personal_data_hidden_in_html_is_still_scanned(markup: bytes) -> None:
+    report = scan_bytes(html_mail(markup))
+    assert report.verdict == "block", [f.rule for f in report.findings]
+    assert any(f.entity_type == "US_SSN" for f in report.findings)
+
+
+def test_merge_tags_in_html_comments_of_received_mail_are_no_template_error(tmp_path: Path) -> None:
+    """Mailchimp's own `<!--*|IF:MC_PREVIEW_TEXT|*-->` is in every mail it sends: not a leftover."""
+    path = tmp_path / "newsletter.eml"
+    path.write_bytes(html_mail(b"<!--*|IF:MC_PREVIEW_TEXT|*--><p>Our autumn news.</p><!--*|END:IF|*-->"))
+    run = run_dlp("check", str(path), "--format", "json")
+    assert run.code == 0 and "template-error" not in rules_of(run)

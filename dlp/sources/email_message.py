@@ -12,6 +12,7 @@ from __future__ import annotations
 import binascii
 import email
 import email.policy
+import quopri
 import re
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
@@ -20,7 +21,7 @@ from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 
 from dlp.extract import extract_text
-from dlp.htmltext import visible_text
+from dlp.htmltext import HIDDEN_FIELD, hidden_text, visible_text
 from dlp.model import Part, PartKind, Recipient, ScanMessage, UnreadableAttachment
 from dlp.redact import redact_filename
 
@@ -210,6 +211,10 @@ def _walk(part: Message, path: str, depth: int, walk: _Walk) -> None:
     if content_type == "message/rfc822" or (part.is_multipart() and content_type.startswith("message/")):
         inner = part.get_payload()
         inner_messages = inner if isinstance(inner, list) else [inner]
+        encoded = _encoded_message(part, inner_messages)
+        if encoded is not None:
+            inner_messages = [encoded]
+            walk.note(path, "a forwarded message in a transfer encoding (RFC 2046 forbids it) was decoded and read")
         for number, nested in enumerate(inner_messages, 1):
             if not isinstance(nested, Message):
                 continue
@@ -239,6 +244,25 @@ def _walk(part: Message, path: str, depth: int, walk: _Walk) -> None:
         walk.unreadable.append(UnreadableAttachment(f"part {path}", f"could not be read ({type(exc).__name__})"))
 
 
+def _encoded_message(part: Message, inner: list) -> Message | None:
+    """A message/rfc822 part sent in base64 or quoted-printable (Outlook and some list servers do): the
+    stdlib parses the encoded text as if it were the message, so its headers and body would be scanned as
+    base64 junk and the forwarded message never read. Decoded and parsed here instead."""
+    cte = str(_safe(part, "get", "content-transfer-encoding", default="") or "").strip().lower()
+    if cte not in ("base64", "quoted-printable") or len(inner) != 1 or not isinstance(inner[0], Message):
+        return None
+    try:
+        raw = inner[0].as_bytes(policy=email.policy.compat32)
+    except Exception:
+        return None
+    if cte == "base64":
+        alphabet = re.sub(rb"[^A-Za-z0-9+/]", b"", raw)
+        decoded = binascii.a2b_base64(alphabet[: len(alphabet) - len(alphabet) % 4])
+    else:
+        decoded = quopri.decodestring(raw)
+    return parse_bytes(decoded)
+
+
 def _leaf(part: Message, path: str, content_type: str, walk: _Walk) -> None:
     filename = _safe(part, "get_filename")
     disposition = _safe(part, "get_content_disposition")
@@ -258,6 +282,10 @@ def _leaf(part: Message, path: str, content_type: str, walk: _Walk) -> None:
                 content_type=content_type,
             )
         )
+        hidden = hidden_text(text)
+        if hidden:  # comments, hidden inputs: not shown, but sent to every recipient all the same
+            hidden_part = Part(PartKind.TEXT, HIDDEN_FIELD, hidden, origin=f"part {path}", content_type=content_type)
+            walk.parts.append(hidden_part)
         if note:
             walk.note(path, note)
     elif content_type.startswith("text/"):
