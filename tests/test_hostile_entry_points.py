@@ -186,3 +186,20 @@ def test_merge_tags_in_html_comments_of_received_mail_are_no_template_error(tmp_
     path.write_bytes(html_mail(b"<!--*|IF:MC_PREVIEW_TEXT|*--><p>Our autumn news.</p><!--*|END:IF|*-->"))
     run = run_dlp("check", str(path), "--format", "json")
     assert run.code == 0 and "template-error" not in rules_of(run)
+
+
+def test_an_attachment_file_name_carrying_an_ssn_is_scanned_and_shown_masked(tmp_path: Path) -> None:
+    name = f"Carol_Jones_SSN_{SSN}.txt".encode()
+    path = tmp_path / "with-name.eml"
+    path.write_bytes(
+        multipart(
+            b"Content-Type: text/plain\r\n\r\nPlease see the attached file.\r\n",
+            b'Content-Type: text/plain\r\nContent-Disposition: attachment; filename="' + name + b'"\r\n\r\nhello\r\n',
+        )
+    )
+    for fmt in ("json", "rich", "sarif", "html"):
+        run = run_dlp("check", str(path), "--format", fmt)
+        assert run.code == 1, fmt
+        no_internal_error(run)
+    findings = run_dlp("check", str(path), "--format", "json").json["findings"]
+    assert any(f["location"]["field"] == "attachment file name" and f["entity_type"] == "US_SSN" for f in findings)

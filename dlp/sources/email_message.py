@@ -29,6 +29,7 @@ SCANNED_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject")
 MAX_DEPTH = 25  # MIME nesting levels walked; real mail rarely passes 5
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # text extraction above this is skipped and reported
 MAX_PARTS = 500
+FILE_NAME_FIELD = "attachment file name"
 NOTES_ATTRIBUTE = "_dlp_parse_notes"  # notes the parser leaves on a message for `to_scan_message`
 UNREADABLE_ATTRIBUTE = "_dlp_parse_unreadable"
 
@@ -315,6 +316,9 @@ def _attachment(part: Message, path: str, name: str, content_type: str, disposit
     # A sender's file name carries names and numbers (Anna_Rossi_SSN_536-22-8451.pdf): the label shown in
     # reports is redacted; Part.filename keeps the real one for choosing the extractor.
     label = f"attachment:{name if name == f'part-{path}' else redact_filename(name)}"
+    if name != f"part-{path}":  # the file name is sent too (`Carol_Jones_SSN_536-22-8451.pdf`): scanned as text
+        # Underscores joining words (a word character to every pattern) read as the spaces they stand for.
+        walk.parts.append(Part(PartKind.HEADER, FILE_NAME_FIELD, name.replace("_", " "), origin=f"part {path}"))
     try:
         data = part.get_payload(decode=True) or b""
     except Exception as exc:
