@@ -18,6 +18,7 @@ import pytest
 from conftest import SIMPLE_CAMPAIGN, run_dlp, write_campaign
 
 from dlp.api import scan_message
+from dlp.errors import InputError
 
 SSN = "536-22-8451"
 HEAD = (
@@ -203,3 +204,22 @@ def test_an_attachment_file_name_carrying_an_ssn_is_scanned_and_shown_masked(tmp
         no_internal_error(run)
     findings = run_dlp("check", str(path), "--format", "json").json["findings"]
     assert any(f["location"]["field"] == "attachment file name" and f["entity_type"] == "US_SSN" for f in findings)
+
+
+# ---- recipient lists ---------------------------------------------------------------------------------
+
+
+def test_a_recipient_list_with_a_hundred_thousand_columns_is_read_in_linear_time(tmp_path: Path) -> None:
+    """The duplicate-column check was `columns.count(c)` per column: 10^10 steps, a hang."""
+    from dlp.recipients import RecipientList
+
+    path = tmp_path / "wide.csv"
+    filler = [f"c{i}" for i in range(100_000)]
+    path.write_text(",".join([*filler, "first_name", "email"]) + "\n" + "," * 100_000 + "Anna,anna@example.org\n")
+    with within(20):
+        people = RecipientList(path)
+    assert people.schema is not None
+    duplicated = tmp_path / "dupes.csv"
+    duplicated.write_text(",".join([*filler, "c7", "email"]) + "\n")
+    with pytest.raises(InputError, match=r"duplicate column names.*c7"):
+        RecipientList(duplicated)
