@@ -29,13 +29,12 @@ from dlp.analysis.stage import AnalyzedMessage
 from dlp.checks.address_rules import fnmatch_any
 from dlp.checks.base import Check, vocabulary
 from dlp.checks.entity import EntityFilter
-from dlp.checks.mailboxes import MACHINE_LOCAL
+from dlp.checks.mailboxes import ADDRESS_IN_TEXT, MACHINE_LOCAL
 from dlp.detect.entities import Entity
 from dlp.detect.machine_text import is_machine_line
 from dlp.model import Finding, Part, ScanMessage, Severity
 from dlp.valueindex import ValueIndex, normal_form
 
-EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 # A header or trailer line, also quoted ("> From: ...") or in a forwarded block; a git shortlog heading.
 METADATA_LINE = re.compile(
     r"(?im)^[ \t>]*(?:(?:from|to|cc|bcc|reply-to|sender|date|sent|subject|message-id|in-reply-to|references|"
@@ -143,7 +142,7 @@ class BulkPersonalData(Check):
         own_lists = message.list_addresses
         people.emails = {
             m.group().casefold()
-            for m in EMAIL_RE.finditer(text)
+            for m in ADDRESS_IN_TEXT.finditer(text)
             if self.is_person_address(m.group(), own_lists) and not _inside(m.start(), metadata)
         }
         # phonenumbers' own matcher (Presidio's phone recognizer misses most numbers in a CSV's rows), run

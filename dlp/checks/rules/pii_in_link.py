@@ -22,13 +22,13 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.base import Check
+from dlp.checks.mailboxes import ADDRESS_IN_TEXT
 from dlp.detect.catalogue import kind_word
 from dlp.htmltext import all_links
 from dlp.model import Finding, Part, PartKind, ScanMessage, Severity
 from dlp.redact import fingerprint, redact_value
 from dlp.valueindex import PHONE_WORDS, ValueIndex, header_words
 
-EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 BASE64_RE = re.compile(r"^[A-Za-z0-9+/_-]{8,}={0,2}$")
 
 
@@ -176,7 +176,7 @@ class PiiInLink(Check):
                 yield Hit(
                     f"a {hashes[lowered]} hash of the recipient's email address", piece.text, "HASH", piece, own=True
                 )
-            for address in EMAIL_RE.findall(piece.text):
+            for address in ADDRESS_IN_TEXT.findall(piece.text):
                 if address.lower() not in own_emails and not self.scope.is_internal(address):
                     yield Hit("an email address", address, "EMAIL_ADDRESS", piece)
             if piece.text.strip().startswith("+") or _phone_key(piece.where):
