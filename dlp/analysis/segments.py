@@ -20,7 +20,9 @@ analysed once.
 
 Lines a program printed (a pasted kernel log, a hex dump: `dlp.detect.machine_text`) get no NER, only the
 pattern recognizers: their windows are marked `ner=False` and grouped into units of their own, so a
-megabyte of log under three lines of prose costs a tokenizer pass, not spaCy's full pipeline.
+megabyte of log under three lines of prose costs a tokenizer pass, not spaCy's full pipeline. A pattern
+that needs a word (a phone word, the name of a licence or bank number) is not run on a log line's window
+that lacks it (`Window.skip`, `dlp.detect.machine_text.machine_skips`); units hold windows of one skip set.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ class Window:
     hi: int
     offset: int  # where `text` starts in the part
     ner: bool = True  # False for a line a program printed: patterns only
-    skip: frozenset[str] = frozenset()  # entity types not looked for here (a log line without a phone word)
+    skip: frozenset[str] = frozenset()  # entity types not looked for (a log line's window lacks their word)
 
     @property
     def key(self) -> tuple[str, str, int, int]:
@@ -141,13 +143,15 @@ def analyze_windows(
             by_language.setdefault((item[0], ner, skip), []).append(index)
     # Through the detector, never its engine directly: it detects each text's language, picks that
     # language's recognizers and NER, counts patterns-only analyses for the report, and cleans results.
-    # A batch holds every text's spaCy Doc at once: bounded by count AND by characters (two pieces), so a
-    # megabyte part split into pieces costs a few hundred MB, not gigabytes.
-    max_chars = 2 * piece_chars()
+    # A batch holds every text's spaCy Doc at once: bounded by count AND by characters, so a megabyte part
+    # costs a few hundred MB, not gigabytes. NER's activations are what cost: its batches hold two NER
+    # units (a megabyte of prose peaked at 905 MB with batches of two 100,000-character pieces, 400 MB
+    # with 50,000, at the same CPU time); a tokens-only batch holds two pieces.
     for (language, ner, skip), indexes in by_language.items():
         wanted = [e for e in entities if e not in skip]
         if not set(wanted) - NEVER_REPORTED:
             continue
+        max_chars = 2 * (ner_unit_chars() if ner else piece_chars())
         chunk: list[int] = []
         size = 0
         for position, index in enumerate(indexes):
@@ -192,17 +196,18 @@ class Unit:
 
 
 def merge_windows(part_text: str, windows_in_order: Sequence[Window], max_chars: int | None = None) -> list[Unit]:
-    """Overlapping windows as units of at most `max_chars` (the piece spaCy analyses at once): a
-    megabyte part becomes a few dozen units, never one text over spaCy's max_length. A unit holds lines
-    of one kind: prose (NER and patterns) or machine output (patterns only, less what `skip` names)."""
-    max_chars = max_chars or piece_chars()
+    """Overlapping windows as units of at most `max_chars` (default: `ner_unit_chars()` for prose, the
+    piece for machine output): a megabyte part becomes a few dozen units, never one text over spaCy's
+    max_length. A unit holds lines of one kind: prose (NER and patterns) or machine output (patterns only,
+    less what `skip` names)."""
     units: list[Unit] = []
     group: list[Window] = []
     start = end = -1
     for window in windows_in_order:  # in text order, so only the last group can overlap the next window
         stop = window.offset + len(window.text)
         kind_changed = group and (window.ner, window.skip) != (group[0].ner, group[0].skip)
-        if group and (window.offset > end or stop - start > max_chars or kind_changed):
+        limit = max_chars or (ner_unit_chars() if window.ner else piece_chars())
+        if group and (window.offset > end or stop - start > limit or kind_changed):
             units.append(_unit(part_text, group))
             group, end = [], -1
         if not group:
@@ -221,6 +226,15 @@ def _unit(part_text: str, group: list[Window]) -> Unit:
     start = min(w.offset for w in group)
     stop = max(w.offset + len(w.text) for w in group)
     return Unit(group[0].language, part_text[start:stop], start, tuple(group), group[0].ner, group[0].skip)
+
+
+NER_UNIT_CHARS = 25_000
+
+
+def ner_unit_chars() -> int:
+    """The most characters of prose analysed as one unit (a unit only saves the context words its windows
+    share, so a quarter piece loses nothing), and half of what one NER batch holds."""
+    return min(NER_UNIT_CHARS, piece_chars())
 
 
 # A cached window costs ~0.7 KB. The windows worth keeping are the template's (a few hundred per
