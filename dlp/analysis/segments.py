@@ -280,7 +280,9 @@ class SegmentAnalyzer:
                     seen.add(key)
                     if not window.ner:  # a log line: what its window holds no word for is not looked for
                         needed = needed or NeededWords(text)
-                        window = replace(window, skip=needed.skips(window.offset, window.offset + len(window.text)))
+                        lo, hi = window.offset, window.offset + len(window.text)
+                        skip = needed.skips(lo, hi, window.offset + window.lo, window.offset + window.hi)
+                        window = replace(window, skip=skip)
                     new.append(window)
             if new:
                 out.extend(merge_windows(text, new))
@@ -324,7 +326,7 @@ class SegmentAnalyzer:
             cached = self.cache.get(key)
             if cached is None:
                 self.misses += 1
-                skip = frozenset() if window.ner else machine_skips(window.text)
+                skip = frozenset() if window.ner else machine_skips(window.text, window.text[window.lo : window.hi])
                 self.fill([Unit(window.language, window.text, window.offset, (window,), window.ner, skip)])
                 cached = self.cache[key]
             else:

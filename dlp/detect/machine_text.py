@@ -46,22 +46,26 @@ def is_machine_line(line: str) -> bool:
     return bool(MACHINE_LINE.match(line) or BASE64_LINE.match(line))
 
 
-def machine_skips(window: str) -> frozenset[str]:
+def machine_skips(window: str, line: str | None = None) -> frozenset[str]:
     """Entity types not looked for in a window around a line a program printed: those that need a word
-    the window does not hold.
+    the window (for a phone: the line itself) does not hold.
 
-    A phone number in a log is written after a phone word ("Tel: ..", "call ..", a modem's "number");
-    without one, the digit runs of a log (timestamps, sector counts, dates, clock seconds) are what
-    phonenumbers' matcher finds there, 14 regions over every run: half the cost of a megabyte log, and
-    only false findings (issue 13). A driver's licence, passport or bank number is reported only with its
-    name within the words the window holds (`dlp.detect.evidence.weak_id_without_evidence`); without it
-    its patterns' thousands of matches in a log (every 5-9 digit run, every `x86`) are built, scored and
-    dropped for nothing.
+    A phone number in a log is written after a phone word on its own line ("Tel: ..", "call ..", a
+    modem's "number"); without one, the digit runs of a log (timestamps, sector counts, dates, clock
+    seconds, the epoch after the line "PM: Magic number: ...") are what phonenumbers' matcher finds
+    there, 14 regions over every run: half the cost of a megabyte log, and only false findings (issue
+    13). A driver's licence, passport or bank number is reported only with its name within the words the
+    window holds (`dlp.detect.evidence.weak_id_without_evidence`); without it its patterns' thousands of
+    matches in a log (every 5-9 digit run, every `x86`) are built, scored and dropped for nothing.
     """
-    return frozenset(entity for entity, needed in _NEEDS_WORD.items() if not needed.search(window))
+    line = window if line is None else line
+    return frozenset(
+        entity for entity, needed in _NEEDS_WORD.items() if not needed.search(line if entity in _ON_LINE else window)
+    )
 
 
 _NEEDS_WORD = {"PHONE_NUMBER": PHONE_CONTEXT, **WEAK_CONTEXT}
+_ON_LINE = frozenset({"PHONE_NUMBER"})  # its word must be on the line itself, not in the lines before
 
 
 class NeededWords:
@@ -75,11 +79,12 @@ class NeededWords:
             for found in [list(needed.finditer(text))]
         }
 
-    def skips(self, lo: int, hi: int) -> frozenset[str]:
-        """The entity types with no needed word inside text[lo:hi]."""
+    def skips(self, lo: int, hi: int, line_lo: int, line_hi: int) -> frozenset[str]:
+        """The entity types with no needed word inside text[lo:hi] (text[line_lo:line_hi] for a phone)."""
         out = []
         for entity, (starts, ends) in self.hits.items():
-            first = bisect.bisect_left(starts, lo)  # hits are ordered and disjoint: the first after lo ends first
-            if first == len(starts) or ends[first] > hi:
+            start, end = (line_lo, line_hi) if entity in _ON_LINE else (lo, hi)
+            first = bisect.bisect_left(starts, start)  # hits are ordered and disjoint: the first after it ends first
+            if first == len(starts) or ends[first] > end:
                 out.append(entity)
         return frozenset(out)
