@@ -14,8 +14,8 @@ from email.message import EmailMessage
 
 from tests.support.synthetic import CITIES, STREETS, person
 
-BUILDER = "dorian.stoll@builder.example.net"  # in the kernel's version line, the log's first line
-TAIL_ADDRESS = "jonas.novak@lab.example.com"  # in the log's very last line: past every piece boundary
+BUILDER = "dorian.stoll@posteo.de"  # in the kernel's version line, the log's first line (a real provider: reserved domains are nobody's)
+TAIL_ADDRESS = "jonas.novak@gmx.net"  # in the log's very last line: past every piece boundary
 TIME_SERVER = "81.2.69.160"  # a public address a time daemon logged
 PROSE_NAME = "Maria Gonzalez"
 PROSE = (
