@@ -103,3 +103,20 @@ def test_bulk_personal_data_counts_phones_in_rows_not_in_a_pasted_log() -> None:
     assert bulk("Full log:\n\n" + log + "\n") == []
     (finding,) = bulk("Full log:\n\n" + log + "\n\nAnd the customers who called:\n" + rows + "\n")
     assert finding.extra["phone_numbers"] == 12
+
+
+def test_a_phone_in_a_log_line_needs_a_phone_word_on_that_line() -> None:
+    """Issue 13: a kernel log's digit runs are no phone numbers (timestamps, block counts, the epoch after
+    "PM: Magic number"), and phonenumbers' matcher over all of them was half the log's cost; a modem or a
+    PBX logging a number it dialled says so on the line, and that number is still found."""
+    detector = get_detector()
+    log = (
+        "[  177.238228] PM:   Magic number: 2:375:735\n"
+        "[  177.241710] rtc_cmos rtc_cmos: setting system clock to 2022-08-04T13:48:07 UTC (1659620887)\n"
+        "[   40.582249] sd 5:0:0:0: [sdb] 15649200 512-byte logical blocks: (8.01 GB/7.46 GiB)\n"
+        "Mar 22 19:50:04 pbx asterisk[811]: NOTICE: call to +44 20 7946 0958 answered\n"
+    )
+    assert all(is_machine_line(line) for line in log.splitlines())
+    analyzer = SegmentAnalyzer(detector, ["PHONE_NUMBER"])
+    phones = [e.text for e in analyzer.analyze_text(log) if e.entity_type == "PHONE_NUMBER"]
+    assert phones == ["+44 20 7946 0958"], phones

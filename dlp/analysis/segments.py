@@ -20,7 +20,9 @@ analysed once.
 
 Lines a program printed (a pasted kernel log, a hex dump: `dlp.detect.machine_text`) get no NER, only the
 pattern recognizers: their windows are marked `ner=False` and grouped into units of their own, so a
-megabyte of log under three lines of prose costs a tokenizer pass, not spaCy's full pipeline.
+megabyte of log under three lines of prose costs a tokenizer pass, not spaCy's full pipeline. A pattern
+that needs a word (a phone word, the name of a licence or bank number) is not run on a log line's window
+that lacks it (`Window.skip`, `dlp.detect.machine_text.machine_skips`); units hold windows of one skip set.
 """
 
 from __future__ import annotations
@@ -29,12 +31,12 @@ import bisect
 import re
 from collections import OrderedDict
 from collections.abc import Container, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dlp.budgets import piece_chars, piece_context
 from dlp.detect.engine import NEVER_REPORTED, Detector
 from dlp.detect.entities import Entity
-from dlp.detect.machine_text import is_machine_line
+from dlp.detect.machine_text import NeededWords, is_machine_line, machine_skips
 from dlp.model import Part
 
 CONTEXT_WORDS = 6
@@ -55,6 +57,7 @@ class Window:
     hi: int
     offset: int  # where `text` starts in the part
     ner: bool = True  # False for a line a program printed: patterns only
+    skip: frozenset[str] = frozenset()  # entity types not looked for (a log line's window lacks their word)
 
     @property
     def key(self) -> tuple[str, str, int, int]:
@@ -118,29 +121,37 @@ def keep_for_window(window: Window, entities: Iterable[Entity]) -> list[Entity]:
 
 def analyze_windows(
     detector: Detector,
-    texts: Sequence[tuple[str, str] | tuple[str, str, bool]],
+    texts: Sequence[tuple[str, str] | tuple[str, str, bool] | tuple[str, str, bool, frozenset[str]]],
     entities: Sequence[str],
     batch_size: int = 64,
 ):
     """Presidio on many texts at once: spaCy runs them through `nlp.pipe`, the recognizers per text.
 
-    Each text is (language, text) or (language, text, ner); ner=False analyses it with patterns only.
+    Each text is (language, text), (language, text, ner) or (language, text, ner, skip); ner=False
+    analyses it with patterns only, `skip` names entity types not looked for in it.
     Same filtering as `Detector.analyze` (NEVER_REPORTED, `clean_results`), so a batched result equals a
     single one.
     """
     out: list[list[Entity]] = [[] for _ in texts]
     if not set(entities) - NEVER_REPORTED:
         return out
-    by_language: dict[tuple[str, bool], list[int]] = {}
+    by_language: dict[tuple[str, bool, frozenset[str]], list[int]] = {}
     for index, item in enumerate(texts):
         if item[1].strip():
-            by_language.setdefault((item[0], item[2] if len(item) > 2 else True), []).append(index)
+            ner = item[2] if len(item) > 2 else True
+            skip = item[3] if len(item) > 3 else frozenset()
+            by_language.setdefault((item[0], ner, skip), []).append(index)
     # Through the detector, never its engine directly: it detects each text's language, picks that
     # language's recognizers and NER, counts patterns-only analyses for the report, and cleans results.
-    # A batch holds every text's spaCy Doc at once: bounded by count AND by characters (two pieces), so a
-    # megabyte part split into pieces costs a few hundred MB, not gigabytes.
-    max_chars = 2 * piece_chars()
-    for (language, ner), indexes in by_language.items():
+    # A batch holds every text's spaCy Doc at once: bounded by count AND by characters, so a megabyte part
+    # costs a few hundred MB, not gigabytes. NER's activations are what cost: its batches hold two NER
+    # units (a megabyte of prose peaked at 905 MB with batches of two 100,000-character pieces, 400 MB
+    # with 50,000, at the same CPU time); a tokens-only batch holds two pieces.
+    for (language, ner, skip), indexes in by_language.items():
+        wanted = [e for e in entities if e not in skip]
+        if not set(wanted) - NEVER_REPORTED:
+            continue
+        max_chars = 2 * (ner_unit_chars() if ner else piece_chars())
         chunk: list[int] = []
         size = 0
         for position, index in enumerate(indexes):
@@ -149,7 +160,7 @@ def analyze_windows(
             last = position == len(indexes) - 1
             if not (last or len(chunk) >= batch_size or size + len(texts[indexes[position + 1]][1]) > max_chars):
                 continue
-            results = detector.analyze_many([texts[i][1] for i in chunk], language=language, entities=entities, ner=ner)
+            results = detector.analyze_many([texts[i][1] for i in chunk], language=language, entities=wanted, ner=ner)
             for i, entities_found in zip(chunk, results, strict=True):
                 out[i] = entities_found
             chunk, size = [], 0
@@ -171,11 +182,12 @@ class Unit:
     offset: int  # where `text` starts in the part
     members: tuple[Window, ...]
     ner: bool = True
+    skip: frozenset[str] = frozenset()
 
     @property
-    def job(self) -> tuple[str, str, bool]:
+    def job(self) -> tuple[str, str, bool, frozenset[str]]:
         """What `analyze_windows` (here or in a worker process) is given for this unit."""
-        return (self.language, self.text, self.ner)
+        return (self.language, self.text, self.ner, self.skip)
 
     def entities_for(self, member: Window, entities: Iterable[Entity]) -> list[Entity]:
         """`entities` of this unit, as the member window's own (in the member's coordinates)."""
@@ -184,16 +196,18 @@ class Unit:
 
 
 def merge_windows(part_text: str, windows_in_order: Sequence[Window], max_chars: int | None = None) -> list[Unit]:
-    """Overlapping windows as units of at most `max_chars` (the piece spaCy analyses at once): a
-    megabyte part becomes a few dozen units, never one text over spaCy's max_length. A unit holds lines
-    of one kind: prose (NER and patterns) or machine output (patterns only)."""
-    max_chars = max_chars or piece_chars()
+    """Overlapping windows as units of at most `max_chars` (default: `ner_unit_chars()` for prose, the
+    piece for machine output): a megabyte part becomes a few dozen units, never one text over spaCy's
+    max_length. A unit holds lines of one kind: prose (NER and patterns) or machine output (patterns only,
+    less what `skip` names)."""
     units: list[Unit] = []
     group: list[Window] = []
     start = end = -1
     for window in windows_in_order:  # in text order, so only the last group can overlap the next window
         stop = window.offset + len(window.text)
-        if group and (window.offset > end or stop - start > max_chars or window.ner != group[0].ner):
+        kind_changed = group and (window.ner, window.skip) != (group[0].ner, group[0].skip)
+        limit = max_chars or (ner_unit_chars() if window.ner else piece_chars())
+        if group and (window.offset > end or stop - start > limit or kind_changed):
             units.append(_unit(part_text, group))
             group, end = [], -1
         if not group:
@@ -208,10 +222,19 @@ def merge_windows(part_text: str, windows_in_order: Sequence[Window], max_chars:
 def _unit(part_text: str, group: list[Window]) -> Unit:
     if len(group) == 1:
         only = group[0]
-        return Unit(only.language, only.text, only.offset, (only,), only.ner)
+        return Unit(only.language, only.text, only.offset, (only,), only.ner, only.skip)
     start = min(w.offset for w in group)
     stop = max(w.offset + len(w.text) for w in group)
-    return Unit(group[0].language, part_text[start:stop], start, tuple(group), group[0].ner)
+    return Unit(group[0].language, part_text[start:stop], start, tuple(group), group[0].ner, group[0].skip)
+
+
+NER_UNIT_CHARS = 25_000
+
+
+def ner_unit_chars() -> int:
+    """The most characters of prose analysed as one unit (a unit only saves the context words its windows
+    share, so a quarter piece loses nothing), and half of what one NER batch holds."""
+    return min(NER_UNIT_CHARS, piece_chars())
 
 
 # A cached window costs ~0.7 KB. The windows worth keeping are the template's (a few hundred per
@@ -250,10 +273,16 @@ class SegmentAnalyzer:
         seen: set[tuple[str, str, int, int]] = set()
         for text in texts:
             new: list[Window] = []
+            needed: NeededWords | None = None
             for window in self.windows_of(text, language):
                 key = window.key
                 if key not in self.cache and key not in seen and key not in pending:
                     seen.add(key)
+                    if not window.ner:  # a log line: what its window holds no word for is not looked for
+                        needed = needed or NeededWords(text)
+                        lo, hi = window.offset, window.offset + len(window.text)
+                        skip = needed.skips(lo, hi, window.offset + window.lo, window.offset + window.hi)
+                        window = replace(window, skip=skip)
                     new.append(window)
             if new:
                 out.extend(merge_windows(text, new))
@@ -297,7 +326,8 @@ class SegmentAnalyzer:
             cached = self.cache.get(key)
             if cached is None:
                 self.misses += 1
-                self.fill([Unit(window.language, window.text, window.offset, (window,), window.ner)])
+                skip = frozenset() if window.ner else machine_skips(window.text, window.text[window.lo : window.hi])
+                self.fill([Unit(window.language, window.text, window.offset, (window,), window.ner, skip)])
                 cached = self.cache[key]
             else:
                 self.hits += 1

@@ -81,10 +81,28 @@ def _analyse(items: Sequence) -> list[list[Entity]]:
     return out
 
 
+# A chunk with this many characters to analyse is shared out among the workers (two pieces).
+SPLIT_CHARS = 200_000
+
+
+class _Joined:
+    """The results of a chunk's slices, in the chunk's order (what `Future.result` gives for one task)."""
+
+    def __init__(self, futures: list[Future]) -> None:
+        self.futures = futures
+
+    def result(self) -> list[list[Entity]]:
+        out: list[list[Entity]] = []
+        for future in self.futures:
+            out.extend(future.result())
+        return out
+
+
 class AnalysisPool:
     """A process pool over the machine's cores for `analyze_windows`."""
 
     def __init__(self, workers: int, recognizers: Sequence[dict], entities: Sequence[str]) -> None:
+        self.workers = workers
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self.executor = ProcessPoolExecutor(
@@ -94,8 +112,23 @@ class AnalysisPool:
             initargs=(os.getpid(), list(recognizers), list(entities)),
         )
 
-    def submit(self, units: Sequence[Unit]) -> Future:
-        return self.executor.submit(_analyse, [u.job if isinstance(u, Unit) else u for u in units])
+    def submit(self, units: Sequence[Unit]) -> Future | _Joined:
+        """One chunk's units to the workers. A chunk of one huge message (a megabyte log in `dlp check`) is
+        cut into one contiguous slice per worker, so all cores share it instead of one; a campaign's chunks
+        are small and already keep every worker busy, one task each."""
+        jobs = [u.job if isinstance(u, Unit) else u for u in units]
+        chars = [len(u.text) for u in units]
+        if self.workers < 2 or sum(chars) < SPLIT_CHARS:
+            return self.executor.submit(_analyse, jobs)
+        share = sum(chars) / self.workers
+        slices: list[list] = [[]]
+        size = 0
+        for job, length in zip(jobs, chars, strict=True):
+            if size >= share * len(slices) and len(slices) < self.workers:
+                slices.append([])
+            slices[-1].append(job)
+            size += length
+        return _Joined([self.executor.submit(_analyse, part) for part in slices if part])
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)

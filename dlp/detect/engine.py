@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from dlp.budgets import piece_chars, piece_context
+from dlp.detect.anchors import anchor_labelled_patterns
 from dlp.detect.catalogue import GLUE_CHECKED, ID_LIKE, NEVER_REPORTED
 from dlp.detect.entities import Entity
 from dlp.detect.evidence import filtered_by
@@ -103,6 +104,8 @@ class Detector:
                 registry.add_recognizer(recognizer)
             for spec in extra_recognizers:
                 registry.add_recognizer(_pattern_recognizer_from_spec({**spec, "supported_language": language}))
+        for recognizer in registry.recognizers:
+            anchor_labelled_patterns(recognizer)  # labelled patterns searched only near their labels
         self.engine = AnalyzerEngine(
             registry=registry,
             nlp_engine=self.nlp_engine,

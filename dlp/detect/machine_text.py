@@ -12,7 +12,11 @@ a process or a host, never by prose.
 
 from __future__ import annotations
 
+import bisect
 import re
+
+from dlp.detect.evidence import WEAK_CONTEXT
+from dlp.detect.recognizers.phone import PHONE_CONTEXT
 
 _TIME = r"\d\d:\d\d:\d\d(?:[.,]\d+)?"
 MACHINE_LINE = re.compile(
@@ -40,3 +44,47 @@ BASE64_LINE = re.compile(r"^[ \t>]*[A-Za-z0-9+/]{40,}={0,2}[ \t]*$")
 def is_machine_line(line: str) -> bool:
     """Whether `line` is printed by a program (a log, a hex dump, a base64 run), not written by a person."""
     return bool(MACHINE_LINE.match(line) or BASE64_LINE.match(line))
+
+
+def machine_skips(window: str, line: str | None = None) -> frozenset[str]:
+    """Entity types not looked for in a window around a line a program printed: those that need a word
+    the window (for a phone: the line itself) does not hold.
+
+    A phone number in a log is written after a phone word on its own line ("Tel: ..", "call ..", a
+    modem's "number"); without one, the digit runs of a log (timestamps, sector counts, dates, clock
+    seconds, the epoch after the line "PM: Magic number: ...") are what phonenumbers' matcher finds
+    there, 14 regions over every run: half the cost of a megabyte log, and only false findings (issue
+    13). A driver's licence, passport or bank number is reported only with its name within the words the
+    window holds (`dlp.detect.evidence.weak_id_without_evidence`); without it its patterns' thousands of
+    matches in a log (every 5-9 digit run, every `x86`) are built, scored and dropped for nothing.
+    """
+    line = window if line is None else line
+    return frozenset(
+        entity for entity, needed in _NEEDS_WORD.items() if not needed.search(line if entity in _ON_LINE else window)
+    )
+
+
+_NEEDS_WORD = {"PHONE_NUMBER": PHONE_CONTEXT, **WEAK_CONTEXT}
+_ON_LINE = frozenset({"PHONE_NUMBER"})  # its word must be on the line itself, not in the lines before
+
+
+class NeededWords:
+    """`machine_skips` for many windows of one text: each word searched once over the whole text, then
+    looked up per window (a megabyte log has 20,000 windows; four searches in each cost a second)."""
+
+    def __init__(self, text: str) -> None:
+        self.hits = {
+            entity: ([m.start() for m in found], [m.end() for m in found])
+            for entity, needed in _NEEDS_WORD.items()
+            for found in [list(needed.finditer(text))]
+        }
+
+    def skips(self, lo: int, hi: int, line_lo: int, line_hi: int) -> frozenset[str]:
+        """The entity types with no needed word inside text[lo:hi] (text[line_lo:line_hi] for a phone)."""
+        out = []
+        for entity, (starts, ends) in self.hits.items():
+            start, end = (line_lo, line_hi) if entity in _ON_LINE else (lo, hi)
+            first = bisect.bisect_left(starts, start)  # hits are ordered and disjoint: the first after it ends first
+            if first == len(starts) or ends[first] > end:
+                out.append(entity)
+        return frozenset(out)

@@ -8,6 +8,7 @@ pipeline whose lemma is the lower-cased word: patterns run, NER does not.
 from __future__ import annotations
 
 import importlib.util
+import re
 
 import spacy
 from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
@@ -21,6 +22,9 @@ NER_MODELS: dict[str, str] = {
     "es": "es_core_news_sm",
 }
 
+
+# A word (letters, digits, underscore) or one punctuation mark: the tokens of text that gets no NER.
+_WORD_OR_MARK = re.compile(r"\w+|[^\w\s]")
 
 # Presidio reads tokens, lemmas and entities, never the dependency parse. Without the parser spaCy is ~18%
 # faster, and on the 782-sample eval corpus every entity and every lemma is the same with or without it.
@@ -95,7 +99,8 @@ class LazySpacyNlpEngine(SpacyNlpEngine):
         )
         self.model_by_language = dict(models)
         self.preload = preload
-        self._tokens_only: Language | None = None
+        self._flags: dict[tuple[str, str], tuple[bool, bool]] = {}
+        self._keywords: dict[str, dict[str, bool]] = {}
 
     def load(self) -> None:
         self.nlp = _LazyPipelines(self.model_by_language)
@@ -104,15 +109,72 @@ class LazySpacyNlpEngine(SpacyNlpEngine):
                 _ = self.nlp[language]
 
     def process_batch_tokens_only(self, texts: list[str], language: str):
-        """Presidio's artifacts from the tokenizer alone (lower-cased lemmas, no entities): what the pattern
-        recognizers and their context words need, at a small fraction of a trained pipeline's cost."""
-        if self._tokens_only is None:
-            self._tokens_only = blank_pipeline(language)
-        for doc in self._tokens_only.pipe(texts):
-            yield doc.text, self._doc_to_nlp_artifact(doc, language)
+        """Presidio's artifacts without a spaCy pipeline (lines a program printed): words and punctuation
+        marks by one regex, lower-cased lemmas, no entities. What the pattern recognizers' context words
+        need; spaCy's rule-based tokenizer spent ~2 s per megabyte of log on its affix rules (hex, paths,
+        brackets), and building its Tokens back into lists another second."""
+        from presidio_analyzer.nlp_engine import NlpArtifacts
+
+        for text in texts:
+            words: list[str] = []
+            starts: list[int] = []
+            for match in _WORD_OR_MARK.finditer(text):
+                words.append(match.group())
+                starts.append(match.start())
+            lemmas = [word.lower() for word in words]
+            artifacts = NlpArtifacts([], words, starts, lemmas, None, language)  # type: ignore[arg-type]
+            artifacts.nlp_engine = self
+            # Presidio's keywords (`NlpArtifacts.set_keywords`): lemmas that are neither stop words nor
+            # punctuation; a token holds no ":" to split at. Decided once per distinct word.
+            keep = self._keyword_words(language)
+            artifacts.keywords = [lemma for lemma in lemmas if keep[lemma]]
+            yield text, artifacts
+
+    def _keyword_words(self, language: str) -> dict[str, bool]:
+        cache = self._keywords.get(language)
+        if cache is None or len(cache) >= self.FLAG_CACHE:
+            cache = self._keywords[language] = _KeywordWords(self, language)
+        return cache
+
+    # Presidio asks both for every lemma of every analysed text (its keywords): a vocabulary lookup each, a
+    # second per megabyte of log. Whether a word is a stop word or punctuation never changes: asked once per
+    # distinct word (bounded, so a long-running `dlp serve` does not grow with every word it ever saw).
+    FLAG_CACHE = 200_000
+
+    def _lexeme_flags(self, word: str, language: str) -> tuple[bool, bool]:
+        key = (word, language)
+        flags = self._flags.get(key)
+        if flags is None:
+            if len(self._flags) >= self.FLAG_CACHE:
+                self._flags.clear()
+            lexeme = self.nlp[language].vocab[word]
+            flags = self._flags[key] = (bool(lexeme.is_stop), bool(lexeme.is_punct))
+        return flags
+
+    def is_stopword(self, word: str, language: str) -> bool:
+        return self._lexeme_flags(word, language)[0]
+
+    def is_punct(self, word: str, language: str) -> bool:
+        return self._lexeme_flags(word, language)[1]
 
     def get_supported_languages(self) -> list[str]:
         return list(self.model_by_language)
 
     def has_ner(self, language: str) -> bool:
         return bool(self.model_by_language.get(language))
+
+
+class _KeywordWords(dict):
+    """word -> whether Presidio keeps it as a keyword (`NlpArtifacts.set_keywords`), filled on first ask."""
+
+    def __init__(self, engine: LazySpacyNlpEngine, language: str) -> None:
+        super().__init__()
+        self.engine = engine
+        self.language = language
+
+    def __missing__(self, word: str) -> bool:
+        engine, language = self.engine, self.language
+        keep = not (engine.is_stopword(word, language) or engine.is_punct(word, language))
+        keep = keep and word not in ("-PRON-", "be")
+        self[word] = keep
+        return keep
