@@ -93,6 +93,8 @@ def test_a_third_name_word_that_is_a_listed_name_stays() -> None:
         ("Hayes, 25 September 1963 -- 1 January 1965.", "Hayes"),  # a listed surname ending in s
         # a surname in no list and no English word, mid-sentence: spaCy's PERSON keeps its score
         ("He trained with heavyweight legend Joe Frazier, and later Bobick fought him.", "Bobick"),
+        ("After the war he married Lily and they moved to Leeds.", "Lily"),  # a name that is also a word
+        ("The meeting moved, so Ben will present the results.", "Ben"),
     ],
 )
 def test_a_lone_surname_in_running_text_is_a_name(text: str, word: str) -> None:
@@ -107,6 +109,8 @@ def test_a_lone_surname_in_running_text_is_a_name(text: str, word: str) -> None:
         ("[Sat Jun 20 07:27:13 2020] [core:warn] AH00111: Config variable ${APACHE_LOG_DIR} is not defined", "Config"),
         ("Suspendisse potenti. Nullam sed dui magna. Lorem ipsum dolor sit amet.", "Nullam"),
         ("Saturday Night Live showed it over and over, the Nationally televised loss.", "Nationally"),
+        ("Am o placa de baza, Chipset Ali M1542/M1543, Aladdin-V chipset.", "Ali"),  # after a capitalised word
+        ("Did you read the book Lily gave me? The lily in the garden is blooming.", "Lily"),  # written lower case too
     ],
 )
 def test_a_lone_capitalised_word_that_is_not_a_name_in_prose_is_not_reported(text: str, word: str) -> None:

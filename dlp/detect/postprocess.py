@@ -164,8 +164,10 @@ def person_score(text: str, start: int, end: int, score: float) -> float:
         return score
     if words and listed_name(words[0]) and not placed(text, start, end):
         return score
-    if words and unknown_word(words[0]) and in_prose(text, start, end) and not placed(text, start, end):
-        return score
+    # Mid-sentence, a capitalised word in no list and no dictionary ("Bobick") or a name that is also a word
+    # ("Lily", "Trump") is the name the model took it for.
+    if words and (unknown_word(words[0]) or listed_name(words[0], weak=True)) and in_prose(text, start, end):
+        return score if not placed(text, start, end) else min(score, 0.6)
     return min(score, 0.6)
 
 
@@ -174,7 +176,7 @@ _INNER_CAPITAL = re.compile(r"[a-zà-ÿ][A-ZÀ-Þ]")  # "BreakingNews", "LaurenE
 
 # Mid-sentence: after a lower-case word or a comma on the same line, where a capital marks a name, not the
 # start of a sentence, a heading or a log message ("AH00111: Config variable", "Nullam sed dui").
-_MID_SENTENCE = regex.compile(r"[\p{Ll},][ \t]+$")
+_MID_SENTENCE = regex.compile(r"(?:(?<![\w'’-])\p{Ll}[\p{Ll}'’-]*|,)[ \t]+$")
 
 
 def in_prose(text: str, start: int, end: int) -> bool:
@@ -227,12 +229,14 @@ def placed(text: str, start: int, end: int) -> bool:
     return bool(_PLACE_BEFORE.search(text[max(0, start - 12) : start]) or _PLACE_AFTER.match(text[end : end + 14]))
 
 
-def listed_name(word: str) -> bool:
-    """A lone word that the name lists hold and that is no ordinary English word ("Guido", "Kowalski")."""
+def listed_name(word: str, weak: bool = False) -> bool:
+    """A lone word that the name lists hold and that is no ordinary English word ("Guido", "Kowalski"); with
+    `weak`, also a name that is a word too ("Lily", "Ben")."""
     from dlp.detect.name_lexicon import STRONG, lexicon
 
     word = bare_word(word)
-    return not word.isupper() and lexicon().any_name(word) == STRONG  # "ENGLAND" in an address is no name
+    found = lexicon().any_name(word)
+    return not word.isupper() and (found == STRONG or (weak and found > 0))  # "ENGLAND" in an address: no name
 
 
 def labelled_as_other_id(text: str, start: int) -> bool:
