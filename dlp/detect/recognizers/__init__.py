@@ -36,6 +36,7 @@ from dlp.detect.recognizers.display_name import DisplayNameRecognizer
 from dlp.detect.recognizers.iban_any import AnyCountryIbanRecognizer
 from dlp.detect.recognizers.introduced_name import IntroducedNameRecognizer
 from dlp.detect.recognizers.labelled_id import LabelledIdRecognizer
+from dlp.detect.recognizers.lone_name import LoneNameRecognizer
 from dlp.detect.recognizers.national_ids import ChAhvRecognizer, FrInseeRecognizer
 from dlp.detect.recognizers.payment_card import PaymentCardRecognizer
 from dlp.detect.recognizers.phone import EmailPhoneRecognizer
@@ -76,6 +77,7 @@ OWN: tuple[type[EntityRecognizer], ...] = (
     FrInseeRecognizer,
     IntroducedNameRecognizer,
     DictionaryNameRecognizer,
+    LoneNameRecognizer,
     ReversedNameRecognizer,
     CuedNameRecognizer,
     DisplayNameRecognizer,

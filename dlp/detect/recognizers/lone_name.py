@@ -1,0 +1,105 @@
+"""PERSON: a lone listed surname or given name in the running text of a language dlp has no NER model for.
+
+German, Spanish and Italian (and French without the optional model) get no spaCy NER, so a surname
+written alone ("Im Senat vertrat Hoffmann die Ressorts", "selon Dupuis le dossier") is found only after a
+title, a cue or an earlier full name. Mid-sentence, where the capital belongs to the word and not to the
+sentence, a capitalised word that the name lists hold as a strong name is a person, unless:
+
+- it stands where places stand ("in", "nach", "bei", "de" before it; "street", "Filiale" after it:
+  `dlp.detect.postprocess.placed`);
+- the text also writes it in lower case (then it is an ordinary word that a heading capitalised);
+- in German, where every noun is capitalised, it is a common noun (Wiktionary's German nouns, the
+  `german-nouns` package: "Koch", "Bauer", "Senat" are nouns first), or a place name Wiktionary knows.
+
+English has NER, and capitalises only names, so this recognizer serves the other languages only.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+import regex
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+from dlp.detect.name_lexicon import CAP, TITLES, lexicon, vetoed_by_ner
+
+# A capitalised word after a lower-case word (or a comma) on the same line: "vertrat Hoffmann", "und Ruane".
+LONE = regex.compile(
+    rf"(?:(?<![\w'’-])(?P<before>\p{{Ll}}[\p{{Ll}}'’-]*)|(?P<comma>,))[ \t]+(?P<name>{CAP})(?![\w@\-/]|[ \t]+\p{{Lu}})"
+)
+# Articles: a person's name takes none in these languages, a place or an institution does ("le Conseil",
+# "la Ville", "de la Reina", "der Senat").
+ARTICLES = frozenset(
+    re.findall(r"\S+", "le la les l' l’ un une el los las lo il gli una der die das den dem des ein eine einem einen")
+)
+# Before a comma, a number on the same line makes a list of address parts ("28014 Madrid, Spain").
+_NUMBERED = regex.compile(r"\d[^\n,]*$")
+# Wiktionary's part-of-speech tags that make an entry a name, not a common noun.
+PROPER = ("Nachname", "Vorname", "Eigenname", "Toponym", "Straßenname")
+SCORE = 0.85
+
+
+class LoneNameRecognizer(EntityRecognizer):
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entities=["PERSON"], name="LoneNameRecognizer", supported_language=supported_language
+        )
+
+    def load(self) -> None:  # the lists load on first use
+        pass
+
+    def analyze(self, text: str, entities, nlp_artifacts=None) -> list[RecognizerResult]:
+        from dlp.detect.postprocess import NOT_NAMES, _written_lower, placed
+
+        if self.supported_language == "en":
+            return []
+        lex = lexicon()
+        out = []
+        for match in LONE.finditer(text):
+            word = match.group("name")
+            start, end = match.span("name")
+            lower = word.lower()
+            if len(word) < 3 or lex.any_name(word) != 2 or lower in TITLES or lower in NOT_NAMES:
+                continue
+            if (match.group("before") or "") in ARTICLES:
+                continue
+            if match.group("comma") and _NUMBERED.search(text, max(0, start - 60), match.start("comma")):
+                continue
+            if self.supported_language == "de" and not _german_name(lower):
+                continue
+            if placed(text, start, end) or _written_lower(text, lower) or vetoed_by_ner(start, end, nlp_artifacts):
+                continue
+            out.append(RecognizerResult("PERSON", start, end, SCORE))
+        return out
+
+
+def _german_name(lower: str) -> bool:
+    """Not a German common noun nor a place, as Wiktionary knows them."""
+    common, places = german_nouns()
+    return lower not in common and lower not in places
+
+
+@cache
+def german_nouns() -> tuple[frozenset[str], frozenset[str]]:
+    """(every form of every German common noun, every form of a place name), lower case."""
+    package = resources.files("german_nouns")
+    kinds: list[str] = []
+    head = re.compile(r'^[^,]*,("[^"]*"|[^,]*)')
+    with package.joinpath("nouns.csv").open(encoding="utf-8") as rows:
+        next(rows)
+        for row in rows:
+            found = head.match(row)
+            kinds.append(found.group(1) if found else "")
+    common: set[str] = set()
+    places: set[str] = set()
+    with package.joinpath("index.txt").open(encoding="utf-8") as index:
+        for line in index:
+            form, *rows = line.rstrip("\n").split("\t")
+            tags = [kinds[int(i)] for i in rows if i and int(i) < len(kinds)]
+            if any(not any(p in t for p in PROPER) for t in tags):
+                common.add(form)
+            elif any("Toponym" in t or "Straßenname" in t for t in tags):
+                places.add(form)
+    return frozenset(common), frozenset(places)
