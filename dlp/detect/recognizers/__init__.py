@@ -38,6 +38,7 @@ from dlp.detect.recognizers.introduced_name import IntroducedNameRecognizer
 from dlp.detect.recognizers.labelled_id import LabelledIdRecognizer
 from dlp.detect.recognizers.lone_name import LoneNameRecognizer
 from dlp.detect.recognizers.national_ids import ChAhvRecognizer, FrInseeRecognizer
+from dlp.detect.recognizers.obfuscated_email import ObfuscatedEmailRecognizer
 from dlp.detect.recognizers.payment_card import PaymentCardRecognizer
 from dlp.detect.recognizers.phone import EmailPhoneRecognizer
 from dlp.detect.recognizers.reversed_name import ReversedNameRecognizer
@@ -68,6 +69,7 @@ OWN: tuple[type[EntityRecognizer], ...] = (
     PaymentCardRecognizer,
     AnyCountryIbanRecognizer,
     EmailPhoneRecognizer,
+    ObfuscatedEmailRecognizer,
     StreetAddressRecognizer,
     DateOfBirthRecognizer,
     AccountNumberRecognizer,

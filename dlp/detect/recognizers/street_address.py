@@ -111,9 +111,7 @@ def build_patterns(data: dict) -> list[Pattern]:
     prefix_after = rf"(?-i:{_words(_all(data['prefix_number_after']))})"
     glued_prefix = rf"(?-i:{_words(_all(data['prefix_glued']))})"  # "C/Irunlarrea 3"
     number = rf"(?:{number_mark}{sp}?)?{house}\b"
-    number_after_prefix = (
-        rf"\b(?:{prefix_after}{sp}+|{glued_prefix}{sp}*){street_name},?{sp}+{number}{after_number}"
-    )
+    number_after_prefix = rf"\b(?:{prefix_after}{sp}+|{glued_prefix}{sp}*){street_name},?{sp}+{number}{after_number}"
     caseless = _words(_all(data["prefix_number_after_caseless"]))
     # No comma, and the name opens with an article or a capital: "rue du Lac 6", not "route to int 0".
     # ...and the number ends the street line: "rue Neuve devant 900" is prose.
