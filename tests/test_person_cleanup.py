@@ -110,6 +110,7 @@ def test_a_lone_surname_in_running_text_is_a_name(text: str, word: str) -> None:
         ("Suspendisse potenti. Nullam sed dui magna. Lorem ipsum dolor sit amet.", "Nullam"),
         ("Saturday Night Live showed it over and over, the Nationally televised loss.", "Nationally"),
         ("Am o placa de baza, Chipset Ali M1542/M1543, Aladdin-V chipset.", "Ali"),  # after a capitalised word
+        ("Vreau sa ma conectez la ZAPP, din Linux, pe portul USB", "din Linux"),  # a lower-case word in the span
         ("Did you read the book Lily gave me? The lily in the garden is blooming.", "Lily"),  # written lower case too
     ],
 )

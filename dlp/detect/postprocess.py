@@ -166,7 +166,8 @@ def person_score(text: str, start: int, end: int, score: float) -> float:
         return score
     # Mid-sentence, a capitalised word in no list and no dictionary ("Bobick") or a name that is also a word
     # ("Lily", "Trump") is the name the model took it for.
-    if words and (unknown_word(words[0]) or listed_name(words[0], weak=True)) and in_prose(text, start, end):
+    alone = len(text[start:end].split()) == 1  # "din Linux": a lower-case word inside is no name's
+    if words and alone and (unknown_word(words[0]) or listed_name(words[0], weak=True)) and in_prose(text, start, end):
         return score if not placed(text, start, end) else min(score, 0.6)
     return min(score, 0.6)
 
