@@ -116,3 +116,13 @@ def test_a_lone_surname_in_running_text_is_a_name(text: str, word: str) -> None:
 )
 def test_a_lone_capitalised_word_that_is_not_a_name_in_prose_is_not_reported(text: str, word: str) -> None:
     assert word not in _names(text)
+
+
+def test_the_other_members_of_a_list_of_names_are_names() -> None:
+    text = "Mais quant aux trois autres, Bozzi, Linge et Duburre, ils courent encore."
+    assert {"Bozzi", "Linge", "Duburre"} <= set(_names(text, "fr"))
+
+
+def test_a_list_with_one_name_lends_nothing() -> None:
+    text = "Last week our colleague John Smith flew to Paris, London and Berlin for the meetings."
+    assert set(_names(text)) == {"John Smith"}

@@ -8,8 +8,9 @@ sentence, a capitalised word that the name lists hold as a strong name is a pers
 - it stands where places stand ("in", "nach", "bei", "de" before it; "street", "Filiale" after it:
   `dlp.detect.postprocess.placed`);
 - the text also writes it in lower case (then it is an ordinary word that a heading capitalised);
-- in German, where every noun is capitalised, it is a common noun (Wiktionary's German nouns, the
-  `german-nouns` package: "Koch", "Bauer", "Senat" are nouns first), or a place name Wiktionary knows.
+- it is a place name that Wiktionary's German nouns list (the `german-nouns` package: "London", "Berlin",
+  "Paris" are written the same in most languages), or, in German, where every noun is capitalised, a common
+  noun there ("Koch", "Bauer", "Senat" are nouns first).
 
 English has NER, and capitalises only names, so this recognizer serves the other languages only.
 """
@@ -67,23 +68,27 @@ class LoneNameRecognizer(EntityRecognizer):
                 continue
             if match.group("comma") and _NUMBERED.search(text, max(0, start - 60), match.start("comma")):
                 continue
-            if self.supported_language == "de" and not _german_name(lower):
-                continue
+            if known_place(word) or (self.supported_language == "de" and german_common_noun(word)):
+                continue  # a place Wiktionary knows ("London", "Berlin"), in German also a common noun
             if placed(text, start, end) or _written_lower(text, lower) or vetoed_by_ner(start, end, nlp_artifacts):
                 continue
             out.append(RecognizerResult("PERSON", start, end, SCORE))
         return out
 
 
-def _german_name(lower: str) -> bool:
-    """Not a German common noun nor a place, as Wiktionary knows them."""
-    common, places = german_nouns()
-    return lower not in common and lower not in places
+def known_place(word: str) -> bool:
+    """A place name in Wiktionary's German nouns ("London", "Berlin", "Paris"; most are spelled alike)."""
+    return word.lower() in _german_words("place")
+
+
+def german_common_noun(word: str) -> bool:
+    return word.lower() in _german_words("common")
 
 
 @cache
-def german_nouns() -> tuple[frozenset[str], frozenset[str]]:
-    """(every form of every German common noun, every form of a place name), lower case."""
+def _german_words(kind: str) -> frozenset[str]:
+    """Every form (lower case) of Wiktionary's German common nouns ("common") or place names ("place"). Each
+    set is built on first use only (the common nouns, ~250,000 forms, only for German text)."""
     package = resources.files("german_nouns")
     kinds: list[str] = []
     head = re.compile(r'^[^,]*,("[^"]*"|[^,]*)')
@@ -92,14 +97,12 @@ def german_nouns() -> tuple[frozenset[str], frozenset[str]]:
         for row in rows:
             found = head.match(row)
             kinds.append(found.group(1) if found else "")
-    common: set[str] = set()
-    places: set[str] = set()
+    out: set[str] = set()
     with package.joinpath("index.txt").open(encoding="utf-8") as index:
         for line in index:
             form, *rows = line.rstrip("\n").split("\t")
             tags = [kinds[int(i)] for i in rows if i and int(i) < len(kinds)]
-            if any(not any(p in t for p in PROPER) for t in tags):
-                common.add(form)
-            elif any("Toponym" in t or "Straßenname" in t for t in tags):
-                places.add(form)
-    return frozenset(common), frozenset(places)
+            common = any(not any(p in t for p in PROPER) for t in tags)
+            if common if kind == "common" else (not common and any("Toponym" in t or "Straßenname" in t for t in tags)):
+                out.add(form)
+    return frozenset(out)
