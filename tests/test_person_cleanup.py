@@ -111,6 +111,8 @@ def test_a_lone_surname_in_running_text_is_a_name(text: str, word: str) -> None:
         ("Saturday Night Live showed it over and over, the Nationally televised loss.", "Nationally"),
         ("Am o placa de baza, Chipset Ali M1542/M1543, Aladdin-V chipset.", "Ali"),  # after a capitalised word
         ("Vreau sa ma conectez la ZAPP, din Linux, pe portul USB", "din Linux"),  # a lower-case word in the span
+        ("This request was received from a Linux device using Firefox.", "Firefox"),  # a tool after "using"
+        ("The crash happens when I open the file using Krita on Manjaro.", "Manjaro"),
         ("Did you read the book Lily gave me? The lily in the garden is blooming.", "Lily"),  # written lower case too
     ],
 )

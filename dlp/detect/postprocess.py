@@ -45,6 +45,7 @@ NOT_NAMES = _words(
     beneficiary valued sir madam friend friends all everyone colleague colleagues partner partners pixel
     galaxy iphone ipad macbook imac airpods kindle alexa echo surface xbox playstation android windows
     chrome gmail outlook excel word teams zoom slack netflix spotify paypal venmo visa mastercard amex
+    firefox safari opera edge brave vivaldi linux ubuntu debian fedora macos ios ipados chromeos
     maestro password passwort login username iban swift bic pin otp ssn dob tin vat faq api url qr sim
     esim wifi gdpr insurance telecom bank energy mobile services group ltd inc llc gmbh corp company
     solutions systems airlines airways hotel hotels pharmacy java devs folks paciente médico servicio centro
@@ -178,12 +179,18 @@ _INNER_CAPITAL = re.compile(r"[a-zà-ÿ][A-ZÀ-Þ]")  # "BreakingNews", "LaurenE
 # Mid-sentence: after a lower-case word or a comma on the same line, where a capital marks a name, not the
 # start of a sentence, a heading or a log message ("AH00111: Config variable", "Nullam sed dui").
 _MID_SENTENCE = regex.compile(r"(?:(?<![\w'’-])\p{Ll}[\p{Ll}'’-]*|,)[ \t]+$")
+# Words after which a capitalised word is a tool, not a person: "using Firefox", "on Ubuntu", "via Zoom".
+_TOOL_BEFORE = regex.compile(
+    r"(?i)\b(?:using|via|on|into|onto|install(?:ed|ing)?|run(?:s|ning)?|open(?:ed|ing)?|download(?:ed|ing)?|"
+    r"upgrad(?:e|ed|ing)|updat(?:e|ed|ing)|enabl(?:e|ed|ing)|launch(?:ed|ing)?)[ \t]+$"
+)
 
 
 def in_prose(text: str, start: int, end: int) -> bool:
     """A capitalised word in the middle of a sentence that the text never writes in lower case ("when Budjana
     moved"; not "that Gradle is open source" in a mail that also runs `gradle build`)."""
-    if not _MID_SENTENCE.search(text[max(0, start - 30) : start]):
+    before = text[max(0, start - 30) : start]
+    if not _MID_SENTENCE.search(before) or _TOOL_BEFORE.search(before):
         return False
     return not _written_lower(text, text[start:end].lower())
 
