@@ -49,9 +49,28 @@ def plainly_english(words: list[str]) -> bool:
     return hits >= 3 and hits >= 0.2 * len(words)
 
 
+_KNOWN_WORDS = 4096  # word sequences whose language is known: a campaign's windows differ in values, rarely in words
+_known: dict[tuple[tuple[str, ...], str], str] = {}
+
+
 def detect_language(text: str, default: str = "en") -> str:
     """The ISO 639-1 code of `text`'s language, or `default` when the text is too short or ambiguous."""
     words = _WORDS.findall(_ADDRESSES.sub(" ", text))
+    if len(words) > 200:
+        return _language_of_words(words, default)
+    # The answer depends on the words alone: the value windows of a campaign share them (digits, tokens,
+    # addresses and URLs are no words), so lingua runs once per distinct word sequence.
+    key = (tuple(words), default)
+    known = _known.get(key)
+    if known is None:
+        known = _language_of_words(words, default)
+        if len(_known) >= _KNOWN_WORDS:
+            _known.pop(next(iter(_known)))
+        _known[key] = known
+    return known
+
+
+def _language_of_words(words: list[str], default: str) -> str:
     if len(words) < MIN_WORDS or sum(1 for w in words if w.islower()) < MIN_PROSE_WORDS:
         # Too short, or not prose: a To header or a list of names ("Anna Meyer, Ben Olsen, ...") has no
         # lower-case function words, and any detector's guess on it is noise (it read as German).
