@@ -16,6 +16,10 @@ CASES = [
     "[[6507 Jackson Crescent Suite 034\nLake John, MO 65579]]",
     "[[55 Lake Ridge, Austin, TX 78701]]",  # a weak suffix ("Ridge") with city, state and ZIP
     "[[4 Dakota Rise\nLake Connor, NSW, 2093]]",
+    # districts and counties before the postcode; the country alone after it is no part of the address
+    "St Johns Centre, [[8 Rope Walk, Bedford, Bedfordshire, MK42 0XE]], United Kingdom",
+    "[[53 Pirie Street\nMount Victoria\nWellington 6011]]\nNew Zealand",
+    "Send it to [[10 Downing Street\nLondon\nSW1A 2AA]]\nUnited Kingdom",
     "[[317 conniston road, west palm beach, fl 33458]]",  # any case, held by state and ZIP
     # number after the street (DE, CH, AT, NL, IT, ES, PT, FI, HU, PL, GR, DK, SE)
     "Wohnhaft in der [[Bahnhofstrasse 45, 8001 Zürich]].",
@@ -60,6 +64,7 @@ CASES = [
     "dans l'impasse du Rouet On se souvient que le 28 mai",
     "Ship to:\n[[742 Linden Road]]\n4111 1111 1111 1111",  # a card on the next line is no postcode
     "la rue Neuve devant 900 personnes",
+    "Our shop at [[12 High Street]], Bedford, Bedfordshire, Luton is open.",  # towns without a postcode: not taken
 ]
 
 

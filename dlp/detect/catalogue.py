@@ -80,5 +80,6 @@ OTHER_NUMBER_LABEL = re.compile(
 NOT_A_PHONE_LABEL = re.compile(
     rf"(?i)\b(?:{ORDER_LABEL_WORDS}|bestellung|rechnung|sendung|commande|facture|colis|"
     r"ordine|fattura|pedido|factura|imei|iban|account|acct|customer|contract|policy|member|kundennummer|"
-    r"insurance|nino|ssn|passport|licen[cs]e)\b[^\n]{0,20}$"
+    r"insurance|nino|ssn|passport|licen[cs]e|pin|passcode|access\s+code|(?:meeting|conference|webinar)\s+id)"
+    r"\b[^\n]{0,20}$"
 )

@@ -24,7 +24,7 @@ from dlp.detect.catalogue import GLUE_CHECKED, ID_LIKE, NEVER_REPORTED
 from dlp.detect.entities import Entity
 from dlp.detect.evidence import filtered_by
 from dlp.detect.languages import SERVED_LANGUAGES, detect_language
-from dlp.detect.name_repeat import repeated_names
+from dlp.detect.name_repeat import coordinated_names, repeated_names
 from dlp.detect.offline import configure_offline
 from dlp.detect.postprocess import (
     glued,
@@ -314,6 +314,7 @@ def clean_results(text: str, results: Iterable) -> list[Entity]:
             continue
         out.append(Entity(result.entity_type, result.start, result.end, score, span, recognizer_name(result)))
     out.extend(repeated_names(text, out))  # "Angela Merkel ... Merkel said": the lone surname is hers
+    out.extend(coordinated_names(text, out))  # "Bozzi, Linge et Duburre": a list of names names them all
     return _drop_overlaps(out)
 
 

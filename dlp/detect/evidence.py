@@ -166,6 +166,7 @@ def version_number_as_ip(entity_type: str, text: str, start: int, end: int) -> b
 
 DECIMAL = re.compile(r"^\d+\.\d{3,}$")
 ZIP_PLUS_FOUR = re.compile(r"^\d{5}-\d{4}$")  # "Boston, MA 02110-1301": phones are grouped 3-3-4
+HEX_DUMP = re.compile(r"(?:^|\s)(?:[0-9a-fA-F]{2}\s+){7,}")  # eight byte pairs in a row, as dumps print them
 DATE_TAIL = re.compile(r"(?:^|\s)(?:19|20)\d{2}\s+[+-][01]\d[0-5]\d$")  # "... 23:34:35 2017 -0500"
 
 
@@ -178,6 +179,10 @@ def not_dialled(entity_type: str, text: str, start: int, end: int) -> bool:
     before = text[max(0, start - 16) : start]  # what the checks below look at: never the whole text
     if before[-6:].rstrip().endswith(":") and re.search(r"\d:\d\d:?\s*$", before):
         return True  # the seconds of "23:34:35 2017 -0500" and what follows: a timestamp
+    if re.search(r"\d:\d\d[.,]$", before):
+        return True  # the fraction of "07:27:13.280858 2020": a log timestamp and its year
+    if HEX_DUMP.search(same_line(text, start, end)) and re.fullmatch(r"\d\d(?: \d\d)+", value):
+        return True  # "16 03 03 00 4a 02 00": bytes of a hex dump
     if text[end : end + 1] == "/" or re.match(r"\d{1,2}\.\d{1,3}\.\d{1,3}(?:$|/)", value):
         return True  # "ClamAV 0.91.2/5229": a version and a signature number
     if DECIMAL.match(value) or ZIP_PLUS_FOUR.match(value) or DATE_TAIL.search(value):

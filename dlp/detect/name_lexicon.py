@@ -58,6 +58,11 @@ def _words() -> frozenset[str]:
     return frozenset(gzip.decompress(raw).decode("utf-8").split())
 
 
+def english_word(word: str) -> bool:
+    """An ordinary English word (any case): "Horizon", "LIVE"; not "Putin"."""
+    return word.lower() in _words()
+
+
 @lru_cache(maxsize=1)
 def lexicon() -> NameLexicon:
     return NameLexicon(read_names("first_names"), read_names("last_names"))

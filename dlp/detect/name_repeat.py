@@ -50,3 +50,31 @@ def _lendable(word: str) -> bool:
     if len(lower) < 3 or not word[:1].isupper() or word.isupper():
         return False
     return lower not in TITLES and lower not in _PARTICLES and lower not in NOT_NAMES and lower not in CALENDAR
+
+
+# A run of single capitalised words joined by commas and one last "and": "Bozzi, Linge et Duburre",
+# "Staiger, Muschg oder Rychner", "Colleu, Esnoult and Raulin".
+_MEMBER = r"\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?"
+_JOIN = r"(?:,[ \t]*|[ \t]+(?:and|or|et|ou|und|oder|e|o|y|ed)[ \t]+)"
+_COORDINATED = regex.compile(rf"(?<![\p{{L}}\-'’])(?:{_MEMBER}{_JOIN}){{2,}}{_MEMBER}(?![\p{{L}}\-])")
+_MEMBER_WORD = regex.compile(_MEMBER)
+
+
+def coordinated_names(text: str, entities: list[Entity]) -> list[Entity]:
+    """PERSON for the other members of a list of single words of which two or more are already confident
+    names: a list holds things of one kind, so "Bozzi, Linge et Duburre" names three people once two are."""
+    confident = [e for e in entities if e.entity_type == "PERSON" and e.score >= MIN_SCORE]
+    if len(confident) < 2 or "," not in text:
+        return []
+    out: list[Entity] = []
+    for run in _COORDINATED.finditer(text):
+        members = [m for m in _MEMBER_WORD.finditer(text, run.start(), run.end())]
+        named = [m for m in members if any(e.start <= m.start() and m.end() <= e.end for e in confident)]
+        if len(named) < 2:
+            continue
+        for member in members:
+            start, end = member.span()
+            if any(e.start < end and start < e.end for e in entities) or not _lendable(member.group()):
+                continue
+            out.append(Entity("PERSON", start, end, MIN_SCORE, member.group(), RECOGNIZER))
+    return out

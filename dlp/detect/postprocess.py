@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+import regex
+
 from dlp.detect.catalogue import ORDER_NUMBER_LABEL
 from dlp.detect.name_lexicon import TITLES
 from dlp.detect.recognizers.introduced_name import CUE
@@ -43,6 +45,7 @@ NOT_NAMES = _words(
     beneficiary valued sir madam friend friends all everyone colleague colleagues partner partners pixel
     galaxy iphone ipad macbook imac airpods kindle alexa echo surface xbox playstation android windows
     chrome gmail outlook excel word teams zoom slack netflix spotify paypal venmo visa mastercard amex
+    firefox safari opera edge brave vivaldi linux ubuntu debian fedora macos ios ipados chromeos
     maestro password passwort login username iban swift bic pin otp ssn dob tin vat faq api url qr sim
     esim wifi gdpr insurance telecom bank energy mobile services group ltd inc llc gmbh corp company
     solutions systems airlines airways hotel hotels pharmacy java devs folks paciente médico servicio centro
@@ -85,8 +88,6 @@ def has_required_context(entity_type: str, text: str, start: int) -> bool:
     return pattern is None or bool(pattern.search(text[max(0, start - 60) : start]))
 
 
-
-
 def plausible_person(text: str, cased: bool = True) -> bool:
     """A name has letters and (unless `cased` is False: a display name, 'abdullah alamoudi') an upper-case
     letter; no digits, no address syntax, not an acronym."""
@@ -98,7 +99,7 @@ def plausible_person(text: str, cased: bool = True) -> bool:
     if "@" in stripped or "/" in stripped or "\n" in stripped or "_" in stripped:
         return False
     words = stripped.split()
-    if any(w.lower().strip(".,'’s") in NOT_NAMES for w in words):
+    if any(bare_word(w).lower() in NOT_NAMES for w in words):
         return False
     if all(w.lower().strip(".,") in TITLES for w in words) or all(w.lower().strip(".,") in CALENDAR for w in words):
         return False
@@ -107,15 +108,52 @@ def plausible_person(text: str, cased: bool = True) -> bool:
     return not cased or any(word[:1].isupper() for word in words)
 
 
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+def bare_word(word: str) -> str:
+    """A word without the punctuation around it and its possessive ending: "Hayes's," -> "Hayes"."""
+    return _POSSESSIVE.sub("", word.strip(".,:;'\"’")).strip(".,:;'\"’")
+
+
+# Words that start a name span only because they were written before the name: a title ("Dr Kent Brantly"),
+# a greeting ("Hi Nelson", "¡Vamos Alberto"), a retweet marker ("RT EnyaPallett").
+LEADING_NOT_NAME = _words("hi hello hey dear thanks thank cheers welcome congrats congratulations bye rt vamos ciao")
+LEADING_TITLES = TITLES - {"don", "ing", "sr", "miss"}  # "Don Johnson" is a given name
+
+
 def trimmed_person(text: str, start: int, end: int) -> tuple[int, int]:
-    """The span without role or place words a name pattern ran on into ("Víctor Asensio Sánchez Servicio")."""
+    """The span without what a name run picked up around the name: role or place words after it ("Víctor
+    Asensio Sánchez Servicio"), a possessive ending ("John Baird's"), a title or greeting before it ("Dr Kent
+    Brantly", "Hi Nelson"), and the headline words after a full name ("Edward Snowden Got Asylum")."""
     while True:
         span = text[start:end]
         last = span.rsplit(None, 1)
         if len(last) == 2 and last[1].lower().strip(".,:;") in NOT_NAMES:
             end = start + len(last[0].rstrip())
             continue
+        possessive = _POSSESSIVE.search(span)
+        if possessive and possessive.start() > 1:
+            end = start + possessive.start()
+            continue
+        first = span.split(None, 1)
+        if len(first) == 2 and bare_word(first[0].lstrip("¡¿")).lower() in LEADING_TITLES | LEADING_NOT_NAME:
+            start = end - len(first[1])
+            continue
+        words = span.split()
+        if len(words) >= 3 and _headline_word(words[-1]):
+            end = start + len(span.rsplit(None, 1)[0].rstrip(" -–,"))
+            continue
         return start, end
+
+
+def _headline_word(word: str) -> bool:
+    """A capitalised ordinary English word that no name list holds as a strong name ("Got", "Asylum", "LIVE"):
+    after two name words, a title-case headline's next word, not the name's third part."""
+    from dlp.detect.name_lexicon import STRONG, english_word, lexicon
+
+    bare = bare_word(word)
+    return bool(bare) and english_word(bare) and lexicon().any_name(bare.capitalize()) != STRONG
 
 
 def person_score(text: str, start: int, end: int, score: float) -> float:
@@ -127,7 +165,61 @@ def person_score(text: str, start: int, end: int, score: float) -> float:
         return score
     if words and listed_name(words[0]) and not placed(text, start, end):
         return score
+    # Mid-sentence, a capitalised word in no list and no dictionary ("Bobick") or a name that is also a word
+    # ("Lily", "Trump") is the name the model took it for.
+    alone = len(text[start:end].split()) == 1  # "din Linux": a lower-case word inside is no name's
+    if words and alone and (unknown_word(words[0]) or listed_name(words[0], weak=True)) and in_prose(text, start, end):
+        return score if not placed(text, start, end) else min(score, 0.6)
     return min(score, 0.6)
+
+
+_INNER_CAPITAL = re.compile(r"[a-zà-ÿ][A-ZÀ-Þ]")  # "BreakingNews", "LaurenEllisHall": a hashtag or handle
+
+
+# Mid-sentence: after a lower-case word or a comma on the same line, where a capital marks a name, not the
+# start of a sentence, a heading or a log message ("AH00111: Config variable", "Nullam sed dui").
+_MID_SENTENCE = regex.compile(r"(?:(?<![\w'’-])\p{Ll}[\p{Ll}'’-]*|,)[ \t]+$")
+# Words after which a capitalised word is a tool, not a person: "using Firefox", "on Ubuntu", "via Zoom".
+_TOOL_BEFORE = regex.compile(
+    r"(?i)\b(?:using|via|on|into|onto|install(?:ed|ing)?|run(?:s|ning)?|open(?:ed|ing)?|download(?:ed|ing)?|"
+    r"upgrad(?:e|ed|ing)|updat(?:e|ed|ing)|enabl(?:e|ed|ing)|launch(?:ed|ing)?)[ \t]+$"
+)
+
+
+def in_prose(text: str, start: int, end: int) -> bool:
+    """A capitalised word in the middle of a sentence that the text never writes in lower case ("when Budjana
+    moved"; not "that Gradle is open source" in a mail that also runs `gradle build`)."""
+    before = text[max(0, start - 30) : start]
+    if not _MID_SENTENCE.search(before) or _TOOL_BEFORE.search(before):
+        return False
+    return not _written_lower(text, text[start:end].lower())
+
+
+def _written_lower(text: str, word: str) -> bool:
+    """`word` (lower case) stands alone somewhere in `text`: a plain search, linear in the text."""
+    at = text.find(word)
+    while at >= 0:
+        before, after = text[at - 1 : at] if at else "", text[at + len(word) : at + len(word) + 1]
+        if not _joins(before, "._-") and not _joins(after, "_-"):
+            return True
+        at = text.find(word, at + 1)
+    return False
+
+
+def _joins(char: str, joiners: str) -> bool:
+    return bool(char) and (char.isalnum() or char in joiners)
+
+
+def unknown_word(word: str) -> bool:
+    """A capitalised word that is no ordinary English word, written as a name is written (not shouted, no inner
+    capitals, not glued to digits): "Putin", "Bobick", "Calabi". spaCy's PERSON for such a word is kept; for an
+    ordinary word ("Horizon", "Player", "Nationally") the capital may be the sentence's or a heading's."""
+    from dlp.detect.name_lexicon import english_word
+
+    bare = bare_word(word)
+    if len(bare) < 3 or not bare[:1].isupper() or bare.isupper() or _INNER_CAPITAL.search(bare):
+        return False
+    return not any(english_word(part) or len(part) < 2 for part in bare.split("-"))
 
 
 # Words before and after a lone capitalised word that make it a place, not a person: "at our Austin store",
@@ -145,12 +237,14 @@ def placed(text: str, start: int, end: int) -> bool:
     return bool(_PLACE_BEFORE.search(text[max(0, start - 12) : start]) or _PLACE_AFTER.match(text[end : end + 14]))
 
 
-def listed_name(word: str) -> bool:
-    """A lone word that the name lists hold and that is no ordinary English word ("Guido", "Kowalski")."""
+def listed_name(word: str, weak: bool = False) -> bool:
+    """A lone word that the name lists hold and that is no ordinary English word ("Guido", "Kowalski"); with
+    `weak`, also a name that is a word too ("Lily", "Ben")."""
     from dlp.detect.name_lexicon import STRONG, lexicon
 
-    word = word.strip(".,:;'\"’s")
-    return not word.isupper() and lexicon().any_name(word) == STRONG  # "ENGLAND" in an address is no name
+    word = bare_word(word)
+    found = lexicon().any_name(word)
+    return not word.isupper() and (found == STRONG or (weak and found > 0))  # "ENGLAND" in an address: no name
 
 
 def labelled_as_other_id(text: str, start: int) -> bool:

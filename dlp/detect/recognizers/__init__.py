@@ -36,7 +36,9 @@ from dlp.detect.recognizers.display_name import DisplayNameRecognizer
 from dlp.detect.recognizers.iban_any import AnyCountryIbanRecognizer
 from dlp.detect.recognizers.introduced_name import IntroducedNameRecognizer
 from dlp.detect.recognizers.labelled_id import LabelledIdRecognizer
+from dlp.detect.recognizers.lone_name import LoneNameRecognizer
 from dlp.detect.recognizers.national_ids import ChAhvRecognizer, FrInseeRecognizer
+from dlp.detect.recognizers.obfuscated_email import ObfuscatedEmailRecognizer
 from dlp.detect.recognizers.payment_card import PaymentCardRecognizer
 from dlp.detect.recognizers.phone import EmailPhoneRecognizer
 from dlp.detect.recognizers.reversed_name import ReversedNameRecognizer
@@ -67,6 +69,7 @@ OWN: tuple[type[EntityRecognizer], ...] = (
     PaymentCardRecognizer,
     AnyCountryIbanRecognizer,
     EmailPhoneRecognizer,
+    ObfuscatedEmailRecognizer,
     StreetAddressRecognizer,
     DateOfBirthRecognizer,
     AccountNumberRecognizer,
@@ -76,6 +79,7 @@ OWN: tuple[type[EntityRecognizer], ...] = (
     FrInseeRecognizer,
     IntroducedNameRecognizer,
     DictionaryNameRecognizer,
+    LoneNameRecognizer,
     ReversedNameRecognizer,
     CuedNameRecognizer,
     DisplayNameRecognizer,

@@ -127,7 +127,9 @@ def _named(words: list[str], strong: bool) -> bool:
     """A strong cue takes any capitalised words; otherwise the first word must be a listed name."""
     if strong:
         return True
+    from dlp.detect.recognizers.lone_name import known_place
+
     lex = lexicon()
-    if len(words) == 1:
-        return 2 in (lex.given(words[0]), lex.surname(words[0]))
+    if len(words) == 1:  # "and Berlin", "via London": a place that is a surname too is the place
+        return 2 in (lex.given(words[0]), lex.surname(words[0])) and not known_place(words[0])
     return bool(lex.given(words[0])) and any(lex.any_name(w) == 2 for w in words)

@@ -12,8 +12,9 @@ shapes in `dlp/detect/data/addresses.yaml` (a new locale is data there, not code
 - a name and number anchored by a distinctive postcode: "Ermou 25, 105 63 Athens", "27 Kingsway, London WC2B 6UN";
 - P.O. boxes ("PO Box 1234", "Postfach 10 20 30") and US military mail ("PSC 1234, Box 5678, APO AE 09204").
 
-Units ("Apt 4B", "3º 2ª", ", 4 C", "Bajo C"), city, postcode and country are included when they follow, so the whole
-address is one entity (and one finding). Weak US street suffixes that are also common nouns ("Center",
+Units ("Apt 4B", "3º 2ª", ", 4 C", "Bajo C"), districts, city and postcode are included when they follow, so the whole
+address is one entity (and one finding); a country alone after it is not part of it (it identifies nobody). Weak
+US street suffixes that are also common nouns ("Center",
 "Point") count only with a unit, city or postcode after them.
 """
 
@@ -64,10 +65,11 @@ def build_patterns(data: dict) -> list[Pattern]:
     state_zip = rf"(?-i:[A-Z]{{2,3}})\.?,?\s+(?:\d{{5}}(?:-\d{{4}})?|\d{{4}}|{strong_pc})(?!\d)"
     province = rf"(?:{sp}\((?-i:[A-Z]{{2}})\))"  # "Cloz (TN)"
     tail = (
-        rf"(?:,?\s+(?:{city},?\s+(?:{state_zip}|{strong_pc}|{any_pc})"
+        # suburb, district or county names may stand between the street and the city with its postcode
+        rf"(?:,?\s+(?:{city}(?:(?:,{sp}*|{sp}*\n{sp}*){city}){{0,3}},?\s+(?:{state_zip}|{strong_pc}|{any_pc})"
         rf"|{any_pc},?(?:{sp}+|\n){city}{province}?|{bare_pc}"
         rf"|{city}(?=,?\s+{country}))"
-        rf"(?:,?\s+{country}(?:{sp}+{any_pc})?)?)"
+        rf"(?:,?\s+{country}{sp}+{any_pc})?)"  # a country alone after the address is no part of it
     )
     unit_word = _words(data["unit_words"])
     unit_body = rf"{unit_word}\.?(?:{sp}?(?:no\.?|nr\.?|n\.?º?|#))?{sp}?[\w\-ºª]{{1,6}}\b"
@@ -111,9 +113,7 @@ def build_patterns(data: dict) -> list[Pattern]:
     prefix_after = rf"(?-i:{_words(_all(data['prefix_number_after']))})"
     glued_prefix = rf"(?-i:{_words(_all(data['prefix_glued']))})"  # "C/Irunlarrea 3"
     number = rf"(?:{number_mark}{sp}?)?{house}\b"
-    number_after_prefix = (
-        rf"\b(?:{prefix_after}{sp}+|{glued_prefix}{sp}*){street_name},?{sp}+{number}{after_number}"
-    )
+    number_after_prefix = rf"\b(?:{prefix_after}{sp}+|{glued_prefix}{sp}*){street_name},?{sp}+{number}{after_number}"
     caseless = _words(_all(data["prefix_number_after_caseless"]))
     # No comma, and the name opens with an article or a capital: "rue du Lac 6", not "route to int 0".
     # ...and the number ends the street line: "rue Neuve devant 900" is prose.
