@@ -25,6 +25,7 @@ DEFAULTS: dict[str, tuple[float, str]] = {
     # text analysis
     "DLP_MAX_PIECE_CHARS": (100_000, "characters spaCy analyses at once (spaCy refuses over 1,000,000)"),
     "DLP_MAX_MESSAGE_CHARS": (10_000_000, "characters of text analysed per message; the rest is unscanned"),
+    "DLP_ANALYSIS_SECONDS": (60, "CPU seconds spent analysing the text of one part; the rest is unscanned"),
     # attachments
     "DLP_MAX_INFLATED_BYTES": (200 * 1024 * 1024, "bytes an attachment may inflate to (zip members in total)"),
     "DLP_MAX_COMPRESSION_RATIO": (200, "inflated/compressed size of one zip member above 1 MB"),
@@ -158,6 +159,37 @@ def bounded(meter: Meter) -> Iterator[Meter]:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old)
         _local.meter = previous
+
+
+@contextmanager
+def cpu_bounded(seconds: float, what: str, name: str) -> Iterator[None]:
+    """Run a block that must stop after `seconds` of this process's CPU time (raises `BudgetExceeded`).
+
+    CPU, not wall time: an analysis budget must not cut text on a loaded machine that an idle one reads
+    whole (an audit is a record; it must not depend on the load). The profiling timer interrupts
+    pure-Python work (the phone matcher, Presidio's loops) and spaCy between its layers. Main thread
+    only, as Python delivers signals there alone; elsewhere, and under a caller's own SIGPROF handler,
+    the block runs unbounded.
+    """
+    armed = threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGPROF) in (
+        signal.SIG_DFL,
+        signal.SIG_IGN,
+        None,
+    )
+    if not armed:
+        yield
+        return
+
+    def _interrupt(_signum, _frame):
+        raise exceeded(f"{what} took more than {seconds:g} s of CPU", name)
+
+    old = signal.signal(signal.SIGPROF, _interrupt)
+    signal.setitimer(signal.ITIMER_PROF, max(0.01, seconds))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, old)
 
 
 # ---- templates: one meter per rendered message, shared by every template engine ----------------------

@@ -94,3 +94,21 @@ def test_a_log_past_the_message_budget_is_reported_unscanned(monkeypatch) -> Non
     unscanned = [f for f in report.findings if f.rule == "unscanned-attachment"]
     assert unscanned and "of" in unscanned[0].message and "DLP_MAX_MESSAGE_CHARS" in unscanned[0].message
     assert report.verdict != "pass"
+
+
+def test_text_that_costs_minutes_to_analyse_is_cut_at_its_cpu_budget_and_reported(tmp_path: Path) -> None:
+    """200 KB of `a-a-a-…` is 200,000 tokens for NER: about a minute of CPU where prose of the same size
+    takes seconds. A part's analysis stops at DLP_ANALYSIS_SECONDS of CPU, and what was not read is an
+    `unscanned-attachment` finding (never a PASS, never a run that only ends when the user gives up)."""
+    from conftest import run_dlp
+
+    path = tmp_path / "dense.eml"
+    path.write_text(
+        "From: a@posteo.de\nTo: b@gmx.net\nSubject: dump\n\nSee below.\n\n" + "a-" * 100_000 + "\n", encoding="utf-8"
+    )
+    run = run_dlp("check", str(path), "--format", "json", env={"DLP_ANALYSIS_SECONDS": "1", "DLP_WORKERS": "0"})
+    report = json.loads(run.stdout)
+    unscanned = [f for f in report["findings"] if f["rule"] == "unscanned-attachment"]
+    assert unscanned, report["findings"]
+    assert "DLP_ANALYSIS_SECONDS" in unscanned[0]["message"] and "body.text" in unscanned[0]["message"]
+    assert report["verdict"] != "pass" and run.code == verdict_exit_code(report)

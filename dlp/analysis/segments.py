@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import bisect
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from dlp.budgets import piece_chars, piece_context
+from dlp.budgets import BudgetExceeded, cpu_bounded, limit, piece_chars, piece_context
 from dlp.detect.engine import NEVER_REPORTED, Detector
 from dlp.detect.entities import Entity
 from dlp.detect.machine_text import NeededWords, is_machine_line, machine_skips
@@ -124,15 +125,29 @@ def analyze_windows(
     texts: Sequence[tuple[str, str] | tuple[str, str, bool] | tuple[str, str, bool, frozenset[str]]],
     entities: Sequence[str],
     batch_size: int = 64,
-):
+    budget: float | None = None,
+) -> list[list[Entity] | None]:
     """Presidio on many texts at once: spaCy runs them through `nlp.pipe`, the recognizers per text.
 
-    Each text is (language, text), (language, text, ner) or (language, text, ner, skip); ner=False
-    analyses it with patterns only, `skip` names entity types not looked for in it.
-    Same filtering as `Detector.analyze` (NEVER_REPORTED, `clean_results`), so a batched result equals a
-    single one.
+    Each text is (language, text), (language, text, ner), (language, text, ner, skip) or (language,
+    text, ner, skip, owner); ner=False analyses it with patterns only, `skip` names entity types not
+    looked for in it. Same filtering as `Detector.analyze` (NEVER_REPORTED, `clean_results`), so a
+    batched result equals a single one.
+
+    `budget` (default DLP_ANALYSIS_SECONDS) is the CPU time the texts of one owner (one message part) may
+    cost: some shapes (200 KB of `a-a-a-…` is 200,000 tokens for NER, `1.1.1.…` thousands of phone
+    candidates per region) cost minutes where prose of the same size costs seconds. Texts whose owner
+    ran out, and every text of a batch stopped by the budget, come back as None: not scanned, which the
+    caller reports, never an empty result.
     """
-    out: list[list[Entity]] = [[] for _ in texts]
+    budget = limit("DLP_ANALYSIS_SECONDS") if budget is None else budget
+    spent: dict[object, float] = {}
+
+    def owner(index: int) -> object:
+        item = texts[index]
+        return item[4] if len(item) > 4 else ("text", index)
+
+    out: list[list[Entity] | None] = [[] for _ in texts]
     if not set(entities) - NEVER_REPORTED:
         return out
     by_language: dict[tuple[str, bool, frozenset[str]], list[int]] = {}
@@ -160,11 +175,33 @@ def analyze_windows(
             last = position == len(indexes) - 1
             if not (last or len(chunk) >= batch_size or size + len(texts[indexes[position + 1]][1]) > max_chars):
                 continue
-            results = detector.analyze_many([texts[i][1] for i in chunk], language=language, entities=wanted, ner=ner)
-            for i, entities_found in zip(chunk, results, strict=True):
-                out[i] = entities_found
+            _analyse_batch(detector, texts, chunk, out, owner, spent, budget, language=language, wanted=wanted, ner=ner)
             chunk, size = [], 0
     return out
+
+
+def _analyse_batch(detector, texts, chunk, out, owner, spent, budget, *, language, wanted, ner) -> None:
+    """One `analyze_many` call under the CPU budget left to its owners (see `analyze_windows`)."""
+    live = [i for i in chunk if spent.get(owner(i), 0.0) < budget]
+    for i in chunk:
+        if i not in live:
+            out[i] = None
+    if not live:
+        return
+    left = min(budget - spent.get(owner(i), 0.0) for i in live)
+    started = time.process_time()
+    try:
+        with cpu_bounded(left, "analysing one part's text", "DLP_ANALYSIS_SECONDS"):
+            results = detector.analyze_many([texts[i][1] for i in live], language=language, entities=wanted, ner=ner)
+    except BudgetExceeded:
+        results = [None] * len(live)
+    elapsed = time.process_time() - started
+    total = sum(len(texts[i][1]) for i in live) or 1
+    for i in live:  # each owner pays its share of the batch's characters; all of it when it was stopped
+        share = elapsed if results[0] is None else elapsed * len(texts[i][1]) / total
+        spent[owner(i)] = spent.get(owner(i), 0.0) + share
+    for i, entities_found in zip(live, results, strict=True):
+        out[i] = entities_found
 
 
 @dataclass(frozen=True)
@@ -183,11 +220,12 @@ class Unit:
     members: tuple[Window, ...]
     ner: bool = True
     skip: frozenset[str] = frozenset()
+    owner: int = 0  # which part of the batch it comes from: the CPU budget is per part
 
     @property
-    def job(self) -> tuple[str, str, bool, frozenset[str]]:
+    def job(self) -> tuple[str, str, bool, frozenset[str], int]:
         """What `analyze_windows` (here or in a worker process) is given for this unit."""
-        return (self.language, self.text, self.ner, self.skip)
+        return (self.language, self.text, self.ner, self.skip, self.owner)
 
     def entities_for(self, member: Window, entities: Iterable[Entity]) -> list[Entity]:
         """`entities` of this unit, as the member window's own (in the member's coordinates)."""
@@ -237,6 +275,12 @@ def ner_unit_chars() -> int:
     return min(NER_UNIT_CHARS, piece_chars())
 
 
+class _Unscanned(list):
+    """The cache entry of a window whose analysis ran out of time: no entities, and known as unscanned."""
+
+
+UNSCANNED = _Unscanned()
+
 # A cached window costs ~0.7 KB. The windows worth keeping are the template's (a few hundred per
 # campaign), re-read by every message and so kept by the LRU order; per-recipient windows never come
 # back. 50,000 bounds the cache at ~35 MB with room for many templates or an archive's many senders.
@@ -260,6 +304,7 @@ class SegmentAnalyzer:
         self.cache: OrderedDict[tuple[str, str, int, int], list[Entity]] = OrderedDict()
         self.hits = 0
         self.misses = 0
+        self.unscanned: list[int] = []
 
     # -- bulk use by the pipeline ---------------------------------------------------------------
 
@@ -271,7 +316,7 @@ class SegmentAnalyzer:
         it is in `pending`, already being analysed), neighbours in one part merged into one unit."""
         out: list[Unit] = []
         seen: set[tuple[str, str, int, int]] = set()
-        for text in texts:
+        for owner, text in enumerate(texts):
             new: list[Window] = []
             needed: NeededWords | None = None
             for window in self.windows_of(text, language):
@@ -285,7 +330,7 @@ class SegmentAnalyzer:
                         window = replace(window, skip=skip)
                     new.append(window)
             if new:
-                out.extend(merge_windows(text, new))
+                out.extend(replace(unit, owner=owner) for unit in merge_windows(text, new))
         return out
 
     def missing_parts(self, parts: Iterable[Part], language: str = "en", pending: Container = ()) -> list[Unit]:
@@ -297,7 +342,12 @@ class SegmentAnalyzer:
         while len(self.cache) > self.max_entries:
             self.cache.popitem(last=False)
 
-    def store_unit(self, unit: Unit, entities: Iterable[Entity]) -> None:
+    def store_unit(self, unit: Unit, entities: Iterable[Entity] | None) -> None:
+        if entities is None:  # out of its CPU budget: its windows are known unscanned, not clean
+            for member in unit.members:
+                self.cache[member.key] = UNSCANNED
+                self.cache.move_to_end(member.key)
+            return
         # Each member takes the entities starting in its own line: a bisect into the sorted starts, so a
         # unit of thousands of lines costs its entities once, not once per line.
         found = sorted(entities, key=lambda e: e.start)
@@ -332,8 +382,15 @@ class SegmentAnalyzer:
             else:
                 self.hits += 1
                 self.cache.move_to_end(key)
+            if cached is UNSCANNED:
+                self.unscanned.append(window.hi - window.lo)
             out.extend(e.shifted(window.offset) for e in cached)
         return out
+
+    def take_unscanned(self) -> int:
+        """Characters of the texts looked up since the last call that ran out of analysis time."""
+        lost, self.unscanned = sum(self.unscanned), []
+        return lost
 
     def analyze_part(self, part: Part) -> list[Entity]:
         """A part's entities (the provenance fast path reads more of the part than its text)."""

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 
 from dlp import progress_events
 from dlp.analysis.segments import SegmentAnalyzer, Unit, WholeAnalyzer
+from dlp.budgets import limit
 from dlp.detect.engine import Detector
 from dlp.detect.entities import Entity
-from dlp.model import Part, ScanMessage
+from dlp.model import Part, ScanMessage, UnreadableAttachment
 
 CHUNK = 256  # messages analysed ahead of their checks
 # Worker processes cost seconds to start (each loads spaCy); below this many missing lines in one scan a
@@ -91,11 +92,22 @@ class AnalysisStage:
 
     def analyze(self, message: ScanMessage) -> AnalyzedMessage:
         content = {id(part) for part in message.content_parts}
-        entities = {
-            position: self.analyzer.analyze_part(part)
-            for position, part in enumerate(message.parts)
-            if id(part) in content
-        }
+        take_unscanned = getattr(self.analyzer, "take_unscanned", lambda: 0)
+        entities = {}
+        for position, part in enumerate(message.parts):
+            if id(part) not in content:
+                continue
+            take_unscanned()
+            entities[position] = self.analyzer.analyze_part(part)
+            lost = take_unscanned()
+            if lost:  # the part's text ran out of analysis time: said, never passed as clean
+                message.unreadable.append(
+                    UnreadableAttachment(
+                        part.field,
+                        f"analysis stopped: about {lost:,} of {len(part.text):,} characters were not scanned "
+                        f"(more than {limit('DLP_ANALYSIS_SECONDS'):g} s of CPU; budget DLP_ANALYSIS_SECONDS)",
+                    )
+                )
         return AnalyzedMessage(message, entities, analysed=True)
 
     def notes(self) -> list[str]:

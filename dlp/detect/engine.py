@@ -35,6 +35,7 @@ from dlp.detect.postprocess import (
     plausible_person,
     trimmed_person,
 )
+from dlp.detect.spans import DisjointSpans
 from dlp.errors import ModelMissingError
 
 MODEL_ENV = "DLP_SPACY_MODEL"
@@ -336,9 +337,11 @@ def _drop_overlaps(entities: list[Entity]) -> list[Entity]:
     """Where spans overlap keep the more specific (validated type, higher score, longer) one, once."""
     ranked = sorted(entities, key=lambda e: (*overlap_rank(e.entity_type, e.score, e.end - e.start), e.start))
     kept: list[Entity] = []
+    taken = DisjointSpans()
     for entity in ranked:
-        if any(entity.start < k.end and k.start < entity.end for k in kept):
+        if taken.overlaps(entity.start, entity.end):
             continue
+        taken.add(entity.start, entity.end)
         kept.append(entity)
     return sorted(kept, key=lambda e: (e.start, e.end))
 

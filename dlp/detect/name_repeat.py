@@ -16,6 +16,7 @@ import regex
 from dlp.detect.entities import Entity
 from dlp.detect.name_lexicon import _PARTICLES, TITLES
 from dlp.detect.postprocess import CALENDAR, NOT_NAMES
+from dlp.detect.spans import SpanIndex
 
 RECOGNIZER = "NameRepeat"
 MIN_SCORE = 0.85  # the score a name must have to lend its words
@@ -36,9 +37,10 @@ def repeated_names(text: str, entities: list[Entity]) -> list[Entity]:
         return []
     pattern = regex.compile(r"(?<![\p{L}\-'’@.])(?:" + "|".join(map(regex.escape, sorted(words))) + r")(?![\p{L}\-@])")
     out: list[Entity] = []
+    index = SpanIndex(entities)
     for match in pattern.finditer(text):
         start, end = match.span()
-        overlapping = [e for e in entities if e.start < end and start < e.end]
+        overlapping = index.overlapping(start, end)
         if any(not (e.entity_type == "PERSON" and e.score < MIN_SCORE) for e in overlapping):
             continue  # part of the name itself, or of another entity; a low PERSON guess is replaced
         out.append(Entity("PERSON", start, end, MIN_SCORE, match.group(), RECOGNIZER))
@@ -67,14 +69,17 @@ def coordinated_names(text: str, entities: list[Entity]) -> list[Entity]:
     if len(confident) < 2 or "," not in text:
         return []
     out: list[Entity] = []
+    index, sure = SpanIndex(entities), SpanIndex(confident)
     for run in _COORDINATED.finditer(text):
         members = [m for m in _MEMBER_WORD.finditer(text, run.start(), run.end())]
-        named = [m for m in members if any(e.start <= m.start() and m.end() <= e.end for e in confident)]
+        named = [
+            m for m in members if any(e.start <= m.start() and m.end() <= e.end for e in sure.overlapping(*m.span()))
+        ]
         if len(named) < 2:
             continue
         for member in members:
             start, end = member.span()
-            if any(e.start < end and start < e.end for e in entities) or not _lendable(member.group()):
+            if index.any_overlap(start, end) or not _lendable(member.group()):
                 continue
             out.append(Entity("PERSON", start, end, MIN_SCORE, member.group(), RECOGNIZER))
     return out
