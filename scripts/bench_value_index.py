@@ -103,7 +103,10 @@ def main(count: int) -> None:
     gc.collect()
     grown = process.memory_info().rss - before
     print(f"recipients: {count:,}  file: {path.stat().st_size / 1e6:.1f} MB")
-    print(f"index build: {built:.1f} s, {len(index.entries):,} keys, RSS +{grown / 1e6:.0f} MB")
+    print(
+        f"index build: {built:.1f} s, {len(index):,} keys, index arrays {index.nbytes() / 2**20:.1f} MiB, "
+        f"RSS +{grown / 2**20:.0f} MiB"
+    )
 
     started = time.perf_counter()
     found = 0
