@@ -216,19 +216,22 @@ class ParallelScan:
             inflight.append((what, pool.submit(scan_chunk, index, rows)))
             index += len(rows)
             while len(inflight) >= window:
-                self._collect(inflight.popleft(), progress)
+                self._collect(inflight, progress)
         while inflight:
-            self._collect(inflight.popleft(), progress)
+            self._collect(inflight, progress)
 
-    def _collect(self, item: tuple[RowRange, Future], progress: ProgressHook | None) -> None:
-        what, future = item
+    def _collect(self, inflight: deque[tuple[RowRange, Future]], progress: ProgressHook | None) -> None:
+        """The oldest chunk's result, merged; a dead worker ends the run naming the rows it may have held."""
+        what, future = inflight[0]
         try:
             partial = future.result()
         except BrokenProcessPool:
+            held = RowRange(0, what.first_row, inflight[-1][0].last_row)
             raise InputError(
-                f"a worker process died while scanning {what.describe()} of the recipient list (killed, out of "
+                f"a worker process died while scanning {held.describe()} of the recipient list (killed, out of "
                 "memory, or crashed); nothing was reported: run again, or with DLP_WORKERS=0 in one process"
             ) from None
+        inflight.popleft()
         self._add(what, partial, progress)
 
     def _add(self, what: RowRange, partial: PartialScan | TaskFailure, progress: ProgressHook | None) -> None:

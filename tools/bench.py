@@ -157,8 +157,23 @@ def _tree_memory(pid: int) -> tuple[int, int]:
     return pss, rss
 
 
-def run_preflight(campaign_path: Path, report_path: Path) -> tuple[float, int, int, int]:
-    """Wall clock, exit code and peak (PSS, RSS) of `dlp preflight` and its workers."""
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its live children so far (from /proc)."""
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    total = 0
+    for p in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def run_preflight(campaign_path: Path, report_path: Path, every: float = 0) -> tuple[float, int, int, int]:
+    """Wall clock, exit code and peak (PSS, RSS) of `dlp preflight` and its workers. `every`: seconds between
+    lines saying the memory so far (a long run that is stopped still tells how far it got: its own
+    progress lines go to stderr)."""
     command = [sys.executable, "-m", "dlp", "preflight", str(campaign_path), "--format", "json"]
     command += ["--output", str(report_path)]
     started = time.perf_counter()
@@ -167,9 +182,18 @@ def run_preflight(campaign_path: Path, report_path: Path) -> tuple[float, int, i
     done = threading.Event()
 
     def sample() -> None:
+        said = time.perf_counter()
         while not done.is_set():
             pss, rss = _tree_memory(proc.pid)
             peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)
+            now = time.perf_counter()
+            if every and now - said >= every:
+                said = now
+                print(
+                    f"  {now - started:7.0f} s: PSS now {pss / 2**20:,.0f} MiB (peak {peak[0] / 2**20:,.0f} MiB), "
+                    f"CPU so far (live processes) {_cpu_seconds(proc.pid):,.0f} s, load {os.getloadavg()[0]:.2f}",
+                    flush=True,
+                )
             done.wait(0.25)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -204,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--straightforward-sample", type=int, default=0, help="messages for dlp's own slow path")
     parser.add_argument("--render-limit", type=int, default=None, help="render at most this many (default all)")
     parser.add_argument("--dir", type=Path, default=ROOT / "build" / "bench")
+    parser.add_argument("--memory-every", type=float, default=0, help="print memory every N seconds (0: at the end)")
     args = parser.parse_args(argv)
     os.environ.setdefault("DLP_FINGERPRINT_KEY", "bench-key-not-secret")
 
@@ -234,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
             f"dlp straightforward  {count:>9,} messages in {seconds:8.2f} s = {results['straightforward']:10,.1f} msg/s"
         )
 
-    seconds, code, pss, rss = run_preflight(campaign_path, directory / "report.json")
+    seconds, code, pss, rss = run_preflight(campaign_path, directory / "report.json", args.memory_every)
     if code not in (0, 1):
         print(f"dlp preflight failed with exit code {code}", file=sys.stderr)
         return 2
