@@ -24,6 +24,7 @@ ignore Ctrl-C (this process handles it and kills them) and die with this process
 
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing
 import os
@@ -36,6 +37,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import numpy as np
 
 from dlp import progress_events
 from dlp.analysis.stage import AnalysisStage
@@ -154,6 +157,8 @@ def scan_chunk(first_index: int, rows: list) -> PartialScan | TaskFailure:
     except InputError as exc:
         return TaskFailure(str(exc), (exc.detail, exc.path, exc.line))
     result.seconds = time.perf_counter() - started
+    # The recipients' hashes as one array (8 bytes each; a million in a Python set would be ~60 MB).
+    result.recipients = np.fromiter(result.recipients, dtype=np.uint64, count=len(result.recipients))  # type: ignore[assignment]
     result.analysis = analyzer_counters(analyzer) - before
     result.notes = [note for check in scanner.checks for note in check.notes()]
     result.facts = sorted(set(scanner.scope._facts.built) - built)
@@ -174,7 +179,7 @@ class ParallelScan:
         self.merge = Merge(scanner.checks, renumber=False)
         self.analysis: Counter = Counter()
         self.worker_notes: list[str] = []
-        self.done = 0
+        self.recipients: list = []  # numpy arrays of recipient hashes, one per chunk
 
     def run(self, progress: ProgressHook | None, expected: int | None) -> Report:
         global _JOB
@@ -195,6 +200,10 @@ class ParallelScan:
                     partial.analysis = Counter()  # counted by this process's analyzer already
                 self._add(RowRange(0, first[0].row, first[-1].row), partial, progress)
             chunks = row_partitions(rows, self.rows_per_chunk)
+            # Everything built so far (the model, the index, the templates) is never collected: the workers'
+            # collector then leaves those objects' pages alone, and they stay shared instead of being copied.
+            gc.collect()
+            gc.freeze()
             pool = _pool(self.workers)
             self._run_chunks(pool, chunks, len(first), progress)
             pool.shutdown(wait=True)
@@ -204,6 +213,7 @@ class ParallelScan:
             raise
         finally:
             _JOB = None
+            gc.unfreeze()
         return self._report(started, started_at)
 
     def _run_chunks(
@@ -239,6 +249,8 @@ class ParallelScan:
             assert partial.input_error is not None
             message, path, line = partial.input_error
             raise InputError(message, path=path, line=line)
+        self.recipients.append(partial.recipients)
+        partial.recipients = set()
         self.merge.add(partial)
         self.analysis.update(partial.analysis)
         self.worker_notes.extend(n for n in partial.notes if n not in self.worker_notes)
@@ -269,9 +281,8 @@ class ParallelScan:
         notes = scanner.notes()
         notes += [n for n in self.worker_notes if n not in notes]
         seconds = time.perf_counter() - started
-        return build_report(
-            scanner.scope, findings, self.merge.messages, len(self.merge.recipients), seconds, notes, started_at
-        )
+        recipients = len(np.unique(np.concatenate(self.recipients))) if self.recipients else 0
+        return build_report(scanner.scope, findings, self.merge.messages, recipients, seconds, notes, started_at)
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:

@@ -363,7 +363,7 @@ class ValueIndex:
     identity_idents: Any = field(default=None, init=False, repr=False)  # the identity number of each
     identity_rows: Any = field(default=None, init=False, repr=False)  # per row position: its row number
     _email_ends: Any = field(default=None, init=False, repr=False)
-    _emails: bytes = field(default=b"", init=False, repr=False)
+    _emails: bytes | bytearray = field(default=b"", init=False, repr=False)
 
     @property
     def digest(self) -> Any:
@@ -464,56 +464,60 @@ class ValueIndex:
         firsts = np.ones(len(ordered), dtype=bool)
         firsts[1:] = ordered[1:] != ordered[:-1]
         group = np.cumsum(firsts) - 1
-        canonical = np.empty(len(ordered), dtype=np.int64)
-        canonical[order] = order[firsts][group]
-        self.identity_keys = ordered[firsts]
         code_type = np.int32 if self.rows < (1 << 23) else np.int64
+        canonical = np.empty(len(ordered), dtype=code_type)
+        canonical[order] = order[firsts][group]
+        del group
+        self.identity_keys = ordered[firsts]
         self.identity_idents = order[firsts].astype(code_type)
+        del order, ordered, firsts
         self.identity_rows = np.frombuffer(building.rows, dtype=np.int32).copy() if self.rows else np.zeros(0, np.int32)
         self._email_ends = (
             np.frombuffer(building.email_ends, dtype=np.uint32).copy() if self.rows else np.zeros(0, np.uint32)
         )
-        self._emails = bytes(building.emails)
+        self._emails = building.emails  # never written again
         self.starts = np.array(sorted(self._starts), dtype=np.uint64)
         self._starts = set()
 
+        # Sorted by key, then in the order the rows were added; each builder array is let go once copied, so
+        # a million rows' keys are held about twice at the peak, not five times.
         count = len(building.keys)
-        keys = np.frombuffer(building.keys, dtype=np.uint64) if count else np.zeros(0, np.uint64)
-        seqs = np.frombuffer(building.seqs, dtype=np.uint32) if count else np.zeros(0, np.uint32)
-        columns = np.frombuffer(building.columns, dtype=np.uint8) if count else np.zeros(0, np.uint8)
-        order = np.argsort(keys, kind="stable")  # by key, then in the order the rows were added
-        keys, seqs, columns = keys[order], seqs[order], columns[order]
+        if not count:
+            self.keys, self.codes = np.zeros(0, np.uint64), np.zeros(0, code_type)
+            return
+        order = np.argsort(np.frombuffer(building.keys, dtype=np.uint64), kind="stable")
+        keys = np.frombuffer(building.keys, dtype=np.uint64)[order]
+        building.keys = array("Q")
+        seqs = np.frombuffer(building.seqs, dtype=np.uint32)[order]
+        building.seqs = array("I")
+        columns = np.frombuffer(building.columns, dtype=np.uint8)[order]
+        building.columns = array("B")
         del order
-        idents = canonical[seqs] if count else np.zeros(0, np.int64)
-        codes = ((idents << 8) | columns).astype(code_type)
+        codes = canonical[seqs]  # the identity of each key's row, then the column in the low byte
+        codes <<= 8
+        codes |= columns
         starts = np.ones(count, dtype=bool)
         starts[1:] = keys[1:] != keys[:-1]
         ends = np.ones(count, dtype=bool)
         ends[:-1] = starts[1:]
-        alone = starts & ends
-        # Keys only one row holds (nearly all) are final; the rest are settled row by row, as one would add them.
-        out_keys, out_codes, pairs = [keys[alone]], [codes[alone]], set()
+        # Keys only one row holds (nearly all) are final; the rest are settled row by row, as one would add
+        # them, and written back over the first rows of their run.
+        keep = starts & ends
         shared_at = np.flatnonzero(starts & ~ends)
+        pairs: set[tuple[int, int, int]] = set()
         if len(shared_at):
-            bounds = np.append(np.flatnonzero(starts), count)
-            next_start = dict(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
-            more_keys: list[int] = []
-            more_codes: list[int] = []
+            run_ends = np.flatnonzero(ends) + 1
+            run_end_of = dict(zip(np.flatnonzero(starts).tolist(), run_ends.tolist(), strict=True))
             for first in shared_at.tolist():
-                last = next_start[first]
-                held = self._settle_value(
-                    idents[first:last].tolist(), columns[first:last].tolist(), seqs[first:last].tolist(), pairs
-                )
-                more_keys.extend([int(keys[first])] * len(held))
-                more_codes.extend(held)
-            out_keys.append(np.array(more_keys, dtype=np.uint64))
-            out_codes.append(np.array(more_codes, dtype=code_type))
+                last = run_end_of[first]
+                idents = (codes[first:last] >> 8).tolist()
+                held = self._settle_value(idents, columns[first:last].tolist(), seqs[first:last].tolist(), pairs)
+                codes[first : first + len(held)] = held
+                keep[first : first + len(held)] = True
+        del starts, ends, seqs, columns
         for _seq, number, other in pairs:
             self.column_pairs[(min(number, other), max(number, other))] += 1
-        keys = np.concatenate(out_keys)
-        codes = np.concatenate(out_codes)
-        order = np.argsort(keys, kind="stable")
-        self.keys, self.codes = keys[order], codes[order]
+        self.keys, self.codes = keys[keep], codes[keep]
 
     def _settle_value(self, idents: list[int], columns: list[int], seqs: list[int], pairs: set) -> list[int]:
         """One key's rows, in row order -> its codes (or [COMMON_CODE]); collisions go into `pairs`."""
