@@ -33,7 +33,7 @@ import phonenumbers
 from dlp import progress_events
 from dlp.columns import NAME_ROLES, column_role, columns_with_role, header_names, header_words
 from dlp.detect.catalogue import EMAIL, ID, INDEX_TYPES, PERSON, PHONE, STREET
-from dlp.redact import stable_hash
+from dlp.redact import redact_address, stable_hash
 
 _TOKEN = re.compile(r"[^\W_]+")
 _SPLIT_HEADER = re.compile(r"[^a-z0-9]+")
@@ -327,8 +327,8 @@ class _Builder:
         self.columns = array("B")  # which indexed column
         self.identities = array("Q")  # per row: the hash of its identity
         self.rows = array("i")  # per row: its row number
-        self.email_ends = array("I")  # per row: where its address ends in `emails`
-        self.emails = bytearray()
+        self.addresses = array("I")  # per row: its address as reports show it, by number in `shown`
+        self.shown: dict[str, int] = {}  # "a***@example.org" -> its number (few: first letters x domains)
 
 
 @dataclass(eq=False)
@@ -362,8 +362,8 @@ class ValueIndex:
     identity_keys: Any = field(default=None, init=False, repr=False)  # numpy uint64, sorted identity hashes
     identity_idents: Any = field(default=None, init=False, repr=False)  # the identity number of each
     identity_rows: Any = field(default=None, init=False, repr=False)  # per row position: its row number
-    _email_ends: Any = field(default=None, init=False, repr=False)
-    _emails: bytes | bytearray = field(default=b"", init=False, repr=False)
+    _addresses: Any = field(default=None, init=False, repr=False)  # per row: number of its shown address
+    _shown: list[str] = field(default_factory=list, init=False, repr=False)
 
     @property
     def digest(self) -> Any:
@@ -385,7 +385,7 @@ class ValueIndex:
         """The bytes the frozen index holds in its arrays (what `make bench-leak` reports)."""
         self._ensure()
         arrays = (self.keys, self.codes, self.starts, self.identity_keys, self.identity_idents, self.identity_rows)
-        return sum(a.nbytes for a in arrays) + self._email_ends.nbytes + len(self._emails)
+        return sum(a.nbytes for a in arrays) + self._addresses.nbytes + sum(len(a) for a in self._shown)
 
     def identity_of(self, identity: str) -> int | None:
         self._ensure()
@@ -405,8 +405,9 @@ class ValueIndex:
         self.rows += 1
         building.identities.append(self.digest(identity) & _MASK64)
         building.rows.append(row)
-        building.emails += email.encode("utf-8", "surrogatepass")
-        building.email_ends.append(len(building.emails))
+        # Only the address as a report shows it is kept (no raw value in memory), and each shown form once.
+        shown = redact_address(email)
+        building.addresses.append(building.shown.setdefault(shown, len(building.shown)))
         digest = self.digest
         for number, profile in enumerate(self.indexed_profiles):
             value = " ".join(str(columns.get(c) or "").strip() for c in profile.sources).strip()
@@ -472,10 +473,10 @@ class ValueIndex:
         self.identity_idents = order[firsts].astype(code_type)
         del order, ordered, firsts
         self.identity_rows = np.frombuffer(building.rows, dtype=np.int32).copy() if self.rows else np.zeros(0, np.int32)
-        self._email_ends = (
-            np.frombuffer(building.email_ends, dtype=np.uint32).copy() if self.rows else np.zeros(0, np.uint32)
+        self._addresses = (
+            np.frombuffer(building.addresses, dtype=np.uint32).copy() if self.rows else np.zeros(0, np.uint32)
         )
-        self._emails = building.emails  # never written again
+        self._shown = list(building.shown)
         self.starts = np.array(sorted(self._starts), dtype=np.uint64)
         self._starts = set()
 
@@ -506,10 +507,9 @@ class ValueIndex:
         shared_at = np.flatnonzero(starts & ~ends)
         pairs: set[tuple[int, int, int]] = set()
         if len(shared_at):
-            run_ends = np.flatnonzero(ends) + 1
-            run_end_of = dict(zip(np.flatnonzero(starts).tolist(), run_ends.tolist(), strict=True))
-            for first in shared_at.tolist():
-                last = run_end_of[first]
+            run_ends = np.flatnonzero(ends)
+            shared_ends = (run_ends[np.searchsorted(run_ends, shared_at)] + 1).tolist()
+            for first, last in zip(shared_at.tolist(), shared_ends, strict=True):
                 idents = (codes[first:last] >> 8).tolist()
                 held = self._settle_value(idents, columns[first:last].tolist(), seqs[first:last].tolist(), pairs)
                 codes[first : first + len(held)] = held
@@ -631,11 +631,10 @@ class ValueIndex:
                 yield match[1]
 
     def describe(self, ident: int) -> tuple[int, str]:
-        """(row number, address) of an identity, for reports: the row number is not personal data."""
+        """(row number, address as reports show it: `a***@example.org`) of an identity; the row number is
+        not personal data, and the raw address is not kept."""
         self._ensure()
-        start = int(self._email_ends[ident - 1]) if ident else 0
-        address = self._emails[start : int(self._email_ends[ident])].decode("utf-8", "surrogatepass")
-        return int(self.identity_rows[ident]), address
+        return int(self.identity_rows[ident]), self._shown[int(self._addresses[ident])]
 
 
 def _members(sorted_keys: Any, wanted: Any) -> Any:
