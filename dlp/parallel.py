@@ -56,6 +56,7 @@ MIN_CHUNK_ROWS = 50
 FIRST_CHUNK_ROWS = 256  # scanned here before the fork, to build the facts and warm the caches workers inherit
 PARALLEL_AFTER_ROWS = 2_000  # below this, forking and merging cost more than they save
 CHUNKS_PER_WORKER = 4
+MIN_CACHE = 5_000  # entries a worker's analysis cache keeps at least
 # Counters of the analyzer (`dlp.analysis`) that the report's notes read: summed over the workers.
 ANALYZER_COUNTERS = ("hits", "misses", "parts_traced", "ner_texts", "pattern_texts", "shape_skipped")
 
@@ -115,10 +116,23 @@ def preflight_rows(
 # ---- the worker side --------------------------------------------------------------------------------------
 
 
-def _init(parent_pid: int) -> None:
+def _init(parent_pid: int, workers: int) -> None:
     die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops the run and ends us
     progress_events.listen(None)  # the parent draws progress; a worker writing to the terminal would garble it
+    _share_caches(workers)
+
+
+def _share_caches(workers: int) -> None:
+    """Each worker's analysis caches hold 1/workers of what one process may hold, so the workers together
+    stay within the single-process bound (the value-window cache alone may reach ~100 MB). The caches are
+    memos: a smaller one costs a recomputation now and then, never a different finding."""
+    from dlp.analysis import provenance
+
+    provenance.CACHE_VALUES = max(MIN_CACHE, provenance.CACHE_VALUES // workers)
+    analyzer = _JOB.scanner.stage.analyzer if _JOB is not None and _JOB.scanner.stage is not None else None
+    if analyzer is not None and hasattr(analyzer, "max_entries"):
+        analyzer.max_entries = max(MIN_CACHE, analyzer.max_entries // workers)
 
 
 def chunk_scanner(parent: Scanner) -> Scanner:
@@ -293,7 +307,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         max_workers=workers,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_init,
-        initargs=(os.getpid(),),
+        initargs=(os.getpid(), workers),
     )
 
 
