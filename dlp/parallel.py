@@ -98,18 +98,16 @@ def chunk_rows(expected_rows: int | None, workers: int) -> int:
     return max(MIN_CHUNK_ROWS, min(DEFAULT_CHUNK_ROWS, expected_rows // (CHUNKS_PER_WORKER * workers)))
 
 
-def preflight_rows(
-    scanner: Scanner, campaign: Any, renderer: Any, progress: ProgressHook | None, messages: Iterable | None = None
-) -> Report:
+def preflight_rows(scanner: Scanner, campaign: Any, renderer: Any, progress: ProgressHook | None) -> Report:
     """The campaign's messages scanned by `scanner`: on worker processes when the list is big enough and
-    the machine has the cores, else in this process (`messages`, or the campaign rendered)."""
+    the machine has the cores, else rendered and scanned in this process."""
     scope = scanner.scope
     expected = expected_messages(scope) if campaign.spec.mode != "broadcast" else None
     workers = parallel_workers(scanner, expected) if campaign.spec.mode != "broadcast" else 0
     if not workers:
         from dlp.render import render_campaign
 
-        return scanner.scan(messages if messages is not None else render_campaign(campaign, renderer), progress)
+        return scanner.scan(render_campaign(campaign, renderer), progress)
     return ParallelScan(scanner, renderer, workers, chunk_rows(expected, workers)).run(progress, expected)
 
 
