@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,7 +142,7 @@ class RecipientList:
                     raise InputError(f"not a readable CSV header: {exc}", path=self.path, line=1) from None
             if not columns:
                 raise InputError("the recipient file is empty (no header row)", path=self.path, line=1)
-            dupes = {c for c in columns if columns.count(c) > 1}
+            dupes = {c for c, n in Counter(columns).items() if n > 1}  # not columns.count: 100k columns hung
             if dupes:
                 raise InputError(
                 f"duplicate column names in the header: {shown_columns(tuple(sorted(dupes)))}", path=self.path, line=1

@@ -59,7 +59,9 @@ def redact_value(value: str, entity_type: str | None = None) -> str:
     return " ".join(w[:1] + "*" * min(max(len(w) - 1, 2), 6) for w in words)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# ... and lone surrogates: a file name that is not valid UTF-8 arrives as `os.fsdecode` surrogates
+# (U+DC80-U+DCFF for the raw bytes), which no UTF-8 output can encode.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _EMAIL = re.compile(r"[^\s<>()\[\],;:\"'/\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
 _DIGIT_GROUPS = re.compile(r"\d(?:[\d .-]*\d)?")
@@ -69,7 +71,14 @@ _EXTENSION = re.compile(r"(\.[A-Za-z0-9]{1,5}){1,2}$")
 def strip_controls(text: str) -> str:
     """Terminal escapes (ESC, CSI, OSC, bidi overrides) in a file name or header never reach a terminal or
     a report raw: each becomes a visible `\\xNN`."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else "?", text)
+    return _CONTROL.sub(_shown, text)
+
+
+def _shown(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    if 0xDC80 <= code <= 0xDCFF:  # a raw byte kept by surrogateescape
+        code -= 0xDC00
+    return f"\\x{code:02x}" if code < 0x100 else "?"
 
 
 @cache

@@ -289,6 +289,8 @@ class CampaignRenderer:
         except TemplateSyntax as exc:
             where = line if line is not None else exc.line
             raise InputError(f"template syntax error ({self.syntax}): {exc.message}", path=path, line=where) from None
+        except RecursionError:
+            raise InputError(f"template nested too deeply to compile ({self.syntax})", path=path, line=line) from None
 
     def _inline(self, source: str, origin: str, keys: tuple) -> CompiledTemplate:
         line = self.campaign.line_of(*keys)
@@ -306,6 +308,9 @@ class CampaignRenderer:
             raise InputError(
                 f"template syntax error in '{origin}': {exc.message}", path=self.campaign.path, line=line
             ) from None
+        except RecursionError:
+            problem = f"template '{origin}' nested too deeply to compile"
+            raise InputError(problem, path=self.campaign.path, line=line) from None
         return CompiledTemplate(origin=origin, template=template, source=source, line_offset=line, marking=marking)
 
     def _file(self, name: str, origin: str) -> CompiledTemplate:
@@ -331,6 +336,8 @@ class CampaignRenderer:
                 template = env.from_string(source)
         except jinja2.TemplateSyntaxError as exc:
             raise InputError(f"template syntax error: {exc.message}", path=path, line=exc.lineno) from None
+        except RecursionError:  # thousands of nested blocks or brackets: the compiler recurses once per level
+            raise InputError("template nested too deeply to compile", path=path) from None
         return CompiledTemplate(
             origin=f"{origin}:{name}", template=template, source=source, filename=str(path), marking=marking
         )
@@ -509,6 +516,9 @@ class CampaignRenderer:
                 )
         except RenderFailure as exc:
             problems.append(RenderProblem(field_name, "error", exc.detail, compiled.origin, line=line or exc.line))
+        except RecursionError:  # dlp's own interpreters walk nested blocks recursively
+            detail = "the template nests blocks too deeply to render"
+            problems.append(RenderProblem(field_name, "error", detail, compiled.origin, line=line))
         return None
 
     def values(self, context: dict[str, Any], recipient: Recipient | None) -> RenderValues:

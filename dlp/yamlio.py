@@ -79,7 +79,13 @@ def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path) from None
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", path=path) from None
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # its reader refuses NUL and other non-printable characters here already
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        problem = f"not valid YAML: the control character U+{code:04X} is not allowed"
+        raise InputError(problem, path=path, line=line) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

@@ -38,10 +38,14 @@ def true_count(path: Path) -> int:
     return 1 if data.strip() else 0
 
 
-def truth(entry: Path) -> int:
+def files_of(entry: Path) -> list[Path]:
     if entry.is_file():
-        return true_count(entry)
-    return sum(true_count(p) for p in sorted(entry.rglob("*")) if p.is_file() and not p.is_symlink())
+        return [entry]
+    return [p for p in sorted(entry.rglob("*")) if p.is_file() and not p.is_symlink()]
+
+
+def truth(entry: Path) -> int:
+    return sum(true_count(p) for p in files_of(entry))
 
 
 def audit(entry: Path, python: str, pythonpath: str | None, save: Path | None = None) -> dict:
@@ -49,7 +53,11 @@ def audit(entry: Path, python: str, pythonpath: str | None, save: Path | None = 
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
     proc = subprocess.run(
-        [python, "-m", "dlp", "audit", str(entry), "-f", "json", "-q"], capture_output=True, env=env, timeout=1800, cwd=tempfile.gettempdir()
+        [python, "-m", "dlp", "audit", str(entry), "-f", "json", "-q"],
+        capture_output=True,
+        env=env,
+        timeout=1800,
+        cwd=tempfile.gettempdir(),
     )
     if save is not None:
         save.mkdir(parents=True, exist_ok=True)
@@ -59,7 +67,9 @@ def audit(entry: Path, python: str, pythonpath: str | None, save: Path | None = 
     except json.JSONDecodeError:
         return {"exit": proc.returncode, "error": proc.stderr.decode("utf-8", "replace").strip()[-300:]}
     books = report.get("sections", {}).get("audit", {})
-    out = {"exit": proc.returncode, **{k: books.get(k) for k in ("read", "scanned", "unreadable", "skipped", "damaged")}}
+    out = {"exit": proc.returncode}
+    out.update({k: books.get(k) for k in ("read", "scanned", "unreadable", "skipped", "damaged")})
+    out["block_findings"] = report.get("summary", {}).get("findings", {}).get("block", 0)
     named = report.get("sections", {}).get("audit-skipped", {}).get("rows", [])
     out["skipped_named"] = len(named)
     return out
@@ -72,12 +82,27 @@ def main() -> None:
     parser.add_argument("--pythonpath", default=None, help="run another checkout of dlp (e.g. main's code)")
     parser.add_argument("--save", type=Path, default=None, help="keep each entry's JSON report in this folder")
     args = parser.parse_args()
-    columns = ("truth", "read", "scanned", "unreadable", "skipped", "skipped_named", "damaged", "exit")
+    columns = (
+        "files",
+        "truth",
+        "read",
+        "scanned",
+        "unreadable",
+        "skipped",
+        "skipped_named",
+        "damaged",
+        "block_findings",
+        "exit",
+    )
     print("| entry | " + " | ".join(columns) + " |")
     print("|---" * (len(columns) + 1) + "|")
     totals = dict.fromkeys(columns[:-1], 0)
     for entry in sorted(args.root.iterdir()):
-        row = {"truth": truth(entry), **audit(entry, args.python, args.pythonpath, args.save)}
+        row = {
+            "files": len(files_of(entry)),
+            "truth": truth(entry),
+            **audit(entry, args.python, args.pythonpath, args.save),
+        }
         for key in totals:
             totals[key] += row.get(key) or 0
         print(f"| {entry.name} | " + " | ".join(str(row.get(c, "-")) for c in columns) + " |", flush=True)

@@ -6,9 +6,12 @@ audit (archive-level rules such as shared-address see the whole corpus). Usage:
 
     .venv/bin/python scripts/measure_clean_mail.py [--dump findings.jsonl] NAME=PATH [NAME=PATH ...]
 
-PATH is an mbox file, a message file, or a folder (walked; `*.mbox` files in it are split). The dump has
-one JSON line per finding with its raw value and 80 characters of context, for judging by hand: it holds
-personal data of the corpus, so write it outside the repository.
+PATH is an mbox file, a message file, or a folder (walked; a file that starts with a `From ` line is split
+as an mbox, gzip'd files are opened; empty files are not messages). The dump has one JSON line per finding
+with its raw value and 80 characters of context, for judging by hand: it holds personal data of the
+corpus, so write it outside the repository. Each line has an `id` (a hash of corpus, message, field, kind,
+value and occurrence), stable across runs and code changes, so a judgement file can name findings by id
+(`tools/eval/received_warnings_judged.json`, sampled by `scripts/sample_warnings.py`).
 
 The clean set measured for issue 13 (773 messages): ../shared/corpus/mail (ponymail, mime4j-rlug,
 imap_tools, enmime, stalwart-dovecot) plus list mail that is GPL or unlicensed, so read for measuring only
@@ -23,9 +26,12 @@ and never vendored:
 from __future__ import annotations
 
 import argparse
+import gzip
+import hashlib
 import json
 import mailbox
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -43,10 +49,26 @@ def messages_in(path: Path) -> list[tuple[str, bytes]]:
             if child.is_file():
                 out.extend(messages_in(child))
         return out
-    if path.suffix == ".mbox":
-        box = mailbox.mbox(str(path), create=False)
-        return [(f"{path}#{i}", box.get_bytes(key)) for i, key in enumerate(box.keys(), 1)]
-    return [(str(path), path.read_bytes())]
+    data = path.read_bytes()
+    if data.startswith(b"\x1f\x8b"):
+        data = gzip.decompress(data)
+    if not data.strip():
+        return []
+    if data.startswith(b"From "):
+        with tempfile.NamedTemporaryFile(suffix=".mbox") as tmp:
+            tmp.write(data)
+            tmp.flush()
+            box = mailbox.mbox(tmp.name, create=False)
+            return [(f"{path}#{i}", box.get_bytes(key)) for i, key in enumerate(box.keys(), 1)]
+    return [(str(path), data)]
+
+
+def finding_id(corpus: str, finding, seen: Counter) -> str:
+    """Stable across runs: what the finding is and where, plus its rank among identical ones."""
+    loc = finding.location
+    key = "\x1f".join(str(x) for x in (corpus, loc.source, loc.field, finding.rule, finding.entity_type, finding.value))
+    seen[key] += 1
+    return hashlib.sha1(f"{key}\x1f{seen[key]}".encode()).hexdigest()[:12]
 
 
 def context_of(message, finding) -> str:
@@ -86,9 +108,7 @@ def main() -> int:
     for spec in args.corpora:
         name, _, raw_path = spec.partition("=")
         messages = []
-        for index, (label, data) in enumerate(
-            (item for p in raw_path.split(",") for item in messages_in(Path(p))), 1
-        ):
+        for index, (label, data) in enumerate((item for p in raw_path.split(",") for item in messages_in(Path(p))), 1):
             try:
                 messages.append(to_scan_message(parse_bytes(data), index=index, source=label))
             except Exception as exc:  # counted, not fatal: the reader's robustness is another measure
@@ -100,6 +120,7 @@ def main() -> int:
         blocked: set = set()
         archive_blocks = 0
         by_index = {m.index: m for m in messages}
+        seen: Counter = Counter()
         for message, finding in scanner.raw:
             message = message or by_index.get(finding.location.message)
             kind = f"{finding.rule}:{finding.entity_type}" if finding.entity_type else finding.rule
@@ -115,8 +136,10 @@ def main() -> int:
                 dump.write(
                     json.dumps(
                         {
+                            "id": finding_id(name, finding, seen),
                             "corpus": name,
                             "source": finding.location.source,
+                            "field": finding.location.field,
                             "severity": finding.severity.value,
                             "kind": kind,
                             "count": finding.count,

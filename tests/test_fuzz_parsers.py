@@ -229,3 +229,66 @@ def test_serve_scan_function_gives_a_verdict(data: bytes) -> None:
         scanning.init_worker([], [])
     outcome = scanning.scan_bytes(data, "a@b.example", ["c@d.example"])
     assert outcome.verdict in ("pass", "warn", "block")
+
+
+# ---- dlp preflight's parsers: the campaign file, the recipient list, and HTML ------------------------
+
+CAMPAIGN_LINES = [
+    "name: t", 'from: "Acme <news@acme.example>"', 'to: "{{ email }}"', 'subject: "Hi {{ first_name }}"',
+    "body:", "  text: body.txt.j2", "  html: ../body.html", "recipients: people.csv", "recipients: /dev/zero",
+    "attachments:", "  - path: ../../etc/passwd", "  - template: body.txt.j2", "    filename: '{{ ssn }}.txt'",
+    "vars: &a {x: [*a]}", "a: &b [1, 2]", "b: [*b, *b, *b]", "syntax: liquid", "syntax: nope", "mode: broadcast",
+    "internal_domains: acme.example", "headers: {X-A: '{{ x }}'}", "!!python/object/apply:os.system ['x']",
+    "{", "[[[[[[[[", "- - - -", "\t", "name: t\x00", "key: \ufeff", "rules: [../rules.yaml]", "from:", "",
+]  # fmt: skip
+CSV_CELLS = ["first_name", "email", "Anna", "anna@example.org", '"', '""', "=HYPERLINK(1)", "\ufeff", "\x00",
+             "J\xf6rg", "a" * 300, "", " ", ";", "\t", "\r", "\n", "536-22-8451", "Email Address", "FNAME"]  # fmt: skip
+
+
+@FAST
+@given(st.lists(st.sampled_from(CAMPAIGN_LINES), max_size=14))
+def test_campaign_loader_gives_a_campaign_or_input_error(lines: list[str]) -> None:
+    from dlp.campaign import load_campaign
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "campaign.yaml"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (Path(folder) / "body.txt.j2").write_text("Hi {{ first_name }}\n", encoding="utf-8")
+        (Path(folder) / "people.csv").write_text("first_name,email\nAnna,anna@example.org\n", encoding="utf-8")
+        try:
+            campaign = load_campaign(path)
+            list(campaign.recipient_list())
+        except InputError as exc:
+            assert str(exc) and exc.path
+
+
+@FAST
+@given(st.lists(st.lists(st.sampled_from(CSV_CELLS), max_size=5), max_size=6), st.sampled_from([",", ";", "\t"]))
+def test_recipient_list_gives_rows_or_input_error_naming_the_file(rows: list[list[str]], sep: str) -> None:
+    from dlp.recipients import RecipientList
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "people.csv"
+        path.write_bytes("\n".join(sep.join(row) for row in rows).encode("utf-8", "surrogatepass"))
+        try:
+            for recipient in RecipientList(path):
+                assert recipient.row >= 1
+        except InputError as exc:
+            assert exc.path == str(path) or str(path) in str(exc)
+
+
+HTML_PIECES = ["<div>", "</div>", "<p>", "<!--", "-->", "<![endif]", "<input type=hidden value='x'>", "<b>", "</b>",
+               "<table><tr><td>", "</td>", "<template>", "</template>", "<noscript>", "<script>", "</script>", "&amp;",
+               "&#x0;", "&#99999999;", "<title>", "536-22-8451", "<", ">", "\x00", "\udcff", "<svg><text>",
+               "]]>"]  # fmt: skip
+
+
+@FAST
+@given(st.lists(st.sampled_from(HTML_PIECES), max_size=60), st.integers(0, 3000))
+def test_html_text_extraction_never_raises(pieces: list[str], depth: int) -> None:
+    from dlp.htmltext import all_links, hidden_text, visible_text
+
+    markup = "<div>" * depth + "".join(pieces) + "</div>" * depth
+    assert isinstance(visible_text(markup), str)
+    assert isinstance(hidden_text(markup), str)
+    assert isinstance(all_links("", markup), list)

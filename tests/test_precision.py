@@ -320,3 +320,23 @@ def test_shared_address_still_finds_two_customers_on_one_mailbox(tmp_path: Path)
     )
     [finding] = _rules(audit([archive]), "shared-address")
     assert finding.extra["people"] == 2
+
+
+def test_shared_address_reads_initials_as_the_same_person(tmp_path: Path) -> None:
+    """linux-mips mail reaches one maintainer as "Greg Kroah-Hartman" and as "Greg KH", another as "Thomas
+    Bogendoerfer" and "T. Bogendoerfer": initials of the other form's words are one person (as the given
+    name alone already is). Twin: initials that do not fit ("Greg KH" and "Greg Kowalski") are two."""
+    same = [
+        (b"Greg Kroah-Hartman <greg@kroah.example>", b"Hi Greg,\n\nplease apply.\n"),
+        (b"Greg KH <greg@kroah.example>", b"Hi ALL,\n\nplease apply.\n"),
+        (b"Thomas Bogendoerfer <tsbogend@franken.example>", b"Hello,\n"),
+        (b"T. Bogendoerfer <tsbogend@franken.example>", b"Hello,\n"),
+    ]
+    two = [(b"Greg KH <greg@kroah.example>", b"Hello,\n"), (b"Greg Kowalski <greg@kroah.example>", b"Hello,\n")]
+    one, other = (
+        _mbox(tmp_path / f"{name}.mbox", [_raw(to, body, day) for day, (to, body) in enumerate(pairs, 1)])
+        for name, pairs in (("same", same), ("two", two))
+    )
+    assert _rules(audit([one]), "shared-address") == []
+    [finding] = _rules(audit([other]), "shared-address")
+    assert finding.extra["people"] == 2

@@ -16,7 +16,7 @@ from pathlib import Path
 from conftest import write_campaign
 from test_checks_preflight import PER_RECIPIENT
 
-from dlp.api import preflight, scan_message
+from dlp.api import analyze_text, preflight, scan_message
 from dlp.checks.received_personal import code_lines
 
 BOUNCES = Path(__file__).parent / "data" / "third_party" / "imap_tools" / "multipart_report_emails"
@@ -62,7 +62,7 @@ The thread is at https://lore.kernel.org/r/20191128201120.12345-1-paul.burton@mi
 https://lists.apache.org/list.html?announce@apache.org (spf=pass smtp.mailfrom=sales@proxmox.com);
 please Cc stable@vger.kernel.org and linux-mips@vger.kernel.org, not majordomo@vger.kernel.org.
 
-My colleague Maria Gonzalez (maria.gonzalez@example.com, +1 415 555 0134) can test it from 8.8.4.4.
+My colleague Maria Gonzalez (maria.gonzalez@mips-partners.net, +1 415 555 0134) can test it from 8.8.4.4.
 
 > diff --git a/arch/mips/kernel/time.c b/arch/mips/kernel/time.c
 > --- a/arch/mips/kernel/time.c
@@ -110,7 +110,7 @@ def test_personal_data_in_the_prose_of_a_received_list_reply_is_still_reported()
     """True-positive twin: the colleague's name, address, phone and public IP in the author's prose, and
     the copyright line in the quoted patch (a person with an address), are reported."""
     found = _personal(scan_message(_list_reply()))
-    assert "maria.gonzalez@example.com" in {f.value for f in found.get("EMAIL_ADDRESS", [])}
+    assert "maria.gonzalez@mips-partners.net" in {f.value for f in found.get("EMAIL_ADDRESS", [])}
     assert "skylark@unaligned.org" in {f.value for f in found.get("EMAIL_ADDRESS", [])}
     names = {f.value for f in found.get("PERSON", [])}
     assert "Maria Gonzalez" in names and "Stanislaw Skowronek" in names, names
@@ -136,3 +136,103 @@ def test_preflight_still_reports_what_received_mail_ignores(tmp_path: Path) -> N
 def test_code_lines_follow_a_patch_and_end_with_the_authors_reply() -> None:
     text = "Hi,\n> diff --git a/x b/x\n> --- a/x\n> +++ b/x\n> @@ -1 +1 @@\n> -a\n> +b\n\nThanks, Ann Lee\n"
     assert code_lines(text) == {1, 2, 3, 4, 5, 6, 7}
+
+
+IMAP_TOOLS = BOUNCES.parent / "attachment_emails"
+
+
+def _values(report, entity_type: str) -> set[str]:
+    return {f.value for f in _personal(report).get(entity_type, [])}
+
+
+def test_masked_addresses_in_real_forwarded_mail_are_not_personal_data() -> None:
+    """imap_tools' real forward with its addresses typed over ("From: xxxxx xxxxxx <xxxxxxxx@xxx.com>"):
+    nobody's address. True-positive twin: a real address added to the same forward is still reported."""
+    message = email.message_from_bytes(
+        (IMAP_TOOLS / "attachment_with_encoded_name.eml").read_bytes(), policy=email.policy.default
+    )
+    report = scan_message(message)
+    assert not any("xxx" in value for value in _values(report, "EMAIL_ADDRESS")), _values(report, "EMAIL_ADDRESS")
+    assert any("documentation or masked addresses" in note for note in report.notes), report.notes
+    first = next(part for part in message.walk() if part.get_content_type() == "text/plain")
+    first.set_content(first.get_content() + "\nPlease send the signed copy to helga.brandt@posteo.de as well.\n")
+    assert "helga.brandt@posteo.de" in _values(scan_message(message), "EMAIL_ADDRESS")
+
+
+def _post(body: str, **headers: str) -> EmailMessage:
+    message = EmailMessage()
+    for name, value in {**headers, "Subject": "a post"}.items():
+        message[name] = value
+    message.set_content(body)
+    return message
+
+
+# The shapes of a patch tool's test mail (b4's samples) and a mail library's sample (MimeKit's), next to
+# the same shapes with a real person's address.
+DOCUMENTATION_MAIL = """Partial reroll test.
+
+Fixes: abcdef01234567890
+Reviewed-by: Original Reviewer <original-reviewer@example.com>
+Tested-by: Quentin Lambert <quentin.lambert@posteo.de>
+Signed-off-by: Original Submitter <original-submitter@example.com>
+
+---------- Forwarded message ----------
+From: Jane Sender <Jane_Sender@example.com>
+To: Joe Recipient <Joe_Recipient@example.com>, build robot <robot@ci.test>, nobody@mail.invalid
+Cc: Helga Brandt <helga.brandt@posteo.de>
+
+See the logs on root@localhost.
+"""
+
+
+def test_documentation_addresses_and_their_names_are_not_personal_data() -> None:
+    report = scan_message(_post(DOCUMENTATION_MAIL, From="patches@kernel.org", To="tools@kernel.org"))
+    emails, names = _values(report, "EMAIL_ADDRESS"), _values(report, "PERSON")
+    placeholders = {"original-reviewer@example.com", "original-submitter@example.com", "Jane_Sender@example.com"}
+    placeholders |= {"Joe_Recipient@example.com", "robot@ci.test", "nobody@mail.invalid", "root@localhost"}
+    assert not emails & placeholders, emails
+    fictional = {"Original Reviewer", "Original Submitter", "Jane Sender", "Joe Recipient", "Jane", "Joe"}
+    assert not names & fictional, names
+    # the detector does find them: the received-mail filter is what leaves them out
+    found = {e.text for e in analyze_text(DOCUMENTATION_MAIL) if e.entity_type == "PERSON"}
+    assert found & fictional, found
+    # true-positive twins: the same trailer and forwarded-header shapes with real addresses
+    assert {"quentin.lambert@posteo.de", "helga.brandt@posteo.de"} <= emails, emails
+    assert {"Quentin Lambert", "Helga Brandt"} <= names, names
+
+
+CHANGELOG = """This is the beta release of Linux binutils 2.10.0.18 for Linux.
+
+Changes from binutils 2.10.0.9:
+
+1. Update from binutils 2000 0701. Fix the parallel build.
+2. Fix eh_frame.
+3. Ann Lee reported the weak symbol bug on her Malta board at 81.2.69.160; fixed.
+
+The gcc-3.0.4.1 snapshot needs version 2.11.92.0.12 or later.
+
+[PATCH 3/2] test: Remove Markdown formatting
+
+Jiaxun Yang (5):
+  PCI: pci_ids: Add Loongson IDs
+  net: stmmac: pci: Add Loongson GMAC
+
+Reported-by: Huacai Chen
+Thanks, Fix
+"""
+
+
+def test_version_numbers_and_changelog_words_are_not_personal_data() -> None:
+    """The shapes of a real linux-mips binutils release note and a cover letter's shortlog: versions read
+    as IPs, a changelog's "Fix" and a subject's "Add Loongson" read as names. True-positive twins: the
+    reporter's name and public IP in a changelog item, the shortlog's author, a trailer's name."""
+    headers = {"From": "H. J. Lu <hjl@lucon.org>", "To": "linux-mips@linux-mips.org"}
+    report = scan_message(_post(CHANGELOG, **headers, **{"List-Id": "<linux-mips.linux-mips.org>"}))
+    ips, names = _values(report, "IP_ADDRESS"), _values(report, "PERSON")
+    detected = {e.text for e in analyze_text(CHANGELOG) if e.entity_type in ("IP_ADDRESS", "PERSON")}
+    assert "2.10.0.9" in detected or "2.10.0.18" in detected, detected
+    assert ips == {"81.2.69.160"}, ips
+    assert not names & {"Fix", "Add Loongson", "Add Loongson IDs", "Add Loongson GMAC", "Remove Markdown"}, names
+    assert {"Ann Lee", "Jiaxun Yang", "Huacai Chen"} <= names, names
+    (note,) = [n for n in report.notes if n.startswith("personal-data in received mail")]
+    assert "version numbers" in note

@@ -204,6 +204,34 @@ def test_nul_or_control_characters_in_addresses_are_refused(relay):
         assert code == 501
 
 
+def raw_reply(sock_file) -> bytes:
+    lines = []
+    while (line := sock_file.readline()) and (len(line) < 4 or line[3:4] == b"-"):
+        lines.append(line)
+    return b"".join([*lines, line])
+
+
+def test_envelope_addresses_that_are_not_utf8_or_need_smtputf8_get_a_permanent_refusal(relay):
+    """Relayed, such an address failed upstream as 451: the client would have retried it for days."""
+    server, _sink = relay
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        replies = sock.makefile("rb")
+        raw_reply(replies)
+
+        def say(line: bytes) -> bytes:
+            sock.sendall(line + b"\r\n")
+            return raw_reply(replies)
+
+        say(b"EHLO client.example")
+        assert say(b"MAIL FROM:<j\xc3\xb6rg@acme.example>").startswith(b"553 5.6.7")  # UTF-8, no SMTPUTF8
+        assert say(b"MAIL FROM:<j\xf6rg@acme.example> SMTPUTF8").startswith(b"501 5.1.7")  # Latin-1: not UTF-8
+        assert say(b"MAIL FROM:<j\xc3\xb6rg@acme.example> SMTPUTF8").startswith(b"250")
+        assert say(b"RCPT TO:<b\xff@example.org>").startswith(b"501 5.1.3")
+        assert say(b"RCPT TO:<jordan.lee@example.org>").startswith(b"250")
+        assert say(b"QUIT").startswith(b"221")
+    assert server.proc.poll() is None
+
+
 def test_the_550_reply_carries_no_raw_value_file_name_or_address(relay):
     server, sink = relay
     message = EmailMessage()

@@ -139,3 +139,32 @@ def test_real_list_archives_match_the_stdlib_count() -> None:
     for box in [*sorted((THIRD_PARTY / "ponymail").glob("*.mbox")), THIRD_PARTY / "mime4j-rlug" / "mime4j-rlug.mbox"]:
         messages, unreadable, _ = read(box)
         assert len(messages) == len(mailbox.mbox(box)) and not unreadable, box.name
+
+
+def _netscape(n: int, body: bytes, declared: int) -> bytes:
+    """A Netscape/Eudora mailbox entry: "From - " with no date, a Content-Length that no longer fits the
+    body (MimeKit's content-length.mbox.txt has such entries), no blank line before the next entry."""
+    head = message(n).split(b"\n\n", 1)[0]
+    return b"From - \n" + head + f"\nContent-Length: {declared}\n\n".encode() + body
+
+
+def test_dateless_separators_without_blank_lines_are_split(tmp_path: Path) -> None:
+    """Real 1996-97 Netscape mail (MimeKit's content-length test mailbox) was read as 19 messages of 29:
+    its "From - " lines have no date and no blank line before them. A "From " line followed by a header
+    line is a separator; one followed by prose stays in the body (the twin)."""
+    body = b"See you.\nFrom here on, the meeting is on Mondays.\nthanks\n--\nAnn\n"
+    box = tmp_path / "netscape.mbox"
+    box.write_bytes(b"".join(_netscape(n, body, declared=len(body) - 12) for n in range(3)))
+    assert len(mailbox.mbox(box)) == 6  # the stdlib also cuts at "From here on"
+    messages, unreadable, _ = read(box)
+    assert len(messages) == 3 and not unreadable
+    assert all(b"From here on, the meeting" in m.data for m in messages)
+
+
+def test_a_message_saved_with_a_byte_order_mark_is_read() -> None:
+    """MimeKit's real ARF abuse report starts with a UTF-8 BOM: it was skipped as "not mail"."""
+    report = THIRD_PARTY / "mimekit" / "feedback-report.txt"
+    assert report.read_bytes().startswith(b"\xef\xbb\xbf")
+    messages, unreadable, skipped = read(report.parent)
+    assert len(messages) == 1 and not unreadable, (unreadable, skipped)
+    assert messages[0].data.startswith(b"From: <abusedesk@example.com>")

@@ -24,6 +24,7 @@ pass did not keep the markers apart) are analysed by the line windows of `Segmen
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Container, Iterable, Sequence
@@ -50,6 +51,7 @@ NAME_ENTITY = "PERSON"
 PLANNED_PARTS = 4096  # a chunk's parts (CHUNK messages x a few parts), planned ahead and used by its checks
 RECENT_PARTS = 32  # more than the parts of one message: the checks ask about each part in turn
 CACHE_VALUES = 200_000  # value windows (~0.5 KB each): ~100 MB at most, least recently used out
+CACHE_SKELETONS = 1_024  # a template variant's skeleton per part: a few per campaign, more with conditionals
 SHAPE_REACH = 400  # the longest pattern match that could start before a value and still reach it
 
 
@@ -119,7 +121,7 @@ def _window(
     before = text.rfind("\n", 0, max(0, line_start - 1)) + 1 if line_start > 0 else 0
     # At least CONTEXT_WORDS words before the value too (Presidio's context words, spaCy's window), as the
     # line windows read: a label two lines up, over a blank line, still counts.
-    words_before = list(_WORD.finditer(text, max(0, group.start - CONTEXT_CHARS), group.start))
+    words_before = _words_before(text, group.start)
     if len(words_before) >= CONTEXT_WORDS:
         before = min(before, words_before[-CONTEXT_WORDS].start())
     elif words_before:
@@ -127,7 +129,8 @@ def _window(
     start = max(before, group.start - CONTEXT_CHARS)
     line_end = text.find("\n", group.end)
     line_end = len(text) if line_end < 0 else line_end
-    words = list(_WORD.finditer(text, line_end, min(len(text), line_end + CONTEXT_CHARS)))
+    after = _WORD.finditer(text, line_end, min(len(text), line_end + CONTEXT_CHARS))
+    words = list(itertools.islice(after, RIGHT_WORDS))  # only the first RIGHT_WORDS are read
     end = words[RIGHT_WORDS - 1].end() if len(words) >= RIGHT_WORDS else (words[-1].end() if words else line_end)
     end = min(max(end, group.end), group.end + CONTEXT_CHARS)
     pieces: list[str] = []
@@ -167,6 +170,19 @@ def _window(
     # Outside the group the window runs parallel to the text up to the nearest masked group; an entity
     # reaching over a mask maps to other text, which the caller's text comparison drops.
     return "".join(pieces), Layout(lo, hi, group.start - lo, group.end - hi, tuple(inside))
+
+
+def _words_before(text: str, end: int) -> list:
+    """The words in the CONTEXT_CHARS before `end` (the first one cut at that bound), or at least the last
+    CONTEXT_WORDS + 1 of them: a nearer start finds the same last words (each after a space), and that is
+    all `_window` reads of them unless there are fewer."""
+    bound = max(0, end - CONTEXT_CHARS)
+    near = max(bound, end - 16 * CONTEXT_WORDS)
+    if near > bound:
+        words = list(_WORD.finditer(text, near, end))
+        if len(words) > CONTEXT_WORDS:
+            return words
+    return list(_WORD.finditer(text, bound, end))
 
 
 @dataclass(frozen=True)
@@ -344,6 +360,11 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
         self._recent: dict[int, tuple[Part, list[Entity]]] = {}
         self._plans: dict[int, tuple[Part, Any]] = {}
         self._named: dict[tuple[int, str], bool] = {}
+        # A skeleton's literal entities (skeleton coordinates, masks excluded), by skeleton and mask offsets:
+        # every message of a template variant has the same skeleton, so its line windows are cut and looked
+        # up once per variant, not once per message. The windows are a pure function of the text, so this
+        # is what `analyze_text` would give again.
+        self.skeletons: OrderedDict[tuple[str, tuple[int, ...]], list[Entity]] = OrderedDict()
         # In a names-only window, a value that holds no name stands in as the first value its slot had: the
         # window reads like the real text (an address stays an address) and is the same for every row.
         self.stand_ins: dict[int, str] = {}
@@ -423,8 +444,9 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
             if part.provenance is None:
                 plain.append(part.text)
                 continue
-            skeleton, _literal, units = self._plan(part)
-            plain.append(skeleton)
+            skeleton, literal, units = self._plan(part)
+            if (skeleton, _mask_starts(literal)) not in self.skeletons:
+                plain.append(skeleton)
             for _group, unit, _layout in units:
                 if unit.key in self.values or unit.key in seen or unit.key in pending:
                     continue
@@ -498,13 +520,8 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
         self.parts_traced += 1
         text = part.text
         skeleton, literal, units = self._plan(part)
-        out: list[Entity] = []
-        masks = _mask_spans(literal)
-        for entity in self.analyze_text(skeleton):
-            if any(entity.start < m_end and m_start < entity.end for m_start, m_end in masks):
-                continue
-            shift = _shift_for(literal, entity.start)
-            out.append(entity.shifted(shift))
+        literal_entities = self._literal_entities(skeleton, literal)
+        out = [entity.shifted(_shift_for(literal, entity.start)) for entity in literal_entities]
         for _group, unit, layout in units:
             found = self.values.get(unit.key)
             if found is None:
@@ -519,6 +536,24 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
                 if mapped is not None and text[mapped.start : mapped.end] == entity.text:
                     out.append(mapped)
         return _drop_overlaps(out)
+
+    def _literal_entities(self, skeleton: str, literal: Sequence[tuple[int, int, int]]) -> list[Entity]:
+        """The skeleton's entities that touch no mask, in skeleton coordinates (cached per skeleton)."""
+        key = (skeleton, _mask_starts(literal))
+        found = self.skeletons.get(key)
+        if found is not None:
+            self.skeletons.move_to_end(key)
+            return found
+        masks = _mask_spans(literal)
+        found = [
+            entity
+            for entity in self.analyze_text(skeleton)
+            if not any(entity.start < m_end and m_start < entity.end for m_start, m_end in masks)
+        ]
+        self.skeletons[key] = found
+        if len(self.skeletons) > CACHE_SKELETONS:
+            self.skeletons.popitem(last=False)
+        return found
 
     def notes(self, messages: int, campaign: bool = True) -> list[str]:
         """What the report says about the fast path: how much spaCy ran, and which parts fell back. Nothing
@@ -563,6 +598,10 @@ def analyze_values(detector: Detector, units: Sequence[ValueUnit]) -> list[list[
 def _mask_spans(literal: Sequence[tuple[int, int, int]]) -> list[tuple[int, int]]:
     """Where the masks are in the skeleton: after every literal piece but the last."""
     return [(start + length, start + length + len(MASK)) for start, _text_start, length in literal[:-1]]
+
+
+def _mask_starts(literal: Sequence[tuple[int, int, int]]) -> tuple[int, ...]:
+    return tuple(start + length for start, _text_start, length in literal[:-1])
 
 
 def _shift_for(literal: Sequence[tuple[int, int, int]], skeleton_offset: int) -> int:

@@ -17,6 +17,10 @@ MACHINE_LOCAL = re.compile(
     r"^(?=(?:.*\d){8})(?=.*[.$=%]|.{20})[\w.+$=%-]{12,}$|^[0-9a-f.$-]{16,}$|"
     r"^(?=.*\d)(?=.*[A-Z])(?=.*[a-z])[A-Za-z0-9+/_-]{28,}$"
 )
+# A mail address written in text. The lookbehind lets a match start only where a run of address
+# characters starts: without it the search retries at every position of one long token and a 5 MB
+# word costs minutes (quadratic), with it the cost is linear.
+ADDRESS_IN_TEXT = re.compile(r"(?<![\w.+'-])[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _MAILTO = re.compile(r"<?mailto:([^>?\s]+)", re.IGNORECASE)
 
 

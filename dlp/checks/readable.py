@@ -12,9 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-from selectolax.lexbor import LexborHTMLParser
-
-from dlp.htmltext import visible_text
+from dlp.htmltext import parse_html, visible_text
 from dlp.model import Part, PartKind
 
 TEXT_SUFFIXES = frozenset({".txt", ".csv", ".tsv", ".md", ".html", ".htm", ".eml", ".text", ".vcf", ".ics"})
@@ -69,7 +67,7 @@ def readable_text(part: Part) -> str:
     if is_binary(part):
         return ""
     if part.kind == PartKind.HTML and part.raw:
-        tree = LexborHTMLParser(part.raw)
+        tree = parse_html(part.raw)
         for node in tree.css(CODE_ELEMENTS):
             node.decompose()
         return _plain_prose(visible_text(tree.html or ""))

@@ -16,7 +16,16 @@ every character is the sender's template, and an address in a link goes to the r
 - link: an address inside a URL (archive links carry Message-IDs: https://lore.kernel.org/r/<id>);
 - code: a name NER found in code (a patch, an indented or fenced block, also quoted) with no address
   next to it on its line, so a copyright or author line ("Copyright (C) 2005 Ann Lee <ann@x.org>") and
-  a trailer ("Reviewed-by: Ann Lee <ann@x.org>") are still reported.
+  a trailer ("Reviewed-by: Ann Lee <ann@x.org>") are still reported;
+- placeholder: an address nobody can own (RFC 2606/6761 reserved names: example.com/.net/.org and their
+  subdomains, the .example, .invalid, .test, .localhost TLDs, localhost) or one masked out ("xxxx@xxxx.com",
+  "***@***"), and the display name written with such an address ("Original Reviewer
+  <original-reviewer@example.com>" in a tool's test mail, "Joe Recipient <Joe_Recipient@example.com>" in
+  a mail library's sample); the same name with a real address is still reported;
+- version: a dotted number written as a version ("binutils 2.10.0.9", "version 1.2.3.4", "gcc-3.0.4.1")
+  read as an IPv4 address;
+- heading: a capitalised word starting a numbered changelog item or a commit subject ("3. Fix eh_frame.",
+  "PCI: pci_ids: Add Loongson IDs") that no name list knows as a common given name or surname.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ from dlp.checks.mailboxes import MACHINE_LOCAL, posting_addresses
 from dlp.checks.readable import FENCE, INDENTED_CODE, PATCH_START
 from dlp.detect.entities import Entity
 from dlp.model import Part, PartKind, ScanMessage
+from dlp.namelists import STRONG, read_names
 
 # A header line of a message's trace or a delivery report, quoted or pasted into a body.
 TRACE_HEADER = re.compile(
@@ -50,7 +60,33 @@ RECEIVED_CLASSES = {
     "mailbox": "role, list or robot mailboxes",
     "link": "addresses inside links",
     "code": "names in code",
+    "placeholder": "documentation or masked addresses and their names",
+    "version": "version numbers",
+    "heading": "changelog and commit-subject words",
 }
+# RFC 2606 / RFC 6761: names reserved so that nobody can own them.
+RESERVED_TLDS = frozenset({"example", "invalid", "test", "localhost"})
+RESERVED_DOMAINS = re.compile(r"(?:^|\.)example\.(?:com|net|org)$|^localhost$")
+MASK = re.compile(r"^[xX*#_.-]+$")  # a local part or domain label typed over: "xxxx", "***"
+# A display name (or its first words) before its address on the same line: 'Joe Recipient <joe@example.com>',
+# '"Sender, Jane" (jane@...)'.
+ADDRESS_AFTER_NAME = re.compile(r'(?:,?[ \t]+[\w.\'’-]+){0,3}["\'»]?[ \t]*[<(\[][ \t]*(?:mailto:)?([\w.+-]+@[\w.-]+)')
+VERSION_BEFORE = re.compile(
+    r"(?:\b(?:version|ver\.|release|rel\.|revision|rev\.|changes\s+(?:from|since|in|to))"
+    r"(?:\s+(?:of\s+)?[\w+.-]+){0,3}?\s+v?|[a-z][\w+]*-v?|\bv)$",
+    re.IGNORECASE,
+)
+IP_CUE = re.compile(
+    r"\b(?:ip|ipv4|address|addr|inet|host|server|gateway|gw|dns|nameserver|ping|from|via|to|at)\s*[:=]?\s*$", re.I
+)
+# What starts a numbered changelog item or a commit subject ("3. ", "2) ", "PCI: pci_ids: ", a Subject's
+# "Re: [PATCH v2 3/7] test: ").
+# A trailer or address line's key ("Reported-by:", "Cc:", "M:") names a person, it is no subject prefix.
+HEADING_BEFORE = re.compile(
+    r"^[ \t>]*(?:(?:re|fwd?|aw|sv|wg):[ \t]*)*(?:\[[^\]\n]{1,40}\][ \t]*)*"
+    r"(?:\d{1,3}[.)]|(?!(?:[\w-]+-by|cc|to|from|author|[mr]|re|fwd?|aw|sv|wg)\s*:)(?:[\w/.+-]+:[ \t]*){1,3})[ \t]*$",
+    re.IGNORECASE,
+)
 CONTINUATION_LINES = 8  # how far back a folded trace header's continuation looks for its name
 
 
@@ -106,17 +142,30 @@ class ReceivedMailFilter:
     def why_not_personal(self, entity: Entity, part: Part, message: ScanMessage) -> str | None:
         text = part.text
         if entity.entity_type == "IP_ADDRESS":
-            return "relay" if is_relay_ip(text, entity) else None
+            if is_relay_ip(text, entity):
+                return "relay"
+            return "version" if is_version(text, entity) else None
         if entity.entity_type == "EMAIL_ADDRESS":
+            if is_placeholder_address(entity.text):
+                return "placeholder"
             if self.is_mailbox(entity.text, message):
                 return "mailbox"
             if _inside_url(text, entity.start):
                 return "link"
             return None
-        if entity.entity_type == "PERSON" and part.kind in (PartKind.TEXT, PartKind.ATTACHMENT):
-            _start, end = _line_bounds(text, entity.start)
-            if self._in_code(part, entity.start) and not ADDRESS_ON_LINE.search(text, entity.end, end):
+        if entity.entity_type == "PERSON":
+            after = ADDRESS_AFTER_NAME.match(text, entity.end, min(len(text), entity.end + 200))
+            if after and is_placeholder_address(after.group(1)):
+                return "placeholder"
+            start, end = _line_bounds(text, entity.start)
+            if (
+                part.kind in (PartKind.TEXT, PartKind.ATTACHMENT)
+                and self._in_code(part, entity.start)
+                and not ADDRESS_ON_LINE.search(text, entity.end, end)
+            ):
                 return "code"
+            if is_heading_word(text, entity, start, end):
+                return "heading"
         return None
 
     def _in_code(self, part: Part, offset: int) -> bool:
@@ -153,6 +202,45 @@ def code_lines(text: str) -> set[int]:
         if in_fence or in_patch or INDENTED_CODE.match(line):
             out.add(number)
     return out
+
+
+def is_placeholder_address(address: str) -> bool:
+    """An address nobody can own: a reserved domain (RFC 2606/6761) or one typed over with a mask."""
+    local, _, domain = address.strip("<>").casefold().rpartition("@")
+    if not local or not domain:
+        return False
+    domain = domain.rstrip(".")
+    if domain.rpartition(".")[2] in RESERVED_TLDS or RESERVED_DOMAINS.search(domain):
+        return True
+    name = domain.rpartition(".")[0] or domain
+    return bool(MASK.match(local)) and all(MASK.match(label) for label in name.split("."))
+
+
+def is_version(text: str, entity: Entity) -> bool:
+    """A dotted number written as a software version: a few words after a version word or a changelog's
+    "changes from", after a program's name joined by a dash or a "v" ("version 1.2.3.4", "release of
+    Linux binutils 2.10.0.18", "Changes from binutils 2.10.0.9", "gcc-3.0.4.1", "v1.2.3.4"), or one of five
+    or more numbers ("2.11.92.0.12"). An IP after an address
+    word ("ping 8.8.8.8", "from host 1.2.3.4") or in prose ("my router is 81.2.69.160") stays an IP."""
+    line_start = text.rfind("\n", 0, entity.start) + 1
+    before = text[max(line_start, entity.start - 40) : entity.start]
+    if text[entity.end : entity.end + 2][:1] == "." and text[entity.end + 1 : entity.end + 2].isdigit():
+        return True  # five or more numbers: no IPv4 has them
+    if entity.start > 0 and text[entity.start - 1 : entity.start] == ".":
+        return True
+    if IP_CUE.search(before):
+        return False
+    return bool(VERSION_BEFORE.search(before))
+
+
+def is_heading_word(text: str, entity: Entity, start: int, end: int) -> bool:
+    """A capitalised verb or noun opening a changelog item or a commit subject, not a common name:
+    "3. Fix eh_frame.", "PCI: pci_ids: Add Loongson IDs". A name there ("3. Ann Lee reported ...",
+    "Reviewed-by: Ann Lee") has a strong first or last name, or an address on the line."""
+    if not HEADING_BEFORE.match(text[start : entity.start]) or ADDRESS_ON_LINE.search(text, entity.end, end):
+        return False
+    first, last = read_names("first_names"), read_names("last_names")
+    return not any(first.get(w) == STRONG or last.get(w) == STRONG for w in entity.text.split())
 
 
 def _inside_url(text: str, offset: int) -> bool:

@@ -17,7 +17,6 @@ _WORDS = re.compile(r"\b[^\W\d_]{2,}\b")  # whole words: no letter runs out of h
 # Below this many words a guess is noise ("Dear Anna," reads as Italian to any detector).
 MIN_WORDS = 4
 MIN_PROSE_WORDS = 3  # lower-case words: prose has function words, a list of names has none
-_ADDRESSES = re.compile(r"\S+@\S+|\w+://\S+")  # mail addresses and URLs are not words of any language
 _lock = threading.Lock()
 
 
@@ -49,9 +48,35 @@ def plainly_english(words: list[str]) -> bool:
     return hits >= 3 and hits >= 0.2 * len(words)
 
 
+def _without_addresses(text: str) -> str:
+    """The text without mail addresses and URLs (they are not words of any language). Token by token, not
+    a regex such as `\\S+@\\S+`: that backtracks quadratically over one long token (a 5 MB Subject of
+    one word took minutes)."""
+    return " ".join(token for token in text.split() if "@" not in token and "://" not in token)
+
+
+_KNOWN_WORDS = 4096  # word sequences whose language is known: a campaign's windows differ in values, rarely in words
+_known: dict[tuple[tuple[str, ...], str], str] = {}
+
+
 def detect_language(text: str, default: str = "en") -> str:
     """The ISO 639-1 code of `text`'s language, or `default` when the text is too short or ambiguous."""
-    words = _WORDS.findall(_ADDRESSES.sub(" ", text))
+    words = _WORDS.findall(_without_addresses(text))
+    if len(words) > 200:
+        return _language_of_words(words, default)
+    # The answer depends on the words alone: the value windows of a campaign share them (digits, tokens,
+    # addresses and URLs are no words), so lingua runs once per distinct word sequence.
+    key = (tuple(words), default)
+    known = _known.get(key)
+    if known is None:
+        known = _language_of_words(words, default)
+        if len(_known) >= _KNOWN_WORDS:
+            _known.pop(next(iter(_known)))
+        _known[key] = known
+    return known
+
+
+def _language_of_words(words: list[str], default: str) -> str:
     if len(words) < MIN_WORDS or sum(1 for w in words if w.islower()) < MIN_PROSE_WORDS:
         # Too short, or not prose: a To header or a list of names ("Anna Meyer, Ben Olsen, ...") has no
         # lower-case function words, and any detector's guess on it is noise (it read as German).

@@ -46,7 +46,12 @@ def field_label(name: str | None) -> str:
     a reader recognises, not template syntax; `body.text` -> `text body`."""
     if not name:
         return "-"
-    plain = {"body.text": "text body", "body.html": "HTML body", "body.raw": "body"}.get(name)
+    plain = {
+        "body.text": "text body",
+        "body.html": "HTML body",
+        "body.raw": "body",
+        "body.html.hidden": "HTML body's hidden text (comments, hidden fields)",
+    }.get(name)
     if plain:
         return plain
     kind, colon, rest = name.partition(":")
@@ -59,7 +64,11 @@ def message_text(problem: Problem) -> str:
     text = problem.message
     if problem.field and problem.field.startswith("attachment:") and problem.field in text:
         text = text.replace(problem.field, field_label(problem.field))
-    for raw, plain in (("body.text", "the text body"), ("body.html", "the HTML body")):
+    for raw, plain in (
+        ("body.html.hidden", "the HTML body's hidden text"),
+        ("body.text", "the text body"),
+        ("body.html", "the HTML body"),
+    ):
         text = text.replace(f"in {raw}", f"in {plain}")
     return strip_controls(text)
 

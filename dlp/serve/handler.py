@@ -54,6 +54,23 @@ def _control_character(address: str) -> bool:
     return any(ord(ch) < 32 or ord(ch) == 127 for ch in address)
 
 
+def _address_problem(address: str, smtputf8: bool, what: str, code: str) -> str | None:
+    """Why an envelope address is refused, or None. Bytes that are not UTF-8 (a Latin-1 `jörg@`) and
+    non-ASCII without SMTPUTF8 (RFC 6531) are refused here with a permanent reply: relayed, they failed
+    upstream as a 451 the client would retry for days."""
+    if _control_character(address):
+        return f"501 {code} bad {what} address: it contains a NUL or another control character"
+    if address.isascii():
+        return None
+    try:
+        address.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"501 {code} bad {what} address: it is not valid UTF-8"
+    if not smtputf8:
+        return f"553 5.6.7 non-ASCII {what} address without SMTPUTF8 (RFC 6531)"
+    return None
+
+
 class DLPHandler:
     def __init__(
         self,
@@ -89,8 +106,9 @@ class DLPHandler:
             self.relay_pool.submit(upstream.abort)
 
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, mail_options: list) -> str:
-        if _control_character(address):
-            return "501 5.1.7 bad sender address: it contains a NUL or another control character"
+        problem = _address_problem(address, bool(getattr(envelope, "smtp_utf8", False)), "sender", "5.1.7")
+        if problem:
+            return problem
         self.end_upstream(session)  # a transaction the client abandoned with EHLO
         upstream = Upstream(self.config.relay)
         session.dlp_upstream = upstream
@@ -103,8 +121,9 @@ class DLPHandler:
         return result.reply
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list) -> str:
-        if _control_character(address):
-            return "501 5.1.3 bad recipient address: it contains a NUL or another control character"
+        problem = _address_problem(address, bool(getattr(envelope, "smtp_utf8", False)), "recipient", "5.1.3")
+        if problem:
+            return problem
         upstream: Upstream | None = getattr(session, "dlp_upstream", None)
         if upstream is None:
             return "451 4.4.2 lost the upstream connection; start the transaction again"

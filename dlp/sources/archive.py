@@ -25,7 +25,7 @@ from typing import BinaryIO
 from dlp.errors import InputError
 from dlp.sources.item import ArchiveItem
 from dlp.sources.limits import PIECE, Limits
-from dlp.sources.mbox import split_mbox
+from dlp.sources.mbox import UTF8_BOM, split_mbox
 from dlp.sources.sniff import HEAD_SIZE, MAIL_SUFFIXES, Kind, classify
 from dlp.sources.stream import OverBudget, Peekable, Reader, StreamProblem, compression_of, inflate, lines, plain
 
@@ -102,7 +102,7 @@ def _whole(source: str, chunks: Peekable, limits: Limits, kind: Kind) -> Iterato
         note = "no header lines: the whole text was scanned as a body"
         yield ArchiveItem(source, 1, data=b"\n" + data.lstrip(b"\r\n"), note=note)
         return
-    yield ArchiveItem(source, 1, data=data.lstrip(b"\r\n\t "))
+    yield ArchiveItem(source, 1, data=data.removeprefix(UTF8_BOM).lstrip(b"\r\n\t "))
 
 
 def _read_content(

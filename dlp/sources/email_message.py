@@ -12,6 +12,7 @@ from __future__ import annotations
 import binascii
 import email
 import email.policy
+import quopri
 import re
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
@@ -20,7 +21,7 @@ from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 
 from dlp.extract import extract_text
-from dlp.htmltext import visible_text
+from dlp.htmltext import HIDDEN_FIELD, hidden_text, visible_text
 from dlp.model import Part, PartKind, Recipient, ScanMessage, UnreadableAttachment
 from dlp.redact import redact_filename
 
@@ -28,6 +29,7 @@ SCANNED_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject")
 MAX_DEPTH = 25  # MIME nesting levels walked; real mail rarely passes 5
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # text extraction above this is skipped and reported
 MAX_PARTS = 500
+FILE_NAME_FIELD = "attachment file name"
 NOTES_ATTRIBUTE = "_dlp_parse_notes"  # notes the parser leaves on a message for `to_scan_message`
 UNREADABLE_ATTRIBUTE = "_dlp_parse_unreadable"
 
@@ -210,6 +212,10 @@ def _walk(part: Message, path: str, depth: int, walk: _Walk) -> None:
     if content_type == "message/rfc822" or (part.is_multipart() and content_type.startswith("message/")):
         inner = part.get_payload()
         inner_messages = inner if isinstance(inner, list) else [inner]
+        encoded = _encoded_message(part, inner_messages)
+        if encoded is not None:
+            inner_messages = [encoded]
+            walk.note(path, "a forwarded message in a transfer encoding (RFC 2046 forbids it) was decoded and read")
         for number, nested in enumerate(inner_messages, 1):
             if not isinstance(nested, Message):
                 continue
@@ -239,6 +245,25 @@ def _walk(part: Message, path: str, depth: int, walk: _Walk) -> None:
         walk.unreadable.append(UnreadableAttachment(f"part {path}", f"could not be read ({type(exc).__name__})"))
 
 
+def _encoded_message(part: Message, inner: list) -> Message | None:
+    """A message/rfc822 part sent in base64 or quoted-printable (Outlook and some list servers do): the
+    stdlib parses the encoded text as if it were the message, so its headers and body would be scanned as
+    base64 junk and the forwarded message never read. Decoded and parsed here instead."""
+    cte = str(_safe(part, "get", "content-transfer-encoding", default="") or "").strip().lower()
+    if cte not in ("base64", "quoted-printable") or len(inner) != 1 or not isinstance(inner[0], Message):
+        return None
+    try:
+        raw = inner[0].as_bytes(policy=email.policy.compat32)
+    except Exception:
+        return None
+    if cte == "base64":
+        alphabet = re.sub(rb"[^A-Za-z0-9+/]", b"", raw)
+        decoded = binascii.a2b_base64(alphabet[: len(alphabet) - len(alphabet) % 4])
+    else:
+        decoded = quopri.decodestring(raw)
+    return parse_bytes(decoded)
+
+
 def _leaf(part: Message, path: str, content_type: str, walk: _Walk) -> None:
     filename = _safe(part, "get_filename")
     disposition = _safe(part, "get_content_disposition")
@@ -258,6 +283,10 @@ def _leaf(part: Message, path: str, content_type: str, walk: _Walk) -> None:
                 content_type=content_type,
             )
         )
+        hidden = hidden_text(text)
+        if hidden:  # comments, hidden inputs: not shown, but sent to every recipient all the same
+            hidden_part = Part(PartKind.TEXT, HIDDEN_FIELD, hidden, origin=f"part {path}", content_type=content_type)
+            walk.parts.append(hidden_part)
         if note:
             walk.note(path, note)
     elif content_type.startswith("text/"):
@@ -287,6 +316,9 @@ def _attachment(part: Message, path: str, name: str, content_type: str, disposit
     # A sender's file name carries names and numbers (Anna_Rossi_SSN_536-22-8451.pdf): the label shown in
     # reports is redacted; Part.filename keeps the real one for choosing the extractor.
     label = f"attachment:{name if name == f'part-{path}' else redact_filename(name)}"
+    if name != f"part-{path}":  # the file name is sent too (`Carol_Jones_SSN_536-22-8451.pdf`): scanned as text
+        # Underscores joining words (a word character to every pattern) read as the spaces they stand for.
+        walk.parts.append(Part(PartKind.HEADER, FILE_NAME_FIELD, name.replace("_", " "), origin=f"part {path}"))
     try:
         data = part.get_payload(decode=True) or b""
     except Exception as exc:

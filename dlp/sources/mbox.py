@@ -27,6 +27,8 @@ _ZONE = rb"(?:[A-Z]{1,5}|[+-]\d{4})"
 _ASCTIME = rb"(?:" + _DAY + rb",?\s+)?" + _MON + rb"\s+\d{1,2}\s+" + _TIME + rb"(?:\s+" + _ZONE + rb")?\s+\d{4}"
 _RFC5322 = rb"(?:" + _DAY + rb",?\s+)?\d{1,2}\s+" + _MON + rb"\s+\d{4}\s+" + _TIME
 FROM_LINE = re.compile(rb"From \S*\s+(?:" + _ASCTIME + rb"|" + _RFC5322 + rb")(?:\s|$)")
+HEADER_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")
+UTF8_BOM = b"\xef\xbb\xbf"  # Windows editors save .eml files with it; it is no part of the message
 _CONTENT_LENGTH = re.compile(rb"content-length:\s*(\d{1,12})\s*$", re.IGNORECASE)
 
 
@@ -108,9 +110,18 @@ def split_mbox(
                     current, at_line_start, previous_blank = None, True, True
                     continue
                 break
+            if number == first_number and current is None:
+                line = line.removeprefix(UTF8_BOM)
             starts = at_line_start
             at_line_start = line.endswith(b"\n")
             separator = starts and line.startswith(b"From ") and (is_from_line(line) if strict else previous_blank)
+            if starts and not separator and not strict and line.startswith(b"From ") and current is not None:
+                # Netscape and Eudora wrote "From - " with no date and no blank line before it: a separator
+                # when a header line follows (a body line "From here on" is never followed by one).
+                following = next(lines, None)
+                if following is not None:
+                    lines.push([following])
+                    separator = HEADER_LINE.match(following) is not None
             if current is not None and current.length_reached:
                 # Just past the declared Content-Length: a separator (after at most one blank line) confirms it.
                 if starts and line.startswith(b"From ") and (not strict or is_from_line(line)):

@@ -9,13 +9,11 @@ with a header block that names at least one mail header, so a YAML file or a REA
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from dlp.sources.mbox import is_from_line
+from dlp.sources.mbox import HEADER_LINE, UTF8_BOM, is_from_line
 from dlp.sources.stream import compression_of
 
-HEADER_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAIL_HEADERS = frozenset(
     {
@@ -81,7 +79,7 @@ def classify(head: bytes, meant_as_mail: bool) -> Kind:
     encoding = utf16_encoding(head)
     if encoding:
         return Kind("utf16", encoding)
-    text = head.lstrip(b"\r\n\t ")
+    text = head.removeprefix(UTF8_BOM).lstrip(b"\r\n\t ")
     if not text:
         return Kind("empty", "empty file")
     first, _, rest = text.partition(b"\n")

@@ -29,13 +29,12 @@ from dlp.analysis.stage import AnalyzedMessage
 from dlp.checks.address_rules import fnmatch_any
 from dlp.checks.base import Check, vocabulary
 from dlp.checks.entity import EntityFilter
-from dlp.checks.mailboxes import MACHINE_LOCAL
+from dlp.checks.mailboxes import ADDRESS_IN_TEXT, MACHINE_LOCAL
 from dlp.detect.entities import Entity
 from dlp.detect.machine_text import is_machine_line
 from dlp.model import Finding, Part, ScanMessage, Severity
 from dlp.valueindex import ValueIndex, normal_form
 
-EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 # A header or trailer line, also quoted ("> From: ...") or in a forwarded block; a git shortlog heading.
 METADATA_LINE = re.compile(
     r"(?im)^[ \t>]*(?:(?:from|to|cc|bcc|reply-to|sender|date|sent|subject|message-id|in-reply-to|references|"
@@ -143,14 +142,16 @@ class BulkPersonalData(Check):
         own_lists = message.list_addresses
         people.emails = {
             m.group().casefold()
-            for m in EMAIL_RE.finditer(text)
+            for m in ADDRESS_IN_TEXT.finditer(text)
             if self.is_person_address(m.group(), own_lists) and not _inside(m.start(), metadata)
         }
         # phonenumbers' own matcher (Presidio's phone recognizer misses most numbers in a CSV's rows), run
         # only where enough number-like runs exist to reach the threshold: it is the slow part. Lines a
         # program printed (a pasted kernel log: thousands of number runs) are no list of people's phones.
-        rows = without_machine_lines(text)
-        if len(PHONE_LIKE.findall(rows)) >= self.params.threshold:
+        # A number-like run never spans a line, so the text without machine lines has at most the text's
+        # runs: below the threshold in the text, the lines need not be sorted at all.
+        rows = without_machine_lines(text) if _at_least(PHONE_LIKE, text, self.params.threshold) else ""
+        if rows and len(PHONE_LIKE.findall(rows)) >= self.params.threshold:
             for match in phonenumbers.PhoneNumberMatcher(rows, self.params.region):
                 people.phones.add(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164))
         # The analysis stage's entities, the same personal-data reads: no second analysis.
@@ -194,6 +195,11 @@ class BulkPersonalData(Check):
 def without_machine_lines(text: str) -> str:
     """The text with the lines a program printed (logs, hex dumps: `dlp.detect.machine_text`) left out."""
     return "\n".join(line for line in text.split("\n") if not is_machine_line(line))
+
+
+def _at_least(pattern: re.Pattern[str], text: str, count: int) -> bool:
+    """Whether `pattern` matches at least `count` times in `text` (stops at the count)."""
+    return any(number >= count for number, _match in enumerate(pattern.finditer(text), 1))
 
 
 def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:

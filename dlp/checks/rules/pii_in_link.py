@@ -15,19 +15,20 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.base import Check
+from dlp.checks.mailboxes import ADDRESS_IN_TEXT
 from dlp.detect.catalogue import kind_word
 from dlp.htmltext import all_links
 from dlp.model import Finding, Part, PartKind, ScanMessage, Severity
 from dlp.redact import fingerprint, redact_value
 from dlp.valueindex import PHONE_WORDS, ValueIndex, header_words
 
-EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 BASE64_RE = re.compile(r"^[A-Za-z0-9+/_-]{8,}={0,2}$")
 
 
@@ -71,6 +72,24 @@ def pieces(url: str) -> Iterator[Piece]:
                     yield from _decoded(f"{name}:{safe_key(key)}", value)
         else:
             yield from _decoded(name, unquote_plus(section))
+
+
+# A campaign's links are mostly the template's own (a logo, a footer), the same in every message: what is
+# read from a URL alone is remembered for the last few thousand URLs and parameter names.
+@lru_cache(maxsize=4096)
+def _pieces(url: str) -> tuple[Piece, ...]:
+    return tuple(pieces(url))
+
+
+@lru_cache(maxsize=1024)
+def _phone_key(where: str) -> bool:
+    """Whether a parameter name ('query:phone') says its value is a phone number."""
+    return bool(set(header_words(where.partition(":")[2])) & PHONE_WORDS)
+
+
+@lru_cache(maxsize=4096)
+def _host(url: str) -> str | None:
+    return host_of(url)
 
 
 def safe_key(key: str) -> str:
@@ -136,7 +155,7 @@ class PiiInLink(Check):
             html = part.raw if part.kind in (PartKind.HTML, PartKind.ATTACHMENT) else None
             seen: set[tuple[str, str]] = set()
             for url in all_links(part.text, html):
-                host = host_of(url)
+                host = _host(url)
                 if host is None:
                     continue
                 for hit in self._hits(url, own_emails, hashes, index, own_identity):
@@ -148,7 +167,7 @@ class PiiInLink(Check):
     def _hits(
         self, url: str, own_emails: set[str], hashes: dict[str, str], index: ValueIndex | None, own: int | None
     ) -> Iterator[Hit]:
-        for piece in pieces(url):
+        for piece in _pieces(url):
             lowered = piece.text.lower()
             mine = next((address for address in own_emails if address in lowered), None)
             if mine is not None:
@@ -157,11 +176,10 @@ class PiiInLink(Check):
                 yield Hit(
                     f"a {hashes[lowered]} hash of the recipient's email address", piece.text, "HASH", piece, own=True
                 )
-            for address in EMAIL_RE.findall(piece.text):
+            for address in ADDRESS_IN_TEXT.findall(piece.text):
                 if address.lower() not in own_emails and not self.scope.is_internal(address):
                     yield Hit("an email address", address, "EMAIL_ADDRESS", piece)
-            key_words = set(header_words(piece.where.partition(":")[2]))
-            if piece.text.strip().startswith("+") or key_words & PHONE_WORDS:
+            if piece.text.strip().startswith("+") or _phone_key(piece.where):
                 try:
                     number = phonenumbers.parse(piece.text, self.params.region)
                 except phonenumbers.NumberParseException:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -74,9 +75,23 @@ def _same_word(a: str, b: str) -> bool:
     return len(a) == len(b) and all(x == y or UNDECODED in (x, y) for x, y in zip(a, b, strict=True))
 
 
+INITIALS = "#"  # marks a token written as initials: "KH" in "Greg KH", "T." in "T. Bogendoerfer"
+INITIALS_AS_WRITTEN = re.compile(r"(?:[A-Z]\.){1,3}|[A-Z]{1,3}")
+
+
 def _covers(big: frozenset[str], small: frozenset[str]) -> bool:
-    """Every word of `small` is a word of `big` (encodings aside): the same person, or a fuller form."""
-    return all(w in big or any(_same_word(w, v) for v in big) for w in small)
+    """Every word of `small` is a word of `big` (encodings aside), or initials of big's other words
+    ("Greg KH" in "Greg Kroah-Hartman", "T. Bogendoerfer" in "Thomas Bogendoerfer"): the same person, or a
+    fuller form. An abbreviated form says no less than the given name or surname alone, which already
+    counts as the same person; a nickname ("Tom" for "Thomas") is not matched (docs/real-mail.md says why)."""
+    others = [part[:1] for w in big - small if not w.startswith(INITIALS) for part in w.split("-") if part]
+    for w in small:
+        if w in big or any(_same_word(w, v) for v in big):
+            continue
+        if w.startswith(INITIALS) and (w[1:] in big or not Counter(w[1:]) - Counter(others)):
+            continue
+        return False
+    return True
 
 
 @dataclass
@@ -162,13 +177,16 @@ class SharedAddress(Check):
         self.single: dict[int, tuple[frozenset[str], str, int, str, str, str]] = {}  # hash(address) -> one person
 
     def _tokens(self, name: str) -> frozenset[str] | None:
-        words = [w.strip(".'’-") for w in _fold(name).split()]
-        words = [w for w in words if w and w not in self.titles]
+        written = [(w, _fold(w).strip(".'’-")) for w in name.split()]
+        written = [(w, plain) for w, plain in written if plain and plain not in self.titles]
+        words = [plain for _w, plain in written]
         if not words or " ".join(words) in self.generic or any(w in self.generic for w in words[:1]):
             return None
         if not name.strip()[:1].isupper():
             return None
-        return frozenset(words)
+        return frozenset(
+            INITIALS + plain.replace(".", "") if INITIALS_AS_WRITTEN.fullmatch(w) else plain for w, plain in written
+        )
 
     def names_in(self, message: ScanMessage, display: str) -> list[str]:
         names = []

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dlp.checks.base import Check, line_at
 from dlp.checks.readable import readable_text
+from dlp.htmltext import HIDDEN_FIELD
 from dlp.model import Finding, PartKind, ScanMessage
 from dlp.redact import redact_value, scrub_text
 
@@ -94,6 +95,8 @@ class TemplateError(Check):
         row_values = _row_values(message)
         for part in message.parts:
             if part.kind in (PartKind.HEADER,) and part.field in ("From", "To", "Cc", "Reply-To"):
+                continue
+            if part.field == HIDDEN_FIELD:  # comments (`<!--*|IF:MC_PREVIEW_TEXT|*-->`) are no leftover a person reads
                 continue
             text = part.text
             if received:
