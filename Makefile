@@ -51,7 +51,7 @@ bench: $(STAMP)
 
 # make bench-memory: peak memory of dlp preflight on 1,000,000 recipients (long: minutes to hours).
 bench-memory: $(STAMP)
-	$(BIN)/python tools/bench.py --recipients 1000000 --naive-sample 0 --render-limit 20000
+	$(BIN)/python tools/bench.py --recipients 1000000 --naive-sample 0 --render-limit 20000 --memory-every 60
 
 # The floor for exact analysis: only each message's new lines, alone, batched (bounds what make bench can reach).
 bench-floor: $(STAMP)

@@ -18,8 +18,9 @@ from dlp.detect.entities import Entity
 from dlp.errors import InputError
 from dlp.locate import annotate
 from dlp.model import Report
+from dlp.parallel import preflight_rows
 from dlp.pipeline import ProgressHook, Scanner
-from dlp.render import CampaignRenderer, render_campaign
+from dlp.render import CampaignRenderer
 from dlp.sources.email_message import to_scan_message
 
 
@@ -61,7 +62,7 @@ def preflight(
         report = preflight_on_cluster(scheduler, scope, renderer, progress)
     else:
         scanner = Scanner.create(ruleset, scope)
-        report = scanner.scan(render_campaign(campaign, renderer), progress)
+        report = preflight_rows(scanner, campaign, renderer, progress)
     if report.messages == 0:
         # A list with a header and no rows renders nothing: "PASS in 0 messages" would be a false all-clear.
         raise InputError(

@@ -21,17 +21,19 @@ from __future__ import annotations
 
 import itertools
 import re
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import phonenumbers
 
 from dlp import progress_events
 from dlp.columns import NAME_ROLES, column_role, columns_with_role, header_names, header_words
 from dlp.detect.catalogue import EMAIL, ID, INDEX_TYPES, PERSON, PHONE, STREET
-from dlp.redact import stable_hash
+from dlp.redact import redact_address, stable_hash
 
 _TOKEN = re.compile(r"[^\W_]+")
 _SPLIT_HEADER = re.compile(r"[^a-z0-9]+")
@@ -292,6 +294,10 @@ def _presidio_kind(values: list[str], analyze: Any) -> tuple[str | None, str]:
 
 # ---- the index ------------------------------------------------------------------------------------
 
+_MASK64 = (1 << 64) - 1
+COMMON_CODE = -1  # a key held by too many people to identify anyone
+_NO_CODES: tuple[int, ...] = ()
+
 
 @dataclass(frozen=True)
 class Match:
@@ -312,58 +318,102 @@ class IndexSettings:
     min_chars: int = 5
 
 
-@dataclass
+class _Builder:
+    """What `add_row` collects, in flat typed arrays (13 bytes a key, 12 a row), until the index is frozen."""
+
+    def __init__(self) -> None:
+        self.keys = array("Q")  # 64-bit hashes of normal forms
+        self.seqs = array("I")  # the row (its position in the list) each key came from
+        self.columns = array("B")  # which indexed column
+        self.identities = array("Q")  # per row: the hash of its identity
+        self.rows = array("i")  # per row: its row number
+        self.addresses = array("I")  # per row: its address as reports show it, by number in `shown`
+        self.shown: dict[str, int] = {}  # "a***@example.org" -> its number (few: first letters x domains)
+
+
+@dataclass(eq=False)
 class ValueIndex:
-    """Hashed normal forms of identifying values -> (identity, column) codes; see the module docstring."""
+    """Hashed normal forms of identifying values -> (identity, column) codes; see the module docstring.
+
+    Stored compactly for lists of a million rows: the keys are one sorted array of 64-bit hashes with a
+    parallel array of codes (identity << 8 | column; several rows for a value a few people share, one
+    `COMMON_CODE` row for a value many share), looked up with one `searchsorted` per text. An identity is
+    the position of the first row that has it; the rows' numbers, identity hashes and addresses are flat
+    arrays too. Built by `add_row` into typed arrays, frozen (sorted, shared values settled) by `settle`
+    or on first use; numpy arrays are never written after that, so processes forked from the one that
+    built the index share its pages.
+    """
 
     settings: IndexSettings
     profiles: list[ColumnProfile] = field(default_factory=list)
-    entries: dict[int, int | tuple[int, ...]] = field(default_factory=dict)
-    identity_ids: dict[str, int] = field(default_factory=dict)
-    identity_rows: list[int] = field(default_factory=list)
-    identity_emails: list[str] = field(default_factory=list)
     max_words: int = 1
     rows: int = 0
     dropped_shared: int = 0
     too_long: int = 0  # values of more than MAX_VALUE_WORDS words, not indexed
-    starts: set[int] = field(default_factory=set)  # first words of multi-word values
     indexed_profiles: list[ColumnProfile] = field(default_factory=list, init=False)
     _recent: dict[str, list[Match]] = field(default_factory=dict, init=False, repr=False)
     column_values: Counter[int] = field(default_factory=Counter, init=False, repr=False)
     column_pairs: Counter[tuple[int, int]] = field(default_factory=Counter, init=False, repr=False)
-
-    COMMON = ()  # marker: held by too many people to identify anyone
+    _building: _Builder | None = field(default_factory=_Builder, init=False, repr=False)
+    _starts: set[int] = field(default_factory=set, init=False, repr=False)  # first words of multi-word values
+    keys: Any = field(default=None, init=False, repr=False)  # numpy uint64, sorted
+    codes: Any = field(default=None, init=False, repr=False)  # numpy int32/int64, parallel to keys
+    starts: Any = field(default=None, init=False, repr=False)  # numpy uint64, sorted
+    identity_keys: Any = field(default=None, init=False, repr=False)  # numpy uint64, sorted identity hashes
+    identity_idents: Any = field(default=None, init=False, repr=False)  # the identity number of each
+    identity_rows: Any = field(default=None, init=False, repr=False)  # per row position: its row number
+    _addresses: Any = field(default=None, init=False, repr=False)  # per row: number of its shown address
+    _shown: list[str] = field(default_factory=list, init=False, repr=False)
 
     @property
     def digest(self) -> Any:
-        """The key hash: Python's own (fastest; salted per process), or one every process computes alike
-        when the index is shipped to other machines (`portable`, for `dlp.cluster`)."""
+        """The key hash: Python's own (fastest; salted per process, the same in processes forked after the
+        index was built), or one every process computes alike when the index is shipped to other machines
+        (`portable`, for `dlp.cluster`)."""
         return stable_hash if self.settings.portable else hash
 
     def __post_init__(self) -> None:
         # A code keeps the column number in its low byte: 255 identifying columns is far beyond any list.
         self.indexed_profiles = [p for p in self.profiles if p.indexed][:MAX_COLUMNS]
 
+    def __len__(self) -> int:
+        """How many keys (a value's normal forms; a shared value counts once per owner)."""
+        self._ensure()
+        return len(self.keys)
+
+    def nbytes(self) -> int:
+        """The bytes the frozen index holds in its arrays (what `make bench-leak` reports)."""
+        self._ensure()
+        arrays = (self.keys, self.codes, self.starts, self.identity_keys, self.identity_idents, self.identity_rows)
+        return sum(a.nbytes for a in arrays) + self._addresses.nbytes + sum(len(a) for a in self._shown)
+
     def identity_of(self, identity: str) -> int | None:
-        return self.identity_ids.get(identity)
+        self._ensure()
+        wanted = self.digest(identity) & _MASK64
+        at = int(np.searchsorted(self.identity_keys, np.uint64(wanted)))
+        if at < len(self.identity_keys) and int(self.identity_keys[at]) == wanted:
+            return int(self.identity_idents[at])
+        return None
 
     def column(self, code: int) -> ColumnProfile:
         return self.indexed_profiles[code]
 
     def add_row(self, identity: str, row: int, email: str, columns: dict[str, Any]) -> None:
+        building = self._building
+        assert building is not None, "rows are added before the index is first used"
+        seq = self.rows
         self.rows += 1
-        ident = self.identity_ids.get(identity)
-        if ident is None:
-            ident = len(self.identity_rows)
-            self.identity_ids[identity] = ident
-            self.identity_rows.append(row)
-            self.identity_emails.append(email)
+        building.identities.append(self.digest(identity) & _MASK64)
+        building.rows.append(row)
+        # Only the address as a report shows it is kept (no raw value in memory), and each shown form once.
+        shown = redact_address(email)
+        building.addresses.append(building.shown.setdefault(shown, len(building.shown)))
+        digest = self.digest
         for number, profile in enumerate(self.indexed_profiles):
             value = " ".join(str(columns.get(c) or "").strip() for c in profile.sources).strip()
             if not value:
                 continue
             self.column_values[number] += 1
-            collided: set[int] = set()
             for key in value_keys(value, profile.kind or "", self.settings.region):
                 if key.count(" ") >= MAX_VALUE_WORDS:
                     self.too_long += 1
@@ -371,36 +421,16 @@ class ValueIndex:
                 if strong_enough(key, profile.kind or "", self.settings.min_digits, self.settings.min_chars):
                     if " " in key:
                         self.max_words = max(self.max_words, key.count(" ") + 1)
-                        self.starts.add(self.digest(key.partition(" ")[0]))
-                    collided |= self._add(self.digest(key), ident, number)
-            for other in collided:
-                self.column_pairs[(min(number, other), max(number, other))] += 1
-
-    def _add(self, digest: int, ident: int, column: int) -> set[int]:
-        """Add one key; returns the other columns whose value (of another person) it equals."""
-        code = (ident << 8) | column
-        current = self.entries.get(digest)
-        if current is None:
-            self.entries[digest] = code
-            return set()
-        if current == ValueIndex.COMMON:
-            return set()
-        codes = (current,) if isinstance(current, int) else current
-        if any(c >> 8 == ident for c in codes):
-            return set()
-        collided = {c & 0xFF for c in codes} - {column}
-        owners = {c >> 8 for c in codes} | {ident}
-        if len(owners) > self.settings.max_owners:
-            self.entries[digest] = ValueIndex.COMMON
-            self.dropped_shared += 1
-        else:
-            self.entries[digest] = (*codes, code)
-        return collided
+                        self._starts.add(digest(key.partition(" ")[0]) & _MASK64)
+                    building.keys.append(digest(key) & _MASK64)
+                    building.seqs.append(seq)
+                    building.columns.append(number)
 
     def settle(self) -> None:
-        """Find columns about someone else from the data: when most values of column A are other rows'
-        values of column B (a `recommended_by` phone is another customer's `phone`), A is a reference, not
-        the row's own value; its entries are removed so the value stays its real owner's alone."""
+        """Freeze the index, and find columns about someone else from the data: when most values of column A
+        are other rows' values of column B (a `recommended_by` phone is another customer's `phone`), A is a
+        reference, not the row's own value; its entries are removed so the value stays its real owner's."""
+        self._ensure()
         references: dict[int, int] = {}
         for (a, b), hits in self.column_pairs.items():
             ratio_a, ratio_b = hits / max(self.column_values[a], 1), hits / max(self.column_values[b], 1)
@@ -413,16 +443,97 @@ class ValueIndex:
             profile = self.indexed_profiles[ref]
             profile.reference = True
             profile.how = f"its values are other rows' {self.indexed_profiles[other].name}: about another person"
-        for digest, current in list(self.entries.items()):
-            if current == ValueIndex.COMMON:
+        referenced = np.isin(self.codes & 0xFF, list(references)) & (self.codes != COMMON_CODE)
+        self.keys, self.codes = self.keys[~referenced], self.codes[~referenced]
+
+    def _ensure(self) -> None:
+        if self._building is not None:
+            self._freeze()
+
+    def _freeze(self) -> None:
+        """The builder's arrays -> sorted keys and codes. A value several rows hold is settled here as
+        adding them one by one would have: in row order, the same person's second row adds nothing, a
+        value reaching more than `max_owners` people becomes common, and every row whose value equals
+        another person's value of another column counts that pair of columns (for `settle`)."""
+        building = self._building
+        assert building is not None
+        self._building = None
+        identities = np.frombuffer(building.identities, dtype=np.uint64) if self.rows else np.zeros(0, np.uint64)
+        # An identity is the position of the first row that has it (the same person on two rows is one).
+        order = np.argsort(identities, kind="stable")
+        ordered = identities[order]
+        firsts = np.ones(len(ordered), dtype=bool)
+        firsts[1:] = ordered[1:] != ordered[:-1]
+        group = np.cumsum(firsts) - 1
+        code_type = np.int32 if self.rows < (1 << 23) else np.int64
+        canonical = np.empty(len(ordered), dtype=code_type)
+        canonical[order] = order[firsts][group]
+        del group
+        self.identity_keys = ordered[firsts]
+        self.identity_idents = order[firsts].astype(code_type)
+        del order, ordered, firsts
+        self.identity_rows = np.frombuffer(building.rows, dtype=np.int32).copy() if self.rows else np.zeros(0, np.int32)
+        self._addresses = (
+            np.frombuffer(building.addresses, dtype=np.uint32).copy() if self.rows else np.zeros(0, np.uint32)
+        )
+        self._shown = list(building.shown)
+        self.starts = np.array(sorted(self._starts), dtype=np.uint64)
+        self._starts = set()
+
+        # Sorted by key, then in the order the rows were added; each builder array is let go once copied, so
+        # a million rows' keys are held about twice at the peak, not five times.
+        count = len(building.keys)
+        if not count:
+            self.keys, self.codes = np.zeros(0, np.uint64), np.zeros(0, code_type)
+            return
+        order = np.argsort(np.frombuffer(building.keys, dtype=np.uint64), kind="stable")
+        keys = np.frombuffer(building.keys, dtype=np.uint64)[order]
+        building.keys = array("Q")
+        seqs = np.frombuffer(building.seqs, dtype=np.uint32)[order]
+        building.seqs = array("I")
+        columns = np.frombuffer(building.columns, dtype=np.uint8)[order]
+        building.columns = array("B")
+        del order
+        codes = canonical[seqs]  # the identity of each key's row, then the column in the low byte
+        codes <<= 8
+        codes |= columns
+        starts = np.ones(count, dtype=bool)
+        starts[1:] = keys[1:] != keys[:-1]
+        ends = np.ones(count, dtype=bool)
+        ends[:-1] = starts[1:]
+        # Keys only one row holds (nearly all) are final; the rest are settled row by row, as one would add
+        # them, and written back over the first rows of their run.
+        keep = starts & ends
+        shared_at = np.flatnonzero(starts & ~ends)
+        pairs: set[tuple[int, int, int]] = set()
+        if len(shared_at):
+            run_ends = np.flatnonzero(ends)
+            shared_ends = (run_ends[np.searchsorted(run_ends, shared_at)] + 1).tolist()
+            for first, last in zip(shared_at.tolist(), shared_ends, strict=True):
+                idents = (codes[first:last] >> 8).tolist()
+                held = self._settle_value(idents, columns[first:last].tolist(), seqs[first:last].tolist(), pairs)
+                codes[first : first + len(held)] = held
+                keep[first : first + len(held)] = True
+        del starts, ends, seqs, columns
+        for _seq, number, other in pairs:
+            self.column_pairs[(min(number, other), max(number, other))] += 1
+        self.keys, self.codes = keys[keep], codes[keep]
+
+    def _settle_value(self, idents: list[int], columns: list[int], seqs: list[int], pairs: set) -> list[int]:
+        """One key's rows, in row order -> its codes (or [COMMON_CODE]); collisions go into `pairs`."""
+        held: list[tuple[int, int]] = []
+        for ident, column, seq in zip(idents, columns, seqs, strict=True):
+            if not held:
+                held.append((ident, column))
                 continue
-            codes = tuple(
-                c for c in ((current,) if isinstance(current, int) else current) if c & 0xFF not in references
-            )
-            if not codes:
-                del self.entries[digest]
-            else:
-                self.entries[digest] = codes[0] if len(codes) == 1 else codes
+            if any(owner == ident for owner, _ in held):
+                continue
+            pairs.update((seq, column, other) for other in {c for _, c in held} - {column})
+            if len({owner for owner, _ in held}) + 1 > self.settings.max_owners:
+                self.dropped_shared += 1
+                return [COMMON_CODE]
+            held.append((ident, column))
+        return [(ident << 8) | column for ident, column in held]
 
     def matches(self, text: str) -> list[Match]:
         """`find`, remembered for the last few texts: three checks read the same parts of one message."""
@@ -434,16 +545,27 @@ class ValueIndex:
                 self._recent.pop(next(iter(self._recent)))
         return cached
 
+    def _codes_of(self, at: int, key: int) -> tuple[int, ...]:
+        """The codes of `key`, found at `at` (its first row) in the sorted keys."""
+        keys, codes = self.keys, self.codes
+        out = [int(codes[at])]
+        at += 1
+        while at < len(keys) and int(keys[at]) == key:
+            out.append(int(codes[at]))
+            at += 1
+        return tuple(out)
+
     def find(self, text: str) -> Iterator[Match]:
-        """Every indexed value in `text`, longest first at each position: one dict lookup per candidate.
+        """Every indexed value in `text`, longest first at each position.
 
         A window of several words is tried only where its first word starts some multi-word value (a
         small set), or where it is a run of digit groups (a phone or id written with separators), so
-        most words of a message cost one lookup.
+        most words of a message are one candidate; every candidate of the text is looked up at once.
         """
+        self._ensure()
         found = [(m.group().casefold(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
         count = len(found)
-        if not count:
+        if not count or not len(self.keys):
             return
         # close[i]: how many words from i on belong together (a few spaces or punctuation, no paragraph);
         # digits[i]: how many of those are digit groups.
@@ -458,39 +580,71 @@ class ValueIndex:
                 digits[i] = (digits[i + 1] + 1 if together else 1) if is_digit else 0
             else:
                 digits[i] = 1 if is_digit else 0
-        entries, starts, max_words, digest = self.entries, self.starts, self.max_words, self.digest
-        position = 0
-        while position < count:
-            first = found[position][0]
-            longest = min(close[position], max_words if digest(first) in starts else 1)
+        digest, max_words = self.digest, self.max_words
+        if max_words > 1 and len(self.starts):
+            firsts = np.array([digest(w[0]) & _MASK64 for w in found], dtype=np.uint64)
+            begins = _members(self.starts, firsts).tolist()
+        else:
+            begins = [False] * count
+        # Every candidate window (position, words), longest first at each position, then one lookup.
+        candidates: list[tuple[int, int]] = []
+        hashes: list[int] = []
+        for position in range(count):
+            longest = min(close[position], max_words if begins[position] else 1)
             longest = max(longest, min(digits[position], MAX_DIGIT_GROUPS))
-            hit = None
             for n in range(longest, 0, -1):
                 window = found[position : position + n]
                 if n <= digits[position]:
                     key = "#" + "".join(w[0] for w in window)
-                elif n > 1 and (n > close[position] or digest(first) not in starts):
+                elif n > 1 and (n > close[position] or not begins[position]):
                     continue
                 else:
                     key = " ".join(w[0] for w in window)
-                value = entries.get(digest(key))
-                if value is None or value == ValueIndex.COMMON:
+                candidates.append((position, n))
+                hashes.append(digest(key) & _MASK64)
+        wanted = np.array(hashes, dtype=np.uint64)
+        at = np.searchsorted(self.keys, wanted)
+        hit = self.keys[np.minimum(at, len(self.keys) - 1)] == wanted
+        hits: dict[tuple[int, int], int] = {candidates[i]: int(at[i]) for i in np.flatnonzero(hit).tolist()}
+        position = 0
+        index = 0
+        while position < count:
+            match = None
+            while index < len(candidates) and candidates[index][0] < position:
+                index += 1
+            while index < len(candidates) and candidates[index][0] == position:
+                candidate = candidates[index]
+                index += 1
+                where = hits.get(candidate)
+                if where is None or match is not None:
                     continue
-                codes = (value,) if isinstance(value, int) else value
-                hit = Match(window[0][1], window[-1][2], tuple(c >> 8 for c in codes), codes[0] & 0xFF)
-                break
-            if hit is None:
+                codes = self._codes_of(where, hashes[index - 1])
+                if codes == (COMMON_CODE,):
+                    continue
+                n = candidate[1]
+                window = found[position : position + n]
+                match = (n, Match(window[0][1], window[-1][2], tuple(c >> 8 for c in codes), codes[0] & 0xFF))
+            if match is None:
                 position += 1
             else:
-                position += n
-                yield hit
+                position += match[0]
+                yield match[1]
 
     def describe(self, ident: int) -> tuple[int, str]:
-        """(row number, address) of an identity, for reports: the row number is not personal data."""
-        return self.identity_rows[ident], self.identity_emails[ident]
+        """(row number, address as reports show it: `a***@example.org`) of an identity; the row number is
+        not personal data, and the raw address is not kept."""
+        self._ensure()
+        return int(self.identity_rows[ident]), self._shown[int(self._addresses[ident])]
+
+
+def _members(sorted_keys: Any, wanted: Any) -> Any:
+    """Which of `wanted` are in `sorted_keys` (a sorted numpy array), as a boolean array."""
+    at = np.searchsorted(sorted_keys, wanted)
+    return sorted_keys[np.minimum(at, len(sorted_keys) - 1)] == wanted
 
 
 # ---- building, once per recipient list ------------------------------------------------------------------
+
 
 def build_index(recipient_list: Any, settings: IndexSettings, analyze: Any | None) -> ValueIndex:
     """Two streamed passes over the list: a sample to classify columns, then every row into the index."""

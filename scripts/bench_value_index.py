@@ -1,6 +1,7 @@
 """What the cross-recipient value index costs: build time and memory for N recipients, and matching time.
 
     .venv/bin/python scripts/bench_value_index.py [N]        (default 100000)
+    .venv/bin/python scripts/bench_value_index.py N --match M   (match only the first M messages)
     .venv/bin/python scripts/bench_value_index.py N --campaign DIR
         writes a per-recipient campaign of N rows to DIR (one row's referral line carries the next
         customer's phone), plus DIR/leak-only.yaml, a rules file that leaves only the rules that need
@@ -90,7 +91,7 @@ def write_campaign(folder: Path, count: int) -> None:
     print(f"wrote {folder}/campaign.yaml with {count:,} recipients")
 
 
-def main(count: int) -> None:
+def main(count: int, match: int | None = None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="dlp-bench-"))
     path = folder / "customers.csv"
     write_list(path, count)
@@ -103,12 +104,16 @@ def main(count: int) -> None:
     gc.collect()
     grown = process.memory_info().rss - before
     print(f"recipients: {count:,}  file: {path.stat().st_size / 1e6:.1f} MB")
-    print(f"index build: {built:.1f} s, {len(index.entries):,} keys, RSS +{grown / 1e6:.0f} MB")
+    print(
+        f"index build: {built:.1f} s, {len(index):,} keys, index arrays {index.nbytes() / 2**20:.1f} MiB, "
+        f"RSS +{grown / 2**20:.0f} MiB"
+    )
 
     started = time.perf_counter()
     found = 0
     size = 0
-    for i in range(count):
+    matched_count = count if match is None else min(match, count)
+    for i in range(matched_count):
         cid, name, email, phone, street, city, plan = row(i)
         text = (
             f"Dear {name},\n\nyour order for customer {cid} ships to {street}, {city}. We will call {phone} "
@@ -120,8 +125,8 @@ def main(count: int) -> None:
         found += sum(1 for m in index.find(text) if i not in m.owners)
     matched = time.perf_counter() - started
     print(
-        f"matching: {count:,} messages ({size / 1e6:.1f} MB of text) in {matched:.1f} s "
-        f"({count / matched:,.0f} msg/s); other recipients' values found: {found}"
+        f"matching: {matched_count:,} messages ({size / 1e6:.1f} MB of text) in {matched:.1f} s "
+        f"({matched_count / matched:,.0f} msg/s); other recipients' values found: {found}"
     )
 
 
@@ -129,5 +134,7 @@ if __name__ == "__main__":
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     if len(sys.argv) > 3 and sys.argv[2] == "--campaign":
         write_campaign(Path(sys.argv[3]), size)
+    elif len(sys.argv) > 3 and sys.argv[2] == "--match":
+        main(size, int(sys.argv[3]))  # match only the first N messages (a quick look at a big index)
     else:
         main(size)

@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 from tests.support.synthetic import PLANS, email, random_person
 
 ROOT = Path(__file__).resolve().parent.parent
+CPU: dict[str, float] = {}  # CPU seconds (user + system) of each measurement, less sensitive to load than wall clock
 TEMPLATES = ROOT / "examples" / "newsletter"
 
 
@@ -54,12 +56,13 @@ def render_only(campaign_path: Path, limit: int | None = None) -> tuple[int, flo
 
     campaign = load_campaign(campaign_path)
     renderer = CampaignRenderer(campaign)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     count = 0
     for _message in render_campaign(campaign, renderer):
         count += 1
         if limit is not None and count >= limit:
             break
+    CPU["render"] = time.process_time() - cpu
     return count, time.perf_counter() - started
 
 
@@ -87,8 +90,9 @@ def render_and_checks(campaign_path: Path, limit: int | None = None) -> tuple[in
     )
     scanner = Scanner.create(ruleset, scope)
     scanner.stage = None  # analysis off: every check sees messages nobody analysed
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = scanner.scan(itertools.islice(render_campaign(campaign, renderer), limit))
+    CPU["checks"] = time.process_time() - cpu
     return report.messages, time.perf_counter() - started
 
 
@@ -157,8 +161,23 @@ def _tree_memory(pid: int) -> tuple[int, int]:
     return pss, rss
 
 
-def run_preflight(campaign_path: Path, report_path: Path) -> tuple[float, int, int, int]:
-    """Wall clock, exit code and peak (PSS, RSS) of `dlp preflight` and its workers."""
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its live children so far (from /proc)."""
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    total = 0
+    for p in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def run_preflight(campaign_path: Path, report_path: Path, every: float = 0) -> tuple[float, int, int, int]:
+    """Wall clock, exit code and peak (PSS, RSS) of `dlp preflight` and its workers. `every`: seconds between
+    lines saying the memory so far (a long run that is stopped still tells how far it got: its own
+    progress lines go to stderr)."""
     command = [sys.executable, "-m", "dlp", "preflight", str(campaign_path), "--format", "json"]
     command += ["--output", str(report_path)]
     started = time.perf_counter()
@@ -167,15 +186,28 @@ def run_preflight(campaign_path: Path, report_path: Path) -> tuple[float, int, i
     done = threading.Event()
 
     def sample() -> None:
+        said = time.perf_counter()
         while not done.is_set():
             pss, rss = _tree_memory(proc.pid)
             peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)
+            now = time.perf_counter()
+            if every and now - said >= every:
+                said = now
+                print(
+                    f"  {now - started:7.0f} s: PSS now {pss / 2**20:,.0f} MiB (peak {peak[0] / 2**20:,.0f} MiB), "
+                    f"CPU so far (live processes) {_cpu_seconds(proc.pid):,.0f} s, load {os.getloadavg()[0]:.2f}",
+                    flush=True,
+                )
             done.wait(0.25)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     code = proc.wait()
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # dlp and the workers it waited for
+    CPU["dlp"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    CPU["dlp_user"] = after.ru_utime - before.ru_utime
     done.set()
     sampler.join()
     return seconds, code, peak[0], peak[1]
@@ -204,22 +236,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--straightforward-sample", type=int, default=0, help="messages for dlp's own slow path")
     parser.add_argument("--render-limit", type=int, default=None, help="render at most this many (default all)")
     parser.add_argument("--dir", type=Path, default=ROOT / "build" / "bench")
+    parser.add_argument("--preflight-only", action="store_true", help="only the timed `dlp preflight` (long runs)")
+    parser.add_argument("--memory-every", type=float, default=0, help="print memory every N seconds (0: at the end)")
     args = parser.parse_args(argv)
     os.environ.setdefault("DLP_FINGERPRINT_KEY", "bench-key-not-secret")
 
     directory = args.dir / f"newsletter-{args.recipients}"
-    print(f"generating {args.recipients:,} recipients in {directory} ...", flush=True)
-    campaign_path = make_campaign(directory, args.recipients)
+    campaign_path = directory / "campaign.yaml"
+    if not (args.preflight_only and (directory / "customers.csv").exists()):
+        print(f"generating {args.recipients:,} recipients in {directory} ...", flush=True)
+        campaign_path = make_campaign(directory, args.recipients)
     cores = os.cpu_count() or 1
     print(f"machine: {cores} cores, load average {os.getloadavg()[0]:.2f}", flush=True)
 
     results: dict[str, float] = {}
+    if args.preflight_only:
+        seconds, code, pss, rss = run_preflight(campaign_path, directory / "report.json", args.memory_every)
+        print(f"dlp preflight        {args.recipients:>9,} messages in {seconds:8.2f} s (exit {code})")
+        per_message = CPU["dlp"] / args.recipients * 1000
+        print(f"CPU                  {CPU['dlp']:,.0f} s over all processes = {per_message:.2f} ms/msg")
+        print(f"dlp peak memory      PSS {pss / 2**20:,.0f} MiB (RSS summed over processes {rss / 2**20:,.0f} MiB)")
+        print(f"spaCy texts/message  {_spacy_per_message(directory / 'report.json')}")
+        return 0 if code in (0, 1) else 2
     count, seconds = render_only(campaign_path, args.render_limit)
-    results["render"] = count / seconds
+    results["render"], results["render_n"] = count / seconds, count
     print(f"render-only          {count:>9,} messages in {seconds:8.2f} s = {results['render']:10,.0f} msg/s")
 
     count, seconds = render_and_checks(campaign_path, args.render_limit)
-    results["checks"] = count / seconds
+    results["checks"], results["checks_n"] = count / seconds, count
     rate = results["checks"]
     print(f"render + checks      {count:>9,} messages in {seconds:8.2f} s = {rate:10,.0f} msg/s (analysis off)")
 
@@ -234,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
             f"dlp straightforward  {count:>9,} messages in {seconds:8.2f} s = {results['straightforward']:10,.1f} msg/s"
         )
 
-    seconds, code, pss, rss = run_preflight(campaign_path, directory / "report.json")
+    seconds, code, pss, rss = run_preflight(campaign_path, directory / "report.json", args.memory_every)
     if code not in (0, 1):
         print(f"dlp preflight failed with exit code {code}", file=sys.stderr)
         return 2
@@ -245,6 +289,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"dlp peak memory      PSS {pss / 2**20:,.0f} MiB (RSS summed over processes {rss / 2**20:,.0f} MiB)")
     print(f"spaCy texts/message  {_spacy_per_message(directory / 'report.json')}   (goal <= 0.05)")
+    per = {name: CPU[name] / n * 1000 for name, n in (("render", results["render_n"]), ("checks", results["checks_n"]))}
+    per["dlp"] = CPU["dlp"] / args.recipients * 1000
+    print(
+        f"CPU per message      render {per['render']:.2f} ms, render + checks {per['checks']:.2f} ms, dlp preflight "
+        f"{per['dlp']:.2f} ms (user {CPU['dlp_user']:,.0f} s over all its processes, incl. start-up)"
+    )
+    print(f"load average now     {os.getloadavg()[0]:.2f} (1 min), {os.getloadavg()[1]:.2f} (5 min)")
     if "naive" in results:
         print(f"dlp / naive Presidio = {results['dlp'] / results['naive']:,.1f}x   (goal >= 100x)")
     print(f"render-only / dlp    = {results['render'] / results['dlp']:,.1f}x   (goal <= 5x)")

@@ -96,6 +96,11 @@ class PartialScan:
     no_ner: Counter = field(default_factory=Counter)
     books: Any = None  # dlp.audit.AuditBooks for an audit partition
     seconds: float = 0.0
+    # Filled by `dlp.parallel` (forked workers of one machine): the analyzer's counters for the report's
+    # notes, the checks' own notes, and the scope's lazy facts the partition had to build.
+    analysis: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
 
 
 class ShippedList:
