@@ -50,7 +50,11 @@ IDENTIFIER_ROLES = frozenset({"email", "platform_id", "phone"})
 NAME_ENTITY = "PERSON"
 PLANNED_PARTS = 4096  # a chunk's parts (CHUNK messages x a few parts), planned ahead and used by its checks
 RECENT_PARTS = 32  # more than the parts of one message: the checks ask about each part in turn
-CACHE_VALUES = 200_000  # value windows (~0.5 KB each): ~100 MB at most, least recently used out
+# Value windows, least recently used out. Measured ~1.8 KB an entry (key, window text, entities), not the
+# 0.5 KB once assumed: 200,000 entries let a 1,000,000-recipient preflight grow past 1.5 GB, as every
+# per-recipient value (an unsubscribe token) is new and never comes back. 20,000 keeps every value that
+# repeats (names, plans, cities of a campaign) at ~36 MB.
+CACHE_VALUES = 20_000
 CACHE_SKELETONS = 1_024  # a template variant's skeleton per part: a few per campaign, more with conditionals
 SHAPE_REACH = 400  # the longest pattern match that could start before a value and still reach it
 
