@@ -70,6 +70,7 @@ def _scanner_main(conn: Connection, rules: list[str], internal_domains: list[str
     while True:
         try:
             data, envelope_from, envelope_to = conn.recv()
+            conn.send(("taken", None))  # from here on, a death costs this message (451); before, none
         except (EOFError, OSError):
             return
         try:
@@ -127,12 +128,22 @@ class Scanner:
             self.conn.send(job)
         except (OSError, ValueError) as exc:
             raise _NotStarted(type(exc).__name__) from None
+        deadline = time.monotonic() + timeout
+        # A scanner killed while idle may still look alive for a moment; the message then reaches a
+        # pipe nobody reads. Only a scanner that acknowledged the message can have died because of it.
         if not self.conn.poll(timeout):
             raise ScanFailed(f"scan timed out after {timeout:g}s", lost="timeout")
         try:
             status, detail = self.conn.recv()
         except (EOFError, OSError):
-            raise ScanFailed("the scanner process died", lost="died") from None
+            raise _NotStarted("died before taking the message") from None
+        if status == "taken":
+            if not self.conn.poll(max(0.0, deadline - time.monotonic())):
+                raise ScanFailed(f"scan timed out after {timeout:g}s", lost="timeout")
+            try:
+                status, detail = self.conn.recv()
+            except (EOFError, OSError):
+                raise ScanFailed("the scanner process died", lost="died") from None
         if status != "ok":
             raise ScanFailed(f"scan error ({detail})")
         return detail
@@ -220,7 +231,7 @@ class ScannerPool:
 
     async def _scan(self, job: tuple) -> ScanOutcome:
         loop = asyncio.get_running_loop()
-        for _attempt in range(3):
+        for _attempt in range(self.size + 2):  # each scanner found dead before it took the message, then a new one
             scanner = await self._acquire()
             scanner.busy_since = time.monotonic()
             try:
@@ -244,8 +255,11 @@ class ScannerPool:
     async def _acquire(self) -> Scanner:
         if self._closed:
             raise ScanFailed("the server is stopping")
-        if self.idle and not self.waiters:
+        while self.idle and not self.waiters:
             scanner = self.idle.pop()
+            if not scanner.process.is_alive():  # died while idle, before the supervisor noticed
+                self._lost(scanner, "died")
+                continue
             self.busy.add(scanner)
             return scanner
         waiter: asyncio.Future[Scanner] = asyncio.get_running_loop().create_future()
