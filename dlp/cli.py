@@ -373,6 +373,13 @@ def serve(
     session_timeout: Annotated[
         float, typer.Option("--session-timeout", help="Seconds one client connection may last (then 421).")
     ] = 600.0,
+    idle_timeout: Annotated[
+        float,
+        typer.Option("--idle-timeout", help="Seconds a client may take to send its next command (then 421)."),
+    ] = 300.0,
+    data_timeout: Annotated[
+        float, typer.Option("--data-timeout", help="Seconds a client may take to send one message (then 421).")
+    ] = 300.0,
     shutdown_grace: Annotated[
         float, typer.Option("--shutdown-grace", help="Seconds after SIGTERM for messages in flight; then 421.")
     ] = 30.0,
@@ -415,6 +422,8 @@ def serve(
             log_file=log_file,
             max_connections=max_connections,
             session_timeout=session_timeout,
+            idle_timeout=idle_timeout,
+            data_timeout=data_timeout,
             shutdown_grace=shutdown_grace,
         )
         if log_file is None:

@@ -69,12 +69,24 @@ class ServeConfig:
     log_file: Path | None = None
     max_connections: int = 100  # concurrent client connections; the next one gets 421
     session_timeout: float = 600.0  # seconds a client connection may last in all (then 421)
-    idle_timeout: float = 300.0  # seconds a client may stay silent (RFC 5321's 5 minutes)
+    # Seconds a client may take to send its next whole command (RFC 5321 4.5.3.2.7's 5 minutes): bytes
+    # dribbled without an end of line do not reset it, so a slowloris client is closed like a silent one.
+    idle_timeout: float = 300.0
+    # Seconds from 354 to the final dot: one byte a second never ends a message, so the phase is bounded
+    # as a whole (32 MB in 300 s is 110 KB/s, far below any link a relay is fed from).
+    data_timeout: float = 300.0
     shutdown_grace: float = 30.0  # after SIGTERM, seconds for messages in flight; then 421 to the rest
     line_limit: int = 1024 * 1024  # longest line accepted in a message; MTAs accept far more than 1000
 
+    @property
+    def busy_idle(self) -> float:
+        """At the connection cap, a client that has sent no command for this long (10 s by default, a 30th
+        of the idle timeout) makes room (421) for the new one instead of the new one being refused: idle
+        or dribbling connections cannot starve the relay, as Postfix's stress mode shortens its timeouts."""
+        return min(10.0, self.idle_timeout / 30)
+
     def __post_init__(self) -> None:
-        for name in ("scan_timeout", "session_timeout", "idle_timeout", "shutdown_grace"):
+        for name in ("scan_timeout", "session_timeout", "idle_timeout", "data_timeout", "shutdown_grace"):
             if not getattr(self, name) > 0:
                 raise InputError(f"--{name.replace('_', '-')} must be more than 0 seconds")
         if self.max_connections < 1:

@@ -152,6 +152,8 @@ class DLPHandler:
     # -- the message --------------------------------------------------------------------------------------
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if hasattr(server, "message_received"):
+            server.message_received()
         self.inflight += 1
         try:
             return await self._handle(session, envelope)

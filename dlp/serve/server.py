@@ -1,7 +1,9 @@
 """Run the relay: start the scanners, listen, serve until SIGTERM/SIGINT, then finish what is in flight.
 
 Limits a public-facing MTA needs and aiosmtpd does not give by default: a cap on concurrent connections
-(the next client gets 421 and retries later), a deadline for the whole session besides the idle timeout,
+(the next client gets 421 and retries later, unless a client idle for `busy_idle` seconds can make room),
+a deadline for each command (bytes dribbled without an end of line do not extend it: slowloris), for the
+DATA phase as a whole and for the whole session, each ending in a 421 and a log line,
 lines as long as real mail has (RFC 5321 says 1000 octets, MTAs accept far longer lines rather than
 bounce legitimate mail; we cap at `line_limit`), and a shutdown that answers 421 to every client still
 connected when the grace period ends instead of dropping the connection.
@@ -17,7 +19,7 @@ import signal
 import sys
 from typing import Any, TextIO
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, syntax
 
 from dlp.errors import InputError
 from dlp.serve.config import ServeConfig
@@ -27,6 +29,9 @@ from dlp.serve.pool import ScannerPool
 RELAY_THREADS = 32
 BUSY_REPLY = b"421 4.7.0 dlp serve: too many connections, try again later\r\n"
 DEADLINE_REPLY = b"421 4.4.2 dlp serve: session too long, closing; try again\r\n"
+IDLE_REPLY = b"421 4.4.2 dlp serve: timeout waiting for a command, closing\r\n"
+DATA_TIMEOUT_REPLY = b"421 4.4.2 dlp serve: timeout receiving the message, closing; try again\r\n"
+EVICTED_REPLY = b"421 4.7.0 dlp serve: busy, closing this idle connection\r\n"
 STOPPING_REPLY = b"421 4.3.2 dlp serve is shutting down; try again later\r\n"
 
 
@@ -40,10 +45,16 @@ def _is_loopback(host: str) -> bool:
 class Sessions:
     """The live client connections, so the cap, the session deadline and shutdown can reach them."""
 
-    def __init__(self, config: ServeConfig) -> None:
+    def __init__(self, config: ServeConfig, log: JsonLog) -> None:
         self.config = config
+        self.log = log
         self.live: set[RelaySMTP] = set()
         self.refused = 0
+
+    def idle_victim(self, now: float) -> RelaySMTP | None:
+        """The connection waiting longest for a command, if it has waited `busy_idle` seconds."""
+        waiting = [p for p in self.live if p.phase == "command" and now - p.idle_since >= self.config.busy_idle]
+        return min(waiting, key=lambda p: p.idle_since, default=None)
 
     def close_all(self, reply: bytes) -> None:
         for protocol in list(self.live):
@@ -59,20 +70,84 @@ class RelaySMTP(SMTP):
         self.sessions = sessions
         self._refused = False
         self._deadline: asyncio.TimerHandle | None = None
+        self.phase = "command"  # "command" (waiting for one), "data" (between 354 and the dot), "message"
+        self.idle_since = self.loop.time()
+
+    def _peer(self) -> str | None:
+        peer = getattr(self.session, "peer", None)
+        return str(peer[0]) if isinstance(peer, tuple) and peer else None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         if self.session is not None:  # a second call after STARTTLS: same session
             super().connection_made(transport)
             return
-        if len(self.sessions.live) >= self.sessions.config.max_connections:
-            self._refused = True
-            self.sessions.refused += 1
-            transport.write(BUSY_REPLY)  # type: ignore[attr-defined]
-            transport.close()
-            return
-        self.sessions.live.add(self)
+        sessions = self.sessions
+        if len(sessions.live) >= sessions.config.max_connections:
+            victim = sessions.idle_victim(self.loop.time())
+            if victim is None:
+                self._refused = True
+                sessions.refused += 1
+                peer = transport.get_extra_info("peername")
+                sessions.log.write(
+                    "refused",
+                    level="warning",
+                    reason="max-connections",
+                    peer=str(peer[0]) if isinstance(peer, tuple) and peer else None,
+                    connections=len(sessions.live),
+                    refused_total=sessions.refused,
+                )
+                transport.write(BUSY_REPLY)  # type: ignore[attr-defined]
+                transport.close()
+                return
+            sessions.log.write(
+                "evicted",
+                level="warning",
+                reason="idle at the connection cap",
+                peer=victim._peer(),
+                idle_seconds=round(self.loop.time() - victim.idle_since, 1),
+            )
+            victim.close_with(EVICTED_REPLY)
+            sessions.live.discard(victim)
+        sessions.live.add(self)
         super().connection_made(transport)
-        self._deadline = self.loop.call_later(self.sessions.config.session_timeout, self.close_with, DEADLINE_REPLY)
+        self._deadline = self.loop.call_later(sessions.config.session_timeout, self._session_over)
+
+    def _session_over(self) -> None:
+        self.sessions.log.write("timeout", level="warning", phase="session", peer=self._peer())
+        self.close_with(DEADLINE_REPLY)
+
+    # -- the command and DATA deadlines ----------------------------------------------------------------
+    # aiosmtpd resets its timer on each whole, valid command only (not on bytes), so the timer below is the
+    # time to the next command; DATA gets its own deadline; the scan and relay have theirs (pool, relay).
+
+    def _reset_timeout(self, duration: float | None = None) -> None:
+        if duration is None:
+            self.phase = "command"
+            self.idle_since = self.loop.time()
+        super()._reset_timeout(duration)
+
+    def _timeout_cb(self) -> None:
+        if self.transport is None:
+            return
+        seconds = self.sessions.config.data_timeout if self.phase == "data" else self._timeout_duration
+        self.sessions.log.write("timeout", level="warning", phase=self.phase, peer=self._peer(), seconds=seconds)
+        self.close_with(DATA_TIMEOUT_REPLY if self.phase == "data" else IDLE_REPLY)
+
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        self._reset_timeout(self.sessions.config.data_timeout)
+        self.phase = "data"
+        try:
+            await super().smtp_DATA(arg)
+        finally:
+            if self.transport is not None:
+                self._reset_timeout()  # the client's turn again: the next command
+
+    def message_received(self) -> None:
+        """The final dot arrived: scanning and relaying have their own deadlines, not the client's."""
+        self.phase = "message"
+        if self._timeout_handle is not None:
+            self._timeout_handle.cancel()
 
     def connection_lost(self, error: Exception | None) -> None:
         if self._refused:
@@ -120,7 +195,7 @@ def serve(config: ServeConfig, log_stream: TextIO | None = None) -> int:
 
 async def _run(config: ServeConfig, handler: DLPHandler, log: JsonLog) -> int:
     loop = asyncio.get_running_loop()
-    sessions = Sessions(config)
+    sessions = Sessions(config, log)
 
     def factory() -> SMTP:
         return RelaySMTP(
