@@ -96,8 +96,10 @@ _CONTROL = bytes(c for c in range(32) if c not in (9, 10, 12, 13)) + b"\x7f"
 
 def decode_text(data: bytes) -> str | None:
     """The text of bytes that are text (UTF-8, UTF-16 with or without BOM, else a legacy 8-bit charset);
-    None for binary. Latin-1 accepts every byte, so it is tried only when the bytes look like text: no
-    NUL, almost no control characters."""
+    None for binary. Latin-1 accepts every byte, so it is tried only when the bytes look like text:
+    almost no control characters. NUL bytes that are not UTF-16 (a CSV padded or separated with NULs by
+    the program that wrote it) are dropped and the rest judged on its own: a customer list with a few
+    NULs is still a customer list, so it is scanned, never passed over as binary."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
             return data.decode("utf-16")
@@ -114,13 +116,15 @@ def decode_text(data: bytes) -> str | None:
                 continue
             if _printable_ratio(text[:4096]) > 0.95:
                 return text
-        return None
+    if nuls:
+        stripped = data.replace(b"\0", b"")
+        return decode_text(stripped) if stripped else ""
     try:
         return data.decode("utf-8-sig")  # stray NULs in real UTF-8 are dropped by the normaliser
     except UnicodeDecodeError:
         pass
     controls = sum(sample.count(c) for c in _CONTROL)
-    if nuls or controls > len(sample) // 100:
+    if controls > len(sample) // 100:
         return None
     return data.decode("cp1252", errors="replace")  # the usual legacy charset of mail (a superset of Latin-1)
 

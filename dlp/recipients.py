@@ -107,6 +107,46 @@ def resolve_schema(path: Path, columns: tuple[str, ...], settings: ListSettings)
     return ListSchema(columns, email_column, identity, kind)
 
 
+# Files people pick as "the customer list" that are not text: named from their first bytes, whatever their
+# name says, so the error says what the file is instead of "not UTF-8 near byte 10".
+_SIGNATURES = (
+    (b"PK\x03\x04", "a zip archive"),  # refined below: xlsx, ods, numbers, docx
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Office file (an .xls workbook or another OLE document)"),
+    (b"%PDF-", "a PDF document"),
+    (b"\x1f\x8b", "gzip-compressed"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"\xff\xfe", 'UTF-16 text (Excel\'s "Unicode Text" export)'),
+    (b"\xfe\xff", "UTF-16 text"),
+)
+_ZIP_KINDS = (
+    ("xl/workbook.xml", "an Excel workbook (.xlsx)"),
+    ("content.xml", "an OpenDocument file (.ods)"),
+    ("Index/Document.iwa", "an Apple Numbers document"),
+    ("word/document.xml", "a Word document (.docx)"),
+)
+
+
+def binary_format(path: Path) -> str | None:
+    """What a recipient file is when it is a known binary format, else None (it is read as text)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return None  # the reader says why it cannot read it
+    what = next((name for magic, name in _SIGNATURES if head.startswith(magic)), None)
+    if what == "a zip archive":
+        import zipfile
+
+        try:
+            names = set(zipfile.ZipFile(path).namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return what
+        what = next((kind for member, kind in _ZIP_KINDS if member in names), what)
+    return what
+
+
 def make_recipient(row_number: int, row: dict[str, Any], schema: ListSchema, line: int | None = None) -> Recipient:
     email = str(row.get(schema.email_column) or "").strip()
     parts = [str(row.get(c) or "").strip() for c in schema.identity_columns]
@@ -124,6 +164,13 @@ class RecipientList:
             raise InputError("recipient file not found", path=path)
         if (reason := not_regular(path)) is not None:
             raise InputError(f"the recipient file {reason}", path=path)
+        if (what := binary_format(path)) is not None:
+            raise InputError(
+                f"the recipient file is {what}, not a CSV or JSONL file; recipient lists are read as "
+                f"UTF-8 CSV (comma, semicolon, tab or | separated, header row first) or JSONL (one JSON "
+                f"object per line): export it as CSV UTF-8 (in Excel: File > Save As > CSV UTF-8)",
+                path=path,
+            )
         self.kind = "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "csv"
         self.schema = self._read_schema()
 
@@ -145,8 +192,10 @@ class RecipientList:
             dupes = {c for c, n in Counter(columns).items() if n > 1}  # not columns.count: 100k columns hung
             if dupes:
                 raise InputError(
-                f"duplicate column names in the header: {shown_columns(tuple(sorted(dupes)))}", path=self.path, line=1
-            )
+                    f"duplicate column names in the header: {shown_columns(tuple(sorted(dupes)))}",
+                    path=self.path,
+                    line=1,
+                )
         return resolve_schema(self.path, columns, self.settings)
 
     def _open(self) -> io.TextIOWrapper:

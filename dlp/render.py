@@ -25,7 +25,7 @@ from dlp.campaign import Campaign
 from dlp.columns import normalise_column, template_names
 from dlp.errors import InputError
 from dlp.extract import extract_text
-from dlp.htmltext import visible_text, visible_text_pair
+from dlp.htmltext import HIDDEN_FIELD, hidden_text, visible_text, visible_text_pair
 from dlp.model import Part, PartKind, Recipient, RenderProblem, ScanMessage, UnreadableAttachment
 from dlp.provenance import (
     COLUMN,
@@ -622,6 +622,8 @@ class CampaignRenderer:
             rendered = self._render_marked(compiled, context, name, problems)
             if rendered is None:
                 return None
+            if injected := header_injection(name, rendered[0], context.row):
+                problems.append(RenderProblem(name, "error", injected, compiled.origin, line=compiled.line_offset))
             value = _fold(rendered[0])
             if name == "Subject" or (name in self.header_templates and name.lower() not in _ADDRESS_HEADERS):
                 traced[name] = self.provenance_of(rendered[1], value, context, _fold, compiled)
@@ -672,6 +674,11 @@ class CampaignRenderer:
                 parts.append(
                     Part(PartKind.HTML, "body.html", text, compiled.origin, raw=rendered, provenance=provenance)
                 )
+                if _MAY_HIDE.search(rendered) and (hidden := hidden_text(rendered)):
+                    # Comments, hidden inputs, <noscript>: not shown, but sent to every recipient (as
+                    # received mail reads them, dlp.sources.email_message).
+                    provenance = self.provenance_of(marked[1], hidden, context, hidden_text, compiled)
+                    parts.append(Part(PartKind.TEXT, HIDDEN_FIELD, hidden, compiled.origin, provenance=provenance))
             else:
                 provenance = self.provenance_of(marked[1], rendered, context, None, compiled)
                 parts.append(Part(PartKind.TEXT, "body.text", rendered, compiled.origin, provenance=provenance))
@@ -717,6 +724,47 @@ class CampaignRenderer:
 
 
 _ADDRESS_HEADERS = frozenset({"from", "to", "cc", "bcc", "reply-to", "sender"})
+
+
+# What `hidden_text` reads; most renders have none of it, and are not parsed a second time.
+_MAY_HIDE = re.compile(r"<!--|<noscript|<template|\b(?:value|content|placeholder)\s*=", re.IGNORECASE)
+_LINE_BREAK = re.compile(r"[\r\n\x0b\x0c\x85\u2028\u2029]")
+
+
+def _strings(value: Any, depth: int = 0) -> Iterator[str]:
+    """The strings of a row value (a JSONL row's nested objects and lists too, a few levels deep)."""
+    if isinstance(value, str):
+        yield value
+    elif depth < 4 and isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item, depth + 1)
+    elif depth < 4 and isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item, depth + 1)
+
+
+def header_injection(name: str, rendered: str, row: dict[str, Any] | None) -> str | None:
+    """A row value that puts a line break into a header: the preview folds it to a space, but a sending
+    platform that writes the value as given starts a new header line there, so a customer named
+    "x\\r\\nBcc: attacker@…" adds a recipient (header injection). Names the columns, never the value."""
+    if not row or not _LINE_BREAK.search(rendered.strip()):
+        return None
+    columns = [
+        str(column)
+        for column, value in row.items()
+        if any(
+            _LINE_BREAK.search(text.strip())
+            and any(piece.strip() and piece.strip() in rendered for piece in _LINE_BREAK.split(text))
+            for text in _strings(value)
+        )
+    ]
+    if not columns:
+        return None
+    shown = ", ".join(f"'{c}'" for c in columns[:5]) + (", …" if len(columns) > 5 else "")
+    return (
+        f"header injection: the value of column {shown} holds a line break, which starts a new line in the "
+        f"{name} header as sent (a value can add Bcc: or any other header); remove line breaks from the column"
+    )
 
 
 def _fold(text: str) -> str:

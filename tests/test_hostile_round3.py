@@ -1,0 +1,156 @@
+"""Hostile input, round 3: the leftovers of round 2 and a new attack round (helper hostile3).
+
+Each test asserts what a user would notice: a verdict that names what it found or could not scan, an
+exit 2 naming the file, a bounded run, and no raw value in what is printed. In-process (`dlp.api`, the
+Typer app) except where the process boundary, a hang or memory is the point.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+from contextlib import contextmanager
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from conftest import SIMPLE_CAMPAIGN, run_dlp, write_campaign
+
+from dlp.api import scan_message
+
+SSN = "536-22-8451"
+HEAD = (
+    b"From: Acme <billing@acme.example>\r\nTo: Carol Jones <carol.jones@example.net>\r\n"
+    b"Subject: documents\r\nMessage-ID: <round3@acme.example>\r\nMIME-Version: 1.0\r\n"
+)
+SECRET = f"Customer SSN: {SSN}\r\n".encode()
+
+
+@contextmanager
+def within(seconds: int):
+    """Fail (instead of hanging the suite) when the block runs longer than `seconds`."""
+
+    def _late(_signum, _frame):
+        raise AssertionError(f"took more than {seconds} s: the cost is not linear in the input")
+
+    old = signal.signal(signal.SIGALRM, _late)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def scan_bytes(raw: bytes):
+    return scan_message(message_from_bytes(raw, policy=policy.default))
+
+
+def attachment_mail(name: bytes, content_type: bytes, data: bytes) -> bytes:
+    return (
+        HEAD + b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n'
+        b"--B\r\nContent-Type: text/plain\r\n\r\nPlease see the attached list.\r\n"
+        b"--B\r\nContent-Type: " + content_type + b'\r\nContent-Disposition: attachment; filename="' + name + b'"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(data) + b"--B--\r\n"
+    )
+
+
+def entity_types(report) -> set[str]:
+    return {f.entity_type for f in report.findings if f.entity_type}
+
+
+def no_internal_error(run) -> None:
+    assert "internal error" not in run.stderr and "Traceback" not in run.stderr, run.stderr
+    assert SSN not in run.stdout + run.stderr
+
+
+# ---- leftover 2: NUL bytes in a text attachment ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        f"name,ssn\r\nJosé Müller,{SSN}\r\n".encode("cp1252") + b"\0" * 4096,  # legacy charset, NUL padded
+        b"name,ssn\r\n" + b"\0".join([f"Carol,{SSN}\r\n".encode()] * 3) + b"\0" * 20_000,  # mostly NULs
+    ],
+    ids=["cp1252-nul-padded", "nul-separated-mostly-nul"],
+)
+def test_a_csv_attachment_with_nul_bytes_is_scanned_as_text(data: bytes) -> None:
+    """It was `unscanned-attachment` ("binary content"): the customer list was never read."""
+    report = scan_bytes(attachment_mail(b"customers.csv", b"text/csv", data))
+    assert report.verdict == "block" and "US_SSN" in entity_types(report)
+    assert not [f for f in report.findings if f.rule == "unscanned-attachment"]
+
+
+def test_real_binary_with_nul_bytes_is_still_named_unscanned() -> None:
+    report = scan_bytes(attachment_mail(b"customers.csv", b"text/csv", os.urandom(50_000)))
+    unscanned = [f for f in report.findings if f.rule == "unscanned-attachment"]
+    assert unscanned and "binary content" in unscanned[0].message
+
+
+# ---- leftover 3: header injection through recipient data --------------------------------------------------
+
+INJECTING = (
+    "first_name,email,company\n"
+    "Anna,anna@example.org,Acme\n"
+    '"Bob\r\nBcc: attacker@evil.example",bob@example.org,"Shop\nX-Mailer: evil"\n'
+)
+
+
+def test_a_line_break_from_a_column_into_a_header_is_blocked_naming_row_and_column(campaign_dir: Path) -> None:
+    campaign = SIMPLE_CAMPAIGN.replace('from: "Acme <news@acme.example>"', 'from: "{{ company }} <news@acme.example>"')
+    path = write_campaign(campaign_dir, campaign, {"body.txt.j2": "Hi {{ first_name }}\n", "people.csv": INJECTING})
+    run = run_dlp("preflight", str(path), "--format", "json")
+    no_internal_error(run)
+    assert run.code == 1
+    injections = [f for f in run.json["findings"] if "header injection" in f["message"]]
+    where = {(f["location"]["field"], f["location"]["row"]) for f in injections}
+    assert where == {("Subject", 2), ("From", 2)}
+    assert any("'first_name'" in f["message"] for f in injections)
+    assert any("'company'" in f["message"] for f in injections)
+    assert "attacker@evil.example" not in run.stdout and "X-Mailer" not in run.stdout
+    rich = run_dlp("preflight", str(path))
+    assert "header injection" in rich.stdout and "attacker@evil.example" not in rich.stdout
+
+
+# ---- leftover 4: a spreadsheet given as the recipient list -----------------------------------------------
+
+
+def test_an_xlsx_recipient_list_is_exit_2_saying_what_it_is_and_what_is_read(campaign_dir: Path) -> None:
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["email", "first_name"])
+    workbook.active.append(["anna@example.org", "Anna"])
+    data = io.BytesIO()
+    workbook.save(data)
+    files = {"body.txt.j2": "Hi {{ first_name }}\n", "people.csv": data.getvalue()}  # named .csv on purpose
+    path = write_campaign(campaign_dir, SIMPLE_CAMPAIGN, files)
+    run = run_dlp("preflight", str(path))
+    assert run.code == 2 and "people.csv" in run.stderr
+    assert "Excel workbook" in run.stderr and "CSV UTF-8" in run.stderr and "JSONL" in run.stderr
+    assert "not UTF-8" not in run.stderr
+    (campaign_dir / "people.csv").write_bytes("email,first_name\n".encode("utf-16"))
+    run = run_dlp("preflight", str(path))
+    assert run.code == 2 and "UTF-16" in run.stderr
+
+
+# ---- leftover 5: hidden HTML in a rendered template ---------------------------------------------------------
+
+
+def test_personal_data_hidden_in_a_templates_html_is_found_in_preflight(campaign_dir: Path) -> None:
+    html = (
+        "<html><body><!--[if mso]><table><![endif]--><p>Hi {{ first_name }},</p>"
+        "<!-- debug: {{ ssn }} --><p>Our news.</p></body></html>\n"
+    )
+    campaign = SIMPLE_CAMPAIGN.replace("text: body.txt.j2", "html: body.html.j2")
+    people = f"first_name,email,ssn\nAnna,anna@example.org,{SSN}\nBob,bob@example.org,536-22-8452\n"
+    path = write_campaign(campaign_dir, campaign, {"body.html.j2": html, "people.csv": people})
+    run = run_dlp("preflight", str(path), "--format", "json")
+    no_internal_error(run)
+    assert run.code == 1
+    fields = {(f["rule"], f["location"]["field"]) for f in run.json["findings"]}
+    assert ("sensitive-data", "body.html.hidden") in fields
