@@ -154,3 +154,56 @@ def test_personal_data_hidden_in_a_templates_html_is_found_in_preflight(campaign
     assert run.code == 1
     fields = {(f["rule"], f["location"]["field"]) for f in run.json["findings"]}
     assert ("sensitive-data", "body.html.hidden") in fields
+
+
+# ---- new round: headers the stdlib parses in quadratic time or with recursion --------------------------------
+
+
+def _with_header(old: bytes, new: bytes) -> bytes:
+    return HEAD.replace(old, new) + b"Content-Type: text/plain\r\n\r\n" + SECRET
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        HEAD + b"Content-Type: text/plain" + b"".join(b"; p%d=v" % i for i in range(100_000)) + b"\r\n\r\n" + SECRET,
+        HEAD + b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n--B\r\nContent-Type: text/plain\r\n'
+        b"Content-Disposition: attachment"
+        + b"".join(b'; filename*%d="p%d"' % (i, i) for i in range(10_000))
+        + b"\r\n\r\n"
+        + SECRET
+        + b"--B--\r\n",
+        _with_header(b"Subject: documents", b"Subject: " + b" ".join([b"=?utf-8?B?YQ==?="] * 100_000)),
+        _with_header(b"Subject: documents", b"Subject: " + b"".join([b"=?utf-8?B?YQ==?="] * 100_000)),
+        _with_header(b"To: Carol", b"To: " + b", ".join(b"u%d@example.net" % i for i in range(5_000)) + b", Carol"),
+        _with_header(b"To: Carol", b"To: " + b"(" * 100_000 + b"x" + b")" * 100_000 + b" Carol"),
+    ],
+    ids=[
+        "content-type-100k-params",
+        "rfc2231-10k-continuations",
+        "subject-100k-encoded-words",
+        "subject-100k-adjacent-encoded-words",
+        "to-5k-addresses",
+        "to-100k-nested-comments",
+    ],
+)
+def test_headers_the_stdlib_parses_in_quadratic_time_are_read_raw_in_seconds_and_said(raw: bytes) -> None:
+    """Each took minutes, ran out of 4 GB or raised RecursionError (an internal error in `dlp check`)."""
+    from dlp.sources.email_message import parse_bytes, to_scan_message
+
+    with within(20):
+        message = to_scan_message(parse_bytes(raw))
+    assert any("characters" in note and "read" in note for note in message.notes), message.notes
+    with within(60):
+        report = scan_message(parse_bytes(raw))
+    assert report.verdict == "block" and "US_SSN" in entity_types(report)
+
+
+def test_a_tag_with_a_million_attributes_is_read_in_linear_time() -> None:
+    """The HTML5 parser's duplicate-attribute check is quadratic: 300,000 attributes took minutes."""
+    from dlp.htmltext import visible_text
+
+    markup = "<p " + " ".join(f"a{i}=x" for i in range(1_000_000)) + f' title="{SSN}">Hello</p>'
+    with within(20):
+        text = visible_text(markup)
+    assert SSN in text and "Hello" in text

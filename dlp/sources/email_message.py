@@ -34,11 +34,37 @@ NOTES_ATTRIBUTE = "_dlp_parse_notes"  # notes the parser leaves on a message for
 UNREADABLE_ATTRIBUTE = "_dlp_parse_unreadable"
 
 
+# A MIME header (Content-Type, Content-Disposition) is parsed by the stdlib in time quadratic in its
+# parameter count, and parsed again on every read: 100,000 `; p=v` parameters (1 MB) or an RFC 2231
+# file name in 10,000 continuations took minutes. Real ones are well under a kilobyte (a long file name in
+# RFC 2231 continuations a few); past MAX_MIME_HEADER characters only the parameters before it are read,
+# and the walk says so for the part.
+MAX_MIME_HEADER = 16 * 1024
+_MIME_HEADERS = frozenset({"content-type", "content-disposition", "content-transfer-encoding"})
+
+
+def _cut_parameters(value: str) -> str:
+    head = value[:MAX_MIME_HEADER]
+    return head[: head.rfind(";")] if ";" in head else head
+
+
+class BoundedPolicy(email.policy.EmailPolicy):
+    """policy.default, with MIME headers over MAX_MIME_HEADER cut to the parameters before that."""
+
+    def header_fetch_parse(self, name, value):  # type: ignore[no-untyped-def]
+        if len(value) > MAX_MIME_HEADER and name.lower() in _MIME_HEADERS:
+            value = _cut_parameters(value)
+        return super().header_fetch_parse(name, value)
+
+
+BOUNDED = BoundedPolicy()
+
+
 def parse_bytes(data: bytes) -> EmailMessage:
     """The message, never an exception: nesting too deep for the stdlib parser (it recurses once per
     level) falls back to the headers and the body as raw text, said on the message."""
     try:
-        message = email.message_from_bytes(data, policy=email.policy.default)
+        message = email.message_from_bytes(data, policy=BOUNDED)
     except RecursionError:
         return _flat(data)
     assert isinstance(message, EmailMessage)
@@ -68,13 +94,53 @@ def clean_text(text: str) -> str:
 
 
 def _decode_words(value: str) -> str:
-    """RFC 2047 encoded words decoded without the structured header parser (what compat32 would keep)."""
+    """RFC 2047 encoded words decoded without the structured header parser (what compat32 would keep).
+    decode_header is quadratic in the number of words (100,000 took 11 s): long values go in pieces cut
+    at a space or after an encoded word's end (neither is inside one)."""
     if "=?" not in value:
         return value
+    pieces, start = [], 0
+    while start < len(value):
+        cut = _PIECE_END.search(value, start + DECODE_PIECE)
+        end = len(value) if cut is None else cut.end()
+        pieces.append(_decode_piece(value[start:end]))
+        start = end
+    return "".join(pieces)
+
+
+def _decode_piece(value: str) -> str:
     try:
         return str(make_header(decode_header(value)))
     except Exception:  # malformed encoded words: keep them as they are
         return value
+
+
+# The stdlib's structured header parser is quadratic in a header's length (20,000 addresses in To: 4 s;
+# 100,000 encoded words in a Subject ran out of 4 GB) and recursive in nested comments. Real headers are
+# a few kilobytes; longer ones are read as raw text with their encoded words decoded, and said.
+MAX_STRUCTURED_HEADER = 32 * 1024
+DECODE_PIECE = 8 * 1024
+MAX_COMMENT_DEPTH = 20
+_PIECE_END = re.compile(r" |\?=")
+_ADDRESS_HEADER_NAMES = frozenset({"from", "to", "cc", "bcc", "reply-to", "sender", "resent-to", "resent-cc"})
+
+
+def _shallow_comments(text: str) -> str:
+    """Parentheses nested deeper than MAX_COMMENT_DEPTH become spaces (their text is kept): the address
+    parsers recurse once per level, and 100,000 `(` in a To header was a RecursionError."""
+    if text.count("(") <= MAX_COMMENT_DEPTH:
+        return text
+    out, depth = [], 0
+    for char in text:
+        if char == "(":
+            depth += 1
+            out.append(" " if depth > MAX_COMMENT_DEPTH else char)
+        elif char == ")" and depth > 0:
+            out.append(" " if depth > MAX_COMMENT_DEPTH else char)
+            depth -= 1
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def _raw_items(message: Message) -> list[tuple[str, object]]:
@@ -93,21 +159,33 @@ def header_values(message: Message, name: str, notes: list[str] | None = None) -
     for key, value in _raw_items(message):
         if key.lower() != lname:
             continue
-        try:
-            text = str(message.policy.header_fetch_parse(key, value))
-        except Exception as exc:
-            text = _decode_words(str(value))
+        raw = str(value)
+        if len(raw) > MAX_STRUCTURED_HEADER:
+            text = _decode_words(raw)
             if notes is not None:
-                why = type(exc).__name__
-                notes.append(f"header {key}: the standard library could not parse it ({why}); read as raw text")
+                notes.append(f"header {key}: {len(raw):,} characters, read as raw text (too long to parse)")
         else:
-            if not isinstance(message.policy, email.policy.EmailPolicy):  # compat32 keeps encoded words
-                text = _decode_words(text)
+            text = _parsed_header(message, key, value, notes)
         text = clean_text(text)
         if "\n" in text or "\r" in text:
             text = " ".join(text.split())
+        if lname in _ADDRESS_HEADER_NAMES:
+            text = _shallow_comments(text)
         values.append(text)
     return values
+
+
+def _parsed_header(message: Message, key: str, value: object, notes: list[str] | None) -> str:
+    try:
+        text = str(message.policy.header_fetch_parse(key, value))
+    except Exception as exc:
+        if notes is not None:
+            why = type(exc).__name__
+            notes.append(f"header {key}: the standard library could not parse it ({why}); read as raw text")
+        return _decode_words(str(value))
+    if not isinstance(message.policy, email.policy.EmailPolicy):  # compat32 keeps encoded words
+        return _decode_words(text)
+    return text
 
 
 def first_header(message: Message, name: str) -> str | None:
@@ -206,6 +284,11 @@ def _walk(part: Message, path: str, depth: int, walk: _Walk) -> None:
             UnreadableAttachment(f"part {path}", f"MIME nesting deeper than {MAX_DEPTH} levels was not scanned")
         )
         return
+    if part.policy is email.policy.default:  # a message parsed by the caller (dlp.api): same, bounded
+        part.policy = BOUNDED
+    for key, value in _raw_items(part):
+        if key.lower() in _MIME_HEADERS and len(str(value)) > MAX_MIME_HEADER:
+            walk.note(path, f"{key} header of {len(str(value)):,} characters: only its first {MAX_MIME_HEADER:,} read")
     content_type = _safe(part, "get_content_type", default="text/plain")
     for defect in getattr(part, "defects", []) or []:
         walk.note(path, f"MIME defect: {type(defect).__name__}")
