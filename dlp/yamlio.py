@@ -60,6 +60,48 @@ class _DuplicateKey(Exception):
         self.key, self.first, self.line = key, first, line
 
 
+# Aliases share one node, so a 1 KB file of nested aliases (`b: [*a, *a, …]`, 9 levels) is 10^9 values to
+# anything that walks it (pydantic, a template printing it). A file within DLP_MAX_YAML_BYTES holds at
+# most about a million values written out; expanded past that, the file is refused before use.
+MAX_EXPANDED_NODES = 1_000_000
+
+
+def _alias_bomb(root: yaml.Node) -> yaml.Node | None:
+    """The deepest node whose expansion passes MAX_EXPANDED_NODES, or None. Sizes are memoised per node,
+    so this is linear in the file; a node inside its own alias (a cycle) counts once."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = 1  # in progress: a recursive alias adds nothing more
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(key) + size(value) for key, value in node.value)
+        total = min(total, MAX_EXPANDED_NODES + 1)  # saturate: the numbers stay small
+        sizes[id(node)] = total
+        return total
+
+    if size(root) <= MAX_EXPANDED_NODES:
+        return None
+    node = root
+    while True:
+        children = (
+            node.value
+            if isinstance(node, yaml.SequenceNode)
+            else [v for pair in node.value for v in pair]
+            if isinstance(node, yaml.MappingNode)
+            else []
+        )
+        bigger = next((c for c in children if sizes.get(id(c), 0) > MAX_EXPANDED_NODES), None)
+        if bigger is None:
+            return node
+        node = bigger
+
+
 def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """The data and the node tree of a YAML file, parsed ONCE (the data is constructed from the nodes),
     within the size and nesting budgets; a duplicate key is an error naming both lines."""
@@ -88,6 +130,13 @@ def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         raise InputError(problem, path=path, line=line) from None
     try:
         node = loader.get_single_node()
+        if node is not None and (bomb := _alias_bomb(node)) is not None:
+            raise InputError(
+                f'YAML aliases expand to more than {MAX_EXPANDED_NODES:,} values (an alias bomb, "billion '
+                'laughs"); write the values out instead of nesting aliases',
+                path=path,
+                line=bomb.start_mark.line + 1,
+            )
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

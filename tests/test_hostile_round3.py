@@ -207,3 +207,21 @@ def test_a_tag_with_a_million_attributes_is_read_in_linear_time() -> None:
     with within(20):
         text = visible_text(markup)
     assert SSN in text and "Hello" in text
+
+
+# ---- new round: YAML alias bomb ------------------------------------------------------------------------------
+
+LAUGHS = "vars:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"  {chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8)
+)
+
+
+def test_a_billion_laughs_campaign_is_exit_2_naming_the_line_in_milliseconds(campaign_dir: Path) -> None:
+    """A 1 KB file of nested aliases is 9^9 values to whatever walks it: a template printing `{{ i }}` grew
+    past 2 GB before. Refused when loaded."""
+    files = {"body.txt.j2": "Hi {{ first_name }} {{ i }}\n", "people.csv": "first_name,email\nAnna,a@example.org\n"}
+    path = write_campaign(campaign_dir, LAUGHS + SIMPLE_CAMPAIGN, files)
+    with within(30):
+        run = run_dlp("preflight", str(path))
+    assert run.code == 2 and f"{path}:" in run.stderr and "alias" in run.stderr
+    no_internal_error(run)
