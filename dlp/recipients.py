@@ -147,6 +147,22 @@ def binary_format(path: Path) -> str | None:
     return what
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are unique: `{"email": "a@…", "email": "b@…"}` is two recipients in one row."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key[:60])
+        out[key] = value
+    return out
+
+
 def make_recipient(row_number: int, row: dict[str, Any], schema: ListSchema, line: int | None = None) -> Recipient:
     email = str(row.get(schema.email_column) or "").strip()
     parts = [str(row.get(c) or "").strip() for c in schema.identity_columns]
@@ -241,11 +257,20 @@ class RecipientList:
                 if not text.strip():
                     continue
                 try:
-                    obj = json.loads(text)
+                    obj = json.loads(text, object_pairs_hook=_unique_keys)
                 except json.JSONDecodeError as exc:
                     raise InputError(f"not a JSON object: {exc.msg}", path=self.path, line=line_number) from None
                 except RecursionError:
                     raise InputError("JSON nested too deeply", path=self.path, line=line_number) from None
+                except _DuplicateKey as exc:
+                    raise InputError(
+                        f"the key '{exc.key}' appears twice in one object; JSON would silently keep only the last",
+                        path=self.path,
+                        line=line_number,
+                    ) from None
+                except ValueError:  # a number of more than 4,300 digits (int's string conversion limit)
+                    problem = "a number in it has more than 4,300 digits, too long to read"
+                    raise InputError(problem, path=self.path, line=line_number) from None
                 if not isinstance(obj, dict):
                     raise InputError("each line must be a JSON object", path=self.path, line=line_number)
                 yield line_number, obj
@@ -274,7 +299,13 @@ class RecipientList:
             except UnicodeDecodeError as exc:
                 raise self._decode_error(exc, reader.line_num + 1) from None
             except csv.Error as exc:
-                raise InputError(f"CSV error: {exc}", path=self.path, line=reader.line_num) from None
+                problem = f"CSV error: {exc}"
+                if "field limit" in str(exc):
+                    problem = (
+                        f"a field is longer than {csv.field_size_limit():,} characters (an unclosed quote taking "
+                        f"in the rows after it, or a cell too large for a recipient list)"
+                    )
+                raise InputError(problem, path=self.path, line=reader.line_num) from None
 
     def __iter__(self) -> Iterator[Recipient]:
         for row_number, (line, row) in enumerate(self.rows(), start=1):

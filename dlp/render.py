@@ -130,6 +130,25 @@ def _width_guarded(filter_function):
     return guarded
 
 
+def _replaced_size(text: object, old: object, new: object, count: object = None) -> int:
+    """Characters `text.replace(old, new, count)` would make: `'x'|replace('x', 'x'*10)` nine times over is
+    10^9 characters, refused before it is built."""
+    text, old, new = str(text), str(old), str(new)
+    times = text.count(old) if old else len(text) + 1
+    if isinstance(count, int) and count >= 0:
+        times = min(times, count)
+    return len(text) + times * max(0, len(new) - len(old))
+
+
+def _replace_guarded(filter_function):
+    def guarded(eval_ctx, value, old, new, count=None):
+        guard_size(_replaced_size(value, old, new, count), "a replaced string")
+        return filter_function(eval_ctx, value, old, new, count)
+
+    guarded.jinja_pass_arg = filter_function.jinja_pass_arg  # type: ignore[attr-defined]
+    return guarded
+
+
 class BudgetedSandbox(SandboxedEnvironment):
     """The sandbox, plus the render budget: sequence repetition and powers are sized before they are
     computed (`'a' * 10**9` is refused, not allocated), loops and calls check the clock."""
@@ -141,6 +160,7 @@ class BudgetedSandbox(SandboxedEnvironment):
         self.globals["range"] = MeteredRange
         for name in ("center", "indent"):
             self.filters[name] = _width_guarded(self.filters[name])
+        self.filters["replace"] = _replace_guarded(self.filters["replace"])
 
     def call_binop(self, context, operator, left, right):
         if operator == "*":
@@ -157,6 +177,8 @@ class BudgetedSandbox(SandboxedEnvironment):
             for value in (*args, *kwargs.values()):  # 'x'.ljust(10**9)
                 if isinstance(value, int):
                     guard_size(value, "a padded string")
+        if getattr(__obj, "__name__", None) == "replace" and isinstance(getattr(__obj, "__self__", None), str):
+            guard_size(_replaced_size(__obj.__self__, *args[:3]), "a replaced string")  # 'x'.replace(…)
         return super().call(__context, __obj, *args, **kwargs)
 
     def getattr(self, obj, attribute):

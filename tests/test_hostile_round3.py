@@ -225,3 +225,51 @@ def test_a_billion_laughs_campaign_is_exit_2_naming_the_line_in_milliseconds(cam
         run = run_dlp("preflight", str(path))
     assert run.code == 2 and f"{path}:" in run.stderr and "alias" in run.stderr
     no_internal_error(run)
+
+
+# ---- new round: JSONL rows a JSON parser accepts or chokes on ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("row", "said"),
+    [
+        ('{"first_name": "Anna", "email": "anna@example.org", "n": ' + "9" * 5000 + "}", "4,300 digits"),
+        ('{"first_name": "Anna", "email": "anna@example.org", "email": "bob@example.org"}', "'email' appears twice"),
+    ],
+    ids=["5000-digit-number", "duplicate-email-key"],
+)
+def test_jsonl_rows_that_would_crash_or_be_silently_merged_are_exit_2(campaign_dir: Path, row: str, said: str) -> None:
+    """A 5,000-digit number was an internal error (ValueError); a key given twice silently kept the last."""
+    campaign = SIMPLE_CAMPAIGN.replace("people.csv", "people.jsonl")
+    path = write_campaign(campaign_dir, campaign, {"body.txt.j2": "Hi {{ first_name }}\n", "people.jsonl": row + "\n"})
+    run = run_dlp("preflight", str(path))
+    assert run.code == 2 and "people.jsonl:1:" in run.stderr and said in run.stderr, run.stderr
+    assert "anna@example.org" not in run.stderr and "internal error" not in run.stderr
+
+
+# ---- new round: template and recipient-cell size bombs -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["{{ 'x'" + "|replace('x', 'xxxxxxxxxx')" * 9 + " }}", "{{ 'x'" + ".replace('x', 'xxxxxxxxxx')" * 9 + " }}"],
+    ids=["filter", "method"],
+)
+def test_a_replace_chain_of_a_billion_characters_is_refused_before_it_is_built(campaign_dir: Path, body: str) -> None:
+    """Nine `replace`s of 'x' by ten x's: 10^9 characters. It took 4 GB and minutes before the template error."""
+    import resource
+
+    files = {"body.txt.j2": body, "people.csv": "first_name,email\nAnna,anna@example.org\n"}
+    path = write_campaign(campaign_dir, SIMPLE_CAMPAIGN, files)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with within(30):
+        run = run_dlp("preflight", str(path), "--format", "json")
+    assert run.code == 1 and any("render budget" in f["message"] for f in run.json["findings"])
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 500 * 1024  # KB: no gigabyte string
+
+
+def test_an_unclosed_quote_in_a_recipient_csv_says_what_is_wrong(campaign_dir: Path) -> None:
+    people = 'first_name,email\n"Anna,anna@example.org\n' + "Bob,bob@example.org\n" * 20_000
+    path = write_campaign(campaign_dir, SIMPLE_CAMPAIGN, {"body.txt.j2": "Hi\n", "people.csv": people})
+    run = run_dlp("preflight", str(path))
+    assert run.code == 2 and "people.csv:" in run.stderr and "unclosed quote" in run.stderr, run.stderr
