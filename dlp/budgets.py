@@ -38,6 +38,7 @@ DEFAULTS: dict[str, tuple[float, str]] = {
     # input files
     "DLP_MAX_YAML_BYTES": (4 * 1024 * 1024, "size of a campaign or rules YAML file"),
     "DLP_MAX_NESTING": (100, "nesting depth of a YAML or JSON document"),
+    "DLP_MAX_COLUMNS": (10_000, "columns of a campaign's recipient list (real exports have a few hundred)"),
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from dlp.budgets import int_limit
 from dlp.errors import InputError
 from dlp.recipients import ListSettings, RecipientList
 from dlp.safepath import UnsafePath, inside, not_regular
@@ -133,6 +134,7 @@ class Campaign:
         settings = ListSettings(
             email_column=self.spec.email_column,
             identity_columns=tuple(self.spec.identity_columns) if self.spec.identity_columns else None,
+            max_columns=int_limit("DLP_MAX_COLUMNS"),
         )
         return RecipientList(path, settings)
 

@@ -30,6 +30,9 @@ SNIFF_BYTES = 64 * 1024
 class ListSettings:
     email_column: str | None = None
     identity_columns: tuple[str, ...] | None = None
+    # Columns a preflight reads (DLP_MAX_COLUMNS): every column is classified, indexed and reported, so a
+    # million-column header is a run of an hour, refused up front instead. None: no cap.
+    max_columns: int | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,14 @@ class RecipientList:
                     raise InputError(f"not a readable CSV header: {exc}", path=self.path, line=1) from None
             if not columns:
                 raise InputError("the recipient file is empty (no header row)", path=self.path, line=1)
+            cap = self.settings.max_columns
+            if cap is not None and len(columns) > cap:
+                raise InputError(
+                    f"the header has {len(columns):,} columns, more than the {cap:,} a recipient list may have "
+                    f"(DLP_MAX_COLUMNS); keep the columns the campaign uses",
+                    path=self.path,
+                    line=1,
+                )
             dupes = {c for c, n in Counter(columns).items() if n > 1}  # not columns.count: 100k columns hung
             if dupes:
                 raise InputError(
