@@ -60,7 +60,12 @@ def outlook_to_bytes(data: bytes) -> tuple[bytes, str | None]:
     try:
         msg = extract_msg.openMsg(data, delayAttachments=False)
     except Exception as exc:
-        raise OutlookError(f"not a readable Outlook message ({type(exc).__name__})") from None
+        # extract-msg's own words (FileNotFoundError for a missing stream, OLE errors for a cut file) mean
+        # little to a user: the file starts like an Office file and is not a whole Outlook message.
+        why = "truncated or damaged" if isinstance(exc, OSError | EOFError | IndexError | ValueError) else "damaged"
+        raise OutlookError(
+            f"not a readable Outlook message: an OLE (Office) file, {why} or of another kind ({type(exc).__name__})"
+        ) from None
     try:
         if not hasattr(msg, "asEmailMessage"):
             kind = type(msg).__name__
