@@ -209,36 +209,11 @@ class Detector:
     def analyze_patterns(
         self, texts: Sequence[str], language: str = "en", entities: Iterable[str] | None = None
     ) -> list[list[Entity]]:
-        """`analyze_many` without NER: texts are only tokenised (a blank pipeline; lemmas are the lower-cased
-        words), so the pattern recognizers and their context words run, and spaCy's model does not. For text
-        whose names need no model (the provenance fast path: a value of a column holding no names)."""
-        from dlp.detect.nlp import blank_pipeline
-
-        out: list[list[Entity]] = [[] for _ in texts]
-        wanted_all = None if entities is None else sorted(set(entities) - NEVER_REPORTED)
-        if wanted_all is not None and not wanted_all:
-            return out
-        blank = self.__dict__.get("_blank")
-        if blank is None:
-            blank = self.__dict__["_blank"] = blank_pipeline("xx")
-        piece = piece_chars()
-        for i, text in enumerate(texts):
-            if not text.strip():
-                continue
-            if len(text) > piece:
-                out[i] = [e for e in self._analyze_pieces(text, language, entities)]
-                continue
-            lang = self.language_of(text, language)
-            wanted = wanted_all
-            if wanted is not None:
-                wanted = [e for e in wanted if e in self._entities_for(lang)]
-                if not wanted:
-                    continue
-            with self._lock:
-                artifacts = self.nlp_engine._doc_to_nlp_artifact(blank(text), lang)
-                results = self.engine.analyze(text=text, language=lang, entities=wanted, nlp_artifacts=artifacts)
-            out[i] = clean_results(text, results)
-        return out
+        """`analyze_many(..., ner=False)`: the pattern recognizers only, for text whose names need no model
+        (the provenance fast path: a value of a column holding no names). One patterns-only path, so a text
+        gets the same pattern findings from every caller (lines a program printed, value windows, long
+        texts cut into pieces), and never runs NER."""
+        return self.analyze_many(texts, language, entities, ner=False)
 
     def _analyze_pieces(
         self, text: str, language: str, entities: Iterable[str] | None, ner: bool = True
