@@ -284,3 +284,20 @@ def test_a_recipient_list_with_a_million_columns_is_exit_2_in_seconds(campaign_d
     with within(60):
         run = run_dlp("preflight", str(path))
     assert run.code == 2 and "people.csv:1:" in run.stderr and "DLP_MAX_COLUMNS" in run.stderr, run.stderr
+
+
+# ---- new round: an Outlook message attached to a mail ----------------------------------------------------------
+
+
+def test_an_attached_outlook_message_is_read_not_listed_unscanned() -> None:
+    """Outlook's "forward as attachment" sends a .msg (OLE): it was `unscanned-attachment` ("no text
+    extractor"); it is read with extract-msg like a forwarded message. A damaged one is still named."""
+    from dlp.sources.email_message import parse_bytes, to_scan_message
+
+    real = (Path(__file__).parent / "data" / "third_party" / "apache-poi" / "quick.msg").read_bytes()
+    message = to_scan_message(parse_bytes(attachment_mail(b"fw.msg", b"application/vnd.ms-outlook", real)))
+    assert any("quick brown fox" in p.text for p in message.parts) and not message.unreadable
+    assert any(p.field == "forwarded.headers" for p in message.parts)
+    damaged = real[:4096]
+    report = scan_bytes(attachment_mail(b"fw.msg", b"application/vnd.ms-outlook", damaged))
+    assert any(f.rule == "unscanned-attachment" for f in report.findings)

@@ -268,6 +268,7 @@ class _Walk:
     header_notes: list[str] = field(default_factory=list)
     count: int = 0
     content_seen: bool = False  # some leaf part had a payload (even one not scanned, like an inline logo)
+    outlook_levels: int = 0  # attached Outlook messages being walked, one inside another
 
     def note(self, path: str, text: str) -> None:
         self.notes.append(f"part {path}: {text}" if path else text)
@@ -414,6 +415,8 @@ def _attachment(part: Message, path: str, name: str, content_type: str, disposit
         limit = MAX_ATTACHMENT_BYTES // 1024 // 1024
         walk.unreadable.append(UnreadableAttachment(label, f"{size:.0f} MB is above the {limit} MB scanning limit"))
         return
+    if data.startswith(_OLE_MAGIC) and _outlook_attachment(data, path, walk):
+        return
     extracted = extract_text(name, data, content_type)
     walk.unreadable.extend(UnreadableAttachment(label, reason) for reason in extracted.unscanned)
     if extracted.text is None:
@@ -430,6 +433,35 @@ def _attachment(part: Message, path: str, name: str, content_type: str, disposit
             content_type=content_type,
         )
     )
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_OUTLOOK_LEVELS = 3  # .msg inside .msg inside .msg: deeper ones are listed unscanned
+
+
+def _outlook_attachment(data: bytes, path: str, walk: _Walk) -> bool:
+    """An Outlook message attached to a mail (Outlook's "forward as attachment"), read with extract-msg and
+    walked like a forwarded message/rfc822 part; False when it is another OLE file (a .doc, an .xls)."""
+    from dlp.sources.outlook import OutlookError, outlook_to_bytes
+
+    if path.count(".") >= MAX_DEPTH or walk.outlook_levels >= _OUTLOOK_LEVELS:
+        return False
+    try:
+        converted, note = outlook_to_bytes(data)
+    except OutlookError:
+        return False
+    nested = parse_bytes(converted)
+    nested_path = f"{path}.1"
+    headers = [f"{name}: {value}" for name in SCANNED_HEADERS for value in header_values(nested, name)]
+    if headers:
+        walk.parts.append(Part(PartKind.TEXT, "forwarded.headers", "\n".join(headers), origin=f"part {nested_path}"))
+    walk.note(path, f"an attached Outlook message was read with extract-msg{f' ({note})' if note else ''}")
+    walk.outlook_levels += 1
+    try:
+        _walk(nested, nested_path, path.count(".") + 1, walk)
+    finally:
+        walk.outlook_levels -= 1
+    return True
 
 
 def sender_domains_of(message: Message, envelope_from: str | None = None) -> frozenset[str]:
