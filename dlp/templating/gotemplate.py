@@ -137,6 +137,17 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "trunc": lambda n, s: _s(s)[: int(n)],
     "quote": lambda *a: " ".join(json.dumps(_s(x)) for x in a),
     "toString": lambda a: _s(a),
+    "cat": lambda *a: " ".join(_s(x) for x in a if x is not None and not isinstance(x, Missing)),
+    "nospace": lambda a: re.sub(r"\s+", "", _s(a)),
+    "trimPrefix": lambda p, s: _s(s).removeprefix(_s(p)),
+    "trimSuffix": lambda p, s: _s(s).removesuffix(_s(p)),
+    "trimAll": lambda c, s: _s(s).strip(_s(c)),
+    "initials": lambda a: "".join(w[0] for w in _s(a).split()),
+    "abbrev": lambda n, s: _s(s) if len(_s(s)) <= int(n) else _s(s)[: max(int(n) - 3, 0)] + "...",
+    "join": lambda sep, items: _s(sep).join(_s(x) for x in items) if isinstance(items, list | tuple) else _s(items),
+    "coalesce": lambda *a: next((x for x in a if _truthy(x) and not isinstance(x, Missing)), ""),
+    "empty": lambda a: not _truthy(a),
+    "now": lambda: dt.datetime.now(dt.timezone.utc),
     "TrackLink": lambda url, *a: _s(url),
     "Date": lambda layout="2006-01-02": _go_date(_s(layout)),
     "Safe": lambda a: _Safe(_s(a)),
@@ -375,6 +386,23 @@ def subscriber(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _json_object(value: Any) -> Any:
+    """A column holding a JSON object (`{"id": ...}`, as exports write nested data) as the map it is."""
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            return value
+        return parsed if isinstance(parsed, dict) else value
+    return value
+
+
+def top_level(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The row's own fields at the top level, as other Go senders pass their data (Ory Kratos'
+    `{{ .RecoveryCode }}`, Supabase's `{{ .ConfirmationURL }}`): exported and normalised names."""
+    return {name: _json_object(value) for name, value in template_names(row).items()}
+
+
 class GoEngine:
     syntax = "go"
 
@@ -389,6 +417,7 @@ class GoEngine:
 def _render(nodes: list[_Node], html: bool, engine: GoEngine, values: RenderValues) -> str:
     variables = engine.variables
     data = {
+        **top_level(values.row or {}),
         **variables,
         "Subscriber": subscriber(values.row or {}),
         "Campaign": {

@@ -4,7 +4,8 @@ python-liquid is given no loader (it reads no file; `{% include %}`, `{% render 
 `{{content_blocks.${name}}}` are syntax errors naming the tag) and bounds loops, output and context
 depth itself (limits below). The row is also reachable as `customer`, `person`, `contact`, `subscriber`
 and `user` (Shopify/Customer.io/Klaviyo style), Braze's `${first_name}` attribute syntax is read as
-`first_name`, and Klaviyo's `lookup` filter is added.
+`first_name`, and the platforms' own filters are added (`dlp.templating.liquid_filters`: Shopify's
+`money`/`img_url`/`format_address`..., Klaviyo's `lookup` and Django-style names, Braze's).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import liquid
 from liquid.exceptions import LiquidError, LiquidSyntaxError, ResourceLimitError, UndefinedError
 
 from dlp.templating.base import MAX_OUTPUT_CHARS, Compiled, RenderFailure, RenderValues, TemplateSyntax, Tracker
+from dlp.templating.liquid_filters import platform_filters
 from dlp.templating.platform import substitute
 from dlp.templating.rowview import RowView
 
@@ -63,6 +65,7 @@ class LiquidEngine:
         self.variables = variables
         self.envs = {html: _Environment(undefined=_MarkerUndefined, autoescape=html) for html in (False, True)}
         for env in self.envs.values():
+            env.filters.update(platform_filters(variables))  # Shopify's, Klaviyo's and Braze's own filters
             env.filters["lookup"] = _lookup  # Klaviyo: {{ person|lookup:'Favorite Color' }}
 
     def compile(self, source: str, *, name: str, html: bool) -> Compiled:
