@@ -147,7 +147,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "join": lambda sep, items: _s(sep).join(_s(x) for x in items) if isinstance(items, list | tuple) else _s(items),
     "coalesce": lambda *a: next((x for x in a if _truthy(x) and not isinstance(x, Missing)), ""),
     "empty": lambda a: not _truthy(a),
-    "now": lambda: dt.datetime.now(dt.timezone.utc),
+    "now": lambda: dt.datetime.now(dt.UTC),
     "TrackLink": lambda url, *a: _s(url),
     "Date": lambda layout="2006-01-02": _go_date(_s(layout)),
     "Safe": lambda a: _Safe(_s(a)),

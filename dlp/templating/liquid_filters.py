@@ -23,7 +23,10 @@ from liquid.builtin.filters.misc import date as liquid_date
 from liquid.filter import with_environment
 
 CDN = "https://cdn.shopify.com/s/files/1/0000/0001"
-SYMBOLS = {"USD": "$", "CAD": "$", "AUD": "$", "NZD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "INR": "₹"}
+SYMBOLS = {
+    "USD": "$", "CAD": "$", "AUD": "$", "NZD": "$",
+    "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "INR": "₹",
+}  # fmt: skip
 # Shopify's named date formats (the locale file's `date_formats`)
 NAMED_DATES = {"default": "%a, %b %d, %Y, %-I:%M %p %z", "date": "%B %-d, %Y", "abbreviated_date": "%b %-d, %Y",
                "basic": "%m/%d/%Y", "date_at_time": "%B %-d, %Y at %-I:%M %p", "on_date": "on %B %-d, %Y"}  # fmt: skip
@@ -127,7 +130,7 @@ def _format_address(value: Any, *, environment: Environment) -> str:
 
 
 @with_environment
-def _date(value: Any, fmt: Any = None, *, format: Any = None, environment: Environment) -> str:  # noqa: A002
+def _date(value: Any, fmt: Any = None, *, format: Any = None, environment: Environment) -> str:
     """Liquid's date, plus Shopify's named formats (`date: format: 'date'`)."""
     chosen = format if format is not None else fmt
     if chosen is None or _undefined(chosen):
