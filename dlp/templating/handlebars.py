@@ -99,6 +99,32 @@ HELPERS = {
 }
 
 
+BUILT_IN_BLOCKS = frozenset({"if", "unless", "each", "with"})
+BUILT_IN = frozenset({"else", "lookup", "this"})
+_ARGUMENTS = re.compile(r"\"[^\"]*\"|'[^']*'|\S+")
+
+
+def _known_helper(kind: str, body: str, line: int) -> None:
+    """A helper dlp does not have is named at compile time (pybars would read `{{price a b}}` as the
+    variable `price` and report it undefined, which misleads): exit 2 with the helper and its line."""
+    if kind not in ("", "#") or body.startswith(("!", "else")):
+        return
+    words = _ARGUMENTS.findall(body)
+    if not words or (kind == "" and len(words) < 2):
+        return  # a plain {{name}} is a variable
+    name = words[0]
+    if name in HELPERS or name in BUILT_IN or (kind == "#" and name in BUILT_IN_BLOCKS):
+        return
+    if kind == "#" and len(words) == 1:
+        return  # {{#section}}: a Mustache-style section over a variable
+    raise TemplateSyntax(
+        f"Handlebars: helper '{name}' is not one dlp has (it has if/unless/each/with/lookup and SendGrid's "
+        f"{', '.join(sorted(HELPERS))}); it is probably the sending application's own: replace it by the text "
+        f"it produces to pre-flight this campaign",
+        line,
+    )
+
+
 class HandlebarsEngine:
     syntax = "handlebars"
 
@@ -115,6 +141,7 @@ class HandlebarsEngine:
                 raise TemplateSyntax("Handlebars partials ({{> name}}) are not supported: paste the partial in", line)
             for word in _WORD.findall(body):
                 check_name(word, line)
+            _known_helper(kind, body, line)
         prepared = chain_else_if(prepared)
         if not html:
             prepared = _DOUBLE.sub(r"{{{\1}}}", prepared)
