@@ -353,3 +353,57 @@ def test_an_application_handlebars_helper_is_named_with_its_line(campaign_dir: P
     with pytest.raises(InputError) as caught:
         preflight(write_campaign(campaign_dir, campaign, {"order.html": body, "people.csv": "email\na@example.org\n"}))
     assert "helper 'price'" in str(caught.value) and "order.html:3" in str(caught.value)
+
+
+# ---- Go layouts and Mailchimp's social links (documented constructs) -------------------------------
+
+
+def test_go_define_template_and_block_in_one_file_and_the_content_slot(campaign_dir: Path) -> None:
+    campaign = """
+    name: layout
+    from: "Acme <news@acme.example>"
+    to: "{{ .Subscriber.Email }}"
+    subject: "News"
+    syntax: go
+    body:
+      html: layout.html
+    recipients: people.csv
+    vars: {content: "<p>This month: new trails.</p>"}
+    """
+    layout = """{{ define "header" }}<h1>Hello {{ .Subscriber.FirstName }}</h1>{{ end }}
+{{ template "header" . }}
+{{ template "content" . }}
+{{ block "footer" .Subscriber }}<p>Sent to {{ .Email }}</p>{{ end }}"""
+    path = write_campaign(
+        campaign_dir, campaign, {"layout.html": layout, "people.csv": "email,first_name\na@example.org,Ann\n"}
+    )
+    report = preflight(path)
+    assert report.findings == [], [(f.rule, f.message) for f in report.findings]
+    text = preview(path, 1).text
+    assert "Hello Ann" in text and "This month: new trails." in text and "Sent to a@example.org" in text
+    looping = layout + '\n{{ define "loop" }}{{ template "loop" . }}{{ end }}{{ template "loop" . }}'
+    path = write_campaign(campaign_dir, campaign, {"layout.html": looping})
+    report = preflight(path)  # a template calling itself ends in the depth bound: a render error, no hang
+    assert [f.rule for f in report.findings] == ["template-error"] and "deep" in report.findings[0].message
+
+
+def test_mailchimp_social_links_are_placeholders_and_social_content_is_named(campaign_dir: Path) -> None:
+    campaign = """
+    name: t
+    from: "Acme <news@acme.example>"
+    to: "*|EMAIL|*"
+    subject: "News"
+    body:
+      html: body.html
+    recipients: members.csv
+    """
+    body = '<p>Hi *|FNAME|*</p><a href="*|FACEBOOK:PROFILEURL|*">Facebook</a> <a href="*|TWITTER:PROFILEURL|*">X</a>'
+    path = write_campaign(
+        campaign_dir, campaign, {"body.html": body, "members.csv": "Email Address,First Name\na@example.org,Ann\n"}
+    )
+    report = preflight(path)  # before: exit 2 on *|FACEBOOK:PROFILEURL|*
+    assert report.findings == [] and "Hi Ann" in preview(path, 1).text
+    write_campaign(campaign_dir, campaign, {"body.html": body + "*|TWITTER:FULLPROFILE|*"})
+    with pytest.raises(InputError) as caught:
+        preflight(path)
+    assert "TWITTER:FULLPROFILE" in str(caught.value)
