@@ -407,3 +407,48 @@ def test_mailchimp_social_links_are_placeholders_and_social_content_is_named(cam
     with pytest.raises(InputError) as caught:
         preflight(path)
     assert "TWITTER:FULLPROFILE" in str(caught.value)
+
+
+def test_iterable_helpers_and_system_links(campaign_dir: Path) -> None:
+    """Iterable's documented Handlebars: defaultIfEmpty, #ifEq, {{unsubscribeUrl}}; a variable named like a
+    helper (`{{title}}`) is still the variable."""
+    campaign = """
+    name: iterable
+    from: "Acme <hello@acme.example>"
+    to: "{{email}}"
+    subject: "{{defaultIfEmpty firstName 'Hi there'}}: {{title}}"
+    syntax: handlebars
+    body:
+      html: body.html
+    recipients: users.csv
+    """
+    body = """<p>Hi {{defaultIfEmpty firstName "there"}},</p>
+{{#ifEq plan "pro"}}<p>Pro members ship free.</p>{{else}}<p>Upgrade to pro.</p>{{/ifEq}}
+<p>{{upper plan}} · <a href="{{unsubscribeUrl}}">Unsubscribe</a> · <a href="{{viewInBrowserUrl}}">View</a></p>"""
+    users = "email,firstName,plan,title\na@example.org,Anna,pro,Cart news\nb@example.org,,free,Cart news\n"
+    path = write_campaign(campaign_dir, campaign, {"body.html": body, "users.csv": users})
+    report = preflight(path)  # before: "undefined variable 'defaultIfEmpty'" and the links undefined
+    assert report.findings == [], [(f.rule, f.message) for f in report.findings]
+    anna, ben = preview(path, 1).text, preview(path, 2).text
+    assert "Subject: Anna: Cart news" in anna and "Pro members ship free." in anna and "PRO" in anna
+    assert "Hi there," in ben and "Upgrade to pro." in ben
+
+
+def test_postmark_layout_content_slot(campaign_dir: Path) -> None:
+    campaign = """
+    name: layout
+    from: "Acme <hello@acme.example>"
+    to: "{{email}}"
+    subject: "Welcome"
+    syntax: handlebars
+    body:
+      html: layout.html
+    recipients: people.csv
+    vars: {content: "<p>Welcome aboard.</p>"}
+    """
+    layout = '<p>Hi {{name}},</p>\n{{{ @content }}}\n<a href="{{{ pm:unsubscribe }}}">Unsubscribe</a>'
+    path = write_campaign(
+        campaign_dir, campaign, {"layout.html": layout, "people.csv": "email,name\na@example.org,Ann\n"}
+    )
+    assert preflight(path).findings == []
+    assert "Welcome aboard." in preview(path, 1).text
