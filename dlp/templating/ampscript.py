@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import html as html_lib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -30,27 +30,68 @@ from urllib.parse import quote
 from dlp.columns import FieldLookup
 from dlp.templating.base import Budget, Compiled, RenderFailure, RenderValues, TemplateSyntax, UndefinedNames, line_of
 from dlp.templating.platform import substitute
+from dlp.templating.scan import spans
 
-_SEGMENT = re.compile(r"%%\[(.*?)\]%%|%%=(.*?)=%%|%%([A-Za-z_][\w ]*?)%%", re.DOTALL)
-_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.DOTALL | re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"%%([A-Za-z_][\w ]*?)%%")
+_BLOCKS = (("%%[", "]%%"), ("%%=", "=%%"))
+
+
+class _Segment:
+    """A `%%[ block ]%%`, `%%=inline=%%` or `%%Attribute%%`: groups (block, inline, attribute)."""
+
+    def __init__(self, start: int, end: int, groups: tuple[str | None, str | None, str | None]) -> None:
+        self._start, self._end, self._groups = start, end, groups
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def groups(self) -> tuple[str | None, str | None, str | None]:
+        return self._groups
+
+
+def _segments(source: str) -> Iterator[_Segment]:
+    """Blocks and inline expressions found in linear time (scan.spans); attributes in the text between."""
+    position = 0
+
+    def attributes(text_end: int) -> Iterator[_Segment]:
+        for m in _ATTRIBUTE.finditer(source, position, text_end):
+            yield _Segment(m.start(), m.end(), (None, None, m.group(1)))
+
+    for start, end, which in spans(source, _BLOCKS):
+        yield from attributes(start)
+        inner = source[start + 3 : end - 3]
+        yield _Segment(start, end, (inner, None, None) if which == 0 else (None, inner, None))
+        position = end
+    yield from attributes(len(source))
+
+
+_SCRIPT_OPEN = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
+_SCRIPT_CLOSE = re.compile(r"</script\s*>", re.IGNORECASE)
 _AMPSCRIPT_ATTRS = re.compile(r"runat\s*=\s*[\"']?server", re.IGNORECASE)
 
 
 def _script_blocks(source: str) -> str:
     """`<script runat="server" language="ampscript">` blocks as the %%[ ]%% blocks they are; server-side
-    JavaScript is refused by line (browser scripts are text)."""
-
-    def block(match: re.Match[str]) -> str:
-        attributes = match.group(1)
-        if not _AMPSCRIPT_ATTRS.search(attributes):
-            return match.group(0)
-        if not re.search(r"language\s*=\s*[\"']?ampscript", attributes, re.IGNORECASE):
-            raise TemplateSyntax(
-                "AMPscript: server-side JavaScript is not supported by dlp", line_of(source, match.start())
-            )
-        return f"%%[{match.group(2)}]%%"
-
-    return _SCRIPT.sub(block, source)
+    JavaScript is refused by line (browser scripts are text). Found in linear time (scan.spans)."""
+    lower = source.lower()
+    out: list[str] = []
+    position = 0
+    for start, end, _pair in spans(lower, (("<script", "</script"),)):
+        opening = _SCRIPT_OPEN.match(source, start, end)
+        closing = _SCRIPT_CLOSE.match(source, end - len("</script"), min(len(source), end + 200))
+        if opening is None or closing is None or not _AMPSCRIPT_ATTRS.search(opening.group(1)):
+            continue
+        if not re.search(r"language\s*=\s*[\"']?ampscript", opening.group(1), re.IGNORECASE):
+            line = line_of(source, start)
+            raise TemplateSyntax("AMPscript: server-side JavaScript is not supported by dlp", line)
+        out.append(source[position:start])
+        out.append(f"%%[{source[opening.end() : end - len('</script')]}]%%")
+        position = closing.end()
+    out.append(source[position:])
+    return "".join(out)
 
 
 _LEX = re.compile(
@@ -402,7 +443,7 @@ class AmpscriptEngine:
         prepared = _script_blocks(substitute(source, "ampscript", self.variables))
         flat: list[_Stmt] = []
         position = 0
-        for match in _SEGMENT.finditer(prepared):
+        for match in _segments(prepared):
             line = line_of(prepared, match.start())
             if match.start() > position:
                 flat.append(_Stmt("text", line, prepared[position : match.start()]))

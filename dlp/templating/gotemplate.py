@@ -23,7 +23,7 @@ import datetime as dt
 import html as html_lib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -41,8 +41,9 @@ from dlp.templating.base import (
     line_of,
 )
 from dlp.templating.platform import tag_values
+from dlp.templating.scan import spans
 
-_ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.DOTALL)
+_ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.DOTALL)  # applied to one action at a time (scan.spans)
 _LEX = re.compile(
     r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|`[^`]*`)|(?P<num>-?\d+(?:\.\d+)?)|(?P<decl>:=|=(?!=))'
     r"|(?P<field>(?:\$\w*|\.)?(?:\.[A-Za-z_]\w*)+|\.|\$\w*)|(?P<pipe>\|)|(?P<lp>\()|(?P<rp>\))|(?P<comma>,)"
@@ -299,6 +300,28 @@ def _template_name(rest: str, word: str, line: int) -> tuple[str, str]:
     return (json.loads(quoted) if quoted.startswith('"') else quoted[1:-1]), match.group(2).strip()
 
 
+class _Action:
+    """One `{{ ... }}` found by `scan.spans`, read with _ACTION (trim markers, code), offsets in the source."""
+
+    def __init__(self, source: str, start: int, end: int) -> None:
+        self._match = _ACTION.fullmatch(source, start, end)
+        self._start, self._end = start, end
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def group(self, index: int) -> str | None:
+        return self._match.group(index) if self._match else None
+
+
+def _actions(source: str) -> Iterator[_Action]:
+    for start, end, _pair in spans(source, (("{{", "}}"),)):
+        yield _Action(source, start, end)
+
+
 def _argument(code: str, line: int) -> _Pipe | None:
     return _pipeline(_lex(code, line), line) if code else None
 
@@ -311,7 +334,7 @@ def _parse(source: str) -> tuple[list[_Node], dict[str, list[_Node]]]:
     body = root
     position = 0
     trim_next = False
-    for match in _ACTION.finditer(source):
+    for match in _actions(source):
         line = line_of(source, match.start())
         text = source[position : match.start()]
         if trim_next:

@@ -122,6 +122,8 @@ HELPERS = {
     "striptags": lambda this, value: re.sub(r"<[^>]*>", "", _text(value)),
     "date": _date_format,
 }
+
+
 def _or_variable(name: str, helper: Any) -> Any:
     """A helper whose name is also a common variable (`{{title}}`, `{{date}}`, `{{url}}`): without
     arguments it is the variable, as the template's author meant, not a call without a value."""

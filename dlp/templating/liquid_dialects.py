@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import re
 
-_INNER_OUTPUT = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
-_TAG = re.compile(r"\{%-?.*?-?%\}", re.DOTALL)
-_ABORT = re.compile(r"\{%-?\s*abort_message\b.*?-?%\}", re.DOTALL)
+from dlp.templating.scan import replace, spans
+
+# Each applied to one tag found by scan.spans (linear whatever the template holds).
+_INNER_OUTPUT = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.DOTALL)
+_ABORT = re.compile(r"\{%-?\s*abort_message\b")
 _CONDITION = re.compile(r"\{%(-?)(\s*)(if|elsif|unless|endif|endunless)\b(.*?)(-?)%\}", re.DOTALL)
+TAGS = (("{%", "%}"),)
+OUTPUTS = (("{{", "}}"),)
 _STRING = re.compile(r"\"[^\"]*\"|'[^']*'")
 _LOGIC = re.compile(r"(\s+(?:and|or)\s+)")
 _COMPARE = re.compile(r"(\s*(?:==|!=|<>|>=|<=|>|<|\bcontains\b)\s*)")
@@ -26,8 +30,13 @@ _COMPARE = re.compile(r"(\s*(?:==|!=|<>|>=|<=|>|<|\bcontains\b)\s*)")
 
 def braze(source: str) -> str:
     """Output tags inside tags unwrapped; `abort_message` rendered as nothing."""
-    source = _ABORT.sub(lambda m: "\n" * m.group(0).count("\n"), source)
-    return _TAG.sub(lambda m: _INNER_OUTPUT.sub(r"\1", m.group(0)), source)
+
+    def tag(text: str, _pair: int) -> str:
+        if _ABORT.match(text):
+            return "\n" * text.count("\n")
+        return replace(text, OUTPUTS, lambda inner, _p: _INNER_OUTPUT.fullmatch(inner).group(1))  # type: ignore[union-attr]
+
+    return replace(source, TAGS, tag)
 
 
 def _protect(text: str) -> tuple[str, list[str]]:
@@ -50,7 +59,10 @@ def filtered_conditions(source: str) -> str:
     replacements: list[tuple[int, int, str]] = []
     openers: list[int] = []
     count = 0
-    for match in _CONDITION.finditer(source):
+    for start, end, _pair in spans(source, TAGS):
+        match = _CONDITION.fullmatch(source, start, end)
+        if match is None:
+            continue
         dash, space, word, expression, end_dash = match.groups()
         if word in ("if", "unless"):
             openers.append(match.start())

@@ -25,8 +25,8 @@ from urllib.parse import quote
 from dlp.columns import FieldLookup
 from dlp.templating.base import Budget, Compiled, RenderFailure, RenderValues, TemplateSyntax, UndefinedNames, line_of
 from dlp.templating.platform import tag_values
+from dlp.templating.scan import spans
 
-_TAG = re.compile(r"\*\|(.*?)\|\*", re.DOTALL)
 _CONDITION = re.compile(r"^\s*([^=!<>]+?)\s*(?:(=|!=|>=|<=|>|<)\s*(.*?))?\s*$")
 UNSUPPORTED = ("INTERESTED", "FEEDBLOCK", "RSS", "RANDOM", "FACEBOOK", "TWITTER", "INSTAGRAM", "PRODUCT", "GROUPS")
 MODIFIERS = {
@@ -86,12 +86,12 @@ def _parse(source: str) -> list[_Node]:
     stack: list[_Node] = []
     body = root
     position = 0
-    for match in _TAG.finditer(source):
-        line = line_of(source, match.start())
-        if match.start() > position:
-            body.append(_Node("text", source[position : match.start()]))
-        position = match.end()
-        tag = match.group(1).strip()
+    for start, end, _pair in spans(source, (("*|", "|*"),)):
+        line = line_of(source, start)
+        if start > position:
+            body.append(_Node("text", source[position:start]))
+        position = end
+        tag = source[start + 2 : end - 2].strip()
         head, _, rest = tag.partition(":")
         head = head.upper()
         if head in ("IF", "IFNOT"):

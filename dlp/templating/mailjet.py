@@ -23,8 +23,9 @@ from dlp.templating.base import Compiled, RenderValues, TemplateSyntax, line_of
 from dlp.templating.jinja import KeyFirstSandbox, render_bounded
 from dlp.templating.platform import placeholder
 from dlp.templating.rowview import RowView
+from dlp.templating.scan import replace
 
-_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+_CODE = (("{{", "}}"), ("{%", "%}"))  # found by scan.replace, in linear time
 _STRING = re.compile(r"\"[^\"]*\"|'[^']*'")
 _DEFAULTED = re.compile(r"\b(var|data):([\w.-]+)\s*:\s*(\"[^\"]*\"|'[^']*'|[\w.]+)")
 _NAMESPACED = re.compile(r"\b(var|data):([\w-]+)")
@@ -84,8 +85,7 @@ def _outside_strings(code: str, rewrite: Any) -> str:
     return "".join(out)
 
 
-def _tag(match: re.Match[str]) -> str:
-    code = match.group(0)
+def _tag(code: str, _pair: int) -> str:
     code = _DEFAULTED.sub(lambda m: f"{m.group(1)}.{m.group(2).replace('-', '_')}|mj_default({m.group(3)})", code)
 
     def names(text: str) -> str:
@@ -99,7 +99,7 @@ def _tag(match: re.Match[str]) -> str:
 
 def translate(source: str) -> str:
     """Mailjet syntax as Jinja (see the module docstring); line numbers are kept."""
-    return _CODE.sub(_tag, source)
+    return replace(source, _CODE, _tag)
 
 
 def _mj_default(value: Any, default: Any) -> Any:
