@@ -488,3 +488,20 @@ def test_unclosed_tags_do_not_hang_the_compiler(syntax: str, unit: str) -> None:
     with contextlib.suppress(TemplateSyntax, RecursionError):  # refusing it is fine; taking minutes is not
         engine_for(syntax, {}).compile("x " + unit * 30_000, name="body.txt", html=False)
     assert time.perf_counter() - started < 15
+
+
+@pytest.mark.parametrize(
+    ("source", "syntax"),
+    [
+        ('Hi {{defaultIfEmpty firstName "there"}}, {{firstName}}', "handlebars"),  # Iterable, no block tag
+        ('{{insert name "default=Customer"}}', "handlebars"),
+        ('{{ index .Identity "id" }}', "go"),
+        ("{{ x if y else z }} {{ name }}", "jinja"),  # Jinja's own expressions are not helper calls
+        ("{{ Upper(var:user.name) }}", "mailjet"),
+        ("Hello {{ first_name }}", "jinja"),
+    ],
+)
+def test_detection_reads_helper_calls_and_go_functions(source: str, syntax: str) -> None:
+    from dlp.templating import detect_syntax
+
+    assert detect_syntax([(None, source)]).syntax == syntax

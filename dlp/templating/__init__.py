@@ -83,6 +83,9 @@ SIGNALS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
         ("Listmonk functions",
          re.compile(r"\{\{-?\s*(?:UnsubscribeURL|ManageURL|OptinURL|MessageURL|TrackView|TrackLink)\b")),
         ("{{ end }}", re.compile(r"\{\{-?\s*end\s*-?\}\}")),
+        ("{{ if .Field }} / {{ index .Field }}",
+         re.compile(r"\{\{-?\s*(?:if|range|with|index|len|printf|print|eq|ne|lt|le|gt|ge|not|and|or|html|urlquery)"
+                    r"\s[^{}]*?(?<![\w.])\.[A-Za-z]")),
     ],
     "mailjet": [
         ("{{var:x}} / {% if var:x %}", re.compile(r"\{[{%][^{}]*?\b(?:var|data):[A-Za-z_]")),
@@ -103,6 +106,12 @@ SIGNALS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
     "handlebars": [
         ("{{#each}} / {{#if}} / {{else}}",
          re.compile(r"\{\{~?\s*(?:#(?:each|if|unless|with)\b|else\b|/(?:each|if|unless|with)\b)")),
+        ("{{#ifEq}} / {{#equals}} (Iterable, SendGrid)",
+         re.compile(r"\{\{~?\s*#(?:ifEq|ifNotEq|ifGt|ifLt|ifGte|ifLte|ifContainsStr|equals|notEquals|greaterThan"
+                    r"|lessThan)\b")),
+        ("{{helper arg}}",  # a call: neither Jinja nor Liquid nor Go (`.x` arguments) reads `{{name arg}}`
+         re.compile(r"\{\{~?\s*(?!else\b|end\b)[A-Za-z]\w*\s+(?![^{}]*\b(?:if|else|and|or|not|in|is)\b)"
+                    r"(?:\"|'|\.\./|[A-Za-z@])[^{}|%()]*\}\}")),
         ("{{{raw}}} / {{this.x}}", re.compile(r"\{\{\{|\{\{\s*this\b|\{\{\s*@(?:index|key|first|last)")),
         ("SendGrid tags", re.compile(r"<%asm_\w+%>|\[Sender_\w+\]")),
     ],
