@@ -25,7 +25,17 @@ every character is the sender's template, and an address in a link goes to the r
 - version: a dotted number written as a version ("binutils 2.10.0.9", "version 1.2.3.4", "gcc-3.0.4.1")
   read as an IPv4 address;
 - heading: a capitalised word starting a numbered changelog item or a commit subject ("3. Fix eh_frame.",
-  "PCI: pci_ids: Add Loongson IDs") that no name list knows as a common given name or surname.
+  "PCI: pci_ids: Add Loongson IDs") that no name list knows as a common given name or surname;
+- header: anything but an address in a machine-written header line in a body (a bounce's returned
+  headers, a text/rfc822-headers part, headers pasted into a question, a header block whose broken folding
+  pushed it into the body): anti-spam reports (`X-Forefront-Antispam-Report: SFS:(...)(201702281549075)`),
+  signatures, trace and delivery-status fields are numbers and tokens a program wrote, not a person's
+  phone, id or name. The headers a person writes or that name people (Subject, From, To, Cc, Reply-To,
+  Sender, Comments, Keywords, Thread-Topic, Content-Description, Content-Disposition's file name, and X-
+  headers named for a sender, recipient, author, subject, organisation or comment) stay scanned, and an
+  address or IP in any header line is judged as everywhere else (Final-Recipient, X-Original-To name a real
+  mailbox; X-Originating-IP is the client's);
+- ip-phone: a dotted quad ("(193.252.22.65") read as a phone number: an IP, reported as one or not.
 """
 
 from __future__ import annotations
@@ -63,6 +73,8 @@ RECEIVED_CLASSES = {
     "placeholder": "documentation or masked addresses and their names",
     "version": "version numbers",
     "heading": "changelog and commit-subject words",
+    "header": "values in machine-written header lines",
+    "ip-phone": "IP addresses read as phone numbers",
 }
 # RFC 2606 / RFC 6761: names reserved so that nobody can own them.
 RESERVED_TLDS = frozenset({"example", "invalid", "test", "localhost"})
@@ -88,6 +100,25 @@ HEADING_BEFORE = re.compile(
     re.IGNORECASE,
 )
 CONTINUATION_LINES = 8  # how far back a folded trace header's continuation looks for its name
+# A header line a program wrote (see the module docstring, class "header"), also quoted; folded
+# continuation lines belong to it. X- headers are machine-written unless named for a person or their words.
+MACHINE_HEADER = re.compile(
+    r"^[ \t>]*(?:X-(?![\w-]*(?:from|to|sender|cc|recipient|rcpt|reply|author|comment|keyword|subject|name|"
+    r"organi[sz]ation|topic|summary|note)s?[ \t]*:)[\w-]+|ARC-[\w-]+|DKIM-[\w-]+|DomainKey-Signature|"
+    r"Authentication-Results|Received(?:-SPF)?|Return-Path|Delivered-To|Envelope-To|Message-ID|In-Reply-To|"
+    r"References|Resent-Message-ID|MIME-Version|Content-(?:Transfer-Encoding|ID|Language|Length|MD5)|"
+    r"Thread-Index|Accept-Language|List-[\w-]+|Precedence|Importance|Priority|Auto-Submitted|User-Agent|"
+    r"Reporting-MTA|Remote-MTA|Received-From-MTA|Diagnostic-Code|Final-Recipient|Original-Recipient|Action|"
+    r"Status|Arrival-Date|Last-Attempt-Date|Will-Retry-Until|Feedback-Type|Source-IP|Original-Mail-From|"
+    r"Original-Rcpt-To|Reported-Domain|Authentication-Results-Original|Spamdiagnostic[\w-]*)[ \t]*:",
+    re.IGNORECASE,
+)
+MACHINE_HEADER_LINES = 40  # a DKIM signature or an anti-spam report folds over many lines
+# What a machine header line can truly say about a person: a mailbox (Final-Recipient, X-Original-To) or the
+# client's IP (X-Originating-IP; relays are told apart by `is_relay_ip`). Everything else there is tokens.
+SAID_BY_HEADERS = frozenset({"EMAIL_ADDRESS", "IP_ADDRESS"})
+BODY_KINDS = (PartKind.TEXT, PartKind.HTML, PartKind.ATTACHMENT)
+DOTTED_QUAD = re.compile(r"^[(\[]?\d{1,3}(?:\.\d{1,3}){3}[)\]]?$")
 
 
 def _line_bounds(text: str, offset: int) -> tuple[int, int]:
@@ -98,10 +129,20 @@ def _line_bounds(text: str, offset: int) -> tuple[int, int]:
 
 def in_trace_header(text: str, offset: int) -> bool:
     """Whether `offset` is in a trace header line, or in a folded continuation of one."""
+    return in_header_line(text, offset, TRACE_HEADER, CONTINUATION_LINES)
+
+
+def in_machine_header(text: str, offset: int) -> bool:
+    """Whether `offset` is in a machine-written header line in a body, or in a folded continuation of one."""
+    return in_header_line(text, offset, MACHINE_HEADER, MACHINE_HEADER_LINES)
+
+
+def in_header_line(text: str, offset: int, header: re.Pattern[str], lines: int) -> bool:
+    """Whether `offset` is in a line `header` matches, or in one of its folded continuation lines."""
     start, end = _line_bounds(text, offset)
-    for _ in range(CONTINUATION_LINES):
+    for _ in range(lines):
         line = text[start:end]
-        if TRACE_HEADER.match(line):
+        if header.match(line):
             return True
         if not QUOTE_PREFIX.sub("", line)[:1].isspace() or start == 0:
             return False  # an unfolded line that is no trace header
@@ -141,6 +182,14 @@ class ReceivedMailFilter:
 
     def why_not_personal(self, entity: Entity, part: Part, message: ScanMessage) -> str | None:
         text = part.text
+        if (
+            entity.entity_type not in SAID_BY_HEADERS
+            and part.kind in BODY_KINDS
+            and in_machine_header(text, entity.start)
+        ):
+            return "header"
+        if entity.entity_type == "PHONE_NUMBER" and DOTTED_QUAD.match(entity.text.strip()):
+            return "ip-phone"
         if entity.entity_type == "IP_ADDRESS":
             if is_relay_ip(text, entity):
                 return "relay"

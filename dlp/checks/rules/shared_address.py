@@ -14,6 +14,11 @@ Only the author's own words are read (`dlp.checks.readable.own_words`): a reply 
 was not addressed to Marco. One name reaches an archive in several encodings (RFC 2047, raw Latin-1
 bytes read as UTF-8, mojibake, capitals, accents): words are folded to one form, and a character that
 could not be decoded (U+FFFD) matches any letter, so "José", "JOSE" and "Jos\ufffd" are one person.
+
+Across an archive, an address nobody can own (RFC 2606/6761 reserved names, `xxxx@xxxx.com` typed over:
+`dlp.checks.received_personal.is_placeholder_address`) received nothing: mail to it was never delivered to
+anyone, and a mail library's samples or an anonymised archive greet many names there. placeholder-address
+reports such addresses; a campaign's recipient list (rows, not deliveries) still counts them here.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dlp.checks.base import Check, vocabulary
 from dlp.checks.mailboxes import posting_addresses
 from dlp.checks.readable import own_words
+from dlp.checks.received_personal import is_placeholder_address
 from dlp.checks.recipient_list_pass import group_finding, rows_text
 from dlp.model import Finding, PartKind, ScanMessage
 from dlp.redact import redact_address, redact_value
@@ -219,6 +225,8 @@ class SharedAddress(Check):
         if len(to) != 1:
             return None  # a message to several people greets none of them by name
         display, address = to[0]
+        if is_placeholder_address(address):
+            return None  # nobody's mailbox: nothing addressed there reached a person
         if address in posting_addresses(message):
             return None  # a post to its own mailing list: "Linux MIPS", "mipslist" name the list, not people
         # One message is addressed to one person: the first name found (To display name, else greeting,
