@@ -7,7 +7,8 @@ and a true-positive twin that still blocks, so no fix passes by switching a rule
 - numbers in machine-written header lines in a body (MimeKit's issue358: an Exchange anti-spam report
   pushed into the body by a broken fold) are no French INSEE number, and a bounce's returned anti-spam
   headers (sisimai's Office 365 bounce) carry no phone numbers; the same id or phone in a sentence blocks;
-- an archive's reserved `example.com` mailbox received nothing, so it is no shared address.
+- one person written "Last, First" or in raw UTF-7 is one person at a mailbox, not two;
+- an anonymised bounce's `example.co.jp` mailboxes and IPs read as phones are nobody's personal data.
 """
 
 from __future__ import annotations
@@ -249,30 +250,62 @@ def test_a_bounce_that_carries_a_real_phone_number_still_blocks_its_placeholder(
     assert placeholder and all(f.severity == Severity.BLOCK for f in placeholder)
 
 
-# -- 4. shared-address and reserved domains -------------------------------------------------------------------
+# -- 4. shared-address: one person in a directory's "Last, First" form or in raw UTF-7 ------------------------
 
 
-def _archive(tmp_path: Path, domain: str) -> Path:
+def _archive(tmp_path: Path, names: list[str]) -> Path:
     path = tmp_path / "sent.mbox"
     box = mailbox.mbox(path)
-    for i, name in enumerate(("Heinz Müller", "Joe Blow", "Jürgen Schmürgen")):
-        msg = EmailMessage()
-        msg["From"] = "Doug Sauder <doug@hunnysoft.de>"
-        msg["To"] = f"{name} <mueller@{domain}>"
-        msg["Subject"] = "Your contract"
-        msg["Date"] = f"Mon, 0{i + 1} May 2000 10:00:00 +0200"
-        msg.set_content(f"Dear {name},\n\nplease find your contract attached.\n")
-        box.add(msg)
+    for i, name in enumerate(names):
+        raw = (
+            f'From: Doug Sauder <doug@hunnysoft.de>\nTo: "{name}" <mueller@hunnysoft.de>\nSubject: Your contract\n'
+            f"Date: Mon, 0{i + 1} May 2000 10:00:00 +0200\nMIME-Version: 1.0\n"
+            "Content-Type: text/plain; charset=us-ascii\n\nplease find your contract attached.\n"
+        )
+        box.add(raw.encode("ascii"))
     box.flush()
     return path
 
 
-def test_a_reserved_domain_mailbox_in_an_archive_is_no_shared_address(tmp_path: Path) -> None:
-    report = audit([_archive(tmp_path, "example.com")])
+def test_last_first_and_raw_utf7_forms_of_one_name_are_one_person(tmp_path: Path) -> None:
+    """Hunnysoft's Netscape sample writes "Heinz M+APw-ller" (UTF-7, raw) where the others write "Heinz
+    Müller"; sisimai's Domino bounce has "Neko, Nyaan" beside "Neko"."""
+    names = ["Heinz =?iso-8859-1?Q?M=FCller?=", "Heinz M+APw-ller", "M+APw-ller, Heinz", "Heinz"]
+    report = audit([_archive(tmp_path, names)])
     assert [f for f in report.findings if f.rule == "shared-address"] == []
 
 
-def test_the_same_mailbox_on_a_real_domain_is_still_shared(tmp_path: Path) -> None:
-    report = audit([_archive(tmp_path, "hunnysoft.de")])
+def test_two_people_in_last_first_form_on_one_mailbox_are_still_two(tmp_path: Path) -> None:
+    report = audit([_archive(tmp_path, ["Rossi, Anna", "Bianchi, Marco", "M+APw-ller, Heinz", "Anna Rossi"])])
     [finding] = [f for f in report.findings if f.rule == "shared-address"]
     assert finding.extra["people"] == 3
+
+
+# -- 5. personal-data warnings on bounces (sisimai's anonymised bounce collection) ----------------------------
+
+BOUNCE = """This is the mail system at host mx.libsisimai.example.
+
+   ----- The following addresses had permanent fatal errors -----
+<kijitora@neko.example.co.jp>
+    (reason: 550 5.1.1 Requested action not taken: mailbox unavailable)
+
+SMTP error from remote server for TEXT command, host: smtp-in.orange.fr (193.252.22.65) reason: 550 5.2.0
+Connected to 98.136.96.74 but sender was rejected.
+
+   ----- Original message -----
+From: Kijitora <kijitora@neko.example.co.jp>
+To: {rcpt}
+Subject: Nyaan
+"""
+
+
+def test_an_anonymised_bounce_warns_on_no_example_mailbox_and_no_ip_read_as_a_phone() -> None:
+    report = scan_message(_mail(BOUNCE.format(rcpt="sabatora@example.ne.jp"), sender="MAILER-DAEMON@mx.jp.example"))
+    personal = [f for f in report.findings if f.rule == "personal-data"]
+    assert [f for f in personal if f.entity_type in ("EMAIL_ADDRESS", "PHONE_NUMBER", "PERSON")] == []
+
+
+def test_a_real_mailbox_in_the_same_bounce_is_still_reported() -> None:
+    report = scan_message(_mail(BOUNCE.format(rcpt="Anna Rossi <anna.rossi@example-shop.de>"), sender="x@mx.jp"))
+    emails = {f.value for f in report.findings if f.rule == "personal-data" and f.entity_type == "EMAIL_ADDRESS"}
+    assert emails == {"anna.rossi@example-shop.de"}

@@ -18,7 +18,8 @@ every character is the sender's template, and an address in a link goes to the r
   next to it on its line, so a copyright or author line ("Copyright (C) 2005 Ann Lee <ann@x.org>") and
   a trailer ("Reviewed-by: Ann Lee <ann@x.org>") are still reported;
 - placeholder: an address nobody can own (RFC 2606/6761 reserved names: example.com/.net/.org and their
-  subdomains, the .example, .invalid, .test, .localhost TLDs, localhost) or one masked out ("xxxx@xxxx.com",
+  subdomains, "example" under any other suffix (example.co.jp), the .example, .invalid, .test, .localhost
+  TLDs, localhost) or one masked out ("xxxx@xxxx.com",
   "***@***"), and the display name written with such an address ("Original Reviewer
   <original-reviewer@example.com>" in a tool's test mail, "Joe Recipient <Joe_Recipient@example.com>" in
   a mail library's sample); the same name with a real address is still reported;
@@ -78,7 +79,13 @@ RECEIVED_CLASSES = {
 }
 # RFC 2606 / RFC 6761: names reserved so that nobody can own them.
 RESERVED_TLDS = frozenset({"example", "invalid", "test", "localhost"})
-RESERVED_DOMAINS = re.compile(r"(?:^|\.)example\.(?:com|net|org)$|^localhost$")
+# RFC 2606's example.com/.net/.org, and the same name under any other suffix: registries keep "example"
+# for documentation too (JPRS: example.jp, example.co.jp, example.ne.jp), and mail tools anonymise their
+# samples that way (`kijitora@neko.example.jp`, `user@example.onmicrosoft.com`).
+RESERVED_DOMAINS = re.compile(
+    r"(?:^|\.)example\.(?:(?:co|ne|or|ac|ad|ed|go|gr|lg|com|net|org|edu|gov|ltd|plc|gen|biz|info|onmicrosoft)\.)?"
+    r"[a-z]{2,}$|^localhost$"
+)
 MASK = re.compile(r"^[xX*#_.-]+$")  # a local part or domain label typed over: "xxxx", "***"
 # A display name (or its first words) before its address on the same line: 'Joe Recipient <joe@example.com>',
 # '"Sender, Jane" (jane@...)'.
