@@ -309,3 +309,29 @@ def test_a_real_mailbox_in_the_same_bounce_is_still_reported() -> None:
     report = scan_message(_mail(BOUNCE.format(rcpt="Anna Rossi <anna.rossi@example-shop.de>"), sender="x@mx.jp"))
     emails = {f.value for f in report.findings if f.rule == "personal-data" and f.entity_type == "EMAIL_ADDRESS"}
     assert emails == {"anna.rossi@example-shop.de"}
+
+
+WRAPPED_TRACE = """Original message headers:
+
+Received: from SG2APC01FT048.eop-APC01.prod.protection.outlook.com
+(10.152.250.59) by SG2APC01HT234.eop-APC01.prod.protection.outlook.com
+(10.152.251.159) with Microsoft SMTP Server (version=TLS1_2,
+cipher=TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384) id 15.20.1771.16; Wed, 17 Apr
+2019 06:05:17 +0000
+X-Microsoft-Antispam: BCL:0;PCL:0;RULEID:(7020095)(201702061078)(5061506573
+)(5061507331)(1603103135)(2017031320274)(1601125500)(1701031045);SRVR:SG2APC01HT099;
+{sentence}
+"""
+
+
+def test_returned_headers_wrapped_without_indent_carry_no_phone_numbers() -> None:
+    """Outlook's bounces print the returned headers wrapped at 78 columns with no indent (sisimai's
+    lhost-office365-12): `id 15.20.1771.16` and `)(5061507331)(1603103135)` read as phone numbers."""
+    report = scan_message(_mail(WRAPPED_TRACE.format(sentence=""), sender="postmaster@outlook.com"))
+    assert [f.value for f in report.findings if f.entity_type == "PHONE_NUMBER"] == []
+
+
+def test_a_persons_sentence_right_after_returned_headers_is_still_read() -> None:
+    body = WRAPPED_TRACE.format(sentence="Please call me back at +44 20 7946 0958 about this")
+    report = scan_message(_mail(body, sender="postmaster@outlook.com"))
+    assert [f.value for f in report.findings if f.entity_type == "PHONE_NUMBER"] == ["+44 20 7946 0958"]

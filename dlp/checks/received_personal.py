@@ -120,6 +120,11 @@ MACHINE_HEADER = re.compile(
     r"Original-Rcpt-To|Reported-Domain|Authentication-Results-Original|Spamdiagnostic[\w-]*)[ \t]*:",
     re.IGNORECASE,
 )
+ANY_HEADER = re.compile(r"^[ \t>]*[A-Za-z][\w-]*:[ \t]")
+WRAPPED_LINES = 6  # unindented lines a returned header may be wrapped over in a bounce
+# What a wrapped header line has and a person's sentence after a pasted header does not: "=", ";",
+# brackets, a host name ("(10.152.250.59) by SG2APC01HT234.eop-APC01.prod.protection.outlook.com").
+MACHINE_WRAP = re.compile(r"[;=\[\]<>]|\w[\w-]*\.[\w-]+\.[\w-]+")
 MACHINE_HEADER_LINES = 40  # a DKIM signature or an anti-spam report folds over many lines
 # What a machine header line can truly say about a person: a mailbox (Final-Recipient, X-Original-To) or the
 # client's IP (X-Originating-IP; relays are told apart by `is_relay_ip`). Everything else there is tokens.
@@ -140,19 +145,28 @@ def in_trace_header(text: str, offset: int) -> bool:
 
 
 def in_machine_header(text: str, offset: int) -> bool:
-    """Whether `offset` is in a machine-written header line in a body, or in a folded continuation of one."""
-    return in_header_line(text, offset, MACHINE_HEADER, MACHINE_HEADER_LINES)
+    """Whether `offset` is in a machine-written header line in a body, or in a continuation of one: folded,
+    or (as Outlook's bounces print the returned headers) wrapped without indent, up to a blank line or the
+    next header."""
+    return in_header_line(text, offset, MACHINE_HEADER, MACHINE_HEADER_LINES, wrapped=WRAPPED_LINES)
 
 
-def in_header_line(text: str, offset: int, header: re.Pattern[str], lines: int) -> bool:
-    """Whether `offset` is in a line `header` matches, or in one of its folded continuation lines."""
+def in_header_line(text: str, offset: int, header: re.Pattern[str], lines: int, wrapped: int = 0) -> bool:
+    """Whether `offset` is in a line `header` matches, or in one of its folded continuation lines (indented,
+    or after a quoted-printable soft break "=" when a returned message is shown still encoded); `wrapped`:
+    how many unindented lines may follow the header line before the offset's line."""
     start, end = _line_bounds(text, offset)
     for _ in range(lines):
         line = text[start:end]
         if header.match(line):
             return True
-        if not QUOTE_PREFIX.sub("", line)[:1].isspace() or start == 0:
-            return False  # an unfolded line that is no trace header
+        if start == 0 or not line.strip():
+            return False
+        soft_break = text[start - 2 : start - 1] == "=" or text[start - 3 : start - 1] == "=\r"
+        if not soft_break and not QUOTE_PREFIX.sub("", line)[:1].isspace():
+            if wrapped <= 0 or ANY_HEADER.match(line) or not MACHINE_WRAP.search(line):
+                return False  # an unfolded line that is no header of this kind, or a person's sentence
+            wrapped -= 1
         start, end = _line_bounds(text, start - 1)
     return False
 
