@@ -16,13 +16,14 @@ every character is the sender's template, and an address in a link goes to the r
 - link: an address inside a URL (archive links carry Message-IDs: https://lore.kernel.org/r/<id>);
 - code: a name NER found in code (a patch, an indented or fenced block, also quoted) with no address
   next to it on its line, so a copyright or author line ("Copyright (C) 2005 Ann Lee <ann@x.org>") and
-  a trailer ("Reviewed-by: Ann Lee <ann@x.org>") are still reported;
+  a trailer ("Reviewed-by: Ann Lee <ann@x.org>") are still reported; or a font of a CSS font list in
+  the source of an HTML mail shown as text ("font-family: Helvetica Neue, Arial");
 - placeholder: an address nobody can own (RFC 2606/6761 reserved names: example.com/.net/.org and their
   subdomains, "example" under any other suffix (example.co.jp), the .example, .invalid, .test, .localhost
-  TLDs, localhost) or one masked out ("xxxx@xxxx.com",
-  "***@***"), and the display name written with such an address ("Original Reviewer
-  <original-reviewer@example.com>" in a tool's test mail, "Joe Recipient <Joe_Recipient@example.com>" in
-  a mail library's sample); the same name with a real address is still reported;
+  TLDs, localhost) or one masked out ("xxxx@xxxx.com", "***@***", "xxxx@wanadoo.fr"), and the display
+  name written with such an address ("Original Reviewer <original-reviewer@example.com>" in a tool's
+  test mail, "Joe Recipient <Joe_Recipient@example.com>" in a mail library's sample); the same name
+  with a real address is still reported;
 - version: a dotted number written as a version ("binutils 2.10.0.9", "version 1.2.3.4", "gcc-3.0.4.1")
   read as an IPv4 address;
 - heading: a capitalised word starting a numbered changelog item or a commit subject ("3. Fix eh_frame.",
@@ -87,6 +88,9 @@ RESERVED_DOMAINS = re.compile(
     r"[a-z]{2,}$|^localhost$"
 )
 MASK = re.compile(r"^[xX*#_.-]+$")  # a local part or domain label typed over: "xxxx", "***"
+MASKED_LOCAL = re.compile(r"^(?:[xX]{3,}|[*#]{3,})$")  # typed over at a real domain: "xxxx@", "***@"
+# A CSS declaration's font list in the source of an HTML mail shown as text: "font-family: Helvetica, Arial".
+FONT_LIST = re.compile(r"font(?:-family)?\s*:[^;:{}\n\"]*$", re.IGNORECASE)
 # A display name (or its first words) before its address on the same line: 'Joe Recipient <joe@example.com>',
 # '"Sender, Jane" (jane@...)'.
 ADDRESS_AFTER_NAME = re.compile(r'(?:,?[ \t]+[\w.\'’-]+){0,3}["\'»]?[ \t]*[<(\[][ \t]*(?:mailto:)?([\w.+-]+@[\w.-]+)')
@@ -236,6 +240,8 @@ class ReceivedMailFilter:
                 return "code"
             if is_heading_word(text, entity, start, end):
                 return "heading"
+            if FONT_LIST.search(text, max(start, entity.start - 200), entity.start):
+                return "code"
         return None
 
     def _in_code(self, part: Part, offset: int) -> bool:
@@ -282,6 +288,8 @@ def is_placeholder_address(address: str) -> bool:
     domain = domain.rstrip(".")
     if domain.rpartition(".")[2] in RESERVED_TLDS or RESERVED_DOMAINS.search(domain):
         return True
+    if MASKED_LOCAL.match(local):
+        return True  # "xxxx@wanadoo.fr", "****@gmail.com": the mailbox was typed over, whoever's it was
     name = domain.rpartition(".")[0] or domain
     return bool(MASK.match(local)) and all(MASK.match(label) for label in name.split("."))
 
