@@ -335,3 +335,19 @@ def test_a_persons_sentence_right_after_returned_headers_is_still_read() -> None
     body = WRAPPED_TRACE.format(sentence="Please call me back at +44 20 7946 0958 about this")
     report = scan_message(_mail(body, sender="postmaster@outlook.com"))
     assert [f.value for f in report.findings if f.entity_type == "PHONE_NUMBER"] == ["+44 20 7946 0958"]
+
+
+def test_the_remote_hosts_ip_in_a_bounce_is_a_relay_and_a_clients_ip_in_prose_is_not() -> None:
+    """qmail and a DSN's Remote-System name the server that refused the mail (sisimai's bounces)."""
+    body = (
+        "<neko@libsisimai.org>:\n52.101.68.24 failed after I sent the message.\n"
+        "Connected to 98.136.96.74 but sender was rejected.\n"
+        "Remote system: dns;mx.libsisimai.org (TCP|17.111.174.67|47323|192.0.2.225|25)\n\n"
+        "My home router is 81.2.69.160 if that helps.\n"
+    )
+    ips = [
+        f.value
+        for f in scan_message(_mail(body, sender="MAILER-DAEMON@mx.libsisimai.org")).findings
+        if f.rule == "personal-data" and f.entity_type == "IP_ADDRESS"
+    ]
+    assert ips == ["81.2.69.160"]

@@ -63,7 +63,14 @@ TRACE_HEADER = re.compile(
 # "(mail.example.org [192.0.2.1])", "from [192.0.2.1]", "helo=...", "client-ip=".
 RELAY_BEFORE = re.compile(
     r"(?:[\w-]+(?:\.[\w-]+)+\s?|\bfrom\s|\bby\s|\bhost\s|\(\S*\s?)\[$|(?:client-ip|helo|ip)=$|"
-    r"\bdesignates\s$"  # SPF: "domain of x@y designates 192.0.2.1 as permitted sender"
+    r"\bdesignates\s$|"  # SPF: "domain of x@y designates 192.0.2.1 as permitted sender"
+    r"\bconnected\s+to\s$|\(TCP\|$"  # qmail "Connected to 1.2.3.4 but ...", a DSN's "(TCP|1.2.3.4|port|...)"
+)
+# What a mail server writes after a remote host's IP in a bounce (qmail, Exim, Postfix).
+RELAY_AFTER = re.compile(
+    r"\]?:?\s*(?:failed after I sent the message|does not like (?:recipient|sender)|said:|"
+    r"refused to talk to me|\|\d+\|)",
+    re.IGNORECASE,
 )
 URL = re.compile(r"(?:https?|ftp)://\S+|www\.[\w-]+\.\S+", re.IGNORECASE)
 ADDRESS_ON_LINE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -183,6 +190,8 @@ def is_relay_ip(text: str, entity: Entity) -> bool:
     if address is not None and not address.is_global:
         return True  # private, loopback, link-local, documentation, reserved: nobody outside a network
     if in_trace_header(text, entity.start):
+        return True
+    if RELAY_AFTER.match(text, entity.end, entity.end + 60):
         return True
     return bool(RELAY_BEFORE.search(text[max(0, entity.start - 80) : entity.start]))
 
