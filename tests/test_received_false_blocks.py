@@ -4,7 +4,7 @@ and a true-positive twin that still blocks, so no fix passes by switching a rule
 - a `git request-pull` changelog and shortlog credit contributors; a pasted customer list still blocks;
 - a shell script pasted with two spaces of indent is code, not leftover `${VAR}` merge tags; a leftover
   `{{ first_name }}` or `*|FNAME|*` in a sentence next to it still fires;
-- numbers in machine-written header lines in a body (MimeKit's issue358: an Exchange anti-spam report
+- numbers in machine-written header lines in a body (MimeKit's issue358 (mimekit-exchange): an Exchange anti-spam report
   pushed into the body by a broken fold) are no French INSEE number, and a bounce's returned anti-spam
   headers (sisimai's Office 365 bounce) carry no phone numbers; the same id or phone in a sentence blocks;
 - one person written "Last, First" or in raw UTF-7 is one person at a mailbox, not two;
@@ -213,14 +213,14 @@ def test_an_exchange_anti_spam_report_in_a_body_holds_no_national_id() -> None:
     """MimeKit issue358: the unindented continuation of x-microsoft-exchange-diagnostics ends the header,
     so x-microsoft-antispam's `RULEID:(...)(201702281549075)` is body text; it read as a French INSEE
     number and its `SFS:(...)(5640700003)` tokens as phone numbers."""
-    report = scan_message(_real("mimekit", "issue358.txt"))
+    report = scan_message(_real("mimekit-exchange", "issue358.txt"))
     assert [f for f in report.findings if f.rule == "sensitive-data"] == []
     assert [f for f in report.findings if f.entity_type == "PHONE_NUMBER"] == []
     assert any("machine-written header lines" in note for note in report.notes)
 
 
 def test_a_national_id_or_phone_in_a_sentence_after_the_same_headers_still_blocks() -> None:
-    msg = _real("mimekit", "issue358.txt")
+    msg = _real("mimekit-exchange", "issue358.txt")
     body = msg.get_body(("plain",))
     assert body is not None
     body.set_content(
