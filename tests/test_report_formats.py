@@ -140,3 +140,15 @@ def test_rich_report_to_file_is_the_plain_text_report(tmp_path) -> None:
     text = out.read_text()
     assert "BLOCK — do not send" in text and "exposed-recipients" in text and "Summary:" in text
     assert "\x1b[" not in text
+
+
+@pytest.mark.parametrize(
+    ("messages", "recipients", "expected"), [(1, 1, "1 message, 1 recipient"), (6, 0, "6 messages, 0 recipients")]
+)
+def test_summary_lines_count_one_message_in_the_singular(messages: int, recipients: int, expected: str) -> None:
+    from dlp.model import Verdict
+    from dlp.reporters import summary_line
+
+    report = Report(verdict=Verdict.PASS, findings=[], messages=messages, recipients=recipients)
+    assert f"Summary: {expected}, 0 block" in render_text(report, OutputFormat.RICH)
+    assert summary_line(report).endswith(f"findings in {expected.partition(',')[0]}")

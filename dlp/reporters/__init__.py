@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dlp.errors import InputError
 from dlp.model import Report
+from dlp.problems import counted
 
 
 class OutputFormat(StrEnum):
@@ -21,7 +22,7 @@ def summary_line(report: Report) -> str:
     counts = report.counts()
     return (
         f"{report.verdict.value.upper()}: {counts['block']} block, {counts['warn']} warn, "
-        f"{counts['info']} info findings in {report.messages} messages"
+        f"{counts['info']} info findings in {counted(report.messages, 'message', grouped=False)}"
     )
 
 

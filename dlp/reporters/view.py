@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dlp.model import Report, ReportSection, Severity, Verdict
-from dlp.problems import Problem, affected, recipient_sample, row_ranges
+from dlp.problems import Problem, affected, counted, recipient_sample, row_ranges
 from dlp.redact import strip_controls
 
 MAX_RECIPIENTS_SHOWN = 3
@@ -226,12 +226,15 @@ def sections(report: Report) -> list[Section]:
     return out
 
 
+def scanned_text(report: Report) -> str:
+    """`1 message, 1 recipient` / `6 messages, 6 recipients`: how much the report covers."""
+    messages = counted(report.messages, "message", grouped=False)
+    return f"{messages}, {counted(report.recipients, 'recipient', grouped=False)}"
+
+
 def summary_text(report: Report) -> str:
     counts = report.counts()
-    text = (
-        f"{report.messages} messages, {report.recipients} recipients, {counts['block']} block, "
-        f"{counts['warn']} warn, {counts['info']} info findings"
-    )
+    text = f"{scanned_text(report)}, {counts['block']} block, {counts['warn']} warn, {counts['info']} info findings"
     if report.wall_seconds is not None:
         text += f" in {report.wall_seconds:.1f}s ({report.seconds:.1f}s of it on the messages)"
     else:
