@@ -19,11 +19,13 @@ class OutputFormat(StrEnum):
 
 
 def summary_line(report: Report) -> str:
+    from dlp.reporters import view
+
     counts = report.counts()
     return (
         f"{report.verdict.value.upper()}: {counts['block']} block, {counts['warn']} warn, "
         f"{counts['info']} info findings in {counted(report.messages, 'message', grouped=False)}"
-    )
+    ) + (f"; {unread}" if (unread := view.unreadable_text(report)) else "")
 
 
 def render_text(report: Report, fmt: OutputFormat, *, show_values: bool = False) -> str:

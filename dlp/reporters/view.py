@@ -20,16 +20,30 @@ MAX_RECIPIENTS_SHOWN = 3
 
 def banner(report: Report) -> str:
     if report.kind == "audit":
+        unread = unreadable_text(report)
         return {
             Verdict.BLOCK: "BLOCK — personal data found in past sends",
             Verdict.WARN: "WARN — problems found in past sends",
-            Verdict.PASS: "PASS — nothing found in past sends",
-        }[report.verdict]
+            Verdict.PASS: f"PASS — nothing found in {'the messages scanned' if unread else 'past sends'}",
+        }[report.verdict] + (f"; {unread}" if unread else "")
     return {
         Verdict.BLOCK: "BLOCK — do not send",
         Verdict.WARN: "WARN — review before sending",
         Verdict.PASS: "PASS — nothing found",
     }[report.verdict]
+
+
+def unreadable_text(report: Report) -> str:
+    """`2 messages could not be read` for an audit that could not read everything, else "": a PASS must
+    never read as if every message had been scanned (the unreadable ones are listed in the report)."""
+    section = ReportSection.of("audit", report.sections.get("audit")) if report.kind == "audit" else None
+    if section is None:
+        return ""
+    messages, files = int(section.data.get("unreadable", 0)), int(section.data.get("damaged", 0))
+    parts = [f"{counted(messages, 'message')} could not be read"] if messages else []
+    if files:
+        parts.append(f"{counted(files, 'file')} could not be read to the end")
+    return ", ".join(parts)
 
 
 def title(report: Report) -> str:
