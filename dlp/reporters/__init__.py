@@ -25,7 +25,7 @@ def summary_line(report: Report) -> str:
     return (
         f"{report.verdict.value.upper()}: {counts['block']} block, {counts['warn']} warn, "
         f"{counts['info']} info findings in {counted(report.messages, 'message', grouped=False)}"
-    ) + (f"; {unread}" if (unread := view.unreadable_text(report)) else "")
+    ) + "".join(f"; {extra}" for extra in (view.unreadable_text(report), view.baselined_text(report)) if extra)
 
 
 def render_text(report: Report, fmt: OutputFormat, *, show_values: bool = False) -> str:

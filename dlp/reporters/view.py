@@ -46,6 +46,11 @@ def unreadable_text(report: Report) -> str:
     return ", ".join(parts)
 
 
+def baselined_text(report: Report) -> str:
+    """`3 known findings left out by the baseline`, or "" without a baseline."""
+    return f"{counted(report.baselined, 'known finding')} left out by the baseline" if report.baselined else ""
+
+
 def title(report: Report) -> str:
     campaign = report.sections.get("campaign")
     name = campaign.get("name") if isinstance(campaign, dict) else None
@@ -254,5 +259,5 @@ def summary_text(report: Report) -> str:
     else:
         text += f" in {report.seconds:.2f}s"
     if report.baselined:
-        text += f"; {report.baselined} known finding{'s' if report.baselined != 1 else ''} left out by the baseline"
+        text += f"; {baselined_text(report)}"
     return text
