@@ -159,3 +159,13 @@ def test_a_page_names_every_entity_its_rule_reports(rule_id: str) -> None:
     what = page_sections(text)["What it catches"]
     missing = [e for e in CATALOGUE.rules[rule_id].parameters["entities"] if f"`{e}`" not in what]
     assert not missing, f"docs/rules/{rule_id}.md does not name {missing} under 'What it catches'"
+
+
+def test_rules_show_names_each_file_of_a_campaign_example() -> None:
+    """A campaign example is several files: the terminal page says which block is which file."""
+    result = runner.invoke(app, ["rules", "show", "unsafe-attachment-path"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    lines = [line.strip("│ ") for line in result.output.splitlines()]
+    for name in ("campaign.yaml", "body.txt.j2", "statements/1001.txt", "people.csv"):
+        assert f"{name}:" in lines, name
+    assert lines.index("campaign.yaml:") < lines.index("people.csv:")
