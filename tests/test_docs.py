@@ -9,6 +9,7 @@ campaign; the JSON report page names every field a real preflight and a real aud
 from __future__ import annotations
 
 import re
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +107,7 @@ def _keys(model: type[BaseModel]) -> set[str]:
 
 
 def test_the_campaign_reference_names_every_key_and_is_a_valid_campaign(tmp_path: Path) -> None:
-    from dlp.campaign import AttachmentSpec, BodySpec, CampaignSpec, load_campaign
+    from dlp.campaign import AttachmentSpec, BodySpec, CampaignSpec, Syntax, load_campaign
 
     text = page("docs/campaign.md")
     shown = next(body for info, body in FENCE.findall(text) if info.strip() == "yaml")
@@ -121,6 +122,8 @@ def test_the_campaign_reference_names_every_key_and_is_a_valid_campaign(tmp_path
         *(a["template"] for a in data["attachments"] if "template" in a),
     ]:
         (tmp_path / name).write_text("Hello {{ first_name }}\n", encoding="utf-8")
+    syntaxes = re.search(r"^syntax:.*?detected when absent", shown, re.MULTILINE | re.DOTALL).group()
+    assert set(re.findall(r"\b[a-z]+\b", syntaxes)) >= set(typing.get_args(Syntax)), "a template syntax is missing"
     campaign = load_campaign(tmp_path / "campaign.yaml")  # exit 2 (InputError) if the page shows a bad campaign
     assert campaign.spec.email_column == data["email_column"]
 
