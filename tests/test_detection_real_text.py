@@ -97,3 +97,90 @@ def test_a_memory_size_or_log_field_is_not_a_spanish_id(text: str) -> None:
 )
 def test_a_spanish_id_in_prose_or_after_its_name_is_found(text: str, entity_type: str, value: str) -> None:
     assert value in _found(entity_type, text)
+
+
+# -- 3. phone numbers ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        # a reference list: the ISBN after its label, and the same shape with a valid check digit without it
+        ("Smith, J. (2004). Hidden Figures. London: Penguin. ISBN 0-306-40615-2.", "0-306-40615-2"),
+        ("Further reading: Knuth, The Art of Computer Programming, 0-201-89683-4, 1997.", "0-201-89683-4"),
+        ("ISBN-13: 978-0-306-40615-7 (paperback)", "978-0-306-40615-7"),
+        # a US address whose ZIP+4 code is written with a space (usaddress's labelled data)
+        ("123 1/2 SE Some Ave., North Bend, Oregon, 97212 4321", "97212 4321"),
+        # a Spanish social security number (NASS) outside its labelled line
+        ("Domicilio: 37 45673567 04.\nLocalidad: Madrid", "37 45673567 04"),
+    ],
+)
+def test_a_book_number_zip_code_or_social_security_number_is_not_a_phone(text: str, number: str) -> None:
+    assert not any(number in found or found in number for found in _found("PHONE_NUMBER", text))
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Call me at 1-415-555-0143 tonight, not at the ISBN desk.", "1-415-555-0143"),
+        ("Call our Oregon office: +1 503 555 0143", "+1 503 555 0143"),
+        # Spanish abbreviations of "teléfono" and "móvil" (MEDDOCAN's clinical reports)
+        ("Irunlarrea, 3 31008 Pamplona Tfno. 848428434 Fax 848422528", "848428434"),
+        ("avisando a la madre al número de movil: 653 343 435", "653 343 435"),
+        ("Hospital Clínico, 18071 Granada. Telf.: 667051570, e-mail: x@example.es", "667051570"),
+    ],
+)
+def test_a_phone_number_next_to_those_shapes_is_still_found(text: str, phone: str) -> None:
+    assert phone in _found("PHONE_NUMBER", text)
+
+
+# -- 4. UK addresses -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        # a street without a house number, held by its Royal Mail postcode
+        (
+            "Royal Opera House, Bow St, Covent Garden, London, WC2E 9DD, United Kingdom",
+            "Bow St, Covent Garden, London, WC2E 9DD",
+        ),
+        ("Castle Court Shopping Centre Castle Street Caerphilly CF83 1NY", "Castle Street Caerphilly CF83 1NY"),
+        ("Victoria Institute, The Blvd, ST6 6BD, United Kingdom", "The Blvd, ST6 6BD"),
+        # a flat and a building before the street
+        (
+            "Flat 14, Ziggurat Building, 60-66 Saffron Hill, London, EC1N 8QX, United Kingdom",
+            "Flat 14, Ziggurat Building, 60-66 Saffron Hill, London, EC1N 8QX",
+        ),
+        (
+            "Please send it to Flat 3, 12 High Street, Oxford OX1 4AB by Friday.",
+            "Flat 3, 12 High Street, Oxford OX1 4AB",
+        ),
+        # a named house in a village, the county on its own
+        (
+            "Rose Cottage, Church Lane, Little Snoring, Fakenham NR21 0HU",
+            "Church Lane, Little Snoring, Fakenham NR21 0HU",
+        ),
+        (
+            "We moved to Unit 5, Riverside Industrial Estate, Dartford DA1 5PP last year.",
+            "Riverside Industrial Estate, Dartford DA1 5PP",
+        ),
+        # the town's postcode district alone under the town
+        ("64 Melbourne Road\nLondon\nE10\nUnited Kingdom", "64 Melbourne Road\nLondon\nE10"),
+    ],
+)
+def test_a_uk_address_is_found_whole(text: str, address: str) -> None:
+    assert any(address in found for found in _found("STREET_ADDRESS", text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The new Model X5 3DS ships in May.",  # a product code shaped like a postcode, no street
+        "I left the Park Lane hotel at 9 and drove to LS1 4AP.",  # a street named in passing, then a postcode
+        "Meet me on Oxford Street at noon.",  # a street without a postcode
+        "London\nE10\n",  # a town and a district, no street
+    ],
+)
+def test_a_postcode_or_street_alone_is_not_an_address(text: str) -> None:
+    assert _found("STREET_ADDRESS", text) == []

@@ -21,9 +21,17 @@ REGIONS = ("US", "GB", "DE", "FR", "IT", "ES", "CH", "AT", "NL", "BE", "IE", "CA
 PHONE_CONTEXT = re.compile(
     r"(?i)\b(?:phone|tel|telephone|mobile|cell|call|ring|text|sms|whatsapp|fax|hotline|contact|reach|dial|"
     r"telefon|handy|mobil|rufnummer|téléphone|portable|tél|appel\w*|telefono|cellulare|chiam\w*|"
-    r"teléfono|móvil|llam\w*|numéro|number|nummer|numero|número)\b"
+    r"teléfono|móvil|movil|tfno|telf|telfs|tlf|tlfno|gsm|mob|llam\w*|numéro|number|nummer|numero|número)\b"
 )
 SSN_SHAPE = re.compile(r"^\d{3}-\d{2}-\d{4}$")
+# Spain's social security number (NUSS/NAF) as printed: province, serial, check digits ("28 12345678 90").
+NUSS_SHAPE = re.compile(r"^\d{2}[ /-]\d{7,8}[ /-]\d{2}$")
+# A book's number: "ISBN 0-306-40615-2", "ISBN-13: 978-0-306-40615-7" (the label, or the shape and its check digit).
+ISBN_LABEL = re.compile(r"(?i)\b(?:ISBN|ISSN|ISMN)(?:-?1[03])?\s*:?\s*$")
+ISBN10_SHAPE = re.compile(r"^\d{1,5}-\d{1,7}-\d{1,7}-[\dX]$")
+ISBN13_SHAPE = re.compile(r"^97[89]-\d{1,5}-\d{1,7}-\d{1,7}-\d$")
+# "..., Oregon, 97212 4321": a ZIP+4 code written with a space after its state, not a phone number.
+ZIP4_SPACED = re.compile(r"^\d{5} \d{4}$")
 DATE_SHAPE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
 GLUED = re.compile(r"[\w#/\-_.]")
 
@@ -94,6 +102,8 @@ class EmailPhoneRecognizer(PhoneRecognizer):
                 continue
             if SSN_SHAPE.match(span.strip()) or DATE_SHAPE.match(span.strip()):
                 continue  # ###-##-#### is written for SSNs, never for phones
+            if NUSS_SHAPE.match(span.strip()) or book_number(span.strip(), before) or us_zip4(span.strip(), before):
+                continue
             digits = sum(ch.isdigit() for ch in span)
             formatted = span.lstrip().startswith(("+", "(", "00")) or bool(re.search(r"\d[\s.\-/)]\d", span))
             if _business_line(span, REGIONS_BY_LANGUAGE.get(self.supported_language, ("US", "GB"))):
@@ -109,6 +119,30 @@ class EmailPhoneRecognizer(PhoneRecognizer):
             result.recognition_metadata[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
             out.append(result)
         return out
+
+
+def book_number(span: str, before: str) -> bool:
+    """An ISBN after its label, or hyphenated as an ISBN is and carrying a valid ISBN check digit."""
+    if ISBN_LABEL.search(before):
+        return True
+    digits = span.replace("-", "").upper()
+    if ISBN10_SHAPE.match(span):
+        total = sum((10 - i) * (10 if ch == "X" else int(ch)) for i, ch in enumerate(digits))
+        return total % 11 == 0
+    if ISBN13_SHAPE.match(span):
+        total = sum(int(ch) * (3 if i % 2 else 1) for i, ch in enumerate(digits))
+        return total % 10 == 0
+    return False
+
+
+def us_zip4(span: str, before: str) -> bool:
+    """A ZIP+4 code with a space ("Oregon, 97212 4321"): five and four digits right after a US state."""
+    if not ZIP4_SPACED.match(span):
+        return False
+    from dlp.detect.recognizers.street_address import address_data
+
+    states = "|".join(re.escape(str(state)) for state in address_data()["us_states"])
+    return re.search(rf"\b(?:{states}|(?i:zip(?:\s*code)?:?))\.?,?\s+$", before) is not None
 
 
 BUSINESS_TYPES = frozenset(

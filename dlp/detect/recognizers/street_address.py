@@ -64,11 +64,15 @@ def build_patterns(data: dict) -> list[Pattern]:
     # "IL 62704", "NSW, 2000", "QC V9X 4K1": a state or province code, then its postcode.
     state_zip = rf"(?-i:[A-Z]{{2,3}})\.?,?\s+(?:\d{{5}}(?:-\d{{4}})?|\d{{4}}|{strong_pc})(?!\d)"
     province = rf"(?:{sp}\((?-i:[A-Z]{{2}})\))"  # "Cloz (TN)"
+    uk = data["uk"]
+    uk_postcode = rf"(?-i:{uk['postcode']})(?![\w-])"
+    # "64 Melbourne Road\nLondon\nE10": a postcode district alone on the line under the town.
+    uk_district_line = rf"{city}{sp}*\n{sp}*(?-i:{uk['district']})(?={sp}*(?:\n|$))"
     tail = (
         # suburb, district or county names may stand between the street and the city with its postcode
         rf"(?:,?\s+(?:{city}(?:(?:,{sp}*|{sp}*\n{sp}*){city}){{0,3}},?\s+(?:{state_zip}|{strong_pc}|{any_pc})"
         rf"|{any_pc},?(?:{sp}+|\n){city}{province}?|{bare_pc}"
-        rf"|{city}(?=,?\s+{country}))"
+        rf"|{city}(?=,?\s+{country})|{uk_district_line})"
         rf"(?:,?\s+{country}{sp}+{any_pc})?)"  # a country alone after the address is no part of it
     )
     unit_word = _words(data["unit_words"])
@@ -135,6 +139,15 @@ def build_patterns(data: dict) -> list[Pattern]:
     )
     # A street type and name without a number, held by the postcode and city under it: "boulevard Mallet\n20749 Perrot".
     numberless = rf"\b(?:{prefix_first}|{prefix_after}){sp}+{street_name},?\s+(?:{strong_pc}|{five_pc}){sp}+{city}"
+    building = rf"(?:{word}{sp}){{1,3}}(?-i:{_words(uk['building_words'])})"
+    uk_type = rf"(?-i:{_words(uk['street_types'])})\b\.?"
+    # "Bow St, Covent Garden, London, WC2E 9DD", "Castle Street Caerphilly CF83 1NY", "The Blvd, ST6 6BD",
+    # "Flat 14, Ziggurat Building, 60-66 Saffron Hill, London, EC1N 8QX": held by a Royal Mail postcode. A
+    # building's name belongs to the address after a flat or unit; alone before the street it is the venue's.
+    uk_anchored = (
+        rf"\b(?:{unit_body},?\s+(?:{building},{sp}*)?)?(?:{house}{sp}+)?"
+        rf"(?:(?-i:The){sp}+|(?:{name_word}{sp}+){{1,4}}){uk_type}(?:,?\s+{city}){{0,4}},?\s+{uk_postcode}"
+    )
     po_words = "|".join(data["po_box_words"])
     po_box = rf"\b(?:{po_words}){sp}*(?:no\.?|#)?{sp}*\d{{1,6}}(?:{sp}\d{{2}}){{0,2}}(?!\d){tail}?"
     military = data["military"]
@@ -152,6 +165,7 @@ def build_patterns(data: dict) -> list[Pattern]:
         Pattern("street name, street type word, number", number_after_separate, 0.7),
         Pattern("street name and number anchored by a postcode", anchored_after, 0.7),
         Pattern("street type and name above a postcode and city", numberless, 0.7),
+        Pattern("UK street, with or without a number, anchored by a Royal Mail postcode", uk_anchored, 0.7),
         Pattern("post office box", po_box, 0.7),
         Pattern("us military address (unit)", mil_unit, 0.75),
         Pattern("us military address (ship)", mil_ship, 0.75),
