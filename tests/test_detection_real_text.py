@@ -165,6 +165,15 @@ def test_a_phone_number_next_to_those_shapes_is_still_found(text: str, phone: st
             "We moved to Unit 5, Riverside Industrial Estate, Dartford DA1 5PP last year.",
             "Riverside Industrial Estate, Dartford DA1 5PP",
         ),
+        # Royal Mail's building-range prefixes before the number or the street
+        (
+            "Deliveries go to the rear of 5a, High Street, Gateshead NE8 1BH.",
+            "rear of 5a, High Street, Gateshead NE8 1BH",
+        ),
+        (
+            "Shops 1-3\nIndustrial Estate, Tame Road\nLONDON\nE6 7HS",
+            "Shops 1-3\nIndustrial Estate, Tame Road\nLONDON\nE6 7HS",
+        ),
         # the town's postcode district alone under the town
         ("64 Melbourne Road\nLondon\nE10\nUnited Kingdom", "64 Melbourne Road\nLondon\nE10"),
     ],

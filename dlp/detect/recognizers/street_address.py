@@ -76,7 +76,9 @@ def build_patterns(data: dict) -> list[Pattern]:
         rf"(?:,?\s+{country}{sp}+{any_pc})?)"  # a country alone after the address is no part of it
     )
     unit_word = _words(data["unit_words"])
-    unit_body = rf"{unit_word}\.?(?:{sp}?(?:no\.?|nr\.?|n\.?º?|#))?{sp}?[\w\-ºª]{{1,6}}\b"
+    # The unit's number or letter: "Flat 3", "Apt 4B", "Bâtiment B"; never a word ("shop at 12 High Street").
+    unit_value = rf"(?:(?=[\w\-ºª]{{0,5}}\d|(?-i:[A-Z])\b)[\w\-ºª]{{1,6}}\b|{_words(data['unit_values'])}\b\.?)"
+    unit_body = rf"{unit_word}\.?(?:{sp}?(?:no\.?|nr\.?|n\.?º?|#))?{sp}?{unit_value}"
     floor_door = rf"\d{{1,2}}\.?[ºª°](?:{sp}?\d{{1,2}}[ºª°]|{sp}?(?:izq|izda|dcha|dch|dto|esq|[A-Z])\b\.?)?"  # "3º 2ª"
     # Spanish floor and door after the number: "Calle del Cobre, 3, 4 C", "Avda. Pitis 86, 5C".
     floor_letter = rf"\d{{1,2}}(?:,?{sp}?(?-i:[A-Z])|(?-i:[A-Z]))(?!\w)"
