@@ -113,9 +113,17 @@ def test_a_spanish_id_in_prose_or_after_its_name_is_found(text: str, entity_type
         ("123 1/2 SE Some Ave., North Bend, Oregon, 97212 4321", "97212 4321"),
         # a Spanish social security number (NASS) outside its labelled line
         ("Domicilio: 37 45673567 04.\nLocalidad: Madrid", "37 45673567 04"),
+        # package and kernel versions (dpkg.log, uname), a driver's version and date, an epoch in brackets,
+        # a kernel-log timestamp with "x86" read as an extension, a block count before "-byte"
+        ("We upgraded python3-tk to 3.4.3-1~14.04.2 and ureadahead to 0.100.0-16.", "3.4.3-1~14.04.2"),
+        ("We upgraded python3-tk to 3.4.3-1~14.04.2 and ureadahead to 0.100.0-16.", "0.100.0-16"),
+        ("[   50.544960] [drm] Initialized drm 1.1.0 20060810", "20060810"),
+        ("rtc_cmos 00:01: setting system clock to 2019-10-31T23:37:27 UTC (1572565047)", "1572565047"),
+        ("[    0.844119] x86: Booted up 1 node, 1 CPUs", "0.844119"),
+        ("[sdb] 15649200 512-byte logical blocks: (8.01 GB/7.46 GiB)", "15649200 512"),
     ],
 )
-def test_a_book_number_zip_code_or_social_security_number_is_not_a_phone(text: str, number: str) -> None:
+def test_a_book_number_zip_code_id_or_version_is_not_a_phone(text: str, number: str) -> None:
     assert not any(number in found or found in number for found in _found("PHONE_NUMBER", text))
 
 
@@ -123,6 +131,9 @@ def test_a_book_number_zip_code_or_social_security_number_is_not_a_phone(text: s
     ("text", "phone"),
     [
         ("Call me at 1-415-555-0143 tonight, not at the ISBN desk.", "1-415-555-0143"),
+        ("Call 415.555.0100 after version 2.6.32-5 is out.", "415.555.0100"),  # dotted, grouped 3-3-4
+        ("Mon portable : 06.12.34.56.78", "06.12.34.56.78"),
+        ("Call (415) 555-0134 today", "(415) 555-0134"),
         ("Call our Oregon office: +1 503 555 0143", "+1 503 555 0143"),
         # Spanish abbreviations of "teléfono" and "móvil" (MEDDOCAN's clinical reports)
         ("Irunlarrea, 3 31008 Pamplona Tfno. 848428434 Fax 848422528", "848428434"),

@@ -98,14 +98,22 @@ class EmailPhoneRecognizer(PhoneRecognizer):
                 continue  # part of a longer token: a tracking id, a URL, a serial
             if before.endswith(("#", "-", "/")):
                 continue
+            if re.search(r"\d\.$", before) or "[" in span or "]" in span or re.match(r"-[^\W\d]", text[result.end :]):
+                continue  # the tail of "drm 1.1.0 20060810", a kernel-log "[    0.844119] x86" read as an extension
             if NOT_A_PHONE_LABEL.search(before) and not PHONE_CONTEXT.search(before[-12:]):
                 continue
             if SSN_SHAPE.match(span.strip()) or DATE_SHAPE.match(span.strip()):
                 continue  # ###-##-#### is written for SSNs, never for phones
             if NUSS_SHAPE.match(span.strip()) or book_number(span.strip(), before) or us_zip4(span.strip(), before):
                 continue
+            if version_string(text, result.start, result.end):
+                continue
             digits = sum(ch.isdigit() for ch in span)
-            formatted = span.lstrip().startswith(("+", "(", "00")) or bool(re.search(r"\d[\s.\-/)]\d", span))
+            # "(0)" or "(415) ": an area code in brackets, not the bracket around an epoch "(1572565047)"
+            bracketed_code = re.match(r"\s*\(\d{1,5}\)", span) is not None
+            formatted = (
+                span.lstrip().startswith(("+", "00")) or bracketed_code or bool(re.search(r"\d[\s.\-/)]\d", span))
+            )
             if _business_line(span, REGIONS_BY_LANGUAGE.get(self.supported_language, ("US", "GB"))):
                 score = self.SCORE_BARE  # toll-free and premium lines belong to businesses, never to a person
             elif PHONE_CONTEXT.search(before):
@@ -119,6 +127,28 @@ class EmailPhoneRecognizer(PhoneRecognizer):
             result.recognition_metadata[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
             out.append(result)
         return out
+
+
+DOTTED = re.compile(r"v?\d+(?:\.\d+){2,}(?:[-+~:][\w.~+:-]*)?")
+
+
+def version_string(text: str, start: int, end: int) -> bool:
+    """A package or kernel version ("3.4.3-1~14.04.2", "0.100.0-16", "5.15.0-1034-azure"): dotted groups
+    of which an inner one has a single digit, or a Debian "~". Dotted phone numbers group by 2-4 digits
+    ("415.555.0100", "06.12.34.56.78"), with at most a one-digit country code first ("1.800.555.0199")."""
+    lo = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start), text.rfind("\t", 0, start)) + 1
+    hi = min(
+        (i for i in (text.find(" ", end), text.find("\n", end), text.find("\t", end)) if i >= 0), default=len(text)
+    )
+    token = text[lo:hi].strip("()[]{},;\"'")
+    if token.startswith("+"):
+        return False
+    if "~" in token and any(ch.isdigit() for ch in token):
+        return True
+    if not DOTTED.fullmatch(token):
+        return False
+    groups = re.split(r"[-+~:]", token, maxsplit=1)[0].lstrip("v").split(".")
+    return any(len(group) == 1 for group in groups[1:])
 
 
 def book_number(span: str, before: str) -> bool:
