@@ -15,7 +15,8 @@ import logging
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from dlp.budgets import piece_chars, piece_context
@@ -158,10 +159,9 @@ class Detector:
             wanted = [e for e in wanted if e in self._entities_for(lang)] or None
             if wanted is None:
                 return []
-        with self._lock:  # spaCy pipelines are not safe to share across threads mid-call
+        with self._lock, transient(self.nlp_engine.nlp[lang]):  # spaCy is not safe to share across threads
             self.ner_chars += len(text)
-            results = self.engine.analyze(text=text, language=lang, entities=wanted)
-        return clean_results(text, results)
+            return clean_results(text, self.engine.analyze(text=text, language=lang, entities=wanted))
 
     def analyze_many(
         self, texts: Sequence[str], language: str = "en", entities: Iterable[str] | None = None, ner: bool = True
@@ -193,17 +193,18 @@ class Detector:
                     continue
             with self._lock:
                 batch = [texts[i] for i in indexes]
-                if ner:
-                    self.ner_chars += sum(len(t) for t in batch)
-                    # spaCy batches only what it is given at once; Presidio's default batch_size is 1.
-                    artifacts = self.nlp_engine.process_batch(batch, language=lang, batch_size=max(1, len(batch)))
-                else:
-                    artifacts = self.nlp_engine.process_batch_tokens_only(batch, language=lang)
-                for i, (text, nlp_artifacts) in zip(indexes, artifacts, strict=True):
-                    results = self.engine.analyze(
-                        text=text, language=lang, entities=wanted, nlp_artifacts=nlp_artifacts
-                    )
-                    out[i] = clean_results(text, results)
+                with transient(self.nlp_engine.nlp[lang] if ner else None):
+                    if ner:
+                        self.ner_chars += sum(len(t) for t in batch)
+                        # spaCy batches only what it is given at once; Presidio's default batch_size is 1.
+                        artifacts = self.nlp_engine.process_batch(batch, language=lang, batch_size=max(1, len(batch)))
+                    else:
+                        artifacts = self.nlp_engine.process_batch_tokens_only(batch, language=lang)
+                    for i, (text, nlp_artifacts) in zip(indexes, artifacts, strict=True):
+                        results = self.engine.analyze(
+                            text=text, language=lang, entities=wanted, nlp_artifacts=nlp_artifacts
+                        )
+                        out[i] = clean_results(text, results)
         return out
 
     def analyze_patterns(
@@ -234,10 +235,10 @@ class Detector:
                 wanted = [e for e in wanted if e in self._entities_for(lang)]
                 if not wanted:
                     continue
-            with self._lock:
+            with self._lock, transient(blank):
                 artifacts = self.nlp_engine._doc_to_nlp_artifact(blank(text), lang)
                 results = self.engine.analyze(text=text, language=lang, entities=wanted, nlp_artifacts=artifacts)
-            out[i] = clean_results(text, results)
+                out[i] = clean_results(text, results)
         return out
 
     def _analyze_pieces(
@@ -255,6 +256,19 @@ class Detector:
         if language not in cache:
             cache[language] = set(self.engine.get_supported_entities(language=language))
         return cache[language]
+
+
+@contextmanager
+def transient(nlp) -> Iterator[None]:
+    """spaCy keeps every word it ever tokenised (a lexeme, its string, the tokenizer's cache entry): a
+    million recipients' names, addresses and tokens grew each process by hundreds of MB with no plateau.
+    Inside a memory zone what a text adds is freed when the zone ends, so nothing made from spaCy's
+    objects (tokens, spans, docs) may outlive it: results are turned into plain `Entity`s inside."""
+    if nlp is None or nlp.vocab.in_memory_zone:
+        yield
+        return
+    with nlp.memory_zone():
+        yield
 
 
 def _resolved_once(registry_class):

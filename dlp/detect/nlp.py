@@ -12,6 +12,7 @@ import re
 
 import spacy
 from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+from spacy.attrs import IS_PUNCT, IS_STOP
 from spacy.language import Language
 
 # Small CPU models per language; `en` comes from the detector settings (DLP_SPACY_MODEL).
@@ -139,7 +140,7 @@ class LazySpacyNlpEngine(SpacyNlpEngine):
     # Presidio asks both for every lemma of every analysed text (its keywords): a vocabulary lookup each, a
     # second per megabyte of log. Whether a word is a stop word or punctuation never changes: asked once per
     # distinct word (bounded, so a long-running `dlp serve` does not grow with every word it ever saw).
-    FLAG_CACHE = 200_000
+    FLAG_CACHE = 20_000
 
     def _lexeme_flags(self, word: str, language: str) -> tuple[bool, bool]:
         key = (word, language)
@@ -147,8 +148,7 @@ class LazySpacyNlpEngine(SpacyNlpEngine):
         if flags is None:
             if len(self._flags) >= self.FLAG_CACHE:
                 self._flags.clear()
-            lexeme = self.nlp[language].vocab[word]
-            flags = self._flags[key] = (bool(lexeme.is_stop), bool(lexeme.is_punct))
+            flags = self._flags[key] = word_flags(self.nlp[language].vocab, word)
         return flags
 
     def is_stopword(self, word: str, language: str) -> bool:
@@ -162,6 +162,18 @@ class LazySpacyNlpEngine(SpacyNlpEngine):
 
     def has_ner(self, language: str) -> bool:
         return bool(self.model_by_language.get(language))
+
+
+def word_flags(vocab, word: str) -> tuple[bool, bool]:
+    """(is stop word, is punctuation) as spaCy's lexeme for `word` has them, without making one: looking a
+    new word up in the vocabulary (`vocab[word]`) adds it for good, and a million recipients' words grew a
+    process by hundreds of MB. A new lexeme's flags come from these same getters."""
+    if word in vocab:
+        lexeme = vocab[word]
+        return bool(lexeme.is_stop), bool(lexeme.is_punct)
+    getters = vocab.lex_attr_getters
+    is_stop, is_punct = getters.get(IS_STOP), getters.get(IS_PUNCT)
+    return bool(is_stop(word)) if is_stop else False, bool(is_punct(word)) if is_punct else False
 
 
 class _KeywordWords(dict):
