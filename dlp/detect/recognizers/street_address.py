@@ -27,6 +27,8 @@ from importlib import resources
 import yaml
 from presidio_analyzer import Pattern, PatternRecognizer
 
+UK_PATTERN = "UK street, with or without a number, anchored by a Royal Mail postcode"
+
 
 @lru_cache(maxsize=1)
 def address_data() -> dict:
@@ -167,10 +169,11 @@ def build_patterns(data: dict) -> list[Pattern]:
         Pattern("street name, street type word, number", number_after_separate, 0.7),
         Pattern("street name and number anchored by a postcode", anchored_after, 0.7),
         Pattern("street type and name above a postcode and city", numberless, 0.7),
-        Pattern("UK street, with or without a number, anchored by a Royal Mail postcode", uk_anchored, 0.7),
         Pattern("post office box", po_box, 0.7),
         Pattern("us military address (unit)", mil_unit, 0.75),
         Pattern("us military address (ship)", mil_ship, 0.75),
+        # last: `UkAddressRecognizer` runs it, only over texts holding a Royal Mail postcode
+        Pattern(UK_PATTERN, uk_anchored, 0.7),
     ]
 
 
@@ -198,7 +201,7 @@ class StreetAddressRecognizer(PatternRecognizer):
         super().__init__(
             supported_entity="STREET_ADDRESS",
             name="StreetAddressRecognizer",
-            patterns=list(shared_patterns()),
+            patterns=[p for p in shared_patterns() if p.name != UK_PATTERN],
             context=self.CONTEXT,
             supported_language=supported_language,
         )
