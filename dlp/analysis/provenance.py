@@ -29,8 +29,10 @@ import re
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
+from dlp.analysis.keys import Key, text_key
 from dlp.analysis.segments import CONTEXT_WORDS, RIGHT_WORDS, SegmentAnalyzer, Unit
 from dlp.budgets import CONTEXT_CHARS
 from dlp.columns import NAME_ROLES, column_role
@@ -55,6 +57,7 @@ RECENT_PARTS = 32  # more than the parts of one message: the checks ask about ea
 # per-recipient value (an unsubscribe token) is new and never comes back. 20,000 keeps every value that
 # repeats (names, plans, cities of a campaign) at ~36 MB.
 CACHE_VALUES = 20_000
+NOTHING: tuple[Entity, ...] = ()  # what most values hold: one shared empty result, not a list each
 CACHE_SKELETONS = 1_024  # a template variant's skeleton per part: a few per campaign, more with conditionals
 SHAPE_REACH = 400  # the longest pattern match that could start before a value and still reach it
 
@@ -71,9 +74,9 @@ class ValueUnit:
     ner: bool  # run spaCy's model (a name is possible); else a blank tokenizer
     entities: tuple[str, ...]  # the entity types the shape check left possible
 
-    @property
-    def key(self) -> tuple:
-        return (self.text, self.lo, self.hi, self.ner)  # the language follows from the text
+    @cached_property
+    def key(self) -> Key:
+        return text_key(self.text, self.lo, self.hi, self.ner)  # the language follows from the text
 
     @property
     def members(self) -> tuple[ValueUnit, ...]:
@@ -352,7 +355,7 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
         super().__init__(detector, entities, **kwargs)
         self.wanted = frozenset(self.entities)
         self.shapes = ShapeCheck(detector)
-        self.values: OrderedDict[tuple, list[Entity]] = OrderedDict()
+        self.values: OrderedDict[Key, Sequence[Entity]] = OrderedDict()
         # The column pass of the recipient list (`dlp.valueindex.column_shapes`), asked for on first need.
         self.column_pass: Callable[[], dict[str, Any]] | None = None
         self._shapes: dict[str, Any] | None = None
@@ -478,7 +481,7 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
         return replace(unit, entities=tuple(sorted(possible)))
 
     def _store_value(self, unit: ValueUnit, entities: Iterable[Entity]) -> None:
-        self.values[unit.key] = [e for e in entities if e.start < unit.hi and unit.lo < e.end]
+        self.values[unit.key] = [e for e in entities if e.start < unit.hi and unit.lo < e.end] or NOTHING
         self.values.move_to_end(unit.key)
         while len(self.values) > CACHE_VALUES:
             self.values.popitem(last=False)

@@ -33,7 +33,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
+from dlp.analysis.keys import Key, text_key
 from dlp.budgets import BudgetExceeded, cpu_bounded, limit, piece_chars, piece_context
 from dlp.detect.engine import NEVER_REPORTED, Detector
 from dlp.detect.entities import Entity
@@ -60,9 +62,9 @@ class Window:
     ner: bool = True  # False for a line a program printed: patterns only
     skip: frozenset[str] = frozenset()  # entity types not looked for (a log line's window lacks their word)
 
-    @property
-    def key(self) -> tuple[str, str, int, int]:
-        return (self.language, self.text, self.lo, self.hi)
+    @cached_property
+    def key(self) -> Key:
+        return text_key(self.text, self.language, self.lo, self.hi)
 
 
 def line_spans(text: str, max_line: int | None = None) -> Iterator[tuple[int, int]]:
@@ -301,7 +303,7 @@ class SegmentAnalyzer:
         self.entities = sorted(set(entities))
         self.max_entries = max_entries
         self.context_words = context_words
-        self.cache: OrderedDict[tuple[str, str, int, int], list[Entity]] = OrderedDict()
+        self.cache: OrderedDict[Key, list[Entity]] = OrderedDict()
         self.hits = 0
         self.misses = 0
         self.unscanned: list[int] = []
@@ -315,7 +317,7 @@ class SegmentAnalyzer:
         """What to analyse so every window of these texts is cached: each uncached window once (not if
         it is in `pending`, already being analysed), neighbours in one part merged into one unit."""
         out: list[Unit] = []
-        seen: set[tuple[str, str, int, int]] = set()
+        seen: set[Key] = set()
         for owner, text in enumerate(texts):
             new: list[Window] = []
             needed: NeededWords | None = None
