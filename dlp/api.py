@@ -10,17 +10,13 @@ from collections.abc import Iterable, Sequence
 from email.message import Message
 from pathlib import Path
 
-from dlp.campaign import load_campaign
 from dlp.checks import compile_rules, load_ruleset
 from dlp.checks.scope import ScanScope
 from dlp.detect.engine import get_detector
 from dlp.detect.entities import Entity
 from dlp.errors import InputError
-from dlp.locate import annotate
 from dlp.model import Report
-from dlp.parallel import preflight_rows
 from dlp.pipeline import ProgressHook, Scanner
-from dlp.render import CampaignRenderer
 from dlp.sources.email_message import to_scan_message
 
 
@@ -44,6 +40,13 @@ def preflight(
 
     `scheduler`: a Dask scheduler address (`tcp://host:8786`); the rows are scanned on that cluster and the
     report is the same as on this machine (`dlp.cluster`)."""
+    # Imported here: templates, the parallel runner and the cluster are for campaigns only, and a process
+    # that scans one received message (`dlp check`, `dlp serve`'s scanners) should not pay for them.
+    from dlp.campaign import load_campaign
+    from dlp.locate import annotate
+    from dlp.parallel import preflight_rows
+    from dlp.render import CampaignRenderer
+
     campaign = load_campaign(campaign_path)
     ruleset = load_ruleset([*campaign.rule_files(), *(Path(r) for r in rules)])
     renderer = CampaignRenderer(campaign)

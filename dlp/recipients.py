@@ -145,8 +145,10 @@ class RecipientList:
             dupes = {c for c, n in Counter(columns).items() if n > 1}  # not columns.count: 100k columns hung
             if dupes:
                 raise InputError(
-                f"duplicate column names in the header: {shown_columns(tuple(sorted(dupes)))}", path=self.path, line=1
-            )
+                    f"duplicate column names in the header: {shown_columns(tuple(sorted(dupes)))}",
+                    path=self.path,
+                    line=1,
+                )
         return resolve_schema(self.path, columns, self.settings)
 
     def _open(self) -> io.TextIOWrapper:

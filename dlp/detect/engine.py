@@ -86,6 +86,8 @@ class Detector:
         from presidio_analyzer import AnalyzerEngine
         from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
+        _validate_with_analysis_flags()
+
         from dlp.detect.enhancer import FastLemmaContextAwareEnhancer
         from dlp.detect.nlp import NER_MODELS, LazySpacyNlpEngine, model_installed
         from dlp.detect.recognizers import project_recognizers
@@ -210,36 +212,11 @@ class Detector:
     def analyze_patterns(
         self, texts: Sequence[str], language: str = "en", entities: Iterable[str] | None = None
     ) -> list[list[Entity]]:
-        """`analyze_many` without NER: texts are only tokenised (a blank pipeline; lemmas are the lower-cased
-        words), so the pattern recognizers and their context words run, and spaCy's model does not. For text
-        whose names need no model (the provenance fast path: a value of a column holding no names)."""
-        from dlp.detect.nlp import blank_pipeline
-
-        out: list[list[Entity]] = [[] for _ in texts]
-        wanted_all = None if entities is None else sorted(set(entities) - NEVER_REPORTED)
-        if wanted_all is not None and not wanted_all:
-            return out
-        blank = self.__dict__.get("_blank")
-        if blank is None:
-            blank = self.__dict__["_blank"] = blank_pipeline("xx")
-        piece = piece_chars()
-        for i, text in enumerate(texts):
-            if not text.strip():
-                continue
-            if len(text) > piece:
-                out[i] = [e for e in self._analyze_pieces(text, language, entities)]
-                continue
-            lang = self.language_of(text, language)
-            wanted = wanted_all
-            if wanted is not None:
-                wanted = [e for e in wanted if e in self._entities_for(lang)]
-                if not wanted:
-                    continue
-            with self._lock, transient(blank):
-                artifacts = self.nlp_engine._doc_to_nlp_artifact(blank(text), lang)
-                results = self.engine.analyze(text=text, language=lang, entities=wanted, nlp_artifacts=artifacts)
-                out[i] = clean_results(text, results)
-        return out
+        """`analyze_many(..., ner=False)`: the pattern recognizers only, for text whose names need no model
+        (the provenance fast path: a value of a column holding no names). One patterns-only path, so a text
+        gets the same pattern findings from every caller (lines a program printed, value windows, long
+        texts cut into pieces), and never runs NER."""
+        return self.analyze_many(texts, language, entities, ner=False)
 
     def _analyze_pieces(
         self, text: str, language: str, entities: Iterable[str] | None, ner: bool = True
@@ -256,6 +233,29 @@ class Detector:
         if language not in cache:
             cache[language] = set(self.engine.get_supported_entities(language=language))
         return cache[language]
+
+
+def _validate_with_analysis_flags() -> None:
+    """Presidio's `Pattern` checks its regex by compiling it without flags, then compiles it again with the
+    recognizer's flags on first use; the `regex` module parses in Python, so our recognizers' large patterns
+    (street addresses, labelled ids) cost their start-up twice (~0.3 s of a `dlp check`). Checked with the
+    flags analysis uses (Presidio's default), the first compile is the one the `regex` module's cache hands
+    to the analysis. Same check (`ValueError` on an invalid pattern), one parse instead of two."""
+    import regex
+    from presidio_analyzer import PatternRecognizer
+    from presidio_analyzer.pattern import Pattern
+
+    if not hasattr(Pattern, "_Pattern__validate_regex"):
+        return  # another Presidio: leave its validation alone
+    flags = PatternRecognizer("X", patterns=[Pattern("x", "x", 0.5)]).global_regex_flags
+
+    def validate(pattern: str) -> None:
+        try:
+            regex.compile(pattern, flags=flags)
+        except regex.error as error:
+            raise ValueError(f"Invalid regex pattern: {error}") from error
+
+    Pattern._Pattern__validate_regex = staticmethod(validate)  # type: ignore[attr-defined]
 
 
 @contextmanager

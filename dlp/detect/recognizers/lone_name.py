@@ -17,6 +17,7 @@ English has NER, and capitalises only names, so this recognizer serves the other
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
 from importlib import resources
@@ -25,6 +26,7 @@ import regex
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from dlp.detect.name_lexicon import CAP, TITLES, lexicon, vetoed_by_ner
+from dlp.namelists import derived_words
 
 # A capitalised word after a lower-case word (or a comma) on the same line: "vertrat Hoffmann", "und Ruane".
 LONE = regex.compile(
@@ -87,8 +89,31 @@ def german_common_noun(word: str) -> bool:
 
 @cache
 def _german_words(kind: str) -> frozenset[str]:
-    """Every form (lower case) of Wiktionary's German common nouns ("common") or place names ("place"). Each
-    set is built on first use only (the common nouns, ~250,000 forms, only for German text)."""
+    """Every form (lower case) of Wiktionary's German common nouns ("common") or place names ("place").
+    Parsing the package's 25 MB takes seconds; the two sets are derived once and kept in cache files
+    (`dlp.namelists.derived_words`), read back in milliseconds while the package stays the same."""
+    return derived_words("german-nouns", kind, _german_nouns_key(), _derive_german_words)
+
+
+# The derivation below: change this when it changes, so cache files written by the old one are rebuilt.
+_DERIVATION = "1:" + ",".join(PROPER)
+
+
+def _german_nouns_key() -> str:
+    """The installed package's version and its two files' sizes and times, and the derivation's version."""
+    from importlib.metadata import version
+
+    package = resources.files("german_nouns")
+    stamps = []
+    for name in ("nouns.csv", "index.txt"):
+        stat = os.stat(str(package.joinpath(name)))
+        stamps.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return " ".join([f"german-nouns=={version('german-nouns')}", *stamps, _DERIVATION])
+
+
+def _derive_german_words() -> dict[str, set[str]]:
+    """Both sets in one pass over the package: each form's rows in `index.txt`, each row's part-of-speech
+    tags (the second column of `nouns.csv`)."""
     package = resources.files("german_nouns")
     kinds: list[str] = []
     head = re.compile(r'^[^,]*,("[^"]*"|[^,]*)')
@@ -97,12 +122,13 @@ def _german_words(kind: str) -> frozenset[str]:
         for row in rows:
             found = head.match(row)
             kinds.append(found.group(1) if found else "")
-    out: set[str] = set()
+    out: dict[str, set[str]] = {"common": set(), "place": set()}
     with package.joinpath("index.txt").open(encoding="utf-8") as index:
         for line in index:
             form, *rows = line.rstrip("\n").split("\t")
             tags = [kinds[int(i)] for i in rows if i and int(i) < len(kinds)]
-            common = any(not any(p in t for p in PROPER) for t in tags)
-            if common if kind == "common" else (not common and any("Toponym" in t or "Straßenname" in t for t in tags)):
-                out.add(form)
-    return frozenset(out)
+            if any(not any(p in t for p in PROPER) for t in tags):
+                out["common"].add(form)
+            elif any("Toponym" in t or "Straßenname" in t for t in tags):
+                out["place"].add(form)
+    return out
