@@ -6,6 +6,7 @@ Each is a thin door onto the same pipeline the CLI uses.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from email.message import Message
 from pathlib import Path
@@ -119,13 +120,17 @@ class MessageScanner:
         return report
 
 
-_SCANNERS: dict[tuple, MessageScanner] = {}
+# Most recently used first out: each scanner holds compiled rules and an analyzer with its line cache (tens of
+# MB when warm), and a long-running web app may pass many internal-domain sets or edit its rules file often.
+MAX_SCANNERS = 8
+_SCANNERS: OrderedDict[tuple, MessageScanner] = OrderedDict()
 _SCANNERS_LOCK = threading.Lock()
 
 
 def _scanner_for(rules: Sequence[str | Path], internal_domains: Iterable[str]) -> MessageScanner:
-    """One MessageScanner per rule files (and their modification times): a web app calling
-    scan_message before every send pays for reading rules once, and still sees an edited rules file."""
+    """One MessageScanner per rule files (and their modification times) and internal domains, the last
+    MAX_SCANNERS of them kept: a web app calling scan_message before every send pays for reading rules
+    once, still sees an edited rules file, and does not keep every earlier version alive."""
     files = tuple(Path(r).resolve() for r in rules)
     stamps = tuple(f.stat().st_mtime_ns if f.exists() else None for f in files)
     key = (files, stamps, tuple(sorted(internal_domains)))
@@ -134,6 +139,9 @@ def _scanner_for(rules: Sequence[str | Path], internal_domains: Iterable[str]) -
         if scanner is None:
             scanner = MessageScanner(rules, internal_domains)
             _SCANNERS[key] = scanner
+            while len(_SCANNERS) > MAX_SCANNERS:
+                _SCANNERS.popitem(last=False)
+        _SCANNERS.move_to_end(key)
         return scanner
 
 

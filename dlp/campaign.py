@@ -48,7 +48,9 @@ class AttachmentSpec(BaseModel):
         return self
 
 
-Syntax = Literal["jinja", "liquid", "handlebars", "mustache", "mailchimp", "mautic", "ampscript", "brevo", "go"]
+Syntax = Literal[
+    "jinja", "liquid", "handlebars", "mustache", "mailchimp", "mautic", "ampscript", "brevo", "go", "mailjet"
+]
 
 
 class CampaignSpec(BaseModel):

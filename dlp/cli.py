@@ -305,6 +305,7 @@ def baseline_command(
 
     def action() -> int:
         from dlp.baseline import write_baseline
+        from dlp.problems import counted
 
         if len(targets) == 1 and _is_campaign(targets[0]):
             from dlp.api import preflight as run_preflight
@@ -322,7 +323,7 @@ def baseline_command(
                 typer.echo(f"dlp: note: {note}", err=True)
         if not quiet:
             typer.echo(
-                f"wrote {written} fingerprints of {len(report.problems)} problems to {output}; "
+                f"wrote {counted(written, 'fingerprint')} of {counted(len(report.problems), 'problem')} to {output}; "
                 f"scan with --baseline {output} to see only new findings",
                 err=True,
             )

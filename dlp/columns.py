@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +20,18 @@ import yaml
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 NAME_ROLES = ("full_name", "first_name", "last_name")
+# Column names are few per list, but a JSONL list may give every row keys of its own: the caches of what a
+# name means are bounded so a hostile list cannot grow them for the life of the process (`dlp serve`, the API).
+NAME_CACHE = 4096
 
 
-@cache
+@lru_cache(maxsize=NAME_CACHE)
 def column_key(name: str) -> str:
     """'First Name', 'FirstName', 'first_name', 'FIRST-NAME' -> 'firstname'."""
     return _NOT_ALNUM.sub("", name.casefold())
 
 
-@cache
+@lru_cache(maxsize=NAME_CACHE)
 def normalise_column(name: str) -> str:
     """The snake_case name a template may use: 'Email Address' -> 'email_address', 'FirstName' -> 'first_name'."""
     spaced = _CAMEL.sub("_", name.strip())
@@ -58,7 +61,7 @@ def header_words(kind: str) -> frozenset[str]:
     return frozenset(_table()["header_words"][kind])
 
 
-@cache
+@lru_cache(maxsize=NAME_CACHE)
 def column_role(name: str) -> str | None:
     """email, first_name, last_name, full_name, phone, birthday, street_address, platform_id, or None."""
     return _roles().get(column_key(name))

@@ -8,6 +8,7 @@ through `Finding.to_dict(show_values=...)`, so one function decides what may lea
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from email.utils import getaddresses, parsedate_to_datetime
 from enum import StrEnum
@@ -62,11 +63,21 @@ class Recipient:
 
     def values_of(self, *roles: str) -> list[str]:
         """The row's values of columns with these meanings (`dlp.columns`: 'First Name' == 'FNAME')."""
-        out = []
-        for key, value in self.columns.items():
-            if column_role(key) in roles and isinstance(value, str) and value.strip():
-                out.append(value.strip())
+        out: list[str] = []
+        _collect_roles(self.columns, roles, out, depth=0)
         return out
+
+
+def _collect_roles(columns: Mapping[str, Any], roles: tuple[str, ...], out: list[str], depth: int) -> None:
+    """Values of columns with these meanings, also inside the row's nested objects (a JSON row's
+    `customer: {first_name}`, `shipping_address: {address1}` are the recipient's own); never inside lists,
+    which hold other people as often as the recipient (attendees, contacts)."""
+    for key, value in columns.items():
+        if isinstance(value, Mapping):
+            if depth < 3:
+                _collect_roles(value, roles, out, depth + 1)
+        elif isinstance(key, str) and column_role(key) in roles and isinstance(value, str) and value.strip():
+            out.append(value.strip())
 
 
 @dataclass(frozen=True)

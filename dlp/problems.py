@@ -249,13 +249,16 @@ def row_ranges(rows: list[int]) -> str:
     return ", ".join(spans)
 
 
+def counted(number: int, noun: str, *, grouped: bool = True) -> str:
+    """`1 message`, `5,000 messages` (`5000 messages` with grouped=False, for lines scripts read)."""
+    return (f"{number:,}" if grouped else str(number)) + f" {noun}{'s' if number != 1 else ''}"
+
+
 def affected(problem: Problem) -> str:
     """How many messages and recipients, in words, right for 1 and for 5,000."""
-    messages = problem.messages
-    recipients = problem.recipients
-    text = f"{messages:,} message{'s' if messages != 1 else ''}"
-    if recipients:
-        text += f", {recipients:,} recipient{'s' if recipients != 1 else ''}"
+    text = counted(problem.messages, "message")
+    if problem.recipients:
+        text += ", " + counted(problem.recipients, "recipient")
     return text
 
 

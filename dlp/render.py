@@ -297,7 +297,7 @@ class CampaignRenderer:
         for kind, template in self.body_templates.items():
             if kind == "html":  # literal text split by markup ("400 Harbor Way</span>, Portland") is literal too
                 out[template.origin] = f"{template.source}\n{visible_text(template.source)}"
-        constants = [str(v) for v in self.variables.values() if isinstance(v, str | int | float)]
+        constants = list(_scalars(self.variables))
         if self.engine is not None:
             constants += all_placeholder_texts(self.variables)
         extra = "\n".join(c for c in constants if c.strip())
@@ -743,6 +743,18 @@ class CampaignRenderer:
             problems=problems,
             unreadable=unreadable,
         )
+
+
+def _scalars(value: Any, depth: int = 0) -> Iterator[str]:
+    """The texts of `vars:`, also inside its mappings and lists (`organization: {full_address: ...}`)."""
+    if isinstance(value, dict) and depth < 8:
+        for item in value.values():
+            yield from _scalars(item, depth + 1)
+    elif isinstance(value, list) and depth < 8:
+        for item in value:
+            yield from _scalars(item, depth + 1)
+    elif isinstance(value, str | int | float) and not isinstance(value, bool):
+        yield str(value)
 
 
 _ADDRESS_HEADERS = frozenset({"from", "to", "cc", "bcc", "reply-to", "sender"})

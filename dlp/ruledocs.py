@@ -97,6 +97,15 @@ def page_sections(text: str) -> dict[str, str]:
     return sections
 
 
+_NAMED_FENCE = re.compile(r"^```(\w+)[ \t]+(\S+)[ \t]*$", re.MULTILINE)
+
+
+def label_file_blocks(markdown: str) -> str:
+    """A page's example files are fenced blocks named after their language (```` ```csv people.csv ````);
+    renderers take only the language, so each block gets its file name as a line of its own above it."""
+    return _NAMED_FENCE.sub(lambda m: f"`{m.group(2)}`:\n\n```{m.group(1)}", markdown)
+
+
 def rule_page_sections(rule_id: str) -> dict[str, str]:
     page = rule_doc_file(rule_id)
     return page_sections(page.read_text(encoding="utf-8")) if page else {}

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dlp.errors import InputError
 from dlp.model import RuleInfo, RulesFileInfo, Severity
-from dlp.yamlio import load_yaml, validate
+from dlp.yamlio import line_of, load_yaml, validate
 
 RULE_ID = re.compile(r"^[a-z][a-z0-9-]*$")
 
@@ -108,6 +109,12 @@ class Rule:
     patterns: list[PatternSpec] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     defined_in: str = ""
+    # Where in `defined_in` the rule was last written: "" -> its entry's line, a parameter name -> that
+    # parameter's line, so a parameter the detector refuses is an error naming the file AND the line.
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, parameter: str = "") -> int | None:
+        return self.lines.get(parameter) or self.lines.get("")
 
 
 @dataclass
@@ -164,8 +171,12 @@ class RuleSet:
 
 
 def read_rules_file(path: Path) -> RulesFile:
+    return _read_rules_file(path)[0]
+
+
+def _read_rules_file(path: Path) -> tuple[RulesFile, yaml.Node | None]:
     data, node = load_yaml(path)
-    return validate(RulesFile, data, node, path, "rules file")
+    return validate(RulesFile, data, node, path, "rules file"), node
 
 
 def read_ruleset(extra: list[Path] | None = None, *, include_default: bool = True) -> RuleSet:
@@ -178,11 +189,11 @@ def read_ruleset(extra: list[Path] | None = None, *, include_default: bool = Tru
     key_file: Path | None = None
     vocabulary: dict[str, list[str]] = {}
     for path in files:
-        spec = read_rules_file(Path(path))
+        spec, node = _read_rules_file(Path(path))
         if spec.fingerprint_key_file:
             key_file = (Path(path).parent / spec.fingerprint_key_file).resolve()
-        for rule_spec in spec.rules:
-            _apply(rules, rule_spec, str(path))
+        for index, rule_spec in enumerate(spec.rules):
+            _apply(rules, rule_spec, str(path), _spec_lines(node, index, rule_spec))
         allowlist.values |= {" ".join(v.lower().split()) for v in spec.allowlist.values}
         allowlist.addresses |= {a.strip().lower() for a in spec.allowlist.addresses}
         allowlist.domains |= {d.strip().lower().lstrip("@") for d in spec.allowlist.domains}
@@ -200,7 +211,17 @@ def read_ruleset(extra: list[Path] | None = None, *, include_default: bool = Tru
     )
 
 
-def _apply(rules: dict[str, Rule], spec: RuleSpec, path: str) -> None:
+def _spec_lines(node: yaml.Node | None, index: int, spec: RuleSpec) -> dict[str, int]:
+    """The line of a rules file's `index`-th rule entry ("") and of each parameter it sets or extends."""
+    lines = {"": line_of(node, ("rules", index))}
+    for section, names in (("parameters", spec.parameters), ("extend", spec.extend)):
+        for name in names:
+            lines[name] = line_of(node, ("rules", index, section, name))
+    return {name: line for name, line in lines.items() if line}
+
+
+def _apply(rules: dict[str, Rule], spec: RuleSpec, path: str, lines: dict[str, int] | None = None) -> None:
+    lines = lines or {}
     existing = rules.get(spec.id)
     if existing is None:
         missing = [k for k in ("description", "severity") if getattr(spec, k) is None]
@@ -209,6 +230,7 @@ def _apply(rules: dict[str, Rule], spec: RuleSpec, path: str) -> None:
                 f"rule '{spec.id}' is not in the catalogue, so a new rule needs "
                 f"{' and '.join(missing)} (or fix the id: `dlp rules list` shows the known ones)",
                 path=path,
+                line=lines.get(""),
             )
         rules[spec.id] = Rule(
             id=spec.id,
@@ -221,6 +243,7 @@ def _apply(rules: dict[str, Rule], spec: RuleSpec, path: str) -> None:
             patterns=list(spec.patterns),
             keywords=list(spec.keywords),
             defined_in=path,
+            lines=dict(lines),
         )
         for key, values in spec.extend.items():
             rules[spec.id].parameters[key] = list(rules[spec.id].parameters.get(key, [])) + list(values)
@@ -239,10 +262,13 @@ def _apply(rules: dict[str, Rule], spec: RuleSpec, path: str) -> None:
     for key, values in spec.extend.items():
         current = existing.parameters.get(key, [])
         if not isinstance(current, list):
-            raise InputError(f"rule '{spec.id}': 'extend.{key}' needs a list parameter", path=path)
+            raise InputError(f"rule '{spec.id}': 'extend.{key}' needs a list parameter", path=path, line=lines.get(key))
         existing.parameters[key] = list(current) + list(values)
     if spec.patterns:
         existing.patterns = list(existing.patterns) + list(spec.patterns)
     if spec.keywords:
         existing.keywords = list(existing.keywords) + list(spec.keywords)
+    if existing.defined_in != path:
+        existing.lines = {}
     existing.defined_in = path
+    existing.lines.update(lines)

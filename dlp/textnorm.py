@@ -33,7 +33,7 @@ def _drop(astral: bool) -> re.Pattern[str]:
     return re.compile("[" + "".join(re.escape(chr(c)) for c in codes) + "]+")
 
 
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _DASH = re.compile(f"[{_DASHES}]")
 # Fast path: text with nothing to drop or fold (most ASCII mail) is returned as is.
 _NEEDS_WORK = re.compile(r"[^\t\n\r\x0b\x0c\x20-\x7e]")

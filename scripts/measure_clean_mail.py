@@ -21,6 +21,9 @@ and never vendored:
 - copslock/kenerl_mipsel_loongson @ 1d0fd3243 (a public-inbox mirror of the linux-mips list, one message
   per commit in file `m`, 84,099 commits): every 200th commit of `git rev-list HEAD`, 420 messages
   from 1996 to 2019, one `<commit>.eml` each.
+Later rounds added corpora (mikel-mail, mimekit, mu-maildir; sisimai-bsd, perceval, hyperkitty,
+php-mime-mail-parser, zbateson-mmp): docs/real-mail.md names each source and commit. Run it with
+`PYTHONPATH=.` from the repository root (a script's own folder is first on `sys.path`, not the root).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gzip
 import mailbox
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -14,13 +14,11 @@ from pathlib import Path
 import pytest
 from conftest import run_dlp, verdict_exit_code
 
+from dlp.cluster.samples import CARD, SHARED_PEOPLE, START, card_leak, contract
 from tests.support.synthetic import ITALIAN_FIRST_NAMES, ITALIAN_LAST_NAMES
 
 FIRST, LAST = ITALIAN_FIRST_NAMES, ITALIAN_LAST_NAMES
-START = datetime(2024, 1, 5, 9, 0, tzinfo=UTC)
 SHARED = "xyz123@gmail.com"
-SHARED_PEOPLE = ["Anna Rossi", "Marco Bianchi", "Giulia Verdi"]
-CARD = "4111 1111 1111 1111"
 
 
 def newsletter(i: int, rng: random.Random) -> EmailMessage:
@@ -37,19 +35,6 @@ def newsletter(i: int, rng: random.Random) -> EmailMessage:
     return msg
 
 
-def contract(name: str, address: str, day: int) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = "contracts@telco.example"
-    msg["To"] = f"{name} <{address}>"
-    msg["Subject"] = "Il suo contratto"
-    msg["Date"] = format_datetime(START + timedelta(days=day))
-    msg.set_content(f"Gentile {name},\n\nin allegato il suo contratto di abbonamento.\n")
-    msg.add_attachment(
-        b"Contratto mobile, piano Smart 20.\n", maintype="text", subtype="plain", filename="contratto.txt"
-    )
-    return msg
-
-
 def survey(i: int) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = "survey@telco.example"
@@ -57,16 +42,6 @@ def survey(i: int) -> EmailMessage:
     msg["Subject"] = "How did we do?"
     msg["Date"] = format_datetime(START + timedelta(days=40 + i))
     msg.set_content("Please answer our three-question survey.\n")
-    return msg
-
-
-def card_leak(i: int) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = "billing@telco.example"
-    msg["To"] = f"billing{i}@client.example"
-    msg["Subject"] = "Payment problem"
-    msg["Date"] = format_datetime(START + timedelta(days=60 + i))
-    msg.set_content(f"Hello,\n\nthe card {CARD} on file was declined.\n")
     return msg
 
 
@@ -78,7 +53,7 @@ def archive(tmp_path_factory) -> Path:
     box = mailbox.mbox(root / "2024.mbox")
     for i in range(150):
         box.add(newsletter(i, rng))
-    box.add(contract(SHARED_PEOPLE[0], SHARED, 3))
+    box.add(contract(SHARED_PEOPLE[0], SHARED, 3, attached=True))
     box.add(survey(1))
     box.flush()
     gz_box = mailbox.mbox(root / "plain-for-gz")
@@ -91,16 +66,17 @@ def archive(tmp_path_factory) -> Path:
     maildir = mailbox.Maildir(root / "Maildir", create=True)
     for i in range(250, 300):
         maildir.add(newsletter(i, rng))
-    maildir.add(contract(SHARED_PEOPLE[1], SHARED, 20))
+    maildir.add(contract(SHARED_PEOPLE[1], SHARED, 20, attached=True))
     sent = maildir.add_folder("Sent")
-    sent.add(contract(SHARED_PEOPLE[2], SHARED, 30))
+    sent.add(contract(SHARED_PEOPLE[2], SHARED, 30, attached=True))
     sent.add(survey(2))
     eml = root / "eml"
     eml.mkdir()
     for i in range(300, 315):
         (eml / f"{i}.eml").write_bytes(newsletter(i, rng).as_bytes())
     (eml / "leak.eml").write_bytes(card_leak(2).as_bytes())
-    (eml / "again.eml").write_bytes(contract("Anna", SHARED, 50).as_bytes())  # the same Anna Rossi, first name only
+    # the same Anna Rossi, first name only
+    (eml / "again.eml").write_bytes(contract("Anna", SHARED, 50, attached=True).as_bytes())
     (eml / "README.md").write_text("# exported from the mail server\n")
     return root
 

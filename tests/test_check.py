@@ -109,3 +109,19 @@ def test_sendmail_filter_hands_over_only_what_passes(tmp_path: Path):
     assert delivered.read_bytes() == clean_message(6)
     assert (tmp_path / "args").read_text().split() == ["-t", "-i"]
     assert clean.stdout == b""  # the report went to stderr; stdout is left to the mailer
+
+
+def test_the_api_keeps_a_bounded_number_of_scanners() -> None:
+    """A web app scanning for many tenants (each with its internal domains) or editing its rules file keeps
+    at most MAX_SCANNERS compiled scanners alive, the most recently used; a repeat call reuses its own."""
+    from dlp import api
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "care@acme.example", "ann@example.org", "Hello"
+    msg.set_content("Hello Ann, your order has shipped.\n")
+    for tenant in range(api.MAX_SCANNERS + 3):
+        api.scan_message(msg, internal_domains=[f"tenant{tenant}.example"])
+        assert len(api._SCANNERS) <= api.MAX_SCANNERS
+    latest = api._scanner_for((), ["tenant10.example"])
+    assert api._scanner_for((), ["tenant10.example"]) is latest
+    assert not any(key[2] == ("tenant0.example",) for key in api._SCANNERS)  # the oldest went first

@@ -89,3 +89,26 @@ def _fresh_vocab():
     if not _VOCABS:
         _VOCABS.append(spacy.blank("en").vocab)
     return _VOCABS[0]
+
+
+def _rule(entity: str, regex: str) -> dict:
+    return {"supported_entity": entity, "name": entity.lower(), "patterns": [{"name": entity, "regex": regex}]}
+
+
+def test_rules_files_with_their_own_patterns_share_one_spacy() -> None:
+    """`dlp.scan_message` with a new rules file (its own `detector: pattern` rules) builds a detector for it:
+    its recognizers, never another copy of spaCy (~0.5 GB each, kept for the life of the process)."""
+    from dlp.detect import engine
+
+    engines = len(engine._NLP_ENGINES)
+    badges = get_detector(extra_recognizers=[_rule("STAFF_BADGE", r"\bBDG-\d{6}\b")])
+    tickets = get_detector(extra_recognizers=[_rule("TICKET_REF", r"\bTKT-\d{5}\b")])
+    assert badges is not tickets and badges.nlp_engine is tickets.nlp_engine is get_detector().nlp_engine
+    text = "Badge BDG-123456 for ticket TKT-98765, signed Maria Gonzalez."
+    assert {e.entity_type for e in badges.analyze(text)} >= {"STAFF_BADGE", "PERSON"}
+    assert "STAFF_BADGE" not in {e.entity_type for e in tickets.analyze(text)}
+    assert "TICKET_REF" in {e.entity_type for e in tickets.analyze(text)}
+    for n in range(engine.MAX_DETECTORS + 3):  # rules edited again and again
+        get_detector(extra_recognizers=[_rule(f"RULE_{n}", rf"\bR{n}-\d{{4}}\b")])
+    assert len(engine._DETECTORS) == engine.MAX_DETECTORS
+    assert len(engine._NLP_ENGINES) <= max(engines, 1)  # no spaCy loaded for any of these rule sets

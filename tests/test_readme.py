@@ -167,3 +167,22 @@ def test_links_between_the_docs_pages_resolve() -> None:
     for page in pages:
         for target in re.findall(r"\]\(([^)#:\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
             assert (page.parent / target).exists(), f"{page.relative_to(ROOT)} links to {target}, which is missing"
+
+
+def test_the_first_scan_output_shown_is_what_dlp_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report excerpt under "First scan" is real: each line shown (but the "(…)" asides) is a line
+    `dlp preflight` prints at 80 columns, and the summary's counts are the run's."""
+    section = README[README.index("## First scan") :]
+    shown = next(body for info, body in FENCE.findall(section) if not info.strip())
+    monkeypatch.chdir(ROOT)
+    result = runner.invoke(app, ["preflight", "examples/lease-contract/campaign.yaml"], env={"COLUMNS": "80"})
+    assert result.exit_code == 1, result.output
+    printed = {line.rstrip() for line in result.output.splitlines()}
+    summary = next(line for line in result.output.splitlines() if line.startswith("Summary:"))
+    for line in shown.splitlines():
+        if line.startswith(" (") or not line.strip():
+            continue  # an aside
+        if line.startswith("Summary:"):
+            assert line.partition(" findings")[0] == summary.partition(" findings")[0], (line, summary)
+            continue
+        assert line.rstrip() in printed, f"README shows a report line dlp does not print: {line!r}"

@@ -364,3 +364,15 @@ def test_ragged_list_exits_2_without_traceback(tmp_path):
     run = run_dlp("preflight", str(path), "--format", "json")
     assert run.code == 2
     assert "customers.csv" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_what_a_column_name_means_is_cached_within_a_bound() -> None:
+    """JSONL rows may each bring keys of their own: the name caches stay bounded for a long-lived process."""
+    from dlp.columns import NAME_CACHE, column_key, column_role, normalise_column
+
+    for i in range(NAME_CACHE + 500):
+        name = f"Custom Field {i}"
+        assert column_role(name) is None and normalise_column(name) == f"custom_field_{i}"
+    assert column_role("First Name") == "first_name"
+    for cached in (column_key, column_role, normalise_column):
+        assert cached.cache_info().currsize <= NAME_CACHE

@@ -140,3 +140,36 @@ def test_rich_report_to_file_is_the_plain_text_report(tmp_path) -> None:
     text = out.read_text()
     assert "BLOCK — do not send" in text and "exposed-recipients" in text and "Summary:" in text
     assert "\x1b[" not in text
+
+
+@pytest.mark.parametrize(
+    ("messages", "recipients", "expected"), [(1, 1, "1 message, 1 recipient"), (6, 0, "6 messages, 0 recipients")]
+)
+def test_summary_lines_count_one_message_in_the_singular(messages: int, recipients: int, expected: str) -> None:
+    from dlp.model import Verdict
+    from dlp.reporters import summary_line
+
+    report = Report(verdict=Verdict.PASS, findings=[], messages=messages, recipients=recipients)
+    assert f"Summary: {expected}, 0 block" in render_text(report, OutputFormat.RICH)
+    assert summary_line(report).endswith(f"findings in {expected.partition(',')[0]}")
+
+
+def test_an_audit_that_could_not_read_a_message_never_reads_as_a_clean_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real mbox with one message over DLP_MAX_MESSAGE_MB: the verdict stays pass (SPEC), but the banner
+    and the one-line verdict say a message could not be read, not "nothing found in past sends"."""
+    from dlp.audit import audit
+    from dlp.reporters import summary_line
+
+    small = "From a@b Mon Jan  1 00:00:00 2024\nFrom: care@acme.example\nTo: ann@example.org\nSubject: Hi\n\nHello.\n\n"
+    big = small.replace("Hello.", "Hello there.\n" * 100_000)
+    (tmp_path / "sent.mbox").write_text(small + big, encoding="utf-8")
+    monkeypatch.setenv("DLP_MAX_MESSAGE_MB", "1")
+    report = audit([tmp_path / "sent.mbox"])
+    assert report.verdict.value == "pass" and report.messages == 1
+    assert summary_line(report) == "PASS: 0 block, 0 warn, 0 info findings in 1 message; 1 message could not be read"
+    rich = render_text(report, OutputFormat.RICH)
+    assert "PASS — nothing found in the messages scanned; 1 message could not be read" in rich
+    assert "nothing found in past sends" not in rich
+    assert "1 message could not be read" in render_text(report, OutputFormat.HTML)

@@ -162,6 +162,10 @@ def test_baseline_reports_only_new_findings_and_says_how_many_it_left_out(tmp_pa
     assert unchanged.exit_code == 0, unchanged.output  # everything known: nothing new blocks the send
     data = json.loads(unchanged.stdout)
     assert data["verdict"] == "pass" and data["findings"] == [] and data["summary"]["baselined"] == 24
+    quiet = runner.invoke(app, ["preflight", str(campaign), "--baseline", str(baseline), "--quiet"])
+    assert quiet.stdout.strip() == (
+        "PASS: 0 block, 0 warn, 0 info findings in 6 messages; 24 known findings left out by the baseline"
+    )
 
     with (campaign / "customers.csv").open("a", encoding="utf-8") as fh:
         fh.write(

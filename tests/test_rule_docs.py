@@ -144,9 +144,28 @@ def test_the_rules_file_snippets_on_a_page_are_accepted(rule_id: str, tmp_path: 
     snippets = [
         body
         for info, body in FENCE.findall(text)
-        if info.strip() == "yaml" and body.startswith(("rules:", "allowlist:"))
+        if info.strip() == "yaml" and body.startswith(("rules:", "allowlist:", "recognizers:", "vocabulary:"))
     ]
     for i, body in enumerate(snippets):
         path = tmp_path / f"snippet{i}.yaml"
         path.write_text(body, encoding="utf-8")
         load_ruleset([path])  # InputError (exit 2) when the page shows a rules file dlp refuses
+
+
+@pytest.mark.parametrize("rule_id", sorted(r for r in CATALOGUE.rules if "entities" in CATALOGUE.rules[r].parameters))
+def test_a_page_names_every_entity_its_rule_reports(rule_id: str) -> None:
+    """The page says what the rule catches: every entity type of its default `entities` is named there."""
+    text = rule_doc_file(rule_id).read_text(encoding="utf-8")
+    what = page_sections(text)["What it catches"]
+    missing = [e for e in CATALOGUE.rules[rule_id].parameters["entities"] if f"`{e}`" not in what]
+    assert not missing, f"docs/rules/{rule_id}.md does not name {missing} under 'What it catches'"
+
+
+def test_rules_show_names_each_file_of_a_campaign_example() -> None:
+    """A campaign example is several files: the terminal page says which block is which file."""
+    result = runner.invoke(app, ["rules", "show", "unsafe-attachment-path"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    lines = [line.strip("│ ") for line in result.output.splitlines()]
+    for name in ("campaign.yaml", "body.txt.j2", "statements/1001.txt", "people.csv"):
+        assert f"{name}:" in lines, name
+    assert lines.index("campaign.yaml:") < lines.index("people.csv:")

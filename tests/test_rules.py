@@ -46,6 +46,28 @@ def test_unknown_rule_id_and_bad_parameter_are_named(tmp_path: Path) -> None:
         load_ruleset([rules_file(tmp_path, "rules:\n  - id: exposed-recipients\n    parameters: {bogus: 1}\n")])
 
 
+def test_a_mistake_the_detector_finds_names_the_file_and_line_too(tmp_path: Path) -> None:
+    """Parameter values are checked by the rule's detector after the file is read; the error still points
+    at the line to fix (README: `dlp rules validate` names the file and line)."""
+    text = (
+        "rules:\n  - id: personal-data\n    severity: info\n  - id: exposed-recipients\n    parameters:\n"
+        "      warn_at: 2\n      block_at: lots\n  - id: codename\n    description: x\n    severity: block\n"
+        "    detector: pattern\n"
+    )
+    path = rules_file(tmp_path, text)
+    with pytest.raises(InputError) as caught:
+        load_ruleset([path])
+    assert str(caught.value).startswith(f"{path}:7: rule 'exposed-recipients' parameter 'block_at'")
+    path.write_text(text.replace("block_at: lots", "block_at: 5"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_ruleset([path])
+    assert str(caught.value).startswith(f"{path}:8: rule 'codename' uses detector 'pattern' but lists no patterns")
+    path.write_text("rules:\n  - id: personal-data\n    severity: info\n  - id: codenam\n    severity: warn\n")
+    with pytest.raises(InputError) as caught:
+        load_ruleset([path])
+    assert str(caught.value).startswith(f"{path}:4: rule 'codenam' is not in the catalogue")
+
+
 def test_validate_ok_and_list_shows_catalogue(tmp_path: Path) -> None:
     path = rules_file(tmp_path, "rules:\n  - id: personal-data\n    enabled: false\n")
     run = run_dlp("rules", "validate", str(path))

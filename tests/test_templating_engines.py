@@ -25,6 +25,7 @@ SOURCES = {
     "ampscript": "%%[ SET @first = FirstName ]%%Hi %%=v(@first)=%%!",
     "brevo": "Hi {{ contact.FNAME }}!",
     "go": "Hi {{ .Subscriber.FirstName }}!",
+    "mailjet": 'Hi {{var:firstname:"there"}}!',
 }
 
 

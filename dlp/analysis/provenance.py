@@ -14,7 +14,7 @@ Its entities are found in two parts:
   could (`mask_impossible_numbers`), and whether the group can hold a name (letters, and not a column
   typed as the row's own name or an identifier); nothing possible means no entities, without Presidio.
   Otherwise Presidio runs on the window with only the possible entity types: with spaCy's model only when a
-  name is possible, else on a blank tokenizer (patterns and context words only). Results are cached per
+  name is possible, else on regex tokens (patterns and context words only). Results are cached per
   window, so a value seen before costs a lookup.
 
 Parts without provenance (attachments read from files, other template engines, a part whose HTML-to-text
@@ -52,10 +52,11 @@ IDENTIFIER_ROLES = frozenset({"email", "platform_id", "phone"})
 NAME_ENTITY = "PERSON"
 PLANNED_PARTS = 4096  # a chunk's parts (CHUNK messages x a few parts), planned ahead and used by its checks
 RECENT_PARTS = 32  # more than the parts of one message: the checks ask about each part in turn
-# Value windows, least recently used out. Measured ~1.8 KB an entry (key, window text, entities), not the
-# 0.5 KB once assumed: 200,000 entries let a 1,000,000-recipient preflight grow past 1.5 GB, as every
-# per-recipient value (an unsubscribe token) is new and never comes back. 20,000 keeps every value that
-# repeats (names, plans, cities of a campaign) at ~36 MB.
+# Value windows, least recently used out. Every per-recipient value (an unsubscribe token) is new and never
+# comes back, so the bound is what a million-recipient preflight holds: keyed by the window's text an entry
+# was ~1.8 KB (200,000 entries grew a worker past 600 MB); keyed by its digest (`keys.text_key`), with the
+# common empty result shared, it is a few hundred bytes. 20,000 keeps every value that repeats (names,
+# plans, cities of a campaign).
 CACHE_VALUES = 20_000
 NOTHING: tuple[Entity, ...] = ()  # what most values hold: one shared empty result, not a list each
 CACHE_SKELETONS = 1_024  # a template variant's skeleton per part: a few per campaign, more with conditionals
@@ -71,7 +72,7 @@ class ValueUnit:
     text: str
     lo: int  # the group inside `text`
     hi: int
-    ner: bool  # run spaCy's model (a name is possible); else a blank tokenizer
+    ner: bool  # run spaCy's model (a name is possible); else regex tokens, patterns only
     entities: tuple[str, ...]  # the entity types the shape check left possible
 
     @cached_property
@@ -362,7 +363,7 @@ class ProvenanceAnalyzer(SegmentAnalyzer):
         self.parts_traced = 0
         self.fallback: Counter[str] = Counter()
         self.ner_texts = 0  # texts spaCy's model ran on (skeleton windows and name-capable value windows)
-        self.pattern_texts = 0  # value windows analysed on a blank tokenizer
+        self.pattern_texts = 0  # value windows analysed on regex tokens (patterns only)
         self.shape_skipped = 0  # value windows the shape check cleared without Presidio
         self._recent: dict[int, tuple[Part, list[Entity]]] = {}
         self._plans: dict[int, tuple[Part, Any]] = {}
@@ -586,7 +587,7 @@ def unit_uses_ner(unit: ValueUnit) -> bool:
 
 def analyze_values(detector: Detector, units: Sequence[ValueUnit]) -> list[list[Entity]]:
     """Value windows through Presidio, each with only its possible entity types; spaCy's model only for
-    windows where a name is possible (batched), the others on a blank tokenizer."""
+    windows where a name is possible (batched), the others on regex tokens (patterns only)."""
     out: list[list[Entity]] = [[] for _ in units]
     by_kind: dict[tuple[bool, tuple[str, ...], str], list[int]] = {}
     for index, unit in enumerate(units):

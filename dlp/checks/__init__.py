@@ -94,16 +94,21 @@ def validate_parameters(ruleset: RuleSet) -> None:
             raise InputError(
                 f"rule '{rule.id}' names detector '{rule.detector}', which dlp does not have (known: {known})",
                 path=rule.defined_in,
+                line=rule.line_of(),
             )
         if PatternRule in classes and not rule.patterns:
-            raise InputError(f"rule '{rule.id}' uses detector 'pattern' but lists no patterns", path=rule.defined_in)
+            message = f"rule '{rule.id}' uses detector 'pattern' but lists no patterns"
+            raise InputError(message, path=rule.defined_in, line=rule.line_of())
         for cls in classes:
             try:
                 cls.Params.model_validate(rule.parameters)
             except ValidationError as exc:
                 error = exc.errors()[0]
                 loc = ".".join(str(p) for p in error["loc"])
-                raise InputError(f"rule '{rule.id}' parameter '{loc}': {error['msg']}", path=rule.defined_in) from None
+                line = rule.line_of(str(error["loc"][0])) if error["loc"] else rule.line_of()
+                raise InputError(
+                    f"rule '{rule.id}' parameter '{loc}': {error['msg']}", path=rule.defined_in, line=line
+                ) from None
 
 
 @dataclass(frozen=True)

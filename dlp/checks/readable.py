@@ -24,6 +24,29 @@ PATCH_START = re.compile(r"^(?:diff --git |diff -u|Index: \S|--- a/|\+\+\+ b/|@@
 INDENTED_CODE = re.compile(r"^(?: {4}|\t)")
 QUOTED = re.compile(r"^\s*>")
 INLINE_CODE = re.compile(r"`[^`\n]+`")
+# A line that reads as code whatever its indentation (a shell script, a Makefile or a CI file pasted with two
+# spaces, or none, in a question to a list): a variable assignment, a command, an indented YAML key, a
+# continuation, a line ending in a brace or semicolon, shell operators, command-line flags, a `${VAR}`
+# glued to a path. A sentence with a leftover merge tag ("Hi {{ first_name }}, your parcel ...") has none.
+CODE_LINE = re.compile(
+    r"^\s*(?:export\s+|local\s+|readonly\s+|declare\s+)?[A-Za-z_]\w*(?:\[[^\]\n]*\])?[:+?]?=(?!=)|"
+    r"^\s*(?:\$|#|>>>)\s+[a-z./]|"
+    r"^\s*(?:sudo|echo|printf|export|fi|done|esac|elif|gcc|g\+\+|clang|cmake|git|npm|npx|yarn|pip3?|docker|"
+    r"kubectl|helm|curl|wget|mkdir|chmod|chown|grep|sed|awk|python3?|perl|ruby|node|cargo|mvn|gradle|apt-get|"
+    r"yum|dnf|brew|ssh|scp|rsync|tar|source)\s+\S|"
+    r"^\s+-?\s*[a-z_][\w.-]*:(?:\s|$)|"
+    r"\\\s*$|[;{(\[]\s*$|\}\)?;\s*$|^\s*\}|\$\(|\$\{\{|&&|\|\||\d>&\d|\s\|\s*[a-z]|"
+    r"\$\{[^}\n]{1,60}\}(?:[/\w-]|\.\w)|[/\w=.-]\$\{|"
+    r"(?:^|\s)--?[A-Za-z][\w-]*(?:[=\s]|$).*\s--?[A-Za-z]"
+)
+# What is inside a `{{ }}` or `{% %}` tag is not the line's shape (`{{ name | upper }}` is no shell pipe).
+_TAG_INSIDE = re.compile(r"(?<=\{\{)[^{}\n]*(?=\}\})|(?<=\{%)[^\n]*?(?=%\})")
+
+
+def is_code_line(line: str) -> bool:
+    return bool(CODE_LINE.search(_TAG_INSIDE.sub("", line)))
+
+
 # Where the author's own words end in a reply or forward (English, German, French, Italian, Spanish).
 REPLY_HEADER = re.compile(
     r"(?im)^[ \t]*(?:On\b.{0,200}\bwrote:|Am\b.{0,200}\bschrieb\b.{0,40}:|Le\b.{0,200}\ba écrit\s*:|"
@@ -44,11 +67,32 @@ def is_binary(part: Part) -> bool:
     return bool(sample) and len(_NOISE.findall(sample)) > MAX_NOISE_SHARE * len(sample)
 
 
+def code_paragraph_lines(lines: list[str]) -> set[int]:
+    """Numbers of the lines of paragraphs (runs of non-blank lines) where at least half the lines read as
+    code (`CODE_LINE`): a pasted script whose continuation lines are not themselves code-shaped
+    (`${SRC}/main.c` after `gcc ... \\`) is code as a whole; one code-shaped line in prose is not."""
+    out: set[int] = set()
+    block: list[int] = []
+    for number, line in enumerate([*lines, ""]):
+        if line.strip():
+            block.append(number)
+            continue
+        if block and 2 * sum(1 for n in block if is_code_line(lines[n])) >= len(block):
+            out.update(block)
+        block = []
+    return out
+
+
 def _plain_prose(text: str) -> str:
     """The text with code blanked out, line for line (line numbers stay right)."""
     out: list[str] = []
     in_fence = in_patch = False
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    code = code_paragraph_lines(lines)
+    for number, line in enumerate(lines):
+        if number in code:
+            out.append("")
+            continue
         if FENCE.match(line):
             in_fence = not in_fence
             out.append("")

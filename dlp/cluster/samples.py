@@ -97,17 +97,23 @@ def _newsletter(i: int, rng: random.Random) -> EmailMessage:
     return msg
 
 
-def _contract(name: str, address: str, day: int) -> EmailMessage:
+def contract(name: str, address: str, day: int, *, attached: bool = False) -> EmailMessage:
+    """A contract mail greeting `name` at `address` (shared-address across an archive); `attached` adds the
+    contract as a text attachment. Also used by tests/test_audit.py."""
     msg = EmailMessage()
     msg["From"] = "contracts@telco.example"
     msg["To"] = f"{name} <{address}>"
     msg["Subject"] = "Il suo contratto"
     msg["Date"] = format_datetime(START + timedelta(days=day))
     msg.set_content(f"Gentile {name},\n\nin allegato il suo contratto di abbonamento.\n")
+    if attached:
+        msg.add_attachment(
+            b"Contratto mobile, piano Smart 20.\n", maintype="text", subtype="plain", filename="contratto.txt"
+        )
     return msg
 
 
-def _card_leak(i: int) -> EmailMessage:
+def card_leak(i: int) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = "billing@telco.example"
     msg["To"] = f"billing{i}@client.example"
@@ -128,9 +134,9 @@ def make_archive(directory: Path, messages: int, seed: int = 18) -> Path:
     for i in range(in_mbox):
         if i in marks:
             person = SHARED_PEOPLE[marks[i]]
-            box.add(_contract(person if marks[i] != 2 else person.split()[0], SHARED_MAILBOX, i % 700))
+            box.add(contract(person if marks[i] != 2 else person.split()[0], SHARED_MAILBOX, i % 700))
         elif i == in_mbox // 3:
-            box.add(_card_leak(1))
+            box.add(card_leak(1))
         else:
             box.add(_newsletter(i, rng))
     box.flush()
@@ -138,7 +144,7 @@ def make_archive(directory: Path, messages: int, seed: int = 18) -> Path:
     rest = max(2, messages - in_mbox)
     for i in range(in_mbox, in_mbox + rest // 2):
         maildir.add(_newsletter(i, rng))
-    maildir.add(_contract(SHARED_PEOPLE[2], SHARED_MAILBOX, 30))
+    maildir.add(contract(SHARED_PEOPLE[2], SHARED_MAILBOX, 30))
     eml = directory / "eml"
     eml.mkdir(exist_ok=True)
     for i in range(in_mbox + rest // 2, in_mbox + rest):

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from dlp.budgets import piece_chars, piece_context
 from dlp.detect.anchors import anchor_labelled_patterns
@@ -89,7 +90,7 @@ class Detector:
         _validate_with_analysis_flags()
 
         from dlp.detect.enhancer import FastLemmaContextAwareEnhancer
-        from dlp.detect.nlp import NER_MODELS, LazySpacyNlpEngine, model_installed
+        from dlp.detect.nlp import NER_MODELS, model_installed
         from dlp.detect.recognizers import project_recognizers
         from dlp.detect.registry import OrderedRecognizerRegistry
 
@@ -98,8 +99,7 @@ class Detector:
         for language in languages:
             model = self.settings.model if language == "en" else NER_MODELS.get(language)
             models[language] = model if model and (language == "en" or model_installed(model)) else None
-        self.nlp_engine = LazySpacyNlpEngine(models)
-        self.nlp_engine.load()
+        self.nlp_engine, self._lock = _shared_nlp_engine(models)
         registry = _resolved_once(OrderedRecognizerRegistry)(supported_languages=languages)
         for language in languages:
             if models[language]:
@@ -120,7 +120,6 @@ class Detector:
         self.languages_without_ner: set[str] = set()
         self.no_ner_analyses: Counter[str] = Counter()
         self.ner_chars = 0  # characters given to a full spaCy pipeline (the cost `ner=False` saves)
-        self._lock = threading.Lock()
 
     @property
     def supported_entities(self) -> set[str]:
@@ -378,13 +377,38 @@ _DETECTORS: dict[tuple, Detector] = {}
 _DETECTORS_LOCK = threading.Lock()
 
 
+MAX_DETECTORS = 8  # distinct pattern-rule sets kept; each costs its recognizers, not another spaCy
+_NLP_ENGINES: dict[tuple, tuple[Any, threading.Lock]] = {}
+_NLP_ENGINES_LOCK = threading.Lock()
+
+
+def _shared_nlp_engine(models: dict[str, str | None]) -> tuple[Any, threading.Lock]:
+    """The spaCy pipelines (~0.5 GB) for these models, loaded once per process and shared by every
+    detector that uses them, whatever pattern rules each adds; with the one lock that guards them, as
+    spaCy (and its memory zones) must not run two texts at once."""
+    from dlp.detect.nlp import LazySpacyNlpEngine
+
+    key = tuple(models.items())
+    with _NLP_ENGINES_LOCK:
+        shared = _NLP_ENGINES.get(key)
+        if shared is None:
+            engine = LazySpacyNlpEngine(models)
+            engine.load()
+            shared = _NLP_ENGINES[key] = (engine, threading.Lock())
+        return shared
+
+
 def get_detector(settings: DetectorSettings | None = None, extra_recognizers: Sequence[dict] = ()) -> Detector:
-    """Process-wide detectors keyed by their settings: loading spaCy once per process, not per scan."""
+    """Process-wide detectors keyed by their settings and pattern rules: spaCy is loaded once per process
+    (`_shared_nlp_engine`), each rule set's recognizers once; the last MAX_DETECTORS rule sets are kept, so a
+    process that keeps loading new rules files (`dlp.scan_message`) does not keep every one."""
     settings = settings or DetectorSettings.from_env()
     key = (settings, repr(list(extra_recognizers)))
     with _DETECTORS_LOCK:
-        detector = _DETECTORS.get(key)
+        detector = _DETECTORS.pop(key, None)
         if detector is None:
             detector = Detector(settings, extra_recognizers)
-            _DETECTORS[key] = detector
+        _DETECTORS[key] = detector  # the most recent last
+        while len(_DETECTORS) > MAX_DETECTORS:
+            _DETECTORS.pop(next(iter(_DETECTORS)))
         return detector

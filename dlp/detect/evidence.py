@@ -111,12 +111,72 @@ def issuer_shaped(value: str) -> bool:
     return any(prefix.match(digits) and len(digits) in lengths for prefix, lengths in ISSUERS)
 
 
+# -- hex dumps: a row of equal-width hex groups is bytes, whatever digits the bytes happen to be ----------
+
+HEX_TOKEN = re.compile(r"[0-9a-fA-F]+")
+HEX_LETTER = re.compile(r"[a-fA-F]")
+# The offset that opens a dump row: "00000010:" (xxd, kernel print_hex_dump), "0000020" (hexdump, od: only
+# with a full row after it, as a table's first column may be a customer number).
+DUMP_OFFSET = re.compile(r"[0-9a-fA-F]{6,16}:")
+BARE_DUMP_OFFSET = re.compile(r"[0-9a-fA-F]{6,16}")
+# A register dump in a kernel oops: "RAX: 0000000000000000 RBX: ffff88003c2e8000 RCX: 4111111111111111".
+REGISTER_DUMP = re.compile(r"(?:\b[A-Z][A-Z0-9]{1,3}:[ \t]*[0-9a-fA-F]{8,16}\b.*?){3}")
+DUMP_ROW_GROUPS = 6  # xxd, hexdump and od print eight groups a row; a card is at most five
+
+
+def in_hex_dump_row(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is a run of groups in a hex-dump row (xxd, hexdump, od, a kernel's memory or
+    register dump): groups of one width after a dump offset, or in a longer run of such groups that holds a
+    hex letter ("0000: 4532 0151 1283 0366 0a00 ..."). A card written in prose has neither."""
+    line_start, line_end = line_bounds(text, start, end)
+    line = text[line_start:line_end]
+    if REGISTER_DUMP.search(line):
+        return True
+    tokens = [(m.start() + line_start, m.end() + line_start) for m in re.finditer(r"\S+", line)]
+    inside = [i for i, (lo, hi) in enumerate(tokens) if lo < end and hi > start]
+    if not inside:
+        return False
+    width = tokens[inside[0]][1] - tokens[inside[0]][0]
+
+    def group(i: int) -> bool:
+        if not 0 <= i < len(tokens):
+            return False
+        lo, hi = tokens[i]
+        return hi - lo == width and HEX_TOKEN.fullmatch(text, lo, hi) is not None
+
+    if not all(group(i) for i in inside):
+        return False
+    first, last = inside[0], inside[-1]
+    while group(first - 1):
+        first -= 1
+    while group(last + 1):
+        last += 1
+    groups = last - first + 1
+    if first > 0:
+        lo, hi = tokens[first - 1]
+        if DUMP_OFFSET.fullmatch(text, lo, hi):
+            return True
+        leads = first - 1 == _first_field(tokens, text)
+        if groups >= DUMP_ROW_GROUPS and leads and BARE_DUMP_OFFSET.fullmatch(text, lo, hi):
+            return True
+    run = text[tokens[first][0] : tokens[last][1]]
+    return (groups >= DUMP_ROW_GROUPS or (width >= 8 and groups >= 2)) and bool(HEX_LETTER.search(run))
+
+
+def _first_field(tokens: list[tuple[int, int]], text: str) -> int:
+    """The index of a line's first token after a kernel-log timestamp ("[   12.345678]")."""
+    for i, (lo, hi) in enumerate(tokens):
+        if not (text[lo] == "[" or text[hi - 1] == "]"):
+            return i
+    return len(tokens)
+
+
 def card_without_evidence(entity_type: str, text: str, start: int, end: int) -> bool:
     if entity_type != "CREDIT_CARD":
         return False
     value = text[start:end]
     line = same_line(text, start, end)
-    if GIT_INDEX.match(line):
+    if GIT_INDEX.match(line) or in_hex_dump_row(text, start, end):
         return True
     left = text[start - 1] if start else ""
     right = text[end] if end < len(text) else ""
@@ -283,6 +343,39 @@ def hex_range_as_id(entity_type: str, text: str, start: int, end: int) -> bool:
     return any(m.start() <= start and end <= m.end() for m in HEX_RANGE.finditer(text, lo, hi))
 
 
+# -- Spanish DNI/NIE: one number in 23 has a valid check letter, so a log's "8388834K/" needs more ------------
+
+SPANISH_ID_CONTEXT = re.compile(
+    r"(?i)\b(?:dni|nif|nie|d\.\s?n\.\s?i|n\.\s?i\.\s?[fe]|documento|identidad|identificaci[oó]n|identification|"
+    r"identity|id\s+card|carn[eé]t?|extranjer[oa]|fiscal|pasaporte|passport|tax\s+id|codice|personalausweis)"
+)
+PROSE_LEFT = " \t\n(\"'«“‘¿¡"  # a word in prose opens after a space, a bracket or a quote
+PROSE_RIGHT = " \t\r\n.,;:)\"'»”’!?"
+MACHINE_ROW = re.compile(r"^\s*(?:<\d{1,3}>)?\[\s*\d+\.\d+\]|^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d ")
+
+
+def spanish_id_without_evidence(entity_type: str, text: str, start: int, end: int) -> bool:
+    """A DNI (8 digits and its letter) or NIE written as a word of prose, or any form after its name.
+
+    Presidio takes 7 or 8 digits and a letter, any case, so every 23rd memory size or log field passes its
+    check letter ("Memory: 8388834K/8388608K available"). DNIs are printed with all 8 digits and a capital
+    letter; without "DNI"/"NIF"/"NIE" nearby only that shape, standing alone in a line a person wrote, counts.
+    """
+    if entity_type not in ("ES_NIF", "ES_NIE"):
+        return False
+    if SPANISH_ID_CONTEXT.search(before(text, start) + " " + text[end : end + 30].split("\n")[0]):
+        return False
+    value = text[start:end].replace("-", "")
+    digits = sum(ch.isdigit() for ch in value)
+    if not value[-1].isupper() or (entity_type == "ES_NIF" and digits != 8):
+        return True
+    left = text[start - 1] if start else " "
+    right = text[end] if end < len(text) else " "
+    if left not in PROSE_LEFT or right not in PROSE_RIGHT:
+        return True  # "size=12345678Z", "12345678Z/", a field glued to its key
+    return bool(MACHINE_ROW.match(same_line(text, start, end)))
+
+
 Filter = Callable[[str, str, int, int], bool]
 # Every filter, by name: an entity any of them matches is not reported. Order does not matter.
 FILTERS: dict[str, Filter] = {
@@ -294,6 +387,7 @@ FILTERS: dict[str, Filter] = {
     "organisation or licence address": organisation_address,
     "placeholder credential": placeholder_credential,
     "hexadecimal address range as id": hex_range_as_id,
+    "Spanish id without its name or its printed shape": spanish_id_without_evidence,
     "organisation's bank account in its legal footer": organisation_bank_account,
 }
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dlp.errors import InputError
 from dlp.model import Report
+from dlp.problems import counted
 
 
 class OutputFormat(StrEnum):
@@ -18,11 +19,13 @@ class OutputFormat(StrEnum):
 
 
 def summary_line(report: Report) -> str:
+    from dlp.reporters import view
+
     counts = report.counts()
     return (
         f"{report.verdict.value.upper()}: {counts['block']} block, {counts['warn']} warn, "
-        f"{counts['info']} info findings in {report.messages} messages"
-    )
+        f"{counts['info']} info findings in {counted(report.messages, 'message', grouped=False)}"
+    ) + "".join(f"; {extra}" for extra in (view.unreadable_text(report), view.baselined_text(report)) if extra)
 
 
 def render_text(report: Report, fmt: OutputFormat, *, show_values: bool = False) -> str:

@@ -100,7 +100,7 @@ def build(report: Report, *, show_values: bool = False) -> Group:
     counts = report.counts()
     summary = Text.assemble(
         ("Summary: ", "bold"),
-        f"{report.messages} messages, {report.recipients} recipients, ",
+        view.scanned_text(report) + ", ",
         (f"{counts['block']} block", SEVERITY_STYLE[Severity.BLOCK]),
         ", ",
         (f"{counts['warn']} warn", SEVERITY_STYLE[Severity.WARN]),

@@ -51,6 +51,7 @@ def rule_json(info: RuleInfo) -> str:
 
 
 def print_rule(info: RuleInfo, console: Console | None = None) -> None:
+    from dlp.ruledocs import label_file_blocks
     from dlp.ruleinfo import format_value
 
     rule = info.rule
@@ -61,7 +62,8 @@ def print_rule(info: RuleInfo, console: Console | None = None) -> None:
         "" if rule.enabled else "  (disabled)",
     )
     parts: list[Any] = [Text(strip_controls(rule.description))]
-    parts += [Text("\nExample", style="bold"), Markdown(info.example) if info.example else Text("(no example)")]
+    example = Markdown(label_file_blocks(info.example)) if info.example else Text("(no example)")
+    parts += [Text("\nExample", style="bold"), example]
     parts += [Text("\nHow to fix", style="bold"), Text(strip_controls(rule.remediation or "(no remediation given)"))]
     if info.parameters:
         table = Table(title="Parameters (values in effect)", title_justify="left", show_lines=False)

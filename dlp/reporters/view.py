@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dlp.model import Report, ReportSection, Severity, Verdict
-from dlp.problems import Problem, affected, recipient_sample, row_ranges
+from dlp.problems import Problem, affected, counted, recipient_sample, row_ranges
 from dlp.redact import strip_controls
 
 MAX_RECIPIENTS_SHOWN = 3
@@ -20,16 +20,35 @@ MAX_RECIPIENTS_SHOWN = 3
 
 def banner(report: Report) -> str:
     if report.kind == "audit":
+        unread = unreadable_text(report)
         return {
             Verdict.BLOCK: "BLOCK — personal data found in past sends",
             Verdict.WARN: "WARN — problems found in past sends",
-            Verdict.PASS: "PASS — nothing found in past sends",
-        }[report.verdict]
+            Verdict.PASS: f"PASS — nothing found in {'the messages scanned' if unread else 'past sends'}",
+        }[report.verdict] + (f"; {unread}" if unread else "")
     return {
         Verdict.BLOCK: "BLOCK — do not send",
         Verdict.WARN: "WARN — review before sending",
         Verdict.PASS: "PASS — nothing found",
     }[report.verdict]
+
+
+def unreadable_text(report: Report) -> str:
+    """`2 messages could not be read` for an audit that could not read everything, else "": a PASS must
+    never read as if every message had been scanned (the unreadable ones are listed in the report)."""
+    section = ReportSection.of("audit", report.sections.get("audit")) if report.kind == "audit" else None
+    if section is None:
+        return ""
+    messages, files = int(section.data.get("unreadable", 0)), int(section.data.get("damaged", 0))
+    parts = [f"{counted(messages, 'message')} could not be read"] if messages else []
+    if files:
+        parts.append(f"{counted(files, 'file')} could not be read to the end")
+    return ", ".join(parts)
+
+
+def baselined_text(report: Report) -> str:
+    """`3 known findings left out by the baseline`, or "" without a baseline."""
+    return f"{counted(report.baselined, 'known finding')} left out by the baseline" if report.baselined else ""
 
 
 def title(report: Report) -> str:
@@ -226,16 +245,19 @@ def sections(report: Report) -> list[Section]:
     return out
 
 
+def scanned_text(report: Report) -> str:
+    """`1 message, 1 recipient` / `6 messages, 6 recipients`: how much the report covers."""
+    messages = counted(report.messages, "message", grouped=False)
+    return f"{messages}, {counted(report.recipients, 'recipient', grouped=False)}"
+
+
 def summary_text(report: Report) -> str:
     counts = report.counts()
-    text = (
-        f"{report.messages} messages, {report.recipients} recipients, {counts['block']} block, "
-        f"{counts['warn']} warn, {counts['info']} info findings"
-    )
+    text = f"{scanned_text(report)}, {counts['block']} block, {counts['warn']} warn, {counts['info']} info findings"
     if report.wall_seconds is not None:
         text += f" in {report.wall_seconds:.1f}s ({report.seconds:.1f}s of it on the messages)"
     else:
         text += f" in {report.seconds:.2f}s"
     if report.baselined:
-        text += f"; {report.baselined} known finding{'s' if report.baselined != 1 else ''} left out by the baseline"
+        text += f"; {baselined_text(report)}"
     return text

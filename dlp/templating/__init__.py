@@ -2,7 +2,7 @@
 
 `syntax:` in a campaign file picks one; without it, `detect_syntax` reads the templates. Where a real
 Python engine exists it is used (Jinja2, python-liquid, pybars3 for Handlebars, chevron for Mustache;
-Brevo reuses the Jinja sandbox with `contact`/`params` mappings); Mailchimp merge tags, Mautic tokens,
+Brevo and Mailjet are translated to Jinja and reuse its sandbox); Mailchimp merge tags, Mautic tokens,
 the AMPscript subset and Listmonk's Go templates have no Python engine and get small, strictly bounded
 interpreters here (one module each). Every engine implements `Engine.compile` -> `Compiled.render`
 with the errors of `dlp.templating.base`.
@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from dlp.templating.base import Compiled, RenderFailure, RenderValues, TemplateSyntax, UndefinedNames
 
-SYNTAXES = ("jinja", "liquid", "handlebars", "mustache", "mailchimp", "mautic", "ampscript", "brevo", "go")
+SYNTAXES = ("jinja", "liquid", "handlebars", "mustache", "mailchimp", "mautic", "ampscript", "brevo", "go", "mailjet")
 
 __all__ = ["SYNTAXES", "Compiled", "Detection", "RenderFailure", "RenderValues", "TemplateSyntax", "UndefinedNames"]
 
@@ -62,6 +62,10 @@ def engine_for(syntax: str, variables: Mapping[str, Any]) -> Engine:
         from dlp.templating.gotemplate import GoEngine
 
         return GoEngine(variables)
+    if syntax == "mailjet":
+        from dlp.templating.mailjet import MailjetEngine
+
+        return MailjetEngine(variables)
     raise ValueError(f"unknown template syntax '{syntax}'")
 
 
@@ -79,6 +83,14 @@ SIGNALS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
         ("Listmonk functions",
          re.compile(r"\{\{-?\s*(?:UnsubscribeURL|ManageURL|OptinURL|MessageURL|TrackView|TrackLink)\b")),
         ("{{ end }}", re.compile(r"\{\{-?\s*end\s*-?\}\}")),
+        ("{{ if .Field }} / {{ index .Field }}",
+         re.compile(r"\{\{-?\s*(?:if|range|with|index|len|printf|print|eq|ne|lt|le|gt|ge|not|and|or|html|urlquery)"
+                    r"\s[^{}]*?(?<![\w.])\.[A-Za-z]")),
+    ],
+    "mailjet": [
+        ("{{var:x}} / {% if var:x %}", re.compile(r"\{[{%][^{}]*?\b(?:var|data):[A-Za-z_]")),
+        ("Mailjet [[TAGS]]",
+         re.compile(r"\[\[(?:UNSUB_LINK(?:_[A-Z]{2})?|PERMALINK|SHORT_PERMALINK|PERMALINK_LABEL)\]\]")),
     ],
     "brevo": [("{{ contact.X }} / {{ params.X }}", re.compile(r"\{[{%][^{}]*?\b(?:contact|params)\.\w"))],
     "mailchimp": [("*|MERGE|* tags", re.compile(r"\*\|[A-Za-z0-9_:=!<> \"'.-]+\|\*"))],
@@ -94,6 +106,12 @@ SIGNALS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
     "handlebars": [
         ("{{#each}} / {{#if}} / {{else}}",
          re.compile(r"\{\{~?\s*(?:#(?:each|if|unless|with)\b|else\b|/(?:each|if|unless|with)\b)")),
+        ("{{#ifEq}} / {{#equals}} (Iterable, SendGrid)",
+         re.compile(r"\{\{~?\s*#(?:ifEq|ifNotEq|ifGt|ifLt|ifGte|ifLte|ifContainsStr|equals|notEquals|greaterThan"
+                    r"|lessThan)\b")),
+        ("{{helper arg}}",  # a call: neither Jinja nor Liquid nor Go (`.x` arguments) reads `{{name arg}}`
+         re.compile(r"\{\{~?\s*(?!else\b|end\b)[A-Za-z]\w*\s+(?![^{}]*\b(?:if|else|and|or|not|in|is)\b)"
+                    r"(?:\"|'|\.\./|[A-Za-z@])[^{}|%()]*\}\}")),
         ("{{{raw}}} / {{this.x}}", re.compile(r"\{\{\{|\{\{\s*this\b|\{\{\s*@(?:index|key|first|last)")),
         ("SendGrid tags", re.compile(r"<%asm_\w+%>|\[Sender_\w+\]")),
     ],
@@ -136,6 +154,8 @@ def detect_syntax(sources: list[tuple[str | None, str]]) -> Detection:
     # Brevo is Jinja-like: its contact./params. mappings decide even among Jinja/Liquid signals.
     if scores.get("brevo"):
         return Detection("brevo", f"{evidence['brevo']} ({scores['brevo']}x)")
+    if scores.get("mailjet"):  # `var:`/`data:` names are Mailjet's alone, whatever else the template holds
+        return Detection("mailjet", f"{evidence['mailjet']} ({scores['mailjet']}x)")
     if scores.get("go"):
         return Detection("go", f"{evidence['go']} ({scores['go']}x)")
     if scores.get("handlebars") and scores.get("mustache"):

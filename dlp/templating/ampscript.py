@@ -4,12 +4,16 @@ Supported: personalisation strings `%%FirstName%%` (any column, found by name, k
 platform's own `%%unsub_center_url%%`, `%%view_email_url%%`, `%%member_addr%%`... as placeholders);
 inline expressions `%%=v(@x)=%%`, `%%=AttributeValue("x")=%%`; blocks `%%[ ... ]%%` with `VAR`,
 `SET @x = expr`, `IF cond THEN ... ELSEIF cond THEN ... ELSE ... ENDIF` (also spanning text between
-blocks) and `Output()`/`OutputLine()`; expressions with strings, numbers, `@variables`, attributes
-(`FirstName`, `[First Name]`), `== != <> < > <= >=`, `AND OR NOT`, and the functions in FUNCTIONS.
+blocks), `<script runat="server" language="ampscript">` blocks, and `Output()`/`OutputLine()`;
+expressions with strings, numbers, `@variables`, attributes (`FirstName`, `[First Name]`),
+`== != <> < > <= >=`, `AND OR NOT`, and the functions in FUNCTIONS.
 Not supported (a syntax error names it): loops (`FOR ... NEXT`), data-extension and network functions
 (`Lookup`, `LookupRows`, `HTTPGet`, `ContentBlockByKey`, `TreatAsContent`...), SSJS. A personalisation
-string or attribute the audience does not have, or a `@variable` never set, is an undefined variable;
-`AttributeValue()` of a missing attribute is empty, as documented.
+string or attribute the audience does not have, or a `@variable` never declared nor set, is an undefined
+variable; a `VAR @x` not yet SET is null (empty, as Marketing Cloud has it), and `AttributeValue()` of a
+missing attribute is empty, as documented. Numbers print as Marketing Cloud prints them (`Add(5, 42)` is
+`47`), dates as `5/1/2023 5:00:00 AM`. Measured against SalesforceLabs/ampscript-core's conformance
+corpus (tests/data/third_party/ampscript-core), see tests/test_platform_sources.py.
 """
 
 from __future__ import annotations
@@ -17,16 +21,79 @@ from __future__ import annotations
 import datetime as dt
 import html as html_lib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 
 from dlp.columns import FieldLookup
 from dlp.templating.base import Budget, Compiled, RenderFailure, RenderValues, TemplateSyntax, UndefinedNames, line_of
 from dlp.templating.platform import substitute
+from dlp.templating.scan import spans
 
-_SEGMENT = re.compile(r"%%\[(.*?)\]%%|%%=(.*?)=%%|%%([A-Za-z_][\w ]*?)%%", re.DOTALL)
+_ATTRIBUTE = re.compile(r"%%([A-Za-z_][\w ]*?)%%")
+_BLOCKS = (("%%[", "]%%"), ("%%=", "=%%"))
+
+
+class _Segment:
+    """A `%%[ block ]%%`, `%%=inline=%%` or `%%Attribute%%`: groups (block, inline, attribute)."""
+
+    def __init__(self, start: int, end: int, groups: tuple[str | None, str | None, str | None]) -> None:
+        self._start, self._end, self._groups = start, end, groups
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def groups(self) -> tuple[str | None, str | None, str | None]:
+        return self._groups
+
+
+def _segments(source: str) -> Iterator[_Segment]:
+    """Blocks and inline expressions found in linear time (scan.spans); attributes in the text between."""
+    position = 0
+
+    def attributes(text_end: int) -> Iterator[_Segment]:
+        for m in _ATTRIBUTE.finditer(source, position, text_end):
+            yield _Segment(m.start(), m.end(), (None, None, m.group(1)))
+
+    for start, end, which in spans(source, _BLOCKS):
+        yield from attributes(start)
+        inner = source[start + 3 : end - 3]
+        yield _Segment(start, end, (inner, None, None) if which == 0 else (None, inner, None))
+        position = end
+    yield from attributes(len(source))
+
+
+_SCRIPT_OPEN = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
+_SCRIPT_CLOSE = re.compile(r"</script\s*>", re.IGNORECASE)
+_AMPSCRIPT_ATTRS = re.compile(r"runat\s*=\s*[\"']?server", re.IGNORECASE)
+
+
+def _script_blocks(source: str) -> str:
+    """`<script runat="server" language="ampscript">` blocks as the %%[ ]%% blocks they are; server-side
+    JavaScript is refused by line (browser scripts are text). Found in linear time (scan.spans)."""
+    lower = source.lower()
+    out: list[str] = []
+    position = 0
+    for start, end, _pair in spans(lower, (("<script", "</script"),)):
+        opening = _SCRIPT_OPEN.match(source, start, end)
+        closing = _SCRIPT_CLOSE.match(source, end - len("</script"), min(len(source), end + 200))
+        if opening is None or closing is None or not _AMPSCRIPT_ATTRS.search(opening.group(1)):
+            continue
+        if not re.search(r"language\s*=\s*[\"']?ampscript", opening.group(1), re.IGNORECASE):
+            line = line_of(source, start)
+            raise TemplateSyntax("AMPscript: server-side JavaScript is not supported by dlp", line)
+        out.append(source[position:start])
+        out.append(f"%%[{source[opening.end() : end - len('</script')]}]%%")
+        position = closing.end()
+    out.append(source[position:])
+    return "".join(out)
+
+
 _LEX = re.compile(
     r'\s*(?:(?P<str>"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\')|(?P<num>-?\d+(?:\.\d+)?)|(?P<var>@\w+)|(?P<attr>\[[^\]]+\])'
     r"|(?P<op>==|!=|<>|>=|<=|[=<>(),])|(?P<word>[A-Za-z_]\w*)|(?P<comment>/\*.*?\*/)|(?P<bad>\S))",
@@ -45,6 +112,10 @@ def _s(value: Any) -> str:
         return "true"
     if value is False:
         return "false"
+    if isinstance(value, dt.datetime):  # as Marketing Cloud prints a date: 5/1/2023 5:00:00 AM
+        return f"{value.month}/{value.day}/{value.year} {value.hour % 12 or 12}:{value:%M:%S %p}"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))  # Add(5, 42) is 47, not 47.0
     return "" if value is None else str(value)
 
 
@@ -55,12 +126,105 @@ def _num(value: Any) -> float:
         raise RenderFailure(f"AMPscript: '{_s(value)[:20]}' is not a number") from None
 
 
+def _bool(value: Any) -> bool:
+    return value is True or _s(value).strip().lower() in ("true", "1")
+
+
+def _urlencode(text: str, plus: bool, every: bool) -> str:
+    """AMPscript's URLEncode: spaces (as %20, or + when asked) and non-ASCII; every reserved character too
+    when asked. Text between %% delimiters is left as written (AMPscript inside the URL)."""
+    safe = "" if every else ":/?=&#%;,@!$'()*+[]~"
+    encoded = quote(text, safe=safe)
+    return encoded.replace("%20", "+") if plus else encoded
+
+
+def _char(code: float) -> str:
+    if not 0 <= code <= 0x10FFFF:
+        raise RenderFailure(f"AMPscript: Char({_s(code)[:20]}) is not a character code")
+    return chr(int(code))
+
+
+def _replace_all(text: str, new: str, old: list[str]) -> str:
+    for target in old:
+        if target:
+            text = text.replace(target, new)
+    return text
+
+
+_DATE_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y",
+                 "%Y-%m-%d %I:%M %p", "%Y-%m-%d %I:%M:%S %p",
+                 "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%B %d, %Y", "%d %B %Y")  # fmt: skip
+
+
+def _date(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    text = _s(value).strip()
+    try:
+        return dt.datetime.fromisoformat(text.removesuffix("Z")).replace(tzinfo=None)
+    except ValueError:
+        pass
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    raise RenderFailure(f"AMPscript: '{text[:30]}' is not a date")
+
+
+_UNITS = {"Y": "years", "M": "months", "D": "days", "H": "hours", "MI": "minutes"}
+
+
+def _unit(unit: str) -> str:
+    key = unit.strip().upper()
+    if key not in _UNITS:
+        raise RenderFailure(f"AMPscript: '{unit[:10]}' is not a date part (Y, M, D, H or MI)")
+    return key
+
+
+def _date_add(date: dt.datetime, n: int, unit: str) -> dt.datetime:
+    key = _unit(unit)
+    if key in ("Y", "M"):
+        months = date.month - 1 + n * (12 if key == "Y" else 1)
+        year, month = date.year + months // 12, months % 12 + 1
+        if not 1 <= year <= 9999:
+            raise RenderFailure("AMPscript: date out of range")
+        return date.replace(
+            year=year, month=month, day=min(date.day, 28 if month == 2 else 30 if month in (4, 6, 9, 11) else 31)
+        )
+    try:
+        return date + dt.timedelta(**{_UNITS[key]: n})
+    except OverflowError:
+        raise RenderFailure("AMPscript: date out of range") from None
+
+
+def _date_diff(a: dt.datetime, b: dt.datetime, unit: str) -> int:
+    key = _unit(unit)
+    if key == "Y":
+        return b.year - a.year
+    if key == "M":
+        return (b.year - a.year) * 12 + b.month - a.month
+    seconds = (b - a).total_seconds()
+    return int(seconds // {"D": 86400, "H": 3600, "MI": 60}[key])
+
+
+def _date_part(date: dt.datetime, part: str) -> Any:
+    key = part.strip().lower()
+    parts = {
+        "year": date.year, "y": date.year, "month": date.month, "m": date.month, "monthname": date.strftime("%B"),
+        "day": date.day, "d": date.day, "hour": date.hour, "h": date.hour, "minute": date.minute, "mi": date.minute,
+    }  # fmt: skip
+    if key not in parts:
+        raise RenderFailure(f"AMPscript: '{part[:10]}' is not a date part")
+    return parts[key]
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "v": lambda x: _s(x),
     "concat": lambda *a: "".join(_s(x) for x in a),
     "uppercase": lambda x: _s(x).upper(),
     "lowercase": lambda x: _s(x).lower(),
-    "propercase": lambda x: _s(x).title(),
+    "propercase": lambda x: re.sub(r"\S+", lambda m: m.group(0)[:1].upper() + m.group(0)[1:].lower(), _s(x)),
     "trim": lambda x: _s(x).strip(),
     "empty": lambda x: _s(x) == "",
     "isnull": lambda x: x is None or _s(x) == "",
@@ -74,13 +238,23 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "format": lambda x, *a: _s(x),
     "formatdate": lambda x, *a: _s(x),
     "formatnumber": lambda x, *a: _s(x),
-    "now": lambda *a: dt.datetime.now().strftime("%m/%d/%Y %I:%M:%S %p"),
+    "now": lambda *a: dt.datetime.now().replace(microsecond=0),
     "redirectto": lambda x: _s(x),
-    "urlencode": lambda x, *a: _s(x),
+    "urlencode": lambda x, plus=False, every=False: _urlencode(_s(x), _bool(plus), _bool(every)),
     "add": lambda a, b: _num(a) + _num(b),
     "subtract": lambda a, b: _num(a) - _num(b),
     "multiply": lambda a, b: _num(a) * _num(b),
     "divide": lambda a, b: _num(a) / _num(b) if _num(b) else 0,
+    "mod": lambda a, b: _num(a) % _num(b) if _num(b) else 0,
+    "char": lambda code, n=1: _char(_num(code)) * max(0, min(int(_num(n)), 1000)),
+    "replacelist": lambda s, new, *old: _replace_all(_s(s), _s(new), [_s(o) for o in old]),
+    "dateparse": lambda x, *a: _date(x),
+    "dateadd": lambda d, n, unit: _date_add(_date(d), int(_num(n)), _s(unit)),
+    "datediff": lambda a, b, unit: _date_diff(_date(a), _date(b), _s(unit)),
+    "datepart": lambda d, part: _date_part(_date(d), _s(part)),
+    "getsendtime": lambda *a: dt.datetime.now().replace(microsecond=0),
+    "systemdatetolocaldate": lambda d: _date(d),
+    "localdatetosystemdate": lambda d: _date(d),
     "attributevalue": None,  # the row, see _Run.eval
     "output": None,  # statements, see _Run.block
     "outputline": None,
@@ -163,7 +337,7 @@ class _Parser:
         if kind == "str":
             return _Expr("str", text[1:-1].replace(text[0] * 2, text[0]))
         if kind == "num":
-            return _Expr("num", float(text))
+            return _Expr("num", float(text) if "." in text else int(text))
         if kind == "var":
             return _Expr("var", text.lower())
         if kind == "attr":
@@ -207,8 +381,12 @@ def _statements(code: str, line: int) -> list[_Stmt]:
         kind, text = parser.peek()
         if kind == "kw" and text == "VAR":
             parser.pos += 1
+            names = []
             while parser.peek()[0] == "var" or parser.peek() == ("op", ","):
+                if parser.peek()[0] == "var":
+                    names.append(parser.peek()[1].lower())
                 parser.pos += 1
+            out.append(_Stmt("declare", line, names))
         elif kind == "kw" and text == "SET":
             parser.pos += 1
             name = parser.take("var")[1].lower()
@@ -262,10 +440,10 @@ class AmpscriptEngine:
         self.variables = variables
 
     def compile(self, source: str, *, name: str, html: bool) -> Compiled:
-        prepared = substitute(source, "ampscript", self.variables)
+        prepared = _script_blocks(substitute(source, "ampscript", self.variables))
         flat: list[_Stmt] = []
         position = 0
-        for match in _SEGMENT.finditer(prepared):
+        for match in _segments(prepared):
             line = line_of(prepared, match.start())
             if match.start() > position:
                 flat.append(_Stmt("text", line, prepared[position : match.start()]))
@@ -318,6 +496,9 @@ class _Run:
                 self.emit(self.eval(stmt.expr), escape=False)
             elif stmt.kind == "set":
                 self.variables[stmt.value] = self.eval(stmt.expr)
+            elif stmt.kind == "declare":  # VAR @x: declared, null (empty) until SET
+                for name in stmt.value:
+                    self.variables.setdefault(name, None)
             elif stmt.kind == "call":
                 expr = stmt.expr
                 if expr is not None and expr.kind == "call" and expr.value in ("output", "outputline"):

@@ -15,14 +15,14 @@ from functools import partial
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
-from dlp.templating.base import Budget, Compiled, RenderFailure, RenderValues, TemplateSyntax, UndefinedNames
-from dlp.templating.jinja import undefined_name, undefined_names
+from dlp.templating.base import Compiled, RenderValues, TemplateSyntax
+from dlp.templating.jinja import KeyFirstSandbox, render_bounded
 from dlp.templating.platform import substitute
 from dlp.templating.rowview import RowView
+from dlp.templating.scan import replace
 
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+_TAGS = (("{{", "}}"), ("{%", "%}"))  # found by scan.replace, in linear time
 _DJANGO_FILTER_ARG = re.compile(r"\|\s*(\w+)\s*:\s*(\"[^\"]*\"|'[^']*'|[\w.]+)")
 
 
@@ -53,7 +53,7 @@ FILTERS = {
 
 
 def _django_to_jinja(source: str) -> str:
-    return _TAG.sub(lambda m: _DJANGO_FILTER_ARG.sub(r"|\1(\2)", m.group(0)), source)
+    return replace(source, _TAGS, lambda tag, _pair: _DJANGO_FILTER_ARG.sub(r"|\1(\2)", tag))
 
 
 class BrevoEngine:
@@ -63,7 +63,7 @@ class BrevoEngine:
         self.variables = variables
         self.envs = {}
         for html in (False, True):
-            env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=html, keep_trailing_newline=True)
+            env = KeyFirstSandbox(undefined=jinja2.StrictUndefined, autoescape=html, keep_trailing_newline=True)
             env.filters.update(FILTERS)
             self.envs[html] = env
 
@@ -81,23 +81,4 @@ def _render(template: jinja2.Template, source: str, variables: Any, values: Rend
     context = dict(values.merged)
     context["contact"] = RowView(row)
     context["params"] = RowView({**variables, **row})
-    budget = Budget()
-    try:
-        # Piece by piece, so the time and size budget ends a runaway loop (the sandbox bounds range()).
-        pieces: list[str] = []
-        size = 0
-        for piece in template.generate(context):
-            budget.tick()
-            pieces.append(piece)
-            size += len(piece)
-            if size > budget.max_output:
-                raise RenderFailure(f"render budget exceeded: output larger than {budget.max_output} characters")
-        return "".join(pieces)
-    except RenderFailure:
-        raise
-    except jinja2.UndefinedError as exc:
-        raise UndefinedNames(undefined_names(template, source, context, undefined_name(exc))) from None
-    except jinja2.TemplateError as exc:
-        raise RenderFailure(f"Brevo: {exc}") from None
-    except Exception as exc:
-        raise RenderFailure(f"Brevo: {type(exc).__name__}: {exc}") from None
+    return render_bounded(template, source, context, "Brevo")

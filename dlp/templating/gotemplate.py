@@ -1,17 +1,20 @@
-"""Go templates as Listmonk uses them: a small, strictly bounded interpreter of that subset.
+"""Go templates (Listmonk, Ory Kratos, Supabase...): a small, strictly bounded interpreter of text/template.
 
-There is no Python engine for Go's text/template. Supported: `{{ .Subscriber.Name }}`, `.Email`,
-`.FirstName`, `.LastName`, `.UUID`, `.Status`, `{{ .Subscriber.Attribs.x }}` (the row's columns, by
-exported and normalised name, plus a JSON `attributes`/`attribs` column as Listmonk exports it),
-`.Campaign.Name`/`.Subject`/`.FromEmail`, `vars:` at the top level; `{{ if }}`/`{{ else if }}`/`{{ else }}`/
-`{{ end }}`, `{{ range }}` (with `$i, $v :=` and `{{ else }}`), `{{ with }}`, variables (`$x := ...`), pipes,
-`{{- -}}` trimming, comments, and the functions in FUNCTIONS: Go's (eq ne lt le gt ge and or not len index
-print printf html urlquery), Listmonk's (UnsubscribeURL ManageURL OptinURL MessageURL TrackView
-TrackLink Date Safe) and common Sprig ones (upper lower title trim default contains hasPrefix
-hasSuffix replace trunc quote). Not supported (a syntax error names it): `define`/`template`/`block`,
-`break`/`continue`, `L.T` translations, any other function. `range` only walks data (no integers), and
-every step ticks the render budget. A missing field in output is an undefined variable (Listmonk would
-print `<no value>` or fail); in a condition it is false.
+There is no Python engine for Go's text/template. The data: the row's own fields at the top level
+(`{{ .RecoveryCode }}`, by exported and normalised name; a column holding a JSON object is that map),
+`vars:` at the top level, and Listmonk's objects: `{{ .Subscriber.Name }}`, `.Email`, `.FirstName`,
+`.LastName`, `.UUID`, `.Status`, `{{ .Subscriber.Attribs.x }}` (the row's columns, plus a JSON
+`attributes`/`attribs` column as Listmonk exports it), `.Campaign.Name`/`.Subject`/`.FromEmail`.
+Supported: `{{ if }}`/`{{ else if }}`/`{{ else }}`/`{{ end }}`, `{{ range }}` (with `$i, $v :=` and
+`{{ else }}`), `{{ with }}`, `{{ define }}`/`{{ template }}`/`{{ block }}` within one file (a layout's
+`{{ template "content" . }}` is the campaign body: `vars: {content: ...}`, else empty), variables
+(`$x := ...`), pipes, `{{- -}}` trimming, comments, and the functions in FUNCTIONS: Go's (eq ne lt le gt
+ge and or not len index print printf html urlquery), Listmonk's (UnsubscribeURL ManageURL OptinURL
+MessageURL TrackView TrackLink Date Safe) and common Sprig ones. Not supported (a syntax error names
+it): a `{{ template }}` defined in another file, `break`/`continue`, `L.T` translations, any other
+function. `range` only walks data (no integers), and every step ticks the render budget;
+templates calling each other are bounded in depth. A missing field in output is an undefined variable
+(Listmonk would print `<no value>` or fail); in a condition it is false.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import datetime as dt
 import html as html_lib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -38,15 +41,21 @@ from dlp.templating.base import (
     line_of,
 )
 from dlp.templating.platform import tag_values
+from dlp.templating.scan import spans
 
-_ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.DOTALL)
+_ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.DOTALL)  # applied to one action at a time (scan.spans)
 _LEX = re.compile(
     r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|`[^`]*`)|(?P<num>-?\d+(?:\.\d+)?)|(?P<decl>:=|=(?!=))'
     r"|(?P<field>(?:\$\w*|\.)?(?:\.[A-Za-z_]\w*)+|\.|\$\w*)|(?P<pipe>\|)|(?P<lp>\()|(?P<rp>\))|(?P<comma>,)"
     r"|(?P<ident>[A-Za-z_][\w.]*)|(?P<bad>\S))",
     re.DOTALL,
 )
-UNSUPPORTED = {"define", "template", "block", "break", "continue"}
+UNSUPPORTED = {"break", "continue"}
+_NAME = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|`[^`]*`)\s*(.*)$', re.DOTALL)
+# `{{ template "content" . }}` in a layout is where the platform puts the campaign's body (Listmonk): the
+# body is `vars: {content: ...}` when given, else nothing.
+CONTENT_TEMPLATES = ("content",)
+MAX_TEMPLATE_DEPTH = 50
 
 
 class Missing:
@@ -137,6 +146,17 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "trunc": lambda n, s: _s(s)[: int(n)],
     "quote": lambda *a: " ".join(json.dumps(_s(x)) for x in a),
     "toString": lambda a: _s(a),
+    "cat": lambda *a: " ".join(_s(x) for x in a if x is not None and not isinstance(x, Missing)),
+    "nospace": lambda a: re.sub(r"\s+", "", _s(a)),
+    "trimPrefix": lambda p, s: _s(s).removeprefix(_s(p)),
+    "trimSuffix": lambda p, s: _s(s).removesuffix(_s(p)),
+    "trimAll": lambda c, s: _s(s).strip(_s(c)),
+    "initials": lambda a: "".join(w[0] for w in _s(a).split()),
+    "abbrev": lambda n, s: _s(s) if len(_s(s)) <= int(n) else _s(s)[: max(int(n) - 3, 0)] + "...",
+    "join": lambda sep, items: _s(sep).join(_s(x) for x in items) if isinstance(items, list | tuple) else _s(items),
+    "coalesce": lambda *a: next((x for x in a if _truthy(x) and not isinstance(x, Missing)), ""),
+    "empty": lambda a: not _truthy(a),
+    "now": lambda: dt.datetime.now(dt.UTC),
     "TrackLink": lambda url, *a: _s(url),
     "Date": lambda layout="2006-01-02": _go_date(_s(layout)),
     "Safe": lambda a: _Safe(_s(a)),
@@ -271,13 +291,50 @@ def _pipeline(tokens: list[tuple[str, str]], line: int) -> _Pipe:
     return _Pipe(cmds, decl, assign)
 
 
-def _parse(source: str) -> list[_Node]:
+def _template_name(rest: str, word: str, line: int) -> tuple[str, str]:
+    """The quoted name of `define`/`template`/`block` and what follows it."""
+    match = _NAME.match(rest)
+    if not match:
+        raise TemplateSyntax(f"Go template: {{{{ {word} }}}} needs a quoted template name", line)
+    quoted = match.group(1)
+    return (json.loads(quoted) if quoted.startswith('"') else quoted[1:-1]), match.group(2).strip()
+
+
+class _Action:
+    """One `{{ ... }}` found by `scan.spans`, read with _ACTION (trim markers, code), offsets in the source."""
+
+    def __init__(self, source: str, start: int, end: int) -> None:
+        self._match = _ACTION.fullmatch(source, start, end)
+        self._start, self._end = start, end
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def group(self, index: int) -> str | None:
+        return self._match.group(index) if self._match else None
+
+
+def _actions(source: str) -> Iterator[_Action]:
+    for start, end, _pair in spans(source, (("{{", "}}"),)):
+        yield _Action(source, start, end)
+
+
+def _argument(code: str, line: int) -> _Pipe | None:
+    return _pipeline(_lex(code, line), line) if code else None
+
+
+def _parse(source: str) -> tuple[list[_Node], dict[str, list[_Node]]]:
+    """The nodes of a template, and the templates it defines (`define`/`block`) by name."""
+    defines: dict[str, list[_Node]] = {}
     root: list[_Node] = []
     stack: list[tuple[_Node, list[_Node]]] = []  # (block, the body being filled)
     body = root
     position = 0
     trim_next = False
-    for match in _ACTION.finditer(source):
+    for match in _actions(source):
         line = line_of(source, match.start())
         text = source[position : match.start()]
         if trim_next:
@@ -302,6 +359,21 @@ def _parse(source: str) -> list[_Node]:
             body.append(node)
             stack.append((node, node.body))
             body = node.body
+        elif word in ("define", "block"):
+            name, argument = _template_name(rest, word, line)
+            node = _Node(word, line, text=name)
+            if word == "block":  # defines the template and runs it here
+                call = _Node(
+                    "template", line, text=name, pipe=_pipeline(_lex(argument, line), line) if argument else None
+                )
+                body.append(call)
+            stack.append((node, node.body))
+            body = node.body
+        elif word == "template":
+            name, argument = _template_name(rest, word, line)
+            body.append(
+                _Node("template", line, text=name, pipe=_pipeline(_lex(argument, line), line) if argument else None)
+            )
         elif word == "else":
             if not stack:
                 raise TemplateSyntax("Go template: {{ else }} outside if/range/with", line)
@@ -318,7 +390,9 @@ def _parse(source: str) -> list[_Node]:
         elif word == "end":
             if not stack:
                 raise TemplateSyntax("Go template: {{ end }} without if/range/with", line)
-            stack.pop()
+            closed = stack.pop()[0]
+            if closed.kind in ("define", "block"):
+                defines[closed.text] = closed.body
             body = stack[-1][1] if stack else root
         elif code:
             body.append(_Node("action", line, pipe=_pipeline(_lex(code, line), line)))
@@ -329,7 +403,23 @@ def _parse(source: str) -> list[_Node]:
         tail = tail.lstrip()
     if tail:
         body.append(_Node("text", line_of(source, position), tail))
-    return root
+    _check_calls(root, defines)
+    for nodes in defines.values():
+        _check_calls(nodes, defines)
+    return root, defines
+
+
+def _check_calls(nodes: list[_Node], defines: dict[str, list[_Node]]) -> None:
+    """A `{{ template "x" }}` of a template this file does not define is named at compile time."""
+    for node in nodes:
+        if node.kind == "template" and node.text not in defines and node.text not in CONTENT_TEMPLATES:
+            raise TemplateSyntax(
+                f'Go template: template "{node.text}" is defined in another file, which dlp does not read: '
+                f"paste its {{{{ define }}}} into this template",
+                node.line,
+            )
+        _check_calls(node.body, defines)
+        _check_calls(node.other, defines)
 
 
 # ---- data ---------------------------------------------------------------------------------------------
@@ -375,6 +465,23 @@ def subscriber(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _json_object(value: Any) -> Any:
+    """A column holding a JSON object (`{"id": ...}`, as exports write nested data) as the map it is."""
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            return value
+        return parsed if isinstance(parsed, dict) else value
+    return value
+
+
+def top_level(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The row's own fields at the top level, as other Go senders pass their data (Ory Kratos'
+    `{{ .RecoveryCode }}`, Supabase's `{{ .ConfirmationURL }}`): exported and normalised names."""
+    return {name: _json_object(value) for name, value in template_names(row).items()}
+
+
 class GoEngine:
     syntax = "go"
 
@@ -383,12 +490,16 @@ class GoEngine:
         self.platform = tag_values("go", variables)
 
     def compile(self, source: str, *, name: str, html: bool) -> Compiled:
-        return Compiled(source, partial(_render, _parse(source), html, self))
+        nodes, defines = _parse(source)
+        return Compiled(source, partial(_render, nodes, defines, html, self))
 
 
-def _render(nodes: list[_Node], html: bool, engine: GoEngine, values: RenderValues) -> str:
+def _render(
+    nodes: list[_Node], defines: dict[str, list[_Node]], html: bool, engine: GoEngine, values: RenderValues
+) -> str:
     variables = engine.variables
     data = {
+        **top_level(values.row or {}),
         **variables,
         "Subscriber": subscriber(values.row or {}),
         "Campaign": {
@@ -400,7 +511,7 @@ def _render(nodes: list[_Node], html: bool, engine: GoEngine, values: RenderValu
     }
     if values.row is None:
         data["recipients"] = values.merged.get("recipients", [])
-    run = _Run(data, html, engine.platform)
+    run = _Run(data, html, engine.platform, defines)
     run.nodes(nodes, data, {"$": data})
     if run.undefined:
         raise UndefinedNames(run.undefined)
@@ -408,8 +519,10 @@ def _render(nodes: list[_Node], html: bool, engine: GoEngine, values: RenderValu
 
 
 class _Run:
-    def __init__(self, data: Any, html: bool, platform: dict[str, str]) -> None:
+    def __init__(self, data: Any, html: bool, platform: dict[str, str], defines: dict[str, list[_Node]]) -> None:
         self.data = data
+        self.defines = defines
+        self.depth = 0
         self.html = html
         self.platform = platform
         self.out: list[str] = []
@@ -437,8 +550,26 @@ class _Run:
                     self.nodes(node.other, dot, scope)
             elif node.kind == "range":
                 self.range(node, dot, scope)
+            elif node.kind == "template":
+                self.template(node, dot, scope)
             if len(self.out) % 64 == 0 and sum(map(len, self.out)) > self.budget.max_output:
                 raise RenderFailure(f"render budget exceeded: output larger than {self.budget.max_output} characters")
+
+    def template(self, node: _Node, dot: Any, scope: dict[str, Any]) -> None:
+        """`{{ template "x" pipeline }}`: the defined template with dot set to the pipeline (Go's nil without
+        one) and only `$` in scope, as Go runs it."""
+        value = self.pipe(node.pipe, dot, dict(scope)) if node.pipe is not None else None
+        if node.text not in self.defines:  # the layout's content slot (CONTENT_TEMPLATES)
+            content = self.data.get(node.text, "") if isinstance(self.data, Mapping) else ""
+            self.out.append(_s(content) if content is not None else "")
+            return
+        self.depth += 1
+        if self.depth > MAX_TEMPLATE_DEPTH:
+            raise RenderFailure(f"Go template: templates call each other more than {MAX_TEMPLATE_DEPTH} deep")
+        try:
+            self.nodes(self.defines[node.text], value, {"$": value})
+        finally:
+            self.depth -= 1
 
     def range(self, node: _Node, dot: Any, scope: dict[str, Any]) -> None:
         assert node.pipe is not None

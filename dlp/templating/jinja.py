@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import contextvars
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from dlp.templating.base import Budget, RenderFailure, UndefinedNames
 
 _UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
 _NAMES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("dlp_jinja_undefined", default=None)
@@ -65,3 +68,40 @@ def undefined_names(template: jinja2.Template, source: str, context: dict[str, A
     finally:
         _NAMES.reset(token)
     return list(dict.fromkeys(n for n in names if n and n != "?")) or ([first] if first else [])
+
+
+def render_bounded(template: jinja2.Template, source: str, context: dict[str, Any], label: str) -> str:
+    """A platform's Jinja-translated template rendered piece by piece, so the time and size budget ends a
+    runaway loop (the sandbox bounds range()); every undefined name of a failed render is reported."""
+    budget = Budget()
+    try:
+        pieces: list[str] = []
+        size = 0
+        for piece in template.generate(context):
+            budget.tick()
+            pieces.append(piece)
+            size += len(piece)
+            if size > budget.max_output:
+                raise RenderFailure(f"render budget exceeded: output larger than {budget.max_output} characters")
+        return "".join(pieces)
+    except RenderFailure:
+        raise
+    except jinja2.UndefinedError as exc:
+        raise UndefinedNames(undefined_names(template, source, context, undefined_name(exc))) from None
+    except jinja2.TemplateError as exc:
+        raise RenderFailure(f"{label}: {exc}") from None
+    except Exception as exc:
+        raise RenderFailure(f"{label}: {type(exc).__name__}: {exc}") from None
+
+
+class KeyFirstSandbox(SandboxedEnvironment):
+    """The sandbox for platforms whose `x.items` means the key `items` (Mailjet's `var:order.items`,
+    Brevo's `params.items`), never the dict method Jinja would find first."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Mapping):
+            try:
+                return obj[attribute]
+            except (KeyError, TypeError):
+                pass
+        return super().getattr(obj, attribute)

@@ -2,9 +2,12 @@
 
 python-liquid is given no loader (it reads no file; `{% include %}`, `{% render %}` and Braze's
 `{{content_blocks.${name}}}` are syntax errors naming the tag) and bounds loops, output and context
-depth itself (limits below). The row is also reachable as `customer`, `person`, `contact`, `subscriber`
-and `user` (Shopify/Customer.io/Klaviyo style), Braze's `${first_name}` attribute syntax is read as
-`first_name`, and Klaviyo's `lookup` filter is added.
+depth itself (limits below). The row is also reachable as `customer`, `person`, `contact`, `subscriber`,
+`user` and `custom_attribute` (Shopify/Customer.io/Klaviyo/Braze style), Braze's `${first_name}` attribute
+syntax is read as `first_name`, Braze's and Klaviyo's dialects are rewritten (`liquid_dialects`), the
+platforms' link tags take their optional link text (`{% unsubscribe 'Opt out' %}`), and the platforms'
+own filters are added (`dlp.templating.liquid_filters`: Shopify's `money`/`img_url`/`format_address`...,
+Klaviyo's `lookup` and Django-style names, Braze's).
 """
 
 from __future__ import annotations
@@ -18,11 +21,17 @@ import liquid
 from liquid.exceptions import LiquidError, LiquidSyntaxError, ResourceLimitError, UndefinedError
 
 from dlp.templating.base import MAX_OUTPUT_CHARS, Compiled, RenderFailure, RenderValues, TemplateSyntax, Tracker
+from dlp.templating.liquid_dialects import braze, filtered_conditions
+from dlp.templating.liquid_filters import platform_filters
 from dlp.templating.platform import substitute
 from dlp.templating.rowview import RowView
 
-ROW_OBJECTS = ("customer", "person", "contact", "subscriber", "user")
+ROW_OBJECTS = ("customer", "person", "contact", "subscriber", "user", "custom_attribute")
 _OTHER_FILE = re.compile(r"\{%-?\s*(include|render)\b|\{\{-?\s*(content_blocks\.[\w.]+)")
+_LINK_TAG_TEXT = re.compile(
+    r"\{%-?\s*(unsubscribe|unsubscribe_url|unsubscribe_link|manage_preferences|manage_preferences_url|web_view"
+    r"|view_in_browser_url)\s+(?:\"[^\"]*\"|'[^']*')\s*-?%\}"
+)
 _BRAZE_ATTRIBUTE = re.compile(r"\$\{([A-Za-z_][\w ]*)\}")
 _TRACKER: contextvars.ContextVar[Tracker | None] = contextvars.ContextVar("dlp_liquid_tracker", default=None)
 
@@ -63,11 +72,13 @@ class LiquidEngine:
         self.variables = variables
         self.envs = {html: _Environment(undefined=_MarkerUndefined, autoescape=html) for html in (False, True)}
         for env in self.envs.values():
+            env.filters.update(platform_filters(variables))  # Shopify's, Klaviyo's and Braze's own filters
             env.filters["lookup"] = _lookup  # Klaviyo: {{ person|lookup:'Favorite Color' }}
 
     def compile(self, source: str, *, name: str, html: bool) -> Compiled:
-        prepared = substitute(source, "liquid", self.variables)
+        prepared = substitute(_LINK_TAG_TEXT.sub(r"{% \1 %}", source), "liquid", self.variables)
         prepared = _BRAZE_ATTRIBUTE.sub(lambda m: m.group(1).strip().replace(" ", "_"), prepared)
+        prepared = filtered_conditions(braze(prepared))
         other_file = _OTHER_FILE.search(prepared)
         if other_file:
             raise TemplateSyntax(

@@ -6,7 +6,9 @@ Supported: `*|FIELD|*` (any audience field, found by exported name, by key or by
 `*|ELSEIF:...|*`, `*|ELSE:|*`, `*|END:IF|*`; `*|DATE:fmt|*` / `*|DATE|*`; the platform's own tags
 (`*|UNSUB|*`, `*|LIST:ADDRESS|*`, `*|MC:SUBJECT|*`... see platform_tags.yaml) as placeholders or from
 `vars:`. Not supported (a syntax error names the tag): `*|INTERESTED:...|*`, `*|FEEDBLOCK|*` and RSS
-tags, `*|RANDOM:|*`, `*|FACEBOOK:...|*`/social and product-recommendation blocks, `*|MC:TOC|*` content.
+tags, `*|RANDOM:|*`, social content blocks (`*|TWITTER:FULLPROFILE|*`) and product-recommendation blocks,
+`*|MC:TOC|*` content; social links (`*|FACEBOOK:PROFILEURL|*`, `*|TWITTER:TWEET|*`, `*|SHARE:...|*`) are
+placeholder URLs.
 A field in output position that the audience does not have is an undefined variable; in a condition it
 is empty, as Mailchimp treats it.
 """
@@ -23,8 +25,8 @@ from urllib.parse import quote
 from dlp.columns import FieldLookup
 from dlp.templating.base import Budget, Compiled, RenderFailure, RenderValues, TemplateSyntax, UndefinedNames, line_of
 from dlp.templating.platform import tag_values
+from dlp.templating.scan import spans
 
-_TAG = re.compile(r"\*\|(.*?)\|\*", re.DOTALL)
 _CONDITION = re.compile(r"^\s*([^=!<>]+?)\s*(?:(=|!=|>=|<=|>|<)\s*(.*?))?\s*$")
 UNSUPPORTED = ("INTERESTED", "FEEDBLOCK", "RSS", "RANDOM", "FACEBOOK", "TWITTER", "INSTAGRAM", "PRODUCT", "GROUPS")
 MODIFIERS = {
@@ -33,6 +35,17 @@ MODIFIERS = {
     "TITLE": str.title,
     "URL": lambda v: quote(v, safe=""),
 }
+SOCIAL = ("FACEBOOK", "TWITTER", "INSTAGRAM", "LINKEDIN", "YOUTUBE", "PINTEREST")
+_SOCIAL_LINK = re.compile(rf"^(?:(?:{'|'.join(SOCIAL)}):(?:\w*URL|LIKE|TWEET|SHARE|FOLLOW)|SHARE:.*)$", re.IGNORECASE)
+
+
+def social_link(tag: str) -> str | None:
+    """A social link tag's placeholder URL (the account's profile or a share link), else None."""
+    if not _SOCIAL_LINK.match(tag.strip()):
+        return None
+    return "https://social.example.com/" + re.sub(r"[^a-z0-9]+", "/", tag.strip().lower()).strip("/")
+
+
 PHP_DATE = {"Y": "%Y", "y": "%y", "m": "%m", "n": "%-m", "d": "%d", "j": "%-d", "F": "%B", "M": "%b", "D": "%a",
             "l": "%A", "H": "%H", "i": "%M"}  # fmt: skip
 
@@ -73,12 +86,12 @@ def _parse(source: str) -> list[_Node]:
     stack: list[_Node] = []
     body = root
     position = 0
-    for match in _TAG.finditer(source):
-        line = line_of(source, match.start())
-        if match.start() > position:
-            body.append(_Node("text", source[position : match.start()]))
-        position = match.end()
-        tag = match.group(1).strip()
+    for start, end, _pair in spans(source, (("*|", "|*"),)):
+        line = line_of(source, start)
+        if start > position:
+            body.append(_Node("text", source[position:start]))
+        position = end
+        tag = source[start + 2 : end - 2].strip()
         head, _, rest = tag.partition(":")
         head = head.upper()
         if head in ("IF", "IFNOT"):
@@ -97,7 +110,7 @@ def _parse(source: str) -> list[_Node]:
                 raise TemplateSyntax("Mailchimp: *|END:IF|* without *|IF:...|*", line)
             stack.pop()
             body = stack[-1].branches[-1][2] if stack else root
-        elif head.split("_")[0] in UNSUPPORTED or head in UNSUPPORTED:
+        elif (head.split("_")[0] in UNSUPPORTED or head in UNSUPPORTED) and social_link(tag) is None:
             raise TemplateSyntax(
                 f"Mailchimp: *|{tag[:40]}|* is not supported by dlp (its content is chosen by Mailchimp at send "
                 f"time); replace it by the text it stands for to pre-flight this campaign",
@@ -156,6 +169,8 @@ class _Program:
             return html_lib.escape(state.subject, quote=False) if self.html else state.subject
         if upper in self.platform:
             return self.platform[upper]
+        if (link := social_link(tag)) is not None:
+            return link
         head, _, rest = tag.partition(":")
         head_upper = head.upper()
         if head_upper == "DATE":

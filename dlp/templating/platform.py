@@ -48,9 +48,18 @@ def substitute(source: str, syntax: str, variables: Mapping[str, Any]) -> str:
     values = tag_values(syntax, variables)
     if not values or syntax in ("mailchimp", "go"):
         return source  # those engines resolve platform tags by name while rendering
+    # `{{ organization.name }}` is the campaign's own when `vars:` gives `organization`
+    values = {tag: text for tag, text in values.items() if _root(tag) not in variables}
+    if not values:
+        return source
     pattern = re.compile("|".join(re.escape(t) for t in sorted(values, key=len, reverse=True)), re.IGNORECASE)
     lowered = {t.lower(): v for t, v in values.items()}
     return pattern.sub(lambda m: lowered[m.group(0).lower()], source)
+
+
+def _root(tag: str) -> str | None:
+    match = re.match(r"\{\{\s*([A-Za-z_]\w*)", tag)
+    return match.group(1) if match else None
 
 
 def all_placeholder_texts(variables: Mapping[str, Any]) -> list[str]:

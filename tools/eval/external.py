@@ -75,16 +75,16 @@ def scored_type(entity_type: str) -> str | None:
 
 def load_part(part: str, root: Path = EXTERNAL) -> list[dict]:
     """'dev' -> the readable samples; 'unseen' -> the packed ones (scored, never read while tuning)."""
-    if part == "dev":
+    if part in ("dev", "extra"):  # extra: more real text the set does not use (tools/eval/build_extra.py)
         rows = []
-        for path in sorted((root / "dev").glob("*.jsonl")):
+        for path in sorted((root / part).glob("*.jsonl")):
             rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         return rows
     if part == "unseen":
         packed = (root / UNSEEN_FILE).read_bytes()
         text = gzip.decompress(base64.decodebytes(packed)).decode("utf-8")
         return [json.loads(line) for line in text.splitlines() if line.strip()]
-    raise ValueError(f"unknown part {part!r} (dev or unseen)")
+    raise ValueError(f"unknown part {part!r} (dev, unseen or extra)")
 
 
 # ---------------------------------------------------------------- scoring
@@ -274,8 +274,10 @@ def report(part: str, rows: list[dict], ours: PartResult, stock: PartResult | No
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--parts", default="dev,unseen", help="comma-separated: dev, unseen (default both)")
-    parser.add_argument("--errors", type=int, default=0, help="print up to N dlp errors on the DEV part")
+    parser.add_argument(
+        "--parts", default="dev,unseen", help="comma-separated: dev, unseen, extra (default dev,unseen)"
+    )
+    parser.add_argument("--errors", type=int, default=0, help="print up to N dlp errors on the DEV (or extra) part")
     parser.add_argument("--no-stock", action="store_true", help="skip stock Presidio")
     parser.add_argument("--no-corpus", action="store_true", help="skip the team corpus block (tools/eval/corpus.py)")
     parser.add_argument("--sample", type=int, default=0, help="score only every Nth sample of each part")
@@ -291,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = load_part(part)
         if args.sample > 1:
             rows = rows[:: args.sample]
-        keep = args.errors if part == "dev" else 0
+        keep = args.errors if part in ("dev", "extra") else 0
         ours = score_part(rows, ours_predict, keep_errors=keep)
         stock = None if stock_predict is None else score_part(rows, stock_predict)
         print(report(part, rows, ours, stock))

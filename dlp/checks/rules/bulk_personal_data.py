@@ -12,6 +12,13 @@ People, not mailboxes or metadata (issue 13): role, list and no-reply addresses 
 id, not an address; and header-shaped lines (a forwarded block's From/To/Cc, a patch's Signed-off-by and
 Cc trailers, a git shortlog's "Author (3):") are addressing metadata rather than a list of people. The
 role words and list hosts are rule parameters, extendable from a rules file.
+
+Contributors are credited, not leaked: a name in a changelog's attribution ("BPF fixes, from Alexei
+Starovoitov.", "Patch by Ann Lee", "Thanks to Ann, Bob and Eve."), a GNU or Debian changelog's author line
+and a shortlog heading do not count as names of a list of people; their addresses and phone numbers (a
+pasted customer list has them in every row) still count. One person is one name: "Marcelo Ricardo
+Leitner" read as three entities, or "Eric" and "Dumazet" split by a line break, are one, and a lone
+"Wang" beside "Cong Wang" is no second person.
 """
 
 from __future__ import annotations
@@ -41,7 +48,22 @@ METADATA_LINE = re.compile(
     r"return-path|delivered-to|envelope-to|list-[\w-]+|x-[\w-]+|signed-off-by|acked-by|reviewed-by|tested-by|"
     r"reported-by|suggested-by|co-developed-by|reported-and-tested-by|requested-by|cc-by|link|closes|fixes|"
     r"von|an|kopie|gesendet|betreff|de|à|para|da|a|inviato|envoyé|enviado|objet|oggetto|asunto)[ \t]*:.*|"
-    r"[ \t]*[^\W\d_][\w.'’-]*(?:[ \t]+[\w.'’-]+){0,4}[ \t]+\(\d+\):[ \t]*)$"
+    r"[ \t]*[^\W\d_][\w.'’-]*(?:[ \t]+[\w.'’-]+){0,4}(?:[ \t]+<[^<>\s]+>)?[ \t]+\(\d+\):[ \t]*|"
+    r"\d{4}-\d\d-\d\d[ \t]+[^\n<]{1,80}<[^<>\s]+>[ \t]*|"  # a GNU ChangeLog entry's author line
+    r"[ \t]*--[ \t]+[^\n<]{1,80}<[^<>\s]+>[ \t]+\S.*)$"  # a Debian changelog's trailer line
+)
+# A contributor credited in a changelog or release note: an attribution word, then names (capitalised
+# words, "van der"-style particles, joined by commas, "and" or "&", wrapped over lines) up to the end of
+# the item or sentence. Only names count as credited: an address or number in the clause still counts.
+_NAME_WORD = r"(?:[A-Z][\w'’.-]*|van|von|der|den|de|da|di|del|du|la|le|bin|al)"
+_GAP = r"(?:[ \t]+|[ \t]*\n[ \t]*)"
+_NAME_RUN = rf"[A-Z][\w'’.-]*(?:{_GAP}{_NAME_WORD}){{0,4}}"
+CREDIT = re.compile(
+    r"(?i:\b(?:from|by|thanks(?:[ \t]+(?:go(?:es)?[ \t]+)?to)?|thank[ \t]+you|"
+    r"credits?(?:[ \t]+(?:go(?:es)?[ \t]+)?to)?|courtesy[ \t]+of|kudos[ \t]+to|authors?|contributors?))[ \t]*:?"
+    rf"{_GAP}(?:{_NAME_RUN}(?:[ \t]*,{_GAP}?(?:and{_GAP})?|{_GAP}(?:and|&){_GAP}))*{_NAME_RUN}"
+    r"(?=[ \t]*(?:[.;!)\]]|$))",
+    re.MULTILINE,
 )
 PHONE_LIKE = re.compile(r"\+?\(?\d[\d ().\-/]{5,}\d")
 MIN_CHARS_PER_PERSON = 6  # "a@b.cd" or a 7-digit number, plus a separator
@@ -139,6 +161,7 @@ class BulkPersonalData(Check):
         if index is not None:
             people.recipients = {m.owners[0] for m in index.matches(text)}
         metadata = [m.span() for m in METADATA_LINE.finditer(text)]
+        credits = [m.span() for m in CREDIT.finditer(text)]
         own_lists = message.list_addresses
         people.emails = {
             m.group().casefold()
@@ -155,15 +178,18 @@ class BulkPersonalData(Check):
             for match in phonenumbers.PhoneNumberMatcher(rows, self.params.region):
                 people.phones.add(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164))
         # The analysis stage's entities, the same personal-data reads: no second analysis.
+        names: list[Entity] = []
         for entity in entities:
             if not self.filter.wanted(entity) or _inside(entity.start, metadata):
                 continue
             if entity.entity_type == "PERSON":
-                people.names.add(normal_form(entity.text))
+                if not _inside(entity.start, credits):
+                    names.append(entity)
             elif entity.entity_type == "PHONE_NUMBER":
                 people.phones.add(self._phone(entity.text))
             elif entity.entity_type == "EMAIL_ADDRESS" and self.is_person_address(entity.text, own_lists):
                 people.emails.add(entity.text.casefold())
+        people.names = distinct_names(text, names)
         return people
 
     def _phone(self, text: str) -> str:
@@ -190,6 +216,22 @@ class BulkPersonalData(Check):
     def _all_internal(self, message: ScanMessage) -> bool:
         addresses = message.delivered_to
         return bool(addresses) and all(self.scope.is_internal(a, message) for a in addresses)
+
+
+def distinct_names(text: str, names: list[Entity]) -> set[str]:
+    """One normal form per person: names only whitespace apart are one name ("Eric" and "Dumazet" split by
+    a wrapped line), and a one-word name that is a word of another name is that person, not a second."""
+    merged: list[str] = []
+    end = -1
+    for entity in sorted(names, key=lambda e: e.start):
+        if merged and end <= entity.start and not text[end : entity.start].strip():
+            merged[-1] += " " + entity.text
+        else:
+            merged.append(entity.text)
+        end = max(end, entity.end)
+    forms = {normal_form(name) for name in merged}
+    words_of_longer = {w for form in forms if " " in form for w in form.split()}
+    return {form for form in forms if " " in form or form not in words_of_longer}
 
 
 def without_machine_lines(text: str) -> str:

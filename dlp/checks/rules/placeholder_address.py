@@ -2,10 +2,15 @@
 
 The Sprint/Swisscom incident: a stranger who owns that mailbox received contracts for years. A filler
 address whose message carries personal data blocks; one whose message carries none only warns.
+
+In received mail (audit, check, serve) "carries personal data" means what personal-data would report
+there (`dlp.checks.received_personal`): the numbers of an anti-spam report in a bounce's returned headers
+read as phone numbers, or a relay's IP, carry nobody's data and do not turn the warning into a block.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from dlp.analysis.stage import AnalyzedMessage
@@ -16,7 +21,10 @@ from dlp.checks.address_rules import (
 )
 from dlp.checks.addressing import AddressCheck
 from dlp.checks.entity import is_recipients_own, origin_of
+from dlp.checks.received_personal import ReceivedMailFilter
 from dlp.model import Finding, ScanMessage, Severity
+
+_NOTHING = re.compile(r"(?!)")  # mailbox classes concern addresses, which are not personal_entities here
 
 
 class PlaceholderAddress(AddressCheck):
@@ -26,6 +34,10 @@ class PlaceholderAddress(AddressCheck):
     @classmethod
     def compile(cls, rule, params: PlaceholderParams) -> PlaceholderMatchers:
         return PlaceholderMatchers(params)
+
+    def __init__(self, rule, scope, **compiled) -> None:
+        super().__init__(rule, scope, **compiled)
+        self.received = ReceivedMailFilter(_NOTHING, _NOTHING, _NOTHING) if scope.received else None
 
     def matcher(self, message: ScanMessage) -> PlaceholderMatcher:
         """Per sender: a campaign has one, an audited archive has one per message (own_domains)."""
@@ -73,5 +85,7 @@ class PlaceholderAddress(AddressCheck):
                     continue
                 if origin_of(entity.text, part, message, self.scope.template_sources) == "template":
                     continue  # the company's own help line or office address, the same for everyone
+                if self.received is not None and self.received.why_not_personal(entity, part, message):
+                    continue  # machinery of received mail: nobody's data
                 found.add(entity.entity_type)
         return sorted(found)

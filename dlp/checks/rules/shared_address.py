@@ -11,9 +11,10 @@ message is for comes from the To display name, the greeting line ("Dear X", "Gen
 account-holder line. Names are compared by their words, so "Anna" and "Anna Rossi" are one person.
 
 Only the author's own words are read (`dlp.checks.readable.own_words`): a reply quoting "> Hi Marco,"
-was not addressed to Marco. One name reaches an archive in several encodings (RFC 2047, raw Latin-1
-bytes read as UTF-8, mojibake, capitals, accents): words are folded to one form, and a character that
-could not be decoded (U+FFFD) matches any letter, so "José", "JOSE" and "Jos\ufffd" are one person.
+was not addressed to Marco. One name reaches an archive in several encodings and orders (RFC 2047, raw
+Latin-1 bytes read as UTF-8, mojibake, UTF-7 written raw, capitals, accents, "Last, First"): words are
+folded to one form, and a character that could not be decoded (U+FFFD) matches any letter, so "José",
+"JOSE" and "Jos\ufffd" are one person.
 """
 
 from __future__ import annotations
@@ -61,8 +62,24 @@ def _unmojibake(text: str) -> str:
         return text
 
 
+_UTF7_SHIFT = re.compile(r"\+[A-Za-z0-9/]{2,}-")  # "M+APw-ller": a UTF-7 header written raw (Netscape 4)
+
+
+def _unutf7(text: str) -> str:
+    """UTF-7 shift sequences written raw in a header ("Heinz M+APw-ller") back to their letters."""
+
+    def decoded(match: re.Match[str]) -> str:
+        try:
+            out = match.group().encode("ascii").decode("utf-7")
+        except UnicodeError:
+            return match.group()
+        return out if out.isalpha() else match.group()
+
+    return _UTF7_SHIFT.sub(decoded, text) if "+" in text else text
+
+
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", _unmojibake(text).casefold())
+    text = unicodedata.normalize("NFKD", _unmojibake(_unutf7(text)).casefold())
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
@@ -177,7 +194,8 @@ class SharedAddress(Check):
         self.single: dict[int, tuple[frozenset[str], str, int, str, str, str]] = {}  # hash(address) -> one person
 
     def _tokens(self, name: str) -> frozenset[str] | None:
-        written = [(w, _fold(w).strip(".'’-")) for w in name.split()]
+        # "Rossi, Anna" (the Last, First form of a directory) is the words Rossi and Anna.
+        written = [(w, _fold(w).strip(".,;:'’\"()-")) for w in name.split()]
         written = [(w, plain) for w, plain in written if plain and plain not in self.titles]
         words = [plain for _w, plain in written]
         if not words or " ".join(words) in self.generic or any(w in self.generic for w in words[:1]):

@@ -60,8 +60,7 @@ class TemplateError(Check):
             variable = self._shown_variable(problem.variable, problem.origin)
             if problem.kind == "undefined" and problem.variable:
                 text = (
-                    f"undefined variable '{variable}' in {problem.field}: the recipient row has no "
-                    f"such column (or key)"
+                    f"undefined variable '{variable}' in {problem.field}: the recipient row has no such column (or key)"
                 )
                 # Keys taken from row data differ per row yet are one problem: one finding across messages.
                 key = problem.variable if variable == problem.variable else "(row data)"

@@ -44,6 +44,7 @@ from dlp.detect.recognizers.phone import EmailPhoneRecognizer
 from dlp.detect.recognizers.reversed_name import ReversedNameRecognizer
 from dlp.detect.recognizers.role_name import RoleNameRecognizer
 from dlp.detect.recognizers.street_address import StreetAddressRecognizer
+from dlp.detect.recognizers.uk_address import UkAddressRecognizer
 
 # Presidio's own, reused as shipped (their checksums and context words), instantiated per language.
 PREDEFINED: tuple[type[EntityRecognizer], ...] = (
@@ -71,6 +72,7 @@ OWN: tuple[type[EntityRecognizer], ...] = (
     EmailPhoneRecognizer,
     ObfuscatedEmailRecognizer,
     StreetAddressRecognizer,
+    UkAddressRecognizer,
     DateOfBirthRecognizer,
     AccountNumberRecognizer,
     LabelledIdRecognizer,

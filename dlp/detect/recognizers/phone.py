@@ -21,9 +21,17 @@ REGIONS = ("US", "GB", "DE", "FR", "IT", "ES", "CH", "AT", "NL", "BE", "IE", "CA
 PHONE_CONTEXT = re.compile(
     r"(?i)\b(?:phone|tel|telephone|mobile|cell|call|ring|text|sms|whatsapp|fax|hotline|contact|reach|dial|"
     r"telefon|handy|mobil|rufnummer|téléphone|portable|tél|appel\w*|telefono|cellulare|chiam\w*|"
-    r"teléfono|móvil|llam\w*|numéro|number|nummer|numero|número)\b"
+    r"teléfono|móvil|movil|tfno|telf|telfs|tlf|tlfno|gsm|mob|llam\w*|numéro|number|nummer|numero|número)\b"
 )
 SSN_SHAPE = re.compile(r"^\d{3}-\d{2}-\d{4}$")
+# Spain's social security number (NUSS/NAF) as printed: province, serial, check digits ("28 12345678 90").
+NUSS_SHAPE = re.compile(r"^\d{2}[ /-]\d{7,8}[ /-]\d{2}$")
+# A book's number: "ISBN 0-306-40615-2", "ISBN-13: 978-0-306-40615-7" (the label, or the shape and its check digit).
+ISBN_LABEL = re.compile(r"(?i)\b(?:ISBN|ISSN|ISMN)(?:-?1[03])?\s*:?\s*$")
+ISBN10_SHAPE = re.compile(r"^\d{1,5}-\d{1,7}-\d{1,7}-[\dX]$")
+ISBN13_SHAPE = re.compile(r"^97[89]-\d{1,5}-\d{1,7}-\d{1,7}-\d$")
+# "..., Oregon, 97212 4321": a ZIP+4 code written with a space after its state, not a phone number.
+ZIP4_SPACED = re.compile(r"^\d{5} \d{4}$")
 DATE_SHAPE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
 GLUED = re.compile(r"[\w#/\-_.]")
 
@@ -90,12 +98,22 @@ class EmailPhoneRecognizer(PhoneRecognizer):
                 continue  # part of a longer token: a tracking id, a URL, a serial
             if before.endswith(("#", "-", "/")):
                 continue
+            if re.search(r"\d\.$", before) or "[" in span or "]" in span or re.match(r"-[^\W\d]", text[result.end :]):
+                continue  # the tail of "drm 1.1.0 20060810", a kernel-log "[    0.844119] x86" read as an extension
             if NOT_A_PHONE_LABEL.search(before) and not PHONE_CONTEXT.search(before[-12:]):
                 continue
             if SSN_SHAPE.match(span.strip()) or DATE_SHAPE.match(span.strip()):
                 continue  # ###-##-#### is written for SSNs, never for phones
+            if NUSS_SHAPE.match(span.strip()) or book_number(span.strip(), before) or us_zip4(span.strip(), before):
+                continue
+            if version_string(text, result.start, result.end):
+                continue
             digits = sum(ch.isdigit() for ch in span)
-            formatted = span.lstrip().startswith(("+", "(", "00")) or bool(re.search(r"\d[\s.\-/)]\d", span))
+            # "(0)" or "(415) ": an area code in brackets, not the bracket around an epoch "(1572565047)"
+            bracketed_code = re.match(r"\s*\(\d{1,5}\)", span) is not None
+            formatted = (
+                span.lstrip().startswith(("+", "00")) or bracketed_code or bool(re.search(r"\d[\s.\-/)]\d", span))
+            )
             if _business_line(span, REGIONS_BY_LANGUAGE.get(self.supported_language, ("US", "GB"))):
                 score = self.SCORE_BARE  # toll-free and premium lines belong to businesses, never to a person
             elif PHONE_CONTEXT.search(before):
@@ -109,6 +127,52 @@ class EmailPhoneRecognizer(PhoneRecognizer):
             result.recognition_metadata[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
             out.append(result)
         return out
+
+
+DOTTED = re.compile(r"v?\d+(?:\.\d+){2,}(?:[-+~:][\w.~+:-]*)?")
+
+
+def version_string(text: str, start: int, end: int) -> bool:
+    """A package or kernel version ("3.4.3-1~14.04.2", "0.100.0-16", "5.15.0-1034-azure"): dotted groups
+    of which an inner one has a single digit, or a Debian "~". Dotted phone numbers group by 2-4 digits
+    ("415.555.0100", "06.12.34.56.78"), with at most a one-digit country code first ("1.800.555.0199")."""
+    lo = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start), text.rfind("\t", 0, start)) + 1
+    hi = min(
+        (i for i in (text.find(" ", end), text.find("\n", end), text.find("\t", end)) if i >= 0), default=len(text)
+    )
+    token = text[lo:hi].strip("()[]{},;\"'")
+    if token.startswith("+"):
+        return False
+    if "~" in token and any(ch.isdigit() for ch in token):
+        return True
+    if not DOTTED.fullmatch(token):
+        return False
+    groups = re.split(r"[-+~:]", token, maxsplit=1)[0].lstrip("v").split(".")
+    return any(len(group) == 1 for group in groups[1:])
+
+
+def book_number(span: str, before: str) -> bool:
+    """An ISBN after its label, or hyphenated as an ISBN is and carrying a valid ISBN check digit."""
+    if ISBN_LABEL.search(before):
+        return True
+    digits = span.replace("-", "").upper()
+    if ISBN10_SHAPE.match(span):
+        total = sum((10 - i) * (10 if ch == "X" else int(ch)) for i, ch in enumerate(digits))
+        return total % 11 == 0
+    if ISBN13_SHAPE.match(span):
+        total = sum(int(ch) * (3 if i % 2 else 1) for i, ch in enumerate(digits))
+        return total % 10 == 0
+    return False
+
+
+def us_zip4(span: str, before: str) -> bool:
+    """A ZIP+4 code with a space ("Oregon, 97212 4321"): five and four digits right after a US state."""
+    if not ZIP4_SPACED.match(span):
+        return False
+    from dlp.detect.recognizers.street_address import address_data
+
+    states = "|".join(re.escape(str(state)) for state in address_data()["us_states"])
+    return re.search(rf"\b(?:{states}|(?i:zip(?:\s*code)?:?))\.?,?\s+$", before) is not None
 
 
 BUSINESS_TYPES = frozenset(

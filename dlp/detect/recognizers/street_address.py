@@ -27,6 +27,8 @@ from importlib import resources
 import yaml
 from presidio_analyzer import Pattern, PatternRecognizer
 
+UK_PATTERN = "UK street, with or without a number, anchored by a Royal Mail postcode"
+
 
 @lru_cache(maxsize=1)
 def address_data() -> dict:
@@ -64,15 +66,21 @@ def build_patterns(data: dict) -> list[Pattern]:
     # "IL 62704", "NSW, 2000", "QC V9X 4K1": a state or province code, then its postcode.
     state_zip = rf"(?-i:[A-Z]{{2,3}})\.?,?\s+(?:\d{{5}}(?:-\d{{4}})?|\d{{4}}|{strong_pc})(?!\d)"
     province = rf"(?:{sp}\((?-i:[A-Z]{{2}})\))"  # "Cloz (TN)"
+    uk = data["uk"]
+    uk_postcode = rf"(?-i:{uk['postcode']})(?![\w-])"
+    # "64 Melbourne Road\nLondon\nE10": a postcode district alone on the line under the town.
+    uk_district_line = rf"{city}{sp}*\n{sp}*(?-i:{uk['district']})(?={sp}*(?:\n|$))"
     tail = (
         # suburb, district or county names may stand between the street and the city with its postcode
         rf"(?:,?\s+(?:{city}(?:(?:,{sp}*|{sp}*\n{sp}*){city}){{0,3}},?\s+(?:{state_zip}|{strong_pc}|{any_pc})"
         rf"|{any_pc},?(?:{sp}+|\n){city}{province}?|{bare_pc}"
-        rf"|{city}(?=,?\s+{country}))"
+        rf"|{city}(?=,?\s+{country})|{uk_district_line})"
         rf"(?:,?\s+{country}{sp}+{any_pc})?)"  # a country alone after the address is no part of it
     )
     unit_word = _words(data["unit_words"])
-    unit_body = rf"{unit_word}\.?(?:{sp}?(?:no\.?|nr\.?|n\.?º?|#))?{sp}?[\w\-ºª]{{1,6}}\b"
+    # The unit's number or letter: "Flat 3", "Apt 4B", "Bâtiment B"; never a word ("shop at 12 High Street").
+    unit_value = rf"(?:(?=[\w\-ºª]{{0,5}}\d|(?-i:[A-Z])\b)[\w\-ºª]{{1,6}}\b|{_words(data['unit_values'])}\b\.?)"
+    unit_body = rf"{unit_word}\.?(?:{sp}?(?:no\.?|nr\.?|n\.?º?|#))?{sp}?{unit_value}"
     floor_door = rf"\d{{1,2}}\.?[ºª°](?:{sp}?\d{{1,2}}[ºª°]|{sp}?(?:izq|izda|dcha|dch|dto|esq|[A-Z])\b\.?)?"  # "3º 2ª"
     # Spanish floor and door after the number: "Calle del Cobre, 3, 4 C", "Avda. Pitis 86, 5C".
     floor_letter = rf"\d{{1,2}}(?:,?{sp}?(?-i:[A-Z])|(?-i:[A-Z]))(?!\w)"
@@ -135,6 +143,15 @@ def build_patterns(data: dict) -> list[Pattern]:
     )
     # A street type and name without a number, held by the postcode and city under it: "boulevard Mallet\n20749 Perrot".
     numberless = rf"\b(?:{prefix_first}|{prefix_after}){sp}+{street_name},?\s+(?:{strong_pc}|{five_pc}){sp}+{city}"
+    building = rf"(?:{word}{sp}){{1,3}}(?-i:{_words(uk['building_words'])})"
+    uk_type = rf"(?-i:{_words(uk['street_types'])})\b\.?"
+    # "Bow St, Covent Garden, London, WC2E 9DD", "Castle Street Caerphilly CF83 1NY", "The Blvd, ST6 6BD",
+    # "Flat 14, Ziggurat Building, 60-66 Saffron Hill, London, EC1N 8QX": held by a Royal Mail postcode. A
+    # building's name belongs to the address after a flat or unit; alone before the street it is the venue's.
+    uk_anchored = (
+        rf"\b(?:{unit_body},?\s+(?:{building},{sp}*)?)?(?:{house}{sp}+)?"
+        rf"(?:(?-i:The){sp}+|(?:{name_word}{sp}+){{1,4}}){uk_type}(?:,?\s+{city}){{0,4}},?\s+{uk_postcode}"
+    )
     po_words = "|".join(data["po_box_words"])
     po_box = rf"\b(?:{po_words}){sp}*(?:no\.?|#)?{sp}*\d{{1,6}}(?:{sp}\d{{2}}){{0,2}}(?!\d){tail}?"
     military = data["military"]
@@ -155,6 +172,8 @@ def build_patterns(data: dict) -> list[Pattern]:
         Pattern("post office box", po_box, 0.7),
         Pattern("us military address (unit)", mil_unit, 0.75),
         Pattern("us military address (ship)", mil_ship, 0.75),
+        # last: `UkAddressRecognizer` runs it, only over texts holding a Royal Mail postcode
+        Pattern(UK_PATTERN, uk_anchored, 0.7),
     ]
 
 
@@ -182,7 +201,7 @@ class StreetAddressRecognizer(PatternRecognizer):
         super().__init__(
             supported_entity="STREET_ADDRESS",
             name="StreetAddressRecognizer",
-            patterns=list(shared_patterns()),
+            patterns=[p for p in shared_patterns() if p.name != UK_PATTERN],
             context=self.CONTEXT,
             supported_language=supported_language,
         )
