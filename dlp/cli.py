@@ -4,10 +4,13 @@ picks a reporter and maps the verdict to an exit code (0 pass/warn, 1 block, 2 b
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -86,7 +89,10 @@ def _fail(message: str) -> None:
 def _guard(action: Callable[[], int]) -> None:
     """Run a command; bad input becomes one paragraph and exit 2, never a traceback."""
     try:
-        code = action()
+        with _interrupt_noted() as interrupted:
+            code = action()
+            if interrupted:  # Ctrl-C landed in a finalizer, where Python prints and drops it: still Ctrl-C
+                raise KeyboardInterrupt
     except InputError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
@@ -101,6 +107,29 @@ def _guard(action: Callable[[], int]) -> None:
         _fail(f"internal error: {type(exc).__name__}{where} (set DLP_DEBUG=1 for the traceback; please report it)")
     else:
         raise typer.Exit(code)
+
+
+@contextmanager
+def _interrupt_noted() -> Iterator[list[int]]:
+    """Ctrl-C raises KeyboardInterrupt as always, and is also noted: one that arrives while Python runs an
+    object's finalizer is printed and dropped, and the scan would end as if never interrupted (a verdict,
+    exit 0 or 1, for a run the user stopped)."""
+    noted: list[int] = []
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not (
+        signal.default_int_handler
+    ):
+        yield noted
+        return
+
+    def _on_interrupt(signum: int, frame: Any) -> None:
+        noted.append(signum)
+        signal.default_int_handler(signum, frame)
+
+    signal.signal(signal.SIGINT, _on_interrupt)
+    try:
+        yield noted
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _raised_at(exc: BaseException) -> str:

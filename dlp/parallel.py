@@ -318,3 +318,8 @@ def _stop(pool: ProcessPoolExecutor) -> None:
             process.kill()
     for process in processes:
         process.join(timeout=5)
+    # Its manager thread closes its wake-up pipe as it ends; ended before we exit, or the interpreter's exit
+    # hook writes to that pipe mid-close and prints a traceback ("Bad file descriptor") after "interrupted".
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:
+        manager.join(timeout=5)
