@@ -93,6 +93,31 @@ def line_spans(text: str, max_line: int | None = None) -> Iterator[tuple[int, in
         start = end
 
 
+# Text broken into crumbs: a message with bare CR line ends read as a million one-character lines made a
+# million windows (1.7 GB for 2 MB). Past CRUMB_LINES lines averaging under CRUMB_CHARS characters, lines
+# are joined until each holds CRUMB_CHARS: the same text is read, in fewer, longer windows.
+CRUMB_LINES = 10_000
+CRUMB_CHARS = 16
+
+
+def coalesced(spans: Iterable[tuple[int, int]], min_chars: int, max_line: int) -> Iterator[tuple[int, int]]:
+    """Consecutive spans joined until each covers at least `min_chars` (never past `max_line`)."""
+    start = end = None
+    for lo, hi in spans:
+        if start is None:
+            start, end = lo, hi
+        elif hi - start <= max_line:
+            end = hi
+        else:
+            yield start, end
+            start, end = lo, hi
+        if end - start >= min_chars:
+            yield start, end
+            start = end = None
+    if start is not None:
+        yield start, end
+
+
 def windows(
     text: str, language: str = "en", context_words: int = CONTEXT_WORDS, right_words: int = RIGHT_WORDS
 ) -> Iterator[Window]:
@@ -101,7 +126,11 @@ def windows(
     words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
     starts = [w[0] for w in words]
     max_line, reach = piece_context(piece_chars())
-    for start, end in line_spans(text, max_line):
+    spans = line_spans(text, max_line)
+    lines = text.count("\n")
+    if lines > CRUMB_LINES and len(text) < CRUMB_CHARS * lines:
+        spans = coalesced(spans, CRUMB_CHARS, max_line)
+    for start, end in spans:
         if not text[start:end].strip():
             continue
         first = bisect.bisect_left(starts, start)  # first word starting in the line
