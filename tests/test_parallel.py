@@ -29,6 +29,7 @@ from dlp.cluster.samples import make_campaign
 from dlp.model import Report
 from dlp.render import CampaignRenderer
 from dlp.reporters.json_report import report_dict
+from tests.support.signals import as_from_a_terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 STATISTICS = ("Analysis by template provenance",)
@@ -155,7 +156,7 @@ def test_stopping_the_parent_ends_the_workers(tmp_path, signum) -> None:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        preexec_fn=_as_from_a_terminal,
+        preexec_fn=as_from_a_terminal,
     )
     children: list[int] = []
     deadline = time.monotonic() + 120
@@ -177,15 +178,6 @@ def test_stopping_the_parent_ends_the_workers(tmp_path, signum) -> None:
     if signum == signal.SIGINT:
         stderr = proc.stderr.read()
         assert proc.returncode == 130 and b"interrupted" in stderr, stderr[-3000:]
-
-
-def _as_from_a_terminal() -> None:
-    """Ctrl-C and SIGTERM as a shell leaves them. A child inherits ignored and blocked signals, and the test
-    process may hold either (multiprocessing blocks both while it starts its resource tracker): dlp then
-    never sees the signal and finishes the scan (exit 1 for this campaign's block), as it should."""
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 def _children(pid: int) -> list[int]:

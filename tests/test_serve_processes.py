@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.support.signals import as_from_a_terminal
 from tests.support.smtp import ServeProcess, Sink, clean_message, free_port, wait_listening
 
 
@@ -47,6 +48,7 @@ def launch(sink: Sink, port: int, log: Path, *extra: str) -> ServeProcess:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        preexec_fn=as_from_a_terminal,
     )
     return wait_listening(proc, log)
 
@@ -148,6 +150,7 @@ def test_preflight_workers_die_with_it(tmp_path: Path, signum: int):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        preexec_fn=as_from_a_terminal,
         cwd=ROOT,
         env={**os.environ, "DLP_WORKERS": "2"},
     )

@@ -40,18 +40,22 @@ def _log_line(i: int) -> str:
         # (each group holds a hex letter: four all-digit groups can pass Luhn and read as a formatted card)
         return f"{i * 16:08x}: {' '.join(f'{(i * 7 + k * 13) % 256:02x}{0xA0 + (i + k) % 96:02x}' for k in range(8))}  ................"
     if kind == 5:
-        return f"CONFIG_DRIVER_{i:05d}_{'ABCDEFGH'[i % 8]}={'ymn'[i % 3]}" if i % 2 else f"# CONFIG_SOC_{i:05d} is not set"
+        return (
+            f"CONFIG_DRIVER_{i:05d}_{'ABCDEFGH'[i % 8]}={'ymn'[i % 3]}" if i % 2 else f"# CONFIG_SOC_{i:05d} is not set"
+        )
     if kind == 6:
         return f"{stamp} RIP: 0010:__queue_work+0x{i % 4096:x}/0x{4096 + i % 512:x}"
     if kind == 7:
         return f"{host}{stamp} e1000e 0000:00:1f.{i % 8}: Interrupt Throttling Rate (ints/sec) set to dynamic conservative mode"
     if kind == 8:
-        return f"{stamp} x86/fpu: xstate_offset[{i % 10}]: {576 + i % 1000:4d}, xstate_sizes[{i % 10}]: {64 + i % 256:4d}"
+        return (
+            f"{stamp} x86/fpu: xstate_offset[{i % 10}]: {576 + i % 1000:4d}, xstate_sizes[{i % 10}]: {64 + i % 256:4d}"
+        )
     if kind == 9:
         return f"Mar 22 18:{(i // 60) % 60:02d}:{i % 60:02d} capstone ntpdate[{700 + i % 300}]: adjust time server {TIME_SERVER} offset 0.{i % 1000000:06d} sec"
     if kind == 10:
         return f"{stamp} Memory: {i * 4 % 999999}K/8388608K available ({i % 14000}K kernel code, {i % 2900}K rwdata)"
-    return f"{host}{stamp} audit: type=1400 audit({1572480817 + i}.{i % 1000:03d}:{i}): apparmor=\"STATUS\" operation=\"profile_load\" pid={i}"
+    return f'{host}{stamp} audit: type=1400 audit({1572480817 + i}.{i % 1000:03d}:{i}): apparmor="STATUS" operation="profile_load" pid={i}'
 
 
 def kernel_log(chars: int) -> str:

@@ -21,6 +21,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
+from tests.support.signals import as_from_a_terminal
+
 SEQ_HEADER = "X-Load-Seq"
 _ADJECTIVES = ["blue", "quiet", "rapid", "gentle", "bright", "solid", "narrow", "wooden", "silver", "steady"]
 _THINGS = ["kettle", "lamp", "bicycle", "notebook", "jacket", "teapot", "backpack", "umbrella", "clock", "blender"]
@@ -168,7 +170,7 @@ def launch_serve(relay_port: int, log_path: Path, *extra: str) -> subprocess.Pop
     args = [sys.executable, "-m", "dlp", "serve", "--listen", "127.0.0.1:0", "--relay", f"127.0.0.1:{relay_port}"]
     args += ["--log", str(log_path), *extra]
     log_path.touch()
-    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=as_from_a_terminal)
 
 
 def wait_listening(proc: subprocess.Popen, log_path: Path, timeout: float = 120.0) -> ServeProcess:
