@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import os
-import signal
-from contextlib import contextmanager
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from conftest import SIMPLE_CAMPAIGN, run_dlp, write_campaign
 
 from dlp.api import scan_message
 from dlp.errors import InputError
+from tests.support.signals import within
 
 SSN = "536-22-8451"
 HEAD = (
@@ -27,22 +26,6 @@ HEAD = (
 )
 SECRET = f"Customer SSN: {SSN}\r\n".encode()
 FILES = {"body.txt.j2": "Hi {{ first_name }},\nwelcome.\n", "people.csv": "first_name,email\nAnna,anna@example.org\n"}
-
-
-@contextmanager
-def within(seconds: int):
-    """Fail (instead of hanging the suite) when the block runs longer than `seconds`."""
-
-    def _late(_signum, _frame):
-        raise AssertionError(f"took more than {seconds} s: the cost is not linear in the input")
-
-    old = signal.signal(signal.SIGALRM, _late)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def no_internal_error(run) -> None:
@@ -122,7 +105,6 @@ def test_a_megabyte_subject_of_one_word_is_scanned_in_linear_time() -> None:
     with within(60):
         report = scan_message(message_from_bytes(raw, policy=policy.default))
     assert report.verdict == "block" and any(f.entity_type == "US_SSN" for f in report.findings)
-
 
 
 # ---- MIME and HTML -----------------------------------------------------------------------------------

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import os
-import signal
-from contextlib import contextmanager
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import pytest
 from conftest import SIMPLE_CAMPAIGN, run_dlp, write_campaign
 
 from dlp.api import scan_message
+from tests.support.signals import within
 
 SSN = "536-22-8451"
 HEAD = (
@@ -25,22 +24,6 @@ HEAD = (
     b"Subject: documents\r\nMessage-ID: <round3@acme.example>\r\nMIME-Version: 1.0\r\n"
 )
 SECRET = f"Customer SSN: {SSN}\r\n".encode()
-
-
-@contextmanager
-def within(seconds: int):
-    """Fail (instead of hanging the suite) when the block runs longer than `seconds`."""
-
-    def _late(_signum, _frame):
-        raise AssertionError(f"took more than {seconds} s: the cost is not linear in the input")
-
-    old = signal.signal(signal.SIGALRM, _late)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def scan_bytes(raw: bytes):
